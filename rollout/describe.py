@@ -1,0 +1,57 @@
+"""One human-readable line per event, for the TUI's log, headless output and timelines.
+
+Built only from the event's fields, which never hold secrets (adapters keep tokens and keys
+out of every message they produce).
+"""
+
+from __future__ import annotations
+
+from . import events as ev
+
+
+def describe(e: object) -> str:
+    match e:
+        case ev.RunStarted():
+            return f"run started ({e.world}) for {e.plan_name!r}"
+        case ev.Resumed():
+            lb = f"; load balancer has {e.x}/{e.y}" if e.x is not None else ""
+            return f"resumed after restart{lb}"
+        case ev.PreflightChecked():
+            counts = {s: sum(1 for r in e.results if r.status == s) for s in ("pass", "warn", "fail")}
+            return f"preflight: {counts['pass']} pass, {counts['warn']} warn, {counts['fail']} fail"
+        case ev.ConfigFrozen():
+            return "config writes frozen; hashes " + ", ".join(f"{n}={h[:8]}" for n, h in e.hashes)
+        case ev.ConfigBackedUp():
+            return "backup verified: " + ", ".join(f"{b.node} sha256 {b.sha256[:12]} ({b.entities} entities)" for b in e.backups)
+        case ev.NodesStarted():
+            return f"{e.pool.upper()} nodes ready: {', '.join(e.nodes)}"
+        case ev.SmokeChecked():
+            bad = [r for r in e.results if not r.ok]
+            return f"smoke: {len(e.results) - len(bad)}/{len(e.results)} ok" + "".join(f"; {r.describe()}" for r in bad)
+        case ev.WeightsApplied():
+            return f"load balancer applied X {e.x}% / Y {e.y}%"
+        case ev.NodesProbed():
+            bad = [p for p in e.probes if not p.ready]
+            return f"probed {len(e.probes)} nodes" + ("; not ready: " + ", ".join(f"{p.node} ({p.message})" for p in bad) if bad else "")
+        case ev.WindowJudged():
+            return (f"window {e.at - e.start:.0f}s: X {e.x.requests} req {e.x.error_rate:.2%} err p99 {e.x.p99_ms:.0f}ms | "
+                    f"Y {e.y.requests} req {e.y.error_rate:.2%} err p99 {e.y.p99_ms:.0f}ms")
+        case ev.NodesStopped():
+            return f"{e.pool.upper()} nodes stopped: {', '.join(e.nodes)}"
+        case ev.ConfigUnfrozen():
+            return "config freeze lifted"
+        case ev.StepApproved():
+            return f"step {e.step + 1} approved by {e.by}"
+        case ev.PauseRequested():
+            return f"pause requested ({e.reason})"
+        case ev.ResumeRequested():
+            return "resume requested"
+        case ev.RollbackRequested():
+            return f"rollback requested ({e.reason})"
+        case ev.HaltRequested():
+            return f"halt requested ({e.reason})"
+        case ev.CommandFailed():
+            return f"{e.command} failed: {e.error}"
+        case ev.TimerFired():
+            return "timer"
+    return type(e).__name__

@@ -1,0 +1,74 @@
+"""Turnout's own error types.
+
+Adapters translate every failure of the outside world, once, at their boundary, into one of
+these (the way httpx maps httpcore's exceptions). The drivers turn them into ``CommandFailed``
+events; the engine never sees an exception from the world.
+
+    TurnoutError
+    ├── PlanError             a plan or scenario file is invalid (carries every problem, located)
+    └── AdapterError          something outside failed; ``target`` names the node/LB, ``call`` the call
+        ├── Unreachable       connection refused, DNS failure, socket gone
+        ├── Timeout           no answer in time
+        └── Rejected          an answer, but not the expected one (HTTP status and body, LB reply text)
+"""
+
+from dataclasses import dataclass
+
+
+class TurnoutError(Exception):
+    """Base of everything Turnout raises on purpose."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem in an input file: ``FILE:LINE: key.path: what is wrong``."""
+
+    file: str
+    line: int
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class PlanError(TurnoutError):
+    """An invalid plan or scenario; ``problems`` lists every problem found, not just the first."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class AdapterError(TurnoutError):
+    """A call to the outside world failed. The message is one line naming the target and the call."""
+
+    kind = "failed"
+
+    def __init__(self, target: str, call: str, detail: str = ""):
+        self.target = target
+        self.call = call
+        self.detail = detail
+        super().__init__(f"{target}: {call}: {self.kind}" + (f": {detail}" if detail else ""))
+
+
+class Unreachable(AdapterError):
+    kind = "unreachable"
+
+
+class Timeout(AdapterError):
+    kind = "timed out"
+
+
+class Rejected(AdapterError):
+    """The other side answered, but not as expected. ``status`` is the HTTP status when there is one."""
+
+    kind = "rejected"
+
+    def __init__(self, target: str, call: str, detail: str = "", status: int | None = None, body: str = ""):
+        self.status = status
+        self.body = body
+        if status is not None:
+            detail = f"HTTP {status}" + (f" {detail}" if detail else "")
+        super().__init__(target, call, detail)

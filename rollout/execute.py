@@ -1,0 +1,149 @@
+"""How each engine command is carried out against the ports: one flow for both worlds.
+
+Like httpx's ``auth_flow``, this is written once and run by two drivers: asyncio with the
+real adapters (adapters/live.py) and SimPy with the simulated world (sim/driver.py). It
+only awaits port methods, never asyncio itself, so it stays free of I/O libraries.
+
+Every port failure (``AdapterError``) becomes a ``CommandFailed`` event with the adapter's
+one-line message; a failure never pushes the rollout forward.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import commands as cmd
+from . import events as ev
+from .errors import AdapterError, Timeout
+from .observations import NodeInfo, NodeProbe
+from .plan import Node
+from .ports import World
+from .preflight import run_checks
+
+READY_POLL_S = 1.0
+
+
+async def execute(command: Any, world: World) -> Any | None:
+    """Carry out one command; return the event that answers it (None for AskApproval/Notify)."""
+    handler = _HANDLERS.get(type(command))
+    if handler is None:
+        return None
+    try:
+        return await handler(command, world)
+    except AdapterError as exc:
+        return ev.CommandFailed(world.runtime.now(), type(command).__name__, str(exc))
+
+
+def _nodes(world: World, names: tuple[str, ...]) -> list[Node]:
+    return [world.plan.node(n) for n in names]
+
+
+async def _probe_all(world: World, nodes: list[Node]) -> list[NodeProbe]:
+    results = await world.runtime.gather([world.kong.probe(n) for n in nodes])
+    return [r if isinstance(r, NodeProbe) else NodeProbe(n.name, False, False, message=str(r)) for n, r in zip(nodes, results)]
+
+
+async def _preflight(c: cmd.RunPreflight, world: World) -> ev.PreflightChecked:
+    plan = world.plan
+    nodes = list(plan.pools.x.nodes) + list(plan.pools.y.nodes)
+    results = await world.runtime.gather([world.kong.info(n) for n in nodes])
+    infos = [r if isinstance(r, NodeInfo) else NodeInfo(n.name, False, error=str(r)) for n, r in zip(nodes, results)]
+    rows = None
+    if plan.mode == "hybrid" and world.control_plane is not None:
+        try:
+            rows = await world.control_plane.data_planes()
+        except AdapterError as exc:
+            rows = exc
+    return ev.PreflightChecked(world.runtime.now(), tuple(run_checks(plan, infos, rows, now=world.runtime.now())))
+
+
+async def _freeze(c: cmd.FreezeConfig, world: World) -> ev.ConfigFrozen:
+    probes = await _probe_all(world, list(world.plan.pools.x.nodes))
+    missing = [p for p in probes if not p.reachable]
+    if missing:
+        raise missing_error(missing, "freeze")
+    return ev.ConfigFrozen(world.runtime.now(), tuple((p.node, p.config_hash) for p in probes))
+
+
+def missing_error(probes: list[NodeProbe], call: str) -> AdapterError:
+    return AdapterError(", ".join(p.node for p in probes), call, "; ".join(p.message for p in probes))
+
+
+async def _backup(c: cmd.BackupConfig, world: World) -> ev.ConfigBackedUp:
+    """One verified backup per distinct configuration (equal hashes mean byte-identical configs)."""
+    directory = world.plan.backup.dir
+    records, seen = [], set()
+    for probe in await _probe_all(world, list(world.plan.pools.x.nodes)):
+        if probe.reachable and probe.config_hash and probe.config_hash in seen:
+            continue
+        records.append(await world.kong.backup(world.plan.node(probe.node), directory))
+        seen.add(probe.config_hash)
+        if world.plan.mode == "hybrid":
+            break  # DPs all hold the CP's config: one backup is the backup
+    return ev.ConfigBackedUp(world.runtime.now(), tuple(records))
+
+
+async def _start(c: cmd.StartNodes, world: World) -> ev.NodesStarted:
+    nodes = _nodes(world, c.nodes)
+    for node in nodes:
+        await world.fleet.start(node)
+    deadline = world.runtime.now() + world.plan.timeouts.ready
+    while True:
+        probes = await _probe_all(world, nodes)
+        waiting = [p for p in probes if not p.ready]
+        if not waiting:
+            return ev.NodesStarted(world.runtime.now(), c.pool, c.nodes)
+        if world.runtime.now() >= deadline:
+            raise Timeout(", ".join(p.node for p in waiting), "wait for ready", "; ".join(p.message for p in waiting))
+        await world.runtime.sleep(READY_POLL_S)
+
+
+async def _smoke(c: cmd.RunSmoke, world: World) -> ev.SmokeChecked:
+    calls = [world.kong.smoke(n, check) for n in _nodes(world, c.nodes) for check in world.plan.smoke]
+    results = await world.runtime.gather(calls)
+    for r in results:
+        if isinstance(r, BaseException):
+            raise r if isinstance(r, AdapterError) else AdapterError("smoke", "request", str(r))
+    return ev.SmokeChecked(world.runtime.now(), tuple(results))
+
+
+async def _set_weights(c: cmd.SetWeights, world: World) -> ev.WeightsApplied:
+    names = world.plan.pools.x.names + world.plan.pools.y.names
+    healthy = frozenset(n for n in names if n not in c.exclude)
+    x, y = await world.lb.set_weights(c.x, c.y, healthy)
+    return ev.WeightsApplied(world.runtime.now(), x, y)
+
+
+async def _probe(c: cmd.ProbeNodes, world: World) -> ev.NodesProbed:
+    return ev.NodesProbed(world.runtime.now(), tuple(await _probe_all(world, _nodes(world, c.nodes))))
+
+
+async def _judge(c: cmd.JudgeWindow, world: World) -> ev.WindowJudged:
+    x, y = await world.metrics.window(c.start, c.end)
+    return ev.WindowJudged(world.runtime.now(), c.start, x, y)
+
+
+async def _stop(c: cmd.StopNodes, world: World) -> ev.NodesStopped:
+    nodes = _nodes(world, c.nodes)
+    await world.lb.retire(nodes)
+    for node in nodes:
+        await world.fleet.stop(node)
+    return ev.NodesStopped(world.runtime.now(), c.pool, c.nodes)
+
+
+async def _unfreeze(c: cmd.UnfreezeConfig, world: World) -> ev.ConfigUnfrozen:
+    return ev.ConfigUnfrozen(world.runtime.now())
+
+
+_HANDLERS = {
+    cmd.RunPreflight: _preflight,
+    cmd.FreezeConfig: _freeze,
+    cmd.BackupConfig: _backup,
+    cmd.StartNodes: _start,
+    cmd.RunSmoke: _smoke,
+    cmd.SetWeights: _set_weights,
+    cmd.ProbeNodes: _probe,
+    cmd.JudgeWindow: _judge,
+    cmd.StopNodes: _stop,
+    cmd.UnfreezeConfig: _unfreeze,
+}

@@ -1,0 +1,267 @@
+"""The plan: one rolling upgrade of Kong nodes from pool X to pool Y, as the operator wrote it.
+
+The model is strict (unknown keys are errors) because a misspelt ``aproval: true`` that is
+silently ignored is how traffic moves without a human looking. ``load_plan`` reports every
+problem at once, each located as ``FILE:LINE: key.path: what is wrong`` (see rollout.located).
+The format is documented in docs/plan-format.md.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from .durations import parse_duration
+from .errors import Problem
+from .located import load_model
+
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+Percent = Annotated[int, Field(ge=0, le=100)]
+SECRET_HEADER = re.compile(r"(apikey|api-key|authorization|token|secret|password)", re.I)
+ENV_REF = re.compile(r"^\$\{env:[A-Za-z_][A-Za-z0-9_]*\}$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Node(Strict):
+    """One Kong node (DB-less) or data plane (hybrid)."""
+
+    name: str = Field(min_length=1)
+    admin: str | None = None  # Admin API base URL
+    status: str | None = None  # Status API base URL (status_listen); /status/ready lives only here
+    proxy: str | None = None  # proxy URL; smoke requests go here directly, not through the LB
+    server: str | None = None  # the LB's name for this node when it is not ``name``
+    metrics: str | None = None  # where /metrics is served when not on the Status API
+
+    @property
+    def lb_name(self) -> str:
+        return self.server or self.name
+
+
+class Pool(Strict):
+    version: str
+    nodes: list[Node] = Field(min_length=1)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(n.name for n in self.nodes)
+
+
+class Pools(Strict):
+    x: Pool
+    y: Pool
+
+
+class ControlPlane(Strict):
+    admin: str
+    version: str | None = None
+
+
+class AdminAuth(Strict):
+    header: str = "Kong-Admin-Token"
+    token_env: str
+
+
+class Tls(Strict):
+    verify: bool = True
+    ca_file: str | None = None
+
+
+class Timeouts(Strict):
+    request: Duration = 5.0  # one HTTP call to a node
+    retries: int = Field(default=2, ge=0, le=10)
+    ready: Duration = 300.0  # how long a started Y node may take to become ready
+
+
+class HAProxyLB(Strict):
+    type: Literal["haproxy"]
+    socket: str  # unix socket path or tcp://HOST:PORT of the runtime API (level admin)
+    backend: str
+    config: str | None = None  # haproxy.cfg, read to find server-state-file
+    state_file: str | None = None  # where ``show servers state`` is saved after each change
+    max_weight: int = Field(default=256, ge=1, le=256)
+
+
+class NginxLB(Strict):
+    type: Literal["nginx"]
+    mode: Literal["reload", "lua"] = "reload"
+    upstream_file: str | None = None  # reload mode: the file Turnout writes
+    upstream: str = "kong"  # reload mode: the upstream block's name
+    conf: str | None = None  # nginx.conf for `nginx -t -c` and `-s reload`
+    binary: str = "nginx"
+    admin: str | None = None  # lua mode: the loopback admin location, e.g. http://127.0.0.1:8083/weights
+    status: str | None = None  # stub_status URL, optional
+
+
+class CommandLB(Strict):
+    type: Literal["command"]
+    set_weights: str  # shell template with {x} and {y} (percent); may use {x_weight}/{y_weight}
+    get_weights: str | None = None  # prints "X Y" (percent) on stdout
+    timeout: Duration = 30.0
+
+
+class SimLB(Strict):
+    type: Literal["sim"]
+    propagation: Duration = 1.0
+
+
+LoadBalancer = Annotated[Union[HAProxyLB, NginxLB, CommandLB, SimLB], Field(discriminator="type")]
+
+
+class PromQueries(Strict):
+    """PromQL with ``{pool}`` (x or y) and ``{window}`` (e.g. 60s) placeholders."""
+
+    requests: str
+    errors: str
+    p50_ms: str | None = None
+    p99_ms: str | None = None
+
+
+class MetricsSpec(Strict):
+    source: Literal["lb", "kong", "prometheus"] = "lb"
+    url: str | None = None  # Prometheus base URL (source: prometheus)
+    queries: PromQueries | None = None
+
+
+class Backup(Strict):
+    dir: str = "./backups"
+    kong_yml: str | None = None  # used when the node's version does not serve GET /config
+
+
+class SmokeRequest(Strict):
+    method: str = "GET"
+    path: str = "/"
+    headers: dict[str, str] = Field(default_factory=dict)
+    body: str | None = None
+
+
+class SmokeExpect(Strict):
+    status: int = 200
+    body_contains: str | None = None
+
+
+class SmokeCheck(Strict):
+    name: str
+    request: SmokeRequest
+    expect: SmokeExpect = SmokeExpect()
+
+
+class Step(Strict):
+    y: Percent
+    bake: Duration = 60.0
+    approve: bool = False  # ask the operator before traffic moves to this step
+
+
+class ErrorRateGate(Strict):
+    max: float = Field(default=0.01, ge=0, le=1)
+    max_delta_vs_x: float | None = Field(default=0.005, ge=0, le=1)
+
+
+class LatencyGate(Strict):
+    max: float = Field(default=1000, gt=0)
+    max_ratio_vs_x: float | None = Field(default=1.3, gt=0)
+
+
+class Gates(Strict):
+    window: Duration = 60.0
+    min_requests: int = Field(default=200, ge=1)
+    failures_to_rollback: int = Field(default=2, ge=1)
+    error_rate: ErrorRateGate = ErrorRateGate()
+    latency_p99_ms: LatencyGate = LatencyGate()
+
+
+class Rollback(Strict):
+    automatic: bool = True  # off in drills: the trainee decides
+    on_command_failure: Literal["hold", "rollback"] = "hold"
+    retry: Duration = 2.0  # how often a failed rollback weight change is tried again
+
+
+class Finish(Strict):
+    decommission_x: bool = True
+    watch: Duration = 600.0
+
+
+class Provision(Strict):
+    """Shell templates with ``{name}`` run per node; the driver then waits for readiness."""
+
+    start_y: str | None = None
+    stop_x: str | None = None
+
+
+class Plan(Strict):
+    turnout: Literal[1]
+    name: str
+    mode: Literal["dbless", "hybrid"]
+    pools: Pools
+    control_plane: ControlPlane | None = None
+    admin_auth: AdminAuth | None = None
+    tls: Tls = Tls()
+    timeouts: Timeouts = Timeouts()
+    load_balancer: LoadBalancer
+    metrics: MetricsSpec = MetricsSpec()
+    backup: Backup = Backup()
+    provision: Provision = Provision()
+    smoke: list[SmokeCheck] = Field(default_factory=list)
+    steps: list[Step] = Field(min_length=1)
+    gates: Gates = Gates()
+    rollback: Rollback = Rollback()
+    finish: Finish = Finish()
+
+    def node(self, name: str) -> Node:
+        for pool in (self.pools.x, self.pools.y):
+            for node in pool.nodes:
+                if node.name == name:
+                    return node
+        raise KeyError(name)
+
+
+def check_plan(plan: Plan) -> list[tuple[str, str]]:
+    """The rules that span keys; returns (key.path, message) pairs."""
+    problems: list[tuple[str, str]] = []
+    if plan.steps[-1].y != 100:
+        problems.append((f"steps.{len(plan.steps) - 1}.y", f"the last step must send 100% to Y, not {plan.steps[-1].y}"))
+    for i in range(1, len(plan.steps)):
+        if plan.steps[i].y < plan.steps[i - 1].y:
+            problems.append((f"steps.{i}.y", f"steps must not go back ({plan.steps[i - 1].y} then {plan.steps[i].y}); rollback is not a step"))
+    if plan.mode == "hybrid" and plan.control_plane is None:
+        problems.append(("control_plane", "a hybrid plan needs control_plane.admin (the CP's Admin API)"))
+    seen: dict[str, str] = {}
+    for pool in ("x", "y"):
+        for i, node in enumerate(getattr(plan.pools, pool).nodes):
+            if node.name in seen:
+                problems.append((f"pools.{pool}.nodes.{i}.name", f"duplicate node name {node.name!r} (also in {seen[node.name]})"))
+            seen.setdefault(node.name, f"pools.{pool}")
+    for i, check in enumerate(plan.smoke):
+        for header, value in check.request.headers.items():
+            if SECRET_HEADER.search(header) and not ENV_REF.match(value):
+                problems.append((f"smoke.{i}.request.headers.{header}", 'a secret written in clear; use "${env:NAME}"'))
+    if plan.gates.window <= 0:
+        problems.append(("gates.window", "must be longer than 0s"))
+    return problems
+
+
+SPECIAL_MESSAGES = {
+    "admin_auth.token": "a token written in clear; put it in an environment variable and name it with token_env",
+}
+
+
+def load_plan(path: str, text: str | None = None) -> Plan:
+    """Read, validate and cross-check a plan; raise PlanError listing every located problem."""
+    return load_model(path, Plan, check_plan, text=text, special=SPECIAL_MESSAGES)
+
+
+def plan_summary(plan: Plan) -> str:
+    """The one line ``turnout validate`` prints for a valid plan."""
+    steps = "/".join(str(s.y) for s in plan.steps)
+    return (
+        f"{plan.name}: {plan.mode}, X {plan.pools.x.version} ({len(plan.pools.x.nodes)} nodes) -> "
+        f"Y {plan.pools.y.version} ({len(plan.pools.y.nodes)} nodes), LB {plan.load_balancer.type}, "
+        f"steps {steps}% on Y, {len(plan.smoke)} smoke checks"
+    )
+
+
+__all__ = ["Plan", "Node", "Pool", "Step", "Gates", "load_plan", "plan_summary", "Problem"]

@@ -1,0 +1,35 @@
+"""The ``turnout`` command: the composition root that wires plans, engine, worlds and screens.
+
+Each subcommand lives in its own ``tui/cmd_*.py`` module with ``add_parser`` and ``run``.
+Exit codes: 0 success, 1 the rollout (or check) did not succeed, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import cmd_validate
+
+COMMANDS = [cmd_validate]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="turnout", description="Rehearsed, resumable rolling upgrades for Kong Gateway.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in COMMANDS:
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("turnout: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
