@@ -26,6 +26,16 @@ class NodeProbe:
 
 
 @dataclass(frozen=True)
+class NodeWindow:
+    """One node's share of a window, for the operator's per-node rows (gates judge pools)."""
+
+    node: str
+    requests: int
+    errors: int
+    p99_ms: float = 0.0
+
+
+@dataclass(frozen=True)
 class PoolWindow:
     """One pool's traffic in one gate window. ``errors`` counts 5xx and connection failures alike."""
 
@@ -33,6 +43,7 @@ class PoolWindow:
     errors: int
     p50_ms: float = 0.0
     p99_ms: float = 0.0
+    nodes: tuple[NodeWindow, ...] = ()  # optional per-node breakdown
 
     @property
     def error_rate(self) -> float:
