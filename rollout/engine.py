@@ -31,10 +31,12 @@ from .gates import WindowVerdict, judge
 from .observations import NodeProbe
 from .phases import FORWARD, FROZEN, TERMINAL, Phase, allowed
 from .plan import Plan
-from .snapshot import LogEntry, Snapshot, build_snapshot
+from .snapshot import LogEntry, Snapshot, TimelineEntry, build_snapshot
 
 P = Phase
 LOG_KEEP = 500
+TIMELINE_EVENTS = (ev.WeightsApplied, ev.WindowJudged, ev.StepApproved, ev.PauseRequested, ev.ResumeRequested,
+                   ev.RollbackRequested, ev.HaltRequested, ev.CommandFailed, ev.Resumed)
 
 
 class IllegalTransition(AssertionError):
@@ -69,6 +71,8 @@ class Engine:
         self.log: list[LogEntry] = []
         self.detection: WindowVerdict | None = None
         self.waiting_for_x = False
+        self.timeline: list[TimelineEntry] = []
+        self.totals = {"requests": 0, "failed": 0, "failed_on_y": 0}
 
     # ------------------------------------------------------------------ public API
     @property
@@ -94,7 +98,16 @@ class Engine:
         for c in out:
             if isinstance(c, cmd.Notify):
                 self._log(c.level, c.message)
+        self._mark_timeline(before, event)
         return out
+
+    def _mark_timeline(self, before: Phase, event: ev.Event) -> None:
+        """Keep the moments a report shows: phase changes, weight changes, judged windows, operator acts."""
+        y = self.applied[1] if self.applied else 0
+        if isinstance(event, ev.TimerFired) and self.phase == before:
+            return
+        if self.phase != before or isinstance(event, TIMELINE_EVENTS):
+            self.timeline.append(TimelineEntry(event.at, self.phase.value, y, describe(event)))
 
     # ------------------------------------------------------------------ helpers
     def _log(self, level: str, message: str) -> None:
@@ -297,6 +310,9 @@ class Engine:
         if self.phase not in (P.SHIFT, P.WATCH):
             return []
         verdict = judge(self.plan.gates, e.start, e.at, e.x, e.y)
+        self.totals["requests"] += e.x.requests + e.y.requests
+        self.totals["failed"] += e.x.errors + e.y.errors
+        self.totals["failed_on_y"] += e.y.errors
         self.verdicts.append(verdict)
         del self.verdicts[:-LOG_KEEP]
         if verdict.verdict == "fail":

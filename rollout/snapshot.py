@@ -25,6 +25,14 @@ class LogEntry:
 
 
 @dataclass(frozen=True)
+class TimelineEntry:
+    at: float
+    phase: str
+    y_percent: int
+    event: str
+
+
+@dataclass(frozen=True)
 class StepView:
     index: int
     y: int
