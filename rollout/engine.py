@@ -72,7 +72,7 @@ class Engine:
         self.detection: WindowVerdict | None = None
         self.waiting_for_x = False
         self.timeline: list[TimelineEntry] = []
-        self.totals = {"requests": 0, "failed": 0, "failed_on_y": 0}
+        self.totals = {"total": 0, "failed": 0, "failed_on_y": 0}
 
     # ------------------------------------------------------------------ public API
     @property
@@ -310,7 +310,7 @@ class Engine:
         if self.phase not in (P.SHIFT, P.WATCH):
             return []
         verdict = judge(self.plan.gates, e.start, e.at, e.x, e.y)
-        self.totals["requests"] += e.x.requests + e.y.requests
+        self.totals["total"] += e.x.requests + e.y.requests
         self.totals["failed"] += e.x.errors + e.y.errors
         self.totals["failed_on_y"] += e.y.errors
         self.verdicts.append(verdict)
