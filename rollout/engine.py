@@ -69,6 +69,7 @@ class Engine:
         self.x_stopped = False
         self.results: dict[str, tuple] = {"preflight": (), "backups": (), "smoke": ()}
         self.log: list[LogEntry] = []
+        self.log_total = 0  # entries ever logged (the list keeps the last LOG_KEEP)
         self.detection: WindowVerdict | None = None
         self.waiting_for_x = False
         self.timeline: list[TimelineEntry] = []
@@ -112,6 +113,7 @@ class Engine:
     # ------------------------------------------------------------------ helpers
     def _log(self, level: str, message: str) -> None:
         self.log.append(LogEntry(self.now, self.phase.value, level, message))
+        self.log_total += 1
         del self.log[:-LOG_KEEP]
 
     def _names(self, pool: str) -> tuple[str, ...]:

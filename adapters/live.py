@@ -1,0 +1,107 @@
+"""The live driver: the engine on asyncio with the real adapters. The twin of sim/driver.py.
+
+Loop: take the next event (a command's answer, an operator's intent, or the engine's timer),
+journal it (fsynced), feed it to the engine, start the commands it returns. Commands that
+touch the load balancer run one at a time in the order issued, so a slow step change can
+never land after the rollback that followed it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from typing import Any, Awaitable, Callable, Sequence
+
+from rollout import commands as cmd
+from rollout import events as ev
+from rollout.engine import Engine
+from rollout.execute import execute
+from rollout.journal import Journal
+from rollout.ports import World
+from rollout.snapshot import Snapshot
+
+LB_COMMANDS = (cmd.SetWeights, cmd.StopNodes)
+
+
+class AsyncioRuntime:
+    """Wall-clock time and asyncio concurrency for rollout.execute."""
+
+    def now(self) -> float:
+        return time.time()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+    async def gather(self, awaitables: Sequence[Awaitable[Any]]) -> list[Any]:
+        return list(await asyncio.gather(*awaitables, return_exceptions=True))
+
+
+class LiveConductor:
+    """Conducts one live run; implements rollout.conductor.Conductor for the TUI and headless output."""
+
+    world = "live"
+
+    def __init__(self, engine: Engine, world: World, journal: Journal, first: Sequence[Any] = (),
+                 observer: Callable[[Engine, list], None] | None = None):
+        self.engine = engine
+        self.world_ports = world
+        self.journal = journal
+        self.first = list(first)
+        self.observer = observer or (lambda engine, commands: None)
+        self.inbox: asyncio.Queue = asyncio.Queue()
+        self.lb_lock = asyncio.Lock()
+        self.tasks: set[asyncio.Task] = set()
+        self.stopped = False
+
+    def stop(self) -> None:
+        """Leave the loop at the next event (headless hold, TUI quit); the journal keeps the run resumable."""
+        self.stopped = True
+        self.inbox.put_nowait(ev.TimerFired(self.now))
+
+    @property
+    def now(self) -> float:
+        return time.time()
+
+    def snapshot(self) -> Snapshot:
+        return self.engine.snapshot(self.now)
+
+    def submit(self, event: Any) -> None:
+        """Operator intents are stamped on arrival; the loop journals them in order."""
+        self.inbox.put_nowait(dataclasses.replace(event, at=self.now))
+
+    async def run(self) -> Engine:
+        for event in self.first:
+            self.inbox.put_nowait(event)
+        while not self.engine.finished and not self.stopped:
+            deadline = self.engine.next_deadline()
+            timeout = None if deadline is None else max(0.0, deadline - self.now)
+            try:
+                event = await asyncio.wait_for(self.inbox.get(), timeout)
+            except asyncio.TimeoutError:
+                event = ev.TimerFired(self.now)
+            if not self.stopped:
+                self.feed(event)
+        for task in list(self.tasks):
+            task.cancel()
+        return self.engine
+
+    def feed(self, event: Any) -> None:
+        self.journal.append(event)
+        commands = self.engine.handle(event)
+        self.observer(self.engine, commands)
+        for command in commands:
+            if isinstance(command, cmd.AskApproval | cmd.Notify):
+                continue
+            task = asyncio.create_task(self._execute(command))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+
+    async def _execute(self, command: Any) -> None:
+        if isinstance(command, LB_COMMANDS):
+            async with self.lb_lock:
+                answer = await execute(command, self.world_ports)
+        else:
+            answer = await execute(command, self.world_ports)
+        if answer is not None:
+            self.inbox.put_nowait(answer)

@@ -1,0 +1,65 @@
+"""A run's directory: its journal, and the lock that keeps one operator per target.
+
+``.turnout/<plan-slug>/`` holds ``journal.jsonl`` (fsynced events; the run resumes from it)
+and ``lock`` (an flock held while a Turnout conducts the run; the kernel drops it when the
+process dies, even by ``kill -9``, so a stale lock never blocks a restart).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import re
+import time
+
+from rollout.errors import TurnoutError
+from rollout.journal import Journal
+
+
+class Locked(TurnoutError):
+    pass
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-").lower() or "plan"
+
+
+def plan_sha256(path: str) -> str:
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+class RunDir:
+    def __init__(self, path: str):
+        self.path = path
+        os.makedirs(path, mode=0o700, exist_ok=True)
+        self.journal_path = os.path.join(path, "journal.jsonl")
+        self._lock_fd: int | None = None
+
+    def lock(self) -> None:
+        """Take the run's lock or raise Locked naming the holder's pid."""
+        fd = os.open(os.path.join(self.path, "lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 64).decode(errors="replace").strip() or "?"
+            os.close(fd)
+            raise Locked(f"{self.path}: another turnout (pid {holder}) is conducting this run; attach to it or wait") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._lock_fd = fd
+
+    def unlock(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def previous_events(self) -> list:
+        return Journal.read(self.journal_path) if os.path.exists(self.journal_path) else []
+
+    def archive(self) -> str:
+        """Move a finished run's journal aside so a new run starts clean."""
+        target = os.path.join(self.path, time.strftime("journal-%Y%m%dT%H%M%SZ.jsonl", time.gmtime()))
+        os.replace(self.journal_path, target)
+        return target

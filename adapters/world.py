@@ -1,0 +1,38 @@
+"""Build the live world for a plan: the real adapter behind each port."""
+
+from __future__ import annotations
+
+import os
+
+from rollout.plan import Plan
+from rollout.ports import World
+
+from .fleet import CommandFleet
+from .kong import KongAdmin, KongControlPlane
+from .lb import build_load_balancer
+from .live import AsyncioRuntime
+from .metrics import build_metrics
+
+
+def build_world(plan: Plan, run_dir: str) -> World:
+    lb = build_load_balancer(plan)
+    return World(
+        plan=plan,
+        runtime=AsyncioRuntime(),
+        kong=KongAdmin(plan),
+        lb=lb,
+        metrics=build_metrics(plan, lb),
+        fleet=CommandFleet(plan),
+        control_plane=KongControlPlane(plan) if plan.mode == "hybrid" and plan.control_plane else None,
+        run_dir=run_dir,
+    )
+
+
+def plan_secrets(plan: Plan) -> list[str]:
+    """Values that must never be written anywhere: the admin token and every ${env:...} smoke value."""
+    names = [plan.admin_auth.token_env] if plan.admin_auth else []
+    for check in plan.smoke:
+        for value in check.request.headers.values():
+            if value.startswith("${env:") and value.endswith("}"):
+                names.append(value[6:-1])
+    return [os.environ[n] for n in names if os.environ.get(n)]

@@ -1,0 +1,130 @@
+"""``turnout run PLAN``: conduct a live rollout (TUI on a terminal; ``--headless`` prints a line per event).
+
+Resumable: the journal under the run directory is replayed on start, and the run carries on
+from where it was after reconciling with the weights the load balancer really has.
+Exit 0 completed, 1 rolled back or halted (or held and left), 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+
+from adapters.rundir import Locked, RunDir, plan_sha256, slug
+from rollout import commands as cmd
+from rollout import events as ev
+from rollout.errors import AdapterError, PlanError
+from rollout.journal import Journal
+from rollout.phases import Phase
+from rollout.plan import load_plan
+from rollout.replay import replay
+from rollout.summary import summarize
+
+from .headless import HeadlessPrinter
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="conduct a live rolling upgrade (resumes from its journal)")
+    p.add_argument("plan", metavar="PLAN")
+    p.add_argument("--headless", action="store_true", help="no TUI: one line per event")
+    p.add_argument("--auto-approve", action="store_true", help="approve manual steps (pipelines)")
+    p.add_argument("--json", action="store_true", help="print the summary object at the end (implies --headless)")
+    p.add_argument("--run-dir", help="where the journal and lock live (default .turnout/<plan name>)")
+    p.add_argument("--resume", action="store_true", help="a held run: resume it (headless operator intent)")
+    p.add_argument("--rollback", action="store_true", help="roll the run back now (headless operator intent)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        plan = load_plan(args.plan)
+    except PlanError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 2
+    if plan.load_balancer.type == "sim":
+        print(f"{args.plan}: load_balancer.type: sim plans run only in rehearsal (turnout rehearse)", file=sys.stderr)
+        return 2
+    rundir = RunDir(args.run_dir or os.path.join(".turnout", slug(plan.name)))
+    try:
+        rundir.lock()
+    except Locked as exc:
+        print(f"turnout: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return asyncio.run(_conduct(args, plan, rundir))
+    finally:
+        rundir.unlock()
+
+
+async def _conduct(args: argparse.Namespace, plan, rundir: RunDir) -> int:
+    from adapters.live import LiveConductor
+    from adapters.world import build_world, plan_secrets
+
+    world = build_world(plan, rundir.path)
+    sha = plan_sha256(args.plan)
+    engine, first, note = _resume_or_start(plan, rundir, sha, world, args)
+    if engine is None:
+        print(note, file=sys.stderr)
+        return 2
+    first += await _reconcile(engine, world, args)
+    journal = Journal(rundir.journal_path, secrets=plan_secrets(plan))
+    headless = args.headless or args.json or not sys.stdout.isatty()
+    printer = HeadlessPrinter(quiet=args.json, auto_approve=args.auto_approve)
+    conductor = LiveConductor(engine, world, journal, first=first, observer=printer.observe)
+    printer.conductor = conductor
+    if note:
+        printer.say(note)
+    try:
+        if headless:
+            await conductor.run()
+        else:
+            from .app import run_live_async
+            await run_live_async(conductor)
+    finally:
+        journal.close()
+    if args.json:
+        print(json.dumps(summarize(engine, "live"), indent=2))
+    elif engine.phase == Phase.PAUSED:
+        printer.say(f"held: {engine.reason}. Resume with: turnout run {args.plan} --resume (or --rollback)")
+    return 0 if engine.phase == Phase.DONE else 1
+
+
+def _resume_or_start(plan, rundir: RunDir, sha: str, world, args):
+    """Replay an unfinished journal, or archive a finished one and start fresh."""
+    try:
+        events = rundir.previous_events()
+    except (ValueError, OSError) as exc:
+        return None, [], f"{rundir.journal_path}: cannot read the journal: {exc}"
+    if events:
+        started = events[0]
+        if isinstance(started, ev.RunStarted) and started.plan_sha256 and started.plan_sha256 != sha:
+            return None, [], (f"{args.plan}: the plan changed since the run in {rundir.path} started; "
+                              "finish or roll back that run first (or use another --run-dir)")
+        engine = replay(plan, events)
+        if not engine.finished:
+            return engine, [], f"resuming the run in {rundir.path} at {engine.phase} ({len(events)} events replayed)"
+        rundir.archive()
+    from rollout.engine import Engine
+    return Engine(plan), [ev.RunStarted(world.runtime.now(), plan.name, sha, "live")], ""
+
+
+async def _reconcile(engine, world, args) -> list:
+    """After a restart: ask the load balancer what it really has, then apply the operator's intent."""
+    if engine.phase == Phase.NEW:
+        return []
+    now = world.runtime.now()
+    try:
+        x, y = await world.lb.get_weights()
+        first: list = [ev.Resumed(now, x, y)]
+    except AdapterError as exc:
+        print(f"turnout: cannot read the load balancer's weights: {exc}", file=sys.stderr)
+        first = [ev.Resumed(now)]
+    if args.rollback:
+        first.append(ev.RollbackRequested(now, "operator (--rollback)"))
+    elif args.resume:
+        first.append(ev.ResumeRequested(now))
+    return first

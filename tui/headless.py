@@ -1,0 +1,45 @@
+"""Headless output: one line per engine log entry, and the operator's stand-in for pipelines.
+
+With ``--auto-approve`` an approval request is answered at once (journaled as approved by
+``auto-approve``); without it a headless run that needs an approval, or that is held,
+stops and says how to go on, because nobody is there to press a key.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+from rollout import commands as cmd
+from rollout import events as ev
+from rollout.phases import Phase
+
+
+class HeadlessPrinter:
+    def __init__(self, quiet: bool = False, auto_approve: bool = False, stream=None):
+        self.quiet = quiet
+        self.auto_approve = auto_approve
+        self.stream = stream or (sys.stderr if quiet else sys.stdout)
+        self.seen = 0
+        self.conductor: Any = None
+
+    def say(self, message: str) -> None:
+        print(message, file=self.stream, flush=True)
+
+    def observe(self, engine, commands: list) -> None:
+        fresh = engine.log_total - self.seen
+        for entry in engine.log[-fresh:] if fresh > 0 else []:
+            stamp = time.strftime("%H:%M:%S", time.localtime(entry.at))
+            mark = {"warn": "!", "error": "!!"}.get(entry.level, " ")
+            self.say(f"{stamp} {mark:2} {entry.phase:14} {entry.message}")
+        self.seen = engine.log_total
+        for command in commands:
+            if isinstance(command, cmd.AskApproval):
+                if self.auto_approve:
+                    self.conductor.submit(ev.StepApproved(0.0, command.step, by="auto-approve"))
+                else:
+                    self.say(f"step {command.step + 1} needs approval: run with --auto-approve, or use the TUI")
+                    self.conductor.stop()
+        if engine.phase == Phase.PAUSED and self.conductor is not None:
+            self.conductor.stop()
