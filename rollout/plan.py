@@ -84,6 +84,7 @@ class HAProxyLB(Strict):
     config: str | None = None  # haproxy.cfg, read to find server-state-file
     state_file: str | None = None  # where ``show servers state`` is saved after each change
     max_weight: int = Field(default=256, ge=1, le=256)
+    drain_timeout: Duration = 30.0  # retire: wait this long for a server's open sessions to end before maint
 
 
 class NginxLB(Strict):
