@@ -133,7 +133,7 @@ class Engine:
 
     def _hold(self, reason: str) -> list[cmd.Command]:
         """Pause where we are: nothing moves until the operator resumes or rolls back."""
-        if self.phase in TERMINAL or self.phase == P.PAUSED or self.phase == P.ROLLING_BACK:
+        if self.phase not in FORWARD:
             return [cmd.Notify("warn", reason)]
         self.paused_from = self.phase
         self._goto(P.PAUSED, reason)

@@ -64,7 +64,8 @@ def _message(err: dict, dotted: str) -> str:
     if kind == "literal_error":
         return f"got {err.get('input')!r}; {err['msg'].lower()}"
     if kind == "union_tag_invalid":
-        return f"unknown type {err.get('input')!r}; {err['msg'].split('(')[0].strip().lower()} haproxy, nginx, command, sim"
+        ctx = err.get("ctx", {})
+        return f"unknown type {ctx.get('tag')!r}; expected one of {ctx.get('expected_tags')}"
     msg = err["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
@@ -74,7 +75,7 @@ def _message(err: dict, dotted: str) -> str:
 def load_model(
     path: str,
     model: type[M],
-    cross_check: Callable[[M], list[tuple[str, str]]] | None = None,
+    cross_check: Callable[[M], list[tuple[str, ...]]] | None = None,
     text: str | None = None,
     special: dict[str, str] | None = None,
 ) -> M:
@@ -101,14 +102,16 @@ def load_model(
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            dotted, line = locate(index, err["loc"])
+            loc = tuple(err["loc"]) + (("type",) if err.get("type") == "union_tag_invalid" else ())
+            dotted, line = locate(index, loc)
             message = (special or {}).get(dotted) or _message(err, dotted)
             problems.append(Problem(path, line, dotted, message))
         raise PlanError(_dedupe(problems)) from None
     if cross_check:
         problems = []
-        for dotted, message in cross_check(result):
-            key = tuple(int(p) if p.isdigit() else p for p in dotted.split("."))
+        for dotted, message, *anchor in cross_check(result):
+            at = anchor[0] if anchor else dotted  # a missing key is best shown where it is needed
+            key = tuple(int(p) if p.isdigit() else p for p in at.split("."))
             _, line = locate(index, key)
             problems.append(Problem(path, line, dotted, message))
         if problems:

@@ -220,16 +220,16 @@ class Plan(Strict):
         raise KeyError(name)
 
 
-def check_plan(plan: Plan) -> list[tuple[str, str]]:
-    """The rules that span keys; returns (key.path, message) pairs."""
-    problems: list[tuple[str, str]] = []
+def check_plan(plan: Plan) -> list[tuple[str, ...]]:
+    """The rules that span keys; returns (key.path, message[, key.path to point the line at])."""
+    problems: list[tuple[str, ...]] = []
     if plan.steps[-1].y != 100:
         problems.append((f"steps.{len(plan.steps) - 1}.y", f"the last step must send 100% to Y, not {plan.steps[-1].y}"))
     for i in range(1, len(plan.steps)):
         if plan.steps[i].y < plan.steps[i - 1].y:
             problems.append((f"steps.{i}.y", f"steps must not go back ({plan.steps[i - 1].y} then {plan.steps[i].y}); rollback is not a step"))
     if plan.mode == "hybrid" and plan.control_plane is None:
-        problems.append(("control_plane", "a hybrid plan needs control_plane.admin (the CP's Admin API)"))
+        problems.append(("control_plane", "a hybrid plan needs control_plane.admin (the CP's Admin API)", "mode"))
     seen: dict[str, str] = {}
     for pool in ("x", "y"):
         for i, node in enumerate(getattr(plan.pools, pool).nodes):

@@ -1,0 +1,159 @@
+"""The engine as tables: (phase, event) -> (phase', commands). Pure: no world, no clock."""
+
+import pytest
+
+from rollout import commands as cmd
+from rollout import events as ev
+from rollout.observations import CheckResult, NodeProbe, SmokeResult
+from rollout.phases import FORWARD, TERMINAL, Phase, allowed
+
+from .engine_support import BAD, GOOD, HASH, clone, engine_at, sample_events
+
+P = Phase
+
+# (starting phase, event, expected phase, expected commands; Notify commands are compared by type only)
+FORWARD_PATH = [
+    (P.NEW, ev.RunStarted(0, "test plan"), P.PREFLIGHT, [cmd.RunPreflight()]),
+    (P.PREFLIGHT, ev.PreflightChecked(1, (CheckResult("version", "pass"),)), P.FREEZE, [cmd.FreezeConfig()]),
+    (P.PREFLIGHT, ev.PreflightChecked(1, (CheckResult("upgrade path", "fail", "2.8 -> 3.9 is not a supported hop"),)), P.HALTED, [cmd.Notify]),
+    (P.PREFLIGHT, ev.PreflightChecked(1, (CheckResult("capacity", "warn", "X alone is short"),)), P.FREEZE, [cmd.Notify, cmd.FreezeConfig()]),
+    (P.FREEZE, ev.ConfigFrozen(2, (("x1", HASH), ("x2", HASH))), P.BACKUP, [cmd.BackupConfig()]),
+    (P.BACKUP, ev.ConfigBackedUp(3, ()), P.DEPLOY_Y, [cmd.StartNodes("y", ("y1", "y2"))]),
+    (P.DEPLOY_Y, ev.NodesStarted(4, "y", ("y1", "y2")), P.SMOKE_Y, [cmd.RunSmoke(("y1", "y2"))]),
+    (P.SMOKE_Y, ev.SmokeChecked(5, (SmokeResult("key-auth", "y1", True),)), P.SHIFT, [cmd.SetWeights(90, 10)]),
+    (P.SMOKE_Y, ev.SmokeChecked(5, (SmokeResult("key-auth", "y1", False, "200", "401"),)), P.PAUSED, [cmd.Notify]),
+    (P.SMOKE_Y, ev.SmokeChecked(5, ()), P.SHIFT, [cmd.Notify, cmd.SetWeights(90, 10)]),
+    (P.DECOMMISSION_X, ev.NodesStopped(9, "x", ("x1", "x2")), P.UNFREEZE, [cmd.UnfreezeConfig()]),
+    (P.UNFREEZE, ev.ConfigUnfrozen(9), P.WATCH, [cmd.Notify]),
+    (P.ROLLING_BACK, ev.WeightsApplied(300, 100, 0), P.ROLLED_BACK, [cmd.Notify]),
+    (P.ROLLING_BACK, ev.CommandFailed(300, "SetWeights", "lb: unreachable"), P.ROLLING_BACK, [cmd.Notify]),
+    (P.PAUSED, ev.ResumeRequested(300), P.SHIFT, [cmd.Notify, cmd.SetWeights(90, 10)]),
+    (P.PAUSED, ev.RollbackRequested(300), P.ROLLING_BACK, [cmd.SetWeights(100, 0), cmd.Notify]),
+]
+
+
+def _match(got, expected):
+    assert len(got) == len(expected), got
+    for g, e in zip(got, expected):
+        if isinstance(e, type):
+            assert isinstance(g, e), (g, e)
+        else:
+            assert g == e
+
+
+@pytest.mark.parametrize("phase,event,expected_phase,expected", FORWARD_PATH, ids=lambda v: getattr(v, "value", type(v).__name__))
+def test_forward_table(phase, event, expected_phase, expected):
+    engine = engine_at(phase)
+    got = engine.handle(event)
+    assert engine.phase == expected_phase
+    _match(got, expected)
+
+
+SHIFT_TABLE = [
+    # events after the 10% step was applied at t=5 (window 60s, bake 2m, 2 failures roll back)
+    ([ev.TimerFired(65)], P.SHIFT, [cmd.ProbeNodes, cmd.JudgeWindow(5, 65)]),
+    ([ev.TimerFired(64)], P.SHIFT, []),
+    ([ev.WindowJudged(65, 5, GOOD, GOOD)], P.SHIFT, []),
+    ([ev.WindowJudged(65, 5, GOOD, BAD)], P.SHIFT, []),
+    ([ev.WindowJudged(65, 5, GOOD, BAD), ev.WindowJudged(125, 65, GOOD, BAD)], P.ROLLING_BACK, [cmd.SetWeights(100, 0), cmd.Notify]),
+    ([ev.WindowJudged(65, 5, GOOD, GOOD), ev.WindowJudged(125, 65, GOOD, GOOD)], P.SHIFT,
+     [cmd.Notify, cmd.AskApproval(1, 50), cmd.Notify]),
+    ([ev.NodesProbed(70, (NodeProbe("x1", True, True, config_hash="b" * 32),))], P.PAUSED, [cmd.Notify]),
+    ([ev.NodesProbed(70, (NodeProbe("y1", True, False), NodeProbe("y2", False, False)))], P.ROLLING_BACK, [cmd.SetWeights(100, 0, ("y1", "y2")), cmd.Notify]),
+    ([ev.CommandFailed(70, "JudgeWindow", "x1: GET /metrics: timed out")], P.PAUSED, [cmd.Notify]),
+    ([ev.StepApproved(70, 1)], P.SHIFT, [cmd.Notify]),  # nothing to approve yet
+    ([ev.HaltRequested(70)], P.HALTED, [cmd.Notify]),
+]
+
+
+@pytest.mark.parametrize("events,expected_phase,expected", SHIFT_TABLE)
+def test_shift_table(events, expected_phase, expected):
+    engine = engine_at(P.SHIFT)
+    engine.handle(ev.WeightsApplied(5, 90, 10))
+    for event in events:
+        got = engine.handle(event)
+    assert engine.phase == expected_phase
+    _match(got, expected)
+
+
+REACHABLE = [p for p in Phase]
+
+
+@pytest.mark.parametrize("phase", REACHABLE, ids=str)
+def test_every_phase_event_pair_is_in_the_table(phase):
+    """Every (phase, event) pair either moves as rollout.phases allows or leaves the phase alone."""
+    base = engine_at(phase)
+    for event in sample_events(base.now + 60):
+        engine = clone(base)
+        engine.handle(event)  # raises IllegalTransition on a move the table does not allow
+        assert engine.phase in allowed(phase, event)
+        if phase in TERMINAL:
+            assert engine.phase == phase
+
+
+@pytest.mark.parametrize("phase", [p for p in Phase if p not in TERMINAL and p != P.NEW], ids=str)
+def test_rollback_from_every_non_terminal_phase_sends_all_traffic_to_x_first(phase):
+    """Once X is decommissioned (UNFREEZE, WATCH) it must be started again before traffic can go back."""
+    engine = engine_at(phase)
+    got = engine.handle(ev.RollbackRequested(engine.now + 1))
+    assert engine.phase == P.ROLLING_BACK
+    if engine.x_stopped:
+        assert got[0] == cmd.StartNodes("x", ("x1", "x2"))
+        got = engine.handle(ev.NodesStarted(engine.now + 1, "x", ("x1", "x2")))
+    assert isinstance(got[0], cmd.SetWeights) and (got[0].x, got[0].y) == (100, 0)
+
+
+def test_rollback_after_decommission_starts_x_before_moving_traffic():
+    engine = engine_at(P.WATCH)
+    assert engine.x_stopped
+    got = engine.handle(ev.RollbackRequested(engine.now + 1))
+    assert got[0] == cmd.StartNodes("x", ("x1", "x2"))
+    got = engine.handle(ev.NodesStarted(engine.now + 30, "x", ("x1", "x2")))
+    assert got[0] == cmd.SetWeights(100, 0)
+
+
+def test_failed_rollback_is_retried_until_it_lands():
+    engine = engine_at(P.ROLLING_BACK)
+    engine.handle(ev.CommandFailed(201, "SetWeights", "lb: unreachable"))
+    assert engine.next_deadline() == 201 + engine.plan.rollback.retry
+    got = engine.handle(ev.TimerFired(engine.next_deadline()))
+    assert got[0] == cmd.SetWeights(100, 0)
+    engine.handle(ev.WeightsApplied(204, 100, 0))
+    assert engine.phase == P.ROLLED_BACK
+
+
+def test_a_failed_command_never_pushes_forward():
+    for phase in FORWARD:
+        engine = engine_at(phase)
+        got = engine.handle(ev.CommandFailed(engine.now + 1, "X", "boom"))
+        assert engine.phase == P.PAUSED and engine.paused_from == phase
+        assert all(isinstance(c, cmd.Notify) for c in got)
+
+
+def test_command_failure_rolls_back_when_the_plan_says_so():
+    engine = engine_at(P.SHIFT)
+    engine.handle(ev.WeightsApplied(5, 90, 10))
+    engine.plan = engine.plan.model_copy(update={"rollback": engine.plan.rollback.model_copy(update={"on_command_failure": "rollback"})})
+    got = engine.handle(ev.CommandFailed(10, "JudgeWindow", "metrics: timed out"))
+    assert engine.phase == P.ROLLING_BACK and got[0] == cmd.SetWeights(100, 0)
+
+
+def test_automatic_rollback_off_holds_the_step_and_warns():
+    engine = engine_at(P.SHIFT)
+    engine.plan = engine.plan.model_copy(update={"rollback": engine.plan.rollback.model_copy(update={"automatic": False})})
+    engine.handle(ev.WeightsApplied(5, 90, 10))
+    engine.handle(ev.WindowJudged(65, 5, GOOD, BAD))
+    got = engine.handle(ev.WindowJudged(125, 65, GOOD, BAD))
+    assert engine.phase == P.SHIFT and engine.step == 0
+    assert got[0].level == "error" and "automatic rollback is off" in got[0].message
+
+
+def test_step_waits_for_a_passing_window_after_its_bake():
+    engine = engine_at(P.SHIFT)
+    engine.handle(ev.WeightsApplied(5, 90, 10))
+    inconclusive = ev.WindowJudged(125, 65, GOOD, type(GOOD)(10, 0, 1, 1))
+    engine.handle(ev.WindowJudged(65, 5, GOOD, GOOD))
+    got = engine.handle(inconclusive)
+    assert engine.step == 0 and "holding" in got[0].message
+    got = engine.handle(ev.WindowJudged(185, 125, GOOD, GOOD))
+    assert engine.pending_approval == 1 and isinstance(got[1], cmd.AskApproval)
