@@ -1,0 +1,96 @@
+"""An in-memory world behind the ports, for driver tests that need no network (the lab tests use real parts)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from adapters.live import AsyncioRuntime
+from rollout.errors import Unreachable
+from rollout.observations import BackupRecord, NodeInfo, NodeProbe, PoolWindow, SmokeResult
+from rollout.plan import load_plan
+from rollout.ports import World
+
+FAST_PLAN = """
+turnout: 1
+name: fast plan
+mode: dbless
+pools:
+  x: {version: "3.4.3", nodes: [{name: x1}, {name: x2}]}
+  y: {version: "3.9.1", nodes: [{name: y1}, {name: y2}]}
+load_balancer: {type: haproxy, socket: /nonexistent.sock, backend: kong}
+steps:
+  - {y: 10, bake: 100ms}
+  - {y: 50, bake: 100ms, approve: true}
+  - {y: 100, bake: 100ms}
+gates: {window: 50ms, min_requests: 10, failures_to_rollback: 2}
+rollback: {retry: 50ms}
+finish: {decommission_x: true, watch: 100ms}
+"""
+HASH = "c" * 32
+
+
+class FakeKong:
+    def __init__(self):
+        self.hashes: dict[str, str] = {}
+
+    async def info(self, node):
+        version = "3.9.1" if node.name.startswith("y") else "3.4.3"
+        return NodeInfo(node.name, True, version=version, database="off", config_hash=HASH, ready=True, status_reachable=True)
+
+    async def probe(self, node):
+        return NodeProbe(node.name, True, True, config_hash=self.hashes.get(node.name, HASH))
+
+    async def backup(self, node, directory):
+        return BackupRecord(node.name, f"{directory}/{node.name}.yml", "f" * 64, HASH, 3)
+
+    async def smoke(self, node, check):
+        return SmokeResult(check.name, node.name, True, "200", "200")
+
+
+class FakeLB:
+    def __init__(self, delay: float = 0.0):
+        self.history: list[tuple[int, int]] = []
+        self.weights = (100, 0)
+        self.fail = False
+        self.delay = delay
+
+    async def set_weights(self, x, y, healthy):
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.fail:
+            raise Unreachable("haproxy /nonexistent.sock", "set weight", "No such file or directory")
+        self.weights = (x, y)
+        self.history.append((x, y))
+        return self.weights
+
+    async def get_weights(self):
+        return self.weights
+
+    async def retire(self, nodes):
+        return None
+
+
+class FakeMetrics:
+    def __init__(self):
+        self.y = PoolWindow(100, 0, 5.0, 20.0)
+
+    async def window(self, start, end):
+        return PoolWindow(100, 0, 5.0, 20.0), self.y
+
+
+class FakeFleet:
+    def __init__(self):
+        self.started: list[str] = []
+        self.stopped: list[str] = []
+
+    async def start(self, node):
+        self.started.append(node.name)
+
+    async def stop(self, node):
+        self.stopped.append(node.name)
+
+
+def fast_world(tmp_path, lb: FakeLB | None = None) -> World:
+    plan = load_plan("fast.yml", FAST_PLAN)
+    return World(plan=plan, runtime=AsyncioRuntime(), kong=FakeKong(), lb=lb or FakeLB(), metrics=FakeMetrics(),
+                 fleet=FakeFleet(), run_dir=str(tmp_path))
