@@ -1,0 +1,260 @@
+"""One emulated Kong node: its spec, its run-time faults, its three ports.
+
+A node plays one Kong version (``NodeSpec.version``) in one role (``dbless``, ``data_plane``
+or ``control_plane``) on up to three loopback ports: Admin API (plus the ``/__turnout/``
+control endpoints), Status API, proxy. The Admin API handlers live in admin.py; the proxy
+and Status API handlers are here because the proxy is the hot path (the lab pushes hundreds
+of requests per second through HAProxy to it) and stays a handful of dict lookups.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+import uuid
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Callable
+
+from adapters.kong_codec import EMPTY_HASH, KongVersion, parse_version
+
+from . import declarative, metrics, shapes
+from .httpserver import HttpServer, Request, Response, json_response
+
+ROLES = ("dbless", "data_plane", "control_plane")
+
+
+@dataclass
+class NodeSpec:
+    """What a node plays. ``ports`` maps admin/status/proxy to fixed ports (0 or absent: a free one)."""
+
+    name: str
+    version: str
+    role: str = "dbless"
+    api_key: str = "lab-key"
+    admin_token: str | None = None  # when set, the Admin API wants it (header ``admin_token_header``)
+    admin_token_header: str = "Kong-Admin-Token"
+    config: str | None = None  # kong.yml text; default: declarative.lab_config(api_key)
+    plugins: list[str] | None = None  # available_on_server; default: shapes.BUNDLED_PLUGINS
+    control_plane: str | None = None  # a data plane's CP (a node name in the same cluster)
+    status: bool = True  # serve a Status API port
+    proxy: bool = True  # serve a proxy port (control planes have none by default)
+    ports: dict[str, int] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    page_size: int = 100  # control plane: rows per /clustering/data-planes page
+    seed: int = 0
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "NodeSpec":
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"node {data.get('name', '?')!r}: unknown key(s) {', '.join(unknown)}")
+        spec = cls(**data)
+        if spec.role not in ROLES:
+            raise ValueError(f"node {spec.name!r}: role must be one of {', '.join(ROLES)}, not {spec.role!r}")
+        parse_version(spec.version)
+        return spec
+
+
+@dataclass
+class Faults:
+    """Run-time faults, switched through ``POST /__turnout/fault`` (JSON, any subset of these keys)."""
+
+    latency_ms: float = 0.0  # added to every Admin, Status and proxy answer
+    error_share: float = 0.0  # share of proxied requests answered 500 by the "upstream"
+    not_ready: bool | str = False  # True: no config loaded (hash zeros); a string: that 503 message (3.3+)
+    config_hash: str | None = None  # report this hash instead of the loaded one (someone wrote config)
+    config_hash_drift: bool = False  # the hash changes on every /status (config writes in progress)
+    crash: bool = False  # close every port now (restart through the cluster control endpoint)
+    sync_status: str | None = None  # hybrid: what the CP reports for this DP
+
+    def update(self, data: dict[str, Any]) -> None:
+        known = {f.name for f in fields(self)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown fault key(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        for key, value in data.items():
+            setattr(self, key, value)
+
+
+@dataclass
+class Counters:
+    """What the node itself counted on its proxy port (``/health`` excluded)."""
+
+    requests: int = 0
+    errors: int = 0  # 5xx answered
+    by_code: dict[int, int] = field(default_factory=dict)
+    total_requests: int = 0  # every request on every port, as /status's server.total_requests
+
+    def as_json(self, name: str) -> dict[str, Any]:
+        return {"node": name, "requests": self.requests, "errors": self.errors,
+                "by_code": {str(k): v for k, v in sorted(self.by_code.items())}, "total_requests": self.total_requests}
+
+
+class EmulatedNode:
+    """A node's state and handlers; ``start``/``stop`` bind and release its ports (kept across restarts)."""
+
+    def __init__(self, spec: NodeSpec, host: str = "127.0.0.1"):
+        self.spec = spec
+        self.host = host
+        self.version: KongVersion = parse_version(spec.version)
+        self.node_id = str(uuid.uuid5(uuid.NAMESPACE_DNS, f"{spec.name}.turnout.emulator"))
+        self.faults = Faults()
+        self.counters = Counters()
+        self.latency = metrics.new_histogram(self.version)
+        self.rng = random.Random(spec.seed or spec.name)
+        self.draining = False
+        self.stopped_at: float | None = None
+        self.drift = 0
+        self.loaded = declarative.load(self.version, spec.config or declarative.lab_config(spec.api_key, self._format()))
+        self.on_config: Callable[["EmulatedNode"], None] | None = None  # the cluster pushes CP config to DPs
+        self.rows: Callable[[], list[dict[str, Any]]] = list  # the cluster fills a CP's data-plane rows
+        self.servers: dict[str, HttpServer] = {}
+        self.ports: dict[str, int] = dict(spec.ports)
+        self._echo = self._echo_response()
+
+    def _format(self) -> str:
+        return "3.0" if self.version.at_least(3, 0) else "2.1"
+
+    # ---- lifecycle -------------------------------------------------------------------------
+    async def start(self) -> None:
+        from .admin import admin_handler  # admin.py imports this module
+
+        handlers = {"admin": lambda r: admin_handler(self, r), "status": self.status_handler, "proxy": self.proxy_handler}
+        wanted = ["admin"] + (["status"] if self.spec.status else []) + (["proxy"] if self.spec.proxy else [])
+        for port_name in wanted:
+            server = HttpServer(handlers[port_name])
+            self.ports[port_name] = await server.start(self.host, self.ports.get(port_name, 0))
+            self.servers[port_name] = server
+        self.stopped_at = None
+        self.draining = False
+        self.faults.crash = False
+
+    async def stop(self) -> None:
+        for server in self.servers.values():
+            await server.stop()
+        self.servers.clear()
+        self.stopped_at = time.time()
+
+    @property
+    def running(self) -> bool:
+        return bool(self.servers)
+
+    def urls(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"version": self.spec.version, "role": self.spec.role, "running": self.running}
+        for port_name, port in self.ports.items():
+            out[port_name] = f"http://{self.host}:{port}"
+        return out
+
+    # ---- state -----------------------------------------------------------------------------
+    def config_hash(self) -> str:
+        if self.faults.not_ready is True:
+            return EMPTY_HASH
+        if self.faults.config_hash_drift:
+            self.drift += 1
+            return declarative.md5(f"{self.loaded.config_hash}:{self.drift}")
+        return self.faults.config_hash or self.loaded.config_hash
+
+    def delay(self) -> float:
+        return max(0.0, float(self.faults.latency_ms)) / 1000.0
+
+    def kong_headers(self) -> list[tuple[str, str]]:
+        return [("Server", f"kong/{self.spec.version}")]
+
+    def status_body(self) -> dict[str, Any]:
+        c = self.counters
+        server = {"total_requests": c.total_requests, "connections_active": len(self._connections()),
+                  "connections_accepted": c.total_requests, "connections_handled": c.total_requests,
+                  "connections_reading": 0, "connections_writing": 1, "connections_waiting": 0}
+        return shapes.node_status(self.version, self.spec.role, self.config_hash(), server)
+
+    def _connections(self) -> list[Any]:
+        return [c for s in self.servers.values() for c in s.connections]
+
+    def metrics_text(self) -> str:
+        return metrics.render(self.version, self.node_id, self.counters.by_code, self.latency, self.counters.total_requests)
+
+    def schedule_crash(self) -> None:
+        asyncio.get_running_loop().call_soon(lambda: asyncio.ensure_future(self.stop()))
+
+    # ---- Status API ------------------------------------------------------------------------
+    def status_handler(self, req: Request) -> Response:
+        self.counters.total_requests += 1
+        resp = self.status_answer(req)
+        resp.delay = self.delay()
+        return resp
+
+    def status_answer(self, req: Request) -> Response:
+        path, h = req.path, self.kong_headers()
+        if path == "/status" and req.method == "GET":
+            return json_response(200, self.status_body(), h)
+        if path == "/metrics" and req.method == "GET":
+            return Response(200, self.metrics_text().encode(), h, content_type="text/plain; charset=UTF-8")
+        if path == "/status/ready" and self.version.at_least(3, 3):
+            return self._ready(req, h)
+        return json_response(404, {"message": "Not found"}, h)
+
+    def _ready(self, req: Request, h: list[tuple[str, str]]) -> Response:
+        if req.method == "POST" and self.version.at_least(3, 9):
+            try:
+                ok = req.json() == {"status": "draining"}
+            except ValueError:
+                ok = False
+            self.draining = self.draining or ok
+            return Response(204, b"", h) if ok else json_response(400, {"message": "invalid request"}, h)
+        if req.method != "GET":
+            return json_response(405, {"message": "Method not allowed"}, h)
+        not_ready = self.faults.not_ready
+        message = not_ready if isinstance(not_ready, str) else (shapes.NOT_READY_NO_CONFIG if not_ready else "")
+        code, body = shapes.ready(self.version, self.spec.role, self.config_hash(), message, self.draining)
+        return json_response(code, body, h)
+
+    # ---- proxy (hot path) ------------------------------------------------------------------
+    def _echo_response(self) -> Response:
+        body = f'{{"node":"{self.spec.name}","version":"{self.spec.version}"}}'.encode()
+        via = f"1.1 kong/{self.spec.version}" if self.version.at_least(3, 0) else f"kong/{self.spec.version}"
+        return Response(200, body, [("X-Kong-Node", self.spec.name), ("Via", via)], wire={})
+
+    def proxy_handler(self, req: Request) -> Response:
+        c = self.counters
+        c.total_requests += 1
+        path = req.path
+        if path == "/health":
+            return Response(200, b'{"message":"ok"}', wire={})
+        c.requests += 1
+        if path == "/echo" or path.startswith("/echo/"):
+            resp = self._keyauth(req) or self._upstream()
+        else:
+            resp = json_response(404, {"message": "no Route matched with those values"}, self.kong_headers())
+        c.by_code[resp.status] = c.by_code.get(resp.status, 0) + 1
+        if resp.status >= 500:
+            c.errors += 1
+        delay = self.delay()
+        self.latency.observe(delay * 1000.0 + 0.5)
+        if delay:
+            resp = Response(resp.status, resp.body, resp.headers, delay=delay, wire=resp.wire)
+        return resp
+
+    def _keyauth(self, req: Request) -> Response | None:
+        """key-auth as the played version does it: header or query ``apikey``, 401 with its text."""
+        key = req.headers.get("apikey")
+        if key is None and "apikey=" in req.target:
+            key = req.query.get("apikey")
+        if key in self.loaded.keys:
+            return None
+        body, headers = shapes.key_auth_reject(self.version, "missing" if not key else "invalid")
+        return json_response(401, body, self.kong_headers() + headers)
+
+    def _upstream(self) -> Response:
+        if self.faults.error_share and self.rng.random() < float(self.faults.error_share):
+            return json_response(500, {"message": "injected upstream error", "node": self.spec.name},
+                                 [("X-Kong-Node", self.spec.name)])
+        return self._echo
+
+    def reset_counters(self) -> None:
+        self.counters = Counters()
+        self.latency = metrics.new_histogram(self.version)
+
+    def counters_json(self) -> dict[str, Any]:
+        return {**self.counters.as_json(self.spec.name), "faults": asdict(self.faults)}
