@@ -57,6 +57,17 @@ def run_checks(plan: Plan, infos: list[NodeInfo], rows: list[DataPlaneRow] | Ada
     return results + capacity_checks(plan, capacity) + lb_checks(plan)
 
 
+CHECKLIST = ("upgrade path", "control plane first", "X reachable", "X version as planned", "X database off", "X role data_plane",
+             "X config hash consistent", "data planes in sync", "Y reachable", "Y version as planned", "Y ready",
+             "Y database off", "Y role data_plane", "Y has every plugin in use", "Y Status API reachable", "config lint",
+             "capacity", "load balancer split")
+
+
+def in_checklist_order(results: list[CheckResult]) -> list[CheckResult]:
+    """Results merged from several sources, back in checklist order (stable within one check)."""
+    return sorted(results, key=lambda r: CHECKLIST.index(r.name) if r.name in CHECKLIST else len(CHECKLIST))
+
+
 def _result(name: str, status: CheckStatus, evidence: str, source: str, node: str = "", seen: str = "", expected: str = "") -> CheckResult:
     return CheckResult(name, status, evidence, node=node, seen=seen, expected=expected, source=source)
 

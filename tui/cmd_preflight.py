@@ -1,0 +1,105 @@
+"""``turnout preflight PLAN [--json]``: the checklist that must pass before any traffic moves.
+
+It runs the engine's own preflight command (``rollout.execute.execute(RunPreflight(), world)``)
+against the live world, so ``turnout preflight`` and a run's preflight phase can never
+disagree, then lints X's kong.yml for the hop (fetched like a backup, into a private
+temporary directory that is removed afterwards). Exit 0 nothing failed (warnings allowed),
+1 a check failed, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+
+from rollout import events as ev
+from rollout.commands import RunPreflight
+from rollout.errors import AdapterError, PlanError
+from rollout.execute import execute
+from rollout.observations import CheckResult
+from rollout.plan import Plan, load_plan
+from rollout.ports import World
+from rollout.preflight import capacity_checks, in_checklist_order, lint_checks
+
+MARKS = {"pass": "✓", "warn": "!", "fail": "✗"}
+ASCII_MARKS = {"pass": "ok", "warn": "!!", "fail": "XX"}
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("preflight", help="check X, Y, the config and the LB before traffic moves; exit 0 ok, 1 a check failed, 2 bad input")
+    p.add_argument("plan", metavar="PLAN")
+    p.add_argument("--json", action="store_true", help="one JSON object {plan, ok, checks}")
+    p.add_argument("--peak-rps", type=float, help="current peak requests per second (capacity hint)")
+    p.add_argument("--node-rps", type=float, help="what one X node carries, requests per second (capacity hint)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        plan = load_plan(args.plan)
+    except PlanError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 2
+    if plan.load_balancer.type == "sim":
+        print(f"{args.plan}: load_balancer.type: sim plans are checked in rehearsal (turnout rehearse)", file=sys.stderr)
+        return 2
+    capacity = {"peak_rps": args.peak_rps, "node_rps": args.node_rps} if args.peak_rps and args.node_rps else None
+    with tempfile.TemporaryDirectory(prefix="turnout-preflight-") as scratch:
+        try:
+            from adapters.world import build_world
+            world = build_world(plan, scratch)
+        except (ImportError, AdapterError, ValueError) as exc:
+            print(f"turnout: cannot build the live world for {args.plan}: {exc}", file=sys.stderr)
+            return 2
+        results = asyncio.run(gather_and_check(plan, world, capacity=capacity, scratch=scratch))
+    report(args.plan, results, as_json=args.json)
+    return 1 if any(r.status == "fail" for r in results) else 0
+
+
+async def gather_and_check(plan: Plan, world: World, capacity: dict | None = None, scratch: str | None = None) -> list[CheckResult]:
+    """The engine's preflight, plus the lint of X's config and the capacity hint, in checklist order."""
+    answer = await execute(RunPreflight(), world)
+    if isinstance(answer, ev.CommandFailed):
+        return [CheckResult("preflight", "fail", answer.error)]
+    results = list(answer.results)
+    if capacity:
+        results = [r for r in results if r.name != "capacity"] + capacity_checks(plan, capacity)
+    text, label, problem = await config_for_lint(plan, world, scratch)
+    if text is not None:
+        results += lint_checks(plan, text, label)
+    else:
+        results.append(CheckResult("config lint", "warn", f"not run: {problem}", source="kong-facts §6"))
+    return in_checklist_order(results)
+
+
+async def config_for_lint(plan: Plan, world: World, scratch: str | None) -> tuple[str | None, str, str]:
+    """X's kong.yml as a backup would take it (GET /config, else backup.kong_yml); (text, label, problem)."""
+    if scratch is None:
+        return None, "", "no scratch directory to fetch X's config into"
+    node = plan.pools.x.nodes[0]
+    try:
+        record = await world.kong.backup(node, scratch)
+        with open(record.path, encoding="utf-8") as fh:
+            return fh.read(), f"{node.name}'s config", ""
+    except AdapterError as exc:
+        return None, "", str(exc)
+    except OSError as exc:
+        return None, "", f"{node.name}: cannot read the fetched config: {exc.strerror or exc}"
+
+
+def report(plan_path: str, results: list[CheckResult], as_json: bool = False) -> None:
+    if as_json:
+        checks = [{k: getattr(r, k) for k in ("name", "status", "evidence", "node", "seen", "expected", "source")} for r in results]
+        print(json.dumps({"plan": plan_path, "ok": not any(r.status == "fail" for r in results), "checks": checks}, indent=2))
+        return
+    marks = MARKS if (sys.stdout.encoding or "").lower().startswith("utf") else ASCII_MARKS
+    counts = {s: sum(1 for r in results if r.status == s) for s in ("pass", "warn", "fail")}
+    print(f"preflight {plan_path}: {counts['pass']} passed, {counts['warn']} warnings, {counts['fail']} failed")
+    for r in results:
+        print(f"  {marks[r.status]} {r.name}: {r.evidence}")
+        if r.status != "pass" and r.source:
+            print(f"      rests on: {r.source}")
