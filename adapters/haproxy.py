@@ -14,11 +14,12 @@ file, and says so in ``warnings`` when it does not.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
-from typing import Sequence
+from typing import Awaitable, Callable, Sequence
 
-from rollout.errors import Rejected, Timeout, Unreachable
+from rollout.errors import AdapterError, Rejected, Timeout, Unreachable
 from rollout.plan import HAProxyLB as HAProxySpec
 from rollout.plan import Node, Pools
 
@@ -74,6 +75,7 @@ class HAProxyBalancer:
         self.x_nodes = list(pools.x.nodes)
         self.y_nodes = list(pools.y.nodes)
         self.warnings: list[str] = []
+        self.after_change: list[Callable[[], Awaitable[object]]] = []  # e.g. the stats source's baseline
         self.state_file = spec.state_file or self._state_file_from_config()
 
     @property
@@ -117,6 +119,7 @@ class HAProxyBalancer:
         if wrong:
             raise Rejected(self.target, "get weight", "read back differs: " + ", ".join(wrong))
         await self.save_state()
+        await self._changed()
         return self._split(got)
 
     async def get_weights(self) -> tuple[int, int]:
@@ -196,6 +199,12 @@ class HAProxyBalancer:
             return codec.parse_servers_state(reply)
         except codec.ReplyError as exc:
             raise Rejected(self.target, "show servers state", str(exc)) from None
+
+    async def _changed(self) -> None:
+        """Run the after-change hooks; the weights are set, so a hook's failure must not undo that."""
+        for hook in self.after_change:
+            with contextlib.suppress(AdapterError):
+                await hook()
 
     async def save_state(self) -> None:
         """Dump ``show servers state`` (all backends) into the state file, atomically."""

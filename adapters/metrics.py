@@ -1,0 +1,192 @@
+"""The Metrics port: one PoolWindow per pool per gate window, from one of three sources.
+
+- ``lb`` with HAProxy (the default): ``show stat`` per server, differenced between snapshots.
+- ``kong``: each node's Prometheus plugin ``/metrics``, scraped and differenced.
+- ``prometheus``: a Prometheus server's HTTP API with the plan's PromQL.
+
+Counter sources keep a short history of snapshots stamped with wall-clock time (the live
+runtime's clock): a window ``(start, end)`` is the snapshot taken now minus the latest one
+taken at or before ``start`` (the earliest one when none is that old). The HAProxy source
+also snapshots whenever the LB changes weights, so a step's first window has a baseline.
+Parsing is in adapters/metrics_codec.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from typing import Generic, TypeVar
+
+import httpx
+
+from rollout.errors import Rejected, Timeout, Unreachable
+from rollout.observations import PoolWindow
+from rollout.plan import Node, Plan
+
+from . import metrics_codec as mc
+from .lb import plan_problem
+
+T = TypeVar("T")
+KEEP_SNAPSHOTS = 64
+
+
+class History(Generic[T]):
+    """Timestamped snapshots; ``baseline(start)`` is the latest at or before start."""
+
+    def __init__(self) -> None:
+        self.snapshots: list[tuple[float, T]] = []
+
+    def add(self, at: float, value: T) -> None:
+        self.snapshots.append((at, value))
+        del self.snapshots[:-KEEP_SNAPSHOTS]
+
+    def baseline(self, start: float) -> T | None:
+        older = [v for t, v in self.snapshots if t <= start]
+        if older:
+            return older[-1]
+        return self.snapshots[0][1] if self.snapshots else None
+
+
+class HAProxyStats:
+    """Per-pool windows from HAProxy's per-server counters (requests = req_tot/stot;
+    errors = hrsp_5xx + eresp + econ; latency = rtime, an average used for p50 and p99)."""
+
+    def __init__(self, lb, plan: Plan, clock=time.time):
+        self.lb = lb
+        self.x = list(plan.pools.x.nodes)
+        self.y = list(plan.pools.y.nodes)
+        self.clock = clock
+        self.history: History[dict[str, mc.Counters]] = History()
+
+    async def snapshot(self) -> dict[str, mc.Counters]:
+        counters = mc.haproxy_counters(await self.lb.stat_rows())
+        self.history.add(self.clock(), counters)
+        return counters
+
+    async def window(self, start: float, end: float) -> tuple[PoolWindow, PoolWindow]:
+        before = self.history.baseline(start)
+        after = await self.snapshot()
+        before = before or after  # the very first call: no baseline, an empty window
+        x, y = (
+            mc.pool_window((n.name, mc.difference(before.get(n.lb_name), after[n.lb_name])) for n in pool if n.lb_name in after)
+            for pool in (self.x, self.y)
+        )
+        return x, y
+
+
+def metrics_url(node: Node) -> str:
+    """Where a node serves ``/metrics``: ``metrics:``, else the Status API, else the Admin API."""
+    if node.metrics:
+        return node.metrics
+    base = node.status or node.admin
+    if not base:
+        raise plan_problem(f"node {node.name}", "metrics.source kong needs the node's metrics, status or admin URL")
+    return base.rstrip("/") + "/metrics"
+
+
+class KongScrape:
+    """Each node's Kong Prometheus plugin ``/metrics``, scraped concurrently and differenced.
+
+    Needs per-request metrics: 3.x ``status_code_metrics`` (and ``latency_metrics`` for p50/p99)
+    on the prometheus plugin; 2.8 exports them by default.
+    """
+
+    def __init__(self, plan: Plan, client: httpx.AsyncClient | None = None, clock=time.time):
+        self.x = list(plan.pools.x.nodes)
+        self.y = list(plan.pools.y.nodes)
+        self.urls = {n.name: metrics_url(n) for n in self.x + self.y}
+        self.headers = {}
+        if plan.admin_auth and os.environ.get(plan.admin_auth.token_env):
+            self.headers[plan.admin_auth.header] = os.environ[plan.admin_auth.token_env]
+        verify = (plan.tls.ca_file or True) if plan.tls.verify else False
+        self.client = client or httpx.AsyncClient(timeout=plan.timeouts.request, verify=verify)
+        self.clock = clock
+        self.history: History[dict[str, mc.Counters]] = History()
+
+    async def scrape(self, node: Node) -> mc.Counters:
+        url = self.urls[node.name]
+        try:
+            resp = await self.client.get(url, headers=self.headers)
+        except httpx.TimeoutException:
+            raise Timeout(node.name, f"GET {url}", "no answer in time") from None
+        except httpx.HTTPError as exc:
+            raise Unreachable(node.name, f"GET {url}", type(exc).__name__) from None
+        if resp.status_code != 200:
+            raise Rejected(node.name, f"GET {url}", status=resp.status_code, body=resp.text[:200])
+        try:
+            return mc.kong_counters(resp.text)
+        except ValueError as exc:
+            raise Rejected(node.name, f"GET {url}", f"not the Prometheus text format: {exc}") from None
+
+    async def window(self, start: float, end: float) -> tuple[PoolWindow, PoolWindow]:
+        before = self.history.baseline(start)
+        nodes = self.x + self.y
+        after = dict(zip((n.name for n in nodes), await asyncio.gather(*(self.scrape(n) for n in nodes))))
+        self.history.add(self.clock(), after)
+        before = before or after
+        x, y = (mc.pool_window((n.name, mc.difference(before.get(n.name), after[n.name])) for n in pool) for pool in (self.x, self.y))
+        return x, y
+
+
+class PrometheusQuery:
+    """The plan's PromQL, with ``{pool}`` -> x|y and ``{window}`` -> the window in seconds, at ``end``."""
+
+    def __init__(self, plan: Plan, client: httpx.AsyncClient | None = None):
+        spec = plan.metrics
+        if not spec.url or not spec.queries:
+            raise plan_problem("metrics", "source prometheus needs metrics.url and metrics.queries (requests, errors)")
+        self.url = spec.url.rstrip("/") + "/api/v1/query"
+        self.queries = spec.queries
+        self.client = client or httpx.AsyncClient(timeout=plan.timeouts.request)
+
+    async def value(self, promql: str, end: float) -> float:
+        try:
+            resp = await self.client.get(self.url, params={"query": promql, "time": f"{end:.3f}"})
+        except httpx.TimeoutException:
+            raise Timeout("prometheus", f"query {promql}", "no answer in time") from None
+        except httpx.HTTPError as exc:
+            raise Unreachable("prometheus", f"GET {self.url}", type(exc).__name__) from None
+        try:
+            return mc.prometheus_value(resp.json())
+        except ValueError as exc:
+            raise Rejected("prometheus", f"query {promql}", str(exc), status=resp.status_code) from None
+
+    async def pool(self, pool: str, start: float, end: float) -> PoolWindow:
+        window = f"{max(1, round(end - start))}s"
+        q = self.queries
+        texts = [q.requests, q.errors, q.p50_ms, q.p99_ms]
+        values = await asyncio.gather(*(
+            self.value(t.replace("{pool}", pool).replace("{window}", window), end) if t else _zero() for t in texts
+        ))
+        return PoolWindow(round(values[0]), round(values[1]), values[2], values[3])
+
+    async def window(self, start: float, end: float) -> tuple[PoolWindow, PoolWindow]:
+        x, y = await asyncio.gather(self.pool("x", start, end), self.pool("y", start, end))
+        return x, y
+
+
+async def _zero() -> float:
+    return 0.0
+
+
+def build_metrics(plan: Plan, lb) -> object:
+    """The Metrics port for the plan's ``metrics.source``; ``lb`` is the built LoadBalancer."""
+    source = plan.metrics.source
+    if source == "kong":
+        return KongScrape(plan)
+    if source == "prometheus":
+        return PrometheusQuery(plan)
+    if hasattr(lb, "stat_rows"):
+        stats = HAProxyStats(lb, plan)
+        lb.after_change.append(stats.snapshot)
+        return stats
+    if hasattr(lb, "pool_counters"):
+        from .nginx import LuaPoolStats
+
+        return LuaPoolStats(lb)
+    raise plan_problem(
+        "metrics.source",
+        f"source lb reads HAProxy stats (or the nginx Lua balancer's counters); with load_balancer.type "
+        f"{plan.load_balancer.type} use source kong or prometheus",
+    )
