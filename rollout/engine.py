@@ -72,6 +72,7 @@ class Engine:
         self.log_total = 0  # entries ever logged (the list keeps the last LOG_KEEP)
         self.detection: WindowVerdict | None = None
         self.waiting_for_x = False
+        self.split_misses = 0
         self.timeline: list[TimelineEntry] = []
         self.totals = {"total": 0, "failed": 0, "failed_on_y": 0}
 
@@ -199,6 +200,7 @@ class Engine:
         self.bake_start = self.window_start = None
         self.deadline = None
         self.failures = 0
+        self.split_misses = 0
         if step.approve and index not in self.approved:
             self.pending_approval = index
             return [cmd.AskApproval(index, step.y), cmd.Notify("info", f"step {index + 1}: approve to send {step.y}% to Y")]
@@ -328,11 +330,29 @@ class Engine:
             if self.plan.rollback.automatic:
                 return self._rollback(reason)
             return [cmd.Notify("error", f"gates failing, automatic rollback is off: {reason}")]
+        off = self._split_off(e)
+        if off:
+            return self._hold(off)
         if self.phase == P.WATCH:
             if e.at >= (self.watch_start or 0) + self.plan.finish.watch and verdict.verdict != "fail":
                 return self._done()
             return []
         return self._maybe_next_step(verdict)
+
+    def _split_off(self, e: ev.WindowJudged) -> str:
+        """Two windows in a row whose observed split is far from the configured one: the LB is not obeying."""
+        total = e.x.requests + e.y.requests
+        if total < self.plan.gates.min_requests:
+            return ""
+        observed = 100.0 * e.y.requests / total
+        if abs(observed - self.desired[1]) <= self.plan.gates.max_split_error:
+            self.split_misses = 0
+            return ""
+        self.split_misses += 1
+        if self.split_misses < 2:
+            return ""
+        return (f"the load balancer sends {observed:.1f}% to Y, configured {self.desired[1]}% "
+                f"(off by more than {self.plan.gates.max_split_error:g} points in 2 windows)")
 
     def _maybe_next_step(self, verdict: WindowVerdict) -> list[cmd.Command]:
         step = self.plan.steps[self.step]

@@ -173,6 +173,9 @@ class Gates(Strict):
     failures_to_rollback: int = Field(default=2, ge=1)
     error_rate: ErrorRateGate = ErrorRateGate()
     latency_p99_ms: LatencyGate = LatencyGate()
+    # Percentage points the observed share on Y may differ from the configured split before the
+    # run holds (the LB is not doing what it was told); judged on windows with min_requests.
+    max_split_error: float = Field(default=10.0, gt=0, le=100)
 
 
 class Rollback(Strict):

@@ -35,6 +35,13 @@ finish: {decommission_x: true, watch: 2m}
 HASH = "a" * 32
 GOOD = PoolWindow(1000, 1, 10.0, 50.0)
 BAD = PoolWindow(1000, 80, 10.0, 50.0)
+RATE = 20  # requests per window per percent of traffic
+
+
+def window_for(template: PoolWindow, percent: int) -> PoolWindow:
+    """A window with ``percent`` of the traffic and the template's error rate and latencies."""
+    requests = RATE * percent
+    return PoolWindow(requests, round(requests * template.error_rate), template.p50_ms, template.p99_ms)
 
 
 def plan(text: str = PLAN_TEXT, **edits):
@@ -66,7 +73,7 @@ def sample_events(at: float) -> list:
     ]
 
 
-def answer(command, at: float, y_window: PoolWindow = GOOD):
+def answer(command, at: float, y_window: PoolWindow = GOOD, split: tuple[int, int] = (50, 50)):
     """What a healthy world answers to a command (None when no answer is due)."""
     match command:
         case cmd.RunPreflight():
@@ -84,7 +91,7 @@ def answer(command, at: float, y_window: PoolWindow = GOOD):
         case cmd.ProbeNodes(nodes=nodes):
             return ev.NodesProbed(at, tuple(NodeProbe(n, True, True, config_hash=HASH) for n in nodes))
         case cmd.JudgeWindow(start=start):
-            return ev.WindowJudged(at, start, GOOD, y_window)
+            return ev.WindowJudged(at, start, window_for(GOOD, split[0]), window_for(y_window, split[1]))
         case cmd.AskApproval(step=step):
             return ev.StepApproved(at, step)
         case cmd.StopNodes(pool=pool, nodes=nodes):
@@ -110,7 +117,7 @@ def run_world(engine: Engine, first, until=lambda e: e.finished, y_window=GOOD, 
         if journal is not None:
             journal.append(event)
         for c in engine.handle(event):
-            reply = answer(c, event.at, y_window)
+            reply = answer(c, event.at, y_window, engine.applied or (100, 0))
             if reply is not None:
                 queue.append(reply)
     return fed

@@ -71,11 +71,15 @@ class FakeLB:
 
 
 class FakeMetrics:
-    def __init__(self):
-        self.y = PoolWindow(100, 0, 5.0, 20.0)
+    """Windows that follow the LB's weights: 10 requests per percent, Y's error rate settable."""
+
+    def __init__(self, lb: FakeLB):
+        self.lb = lb
+        self.y_error_rate = 0.0
 
     async def window(self, start, end):
-        return PoolWindow(100, 0, 5.0, 20.0), self.y
+        x, y = self.lb.weights
+        return PoolWindow(10 * x, 0, 5.0, 20.0), PoolWindow(10 * y, round(10 * y * self.y_error_rate), 5.0, 20.0)
 
 
 class FakeFleet:
@@ -92,5 +96,6 @@ class FakeFleet:
 
 def fast_world(tmp_path, lb: FakeLB | None = None) -> World:
     plan = load_plan("fast.yml", FAST_PLAN)
-    return World(plan=plan, runtime=AsyncioRuntime(), kong=FakeKong(), lb=lb or FakeLB(), metrics=FakeMetrics(),
+    lb = lb or FakeLB()
+    return World(plan=plan, runtime=AsyncioRuntime(), kong=FakeKong(), lb=lb, metrics=FakeMetrics(lb),
                  fleet=FakeFleet(), run_dir=str(tmp_path))

@@ -40,7 +40,7 @@ def play(choices):
         fed.append(event)
         out = engine.handle(event)
         seen.append((clone(engine), out))
-        pending.extend(a for a in (answer(c, t) for c in out) if a is not None)
+        pending.extend(a for a in (answer(c, t, split=engine.applied or (100, 0)) for c in out) if a is not None)
     return engine, fed, seen
 
 

@@ -7,7 +7,14 @@ from rollout import events as ev
 from rollout.observations import CheckResult, NodeProbe, SmokeResult
 from rollout.phases import FORWARD, TERMINAL, Phase, allowed
 
-from .engine_support import BAD, GOOD, HASH, clone, engine_at, sample_events
+from .engine_support import HASH, clone, engine_at, sample_events
+from rollout.observations import PoolWindow
+
+# Windows as a 90/10 split produces them (the engine also checks the observed split).
+GOOD = PoolWindow(1800, 1, 10.0, 50.0)
+X90 = GOOD
+Y10 = PoolWindow(200, 0, 10.0, 50.0)
+BAD = PoolWindow(200, 16, 10.0, 50.0)
 
 P = Phase
 
@@ -53,10 +60,10 @@ SHIFT_TABLE = [
     # events after the 10% step was applied at t=5 (window 60s, bake 2m, 2 failures roll back)
     ([ev.TimerFired(65)], P.SHIFT, [cmd.ProbeNodes, cmd.JudgeWindow(5, 65)]),
     ([ev.TimerFired(64)], P.SHIFT, []),
-    ([ev.WindowJudged(65, 5, GOOD, GOOD)], P.SHIFT, []),
-    ([ev.WindowJudged(65, 5, GOOD, BAD)], P.SHIFT, []),
-    ([ev.WindowJudged(65, 5, GOOD, BAD), ev.WindowJudged(125, 65, GOOD, BAD)], P.ROLLING_BACK, [cmd.SetWeights(100, 0), cmd.Notify]),
-    ([ev.WindowJudged(65, 5, GOOD, GOOD), ev.WindowJudged(125, 65, GOOD, GOOD)], P.SHIFT,
+    ([ev.WindowJudged(65, 5, X90, Y10)], P.SHIFT, []),
+    ([ev.WindowJudged(65, 5, X90, BAD)], P.SHIFT, []),
+    ([ev.WindowJudged(65, 5, X90, BAD), ev.WindowJudged(125, 65, X90, BAD)], P.ROLLING_BACK, [cmd.SetWeights(100, 0), cmd.Notify]),
+    ([ev.WindowJudged(65, 5, X90, Y10), ev.WindowJudged(125, 65, X90, Y10)], P.SHIFT,
      [cmd.Notify, cmd.AskApproval(1, 50), cmd.Notify]),
     ([ev.NodesProbed(70, (NodeProbe("x1", True, True, config_hash="b" * 32),))], P.PAUSED, [cmd.Notify]),
     ([ev.NodesProbed(70, (NodeProbe("y1", True, False), NodeProbe("y2", False, False)))], P.ROLLING_BACK, [cmd.SetWeights(100, 0, ("y1", "y2")), cmd.Notify]),
@@ -142,8 +149,8 @@ def test_automatic_rollback_off_holds_the_step_and_warns():
     engine = engine_at(P.SHIFT)
     engine.plan = engine.plan.model_copy(update={"rollback": engine.plan.rollback.model_copy(update={"automatic": False})})
     engine.handle(ev.WeightsApplied(5, 90, 10))
-    engine.handle(ev.WindowJudged(65, 5, GOOD, BAD))
-    got = engine.handle(ev.WindowJudged(125, 65, GOOD, BAD))
+    engine.handle(ev.WindowJudged(65, 5, X90, BAD))
+    got = engine.handle(ev.WindowJudged(125, 65, X90, BAD))
     assert engine.phase == P.SHIFT and engine.step == 0
     assert got[0].level == "error" and "automatic rollback is off" in got[0].message
 
@@ -151,9 +158,21 @@ def test_automatic_rollback_off_holds_the_step_and_warns():
 def test_step_waits_for_a_passing_window_after_its_bake():
     engine = engine_at(P.SHIFT)
     engine.handle(ev.WeightsApplied(5, 90, 10))
-    inconclusive = ev.WindowJudged(125, 65, GOOD, type(GOOD)(10, 0, 1, 1))
-    engine.handle(ev.WindowJudged(65, 5, GOOD, GOOD))
+    inconclusive = ev.WindowJudged(125, 65, PoolWindow(90, 0, 1, 1), PoolWindow(10, 0, 1, 1))
+    engine.handle(ev.WindowJudged(65, 5, X90, Y10))
     got = engine.handle(inconclusive)
     assert engine.step == 0 and "holding" in got[0].message
-    got = engine.handle(ev.WindowJudged(185, 125, GOOD, GOOD))
+    got = engine.handle(ev.WindowJudged(185, 125, X90, Y10))
     assert engine.pending_approval == 1 and isinstance(got[1], cmd.AskApproval)
+
+
+def test_split_far_off_twice_holds():
+    engine = engine_at(P.SHIFT)
+    engine.handle(ev.WeightsApplied(5, 90, 10))
+    engine.plan = engine.plan.model_copy(update={"gates": engine.plan.gates.model_copy(update={"max_split_error": 3.0})})
+    x, y = PoolWindow(2000, 2, 5, 20), PoolWindow(120, 0, 5, 20)  # 5.7% on Y, configured 10%
+    engine.handle(ev.WindowJudged(65, 5, x, y))
+    assert engine.phase == P.SHIFT
+    got = engine.handle(ev.WindowJudged(125, 65, x, y))
+    assert engine.phase == P.PAUSED
+    assert "sends 5.7% to Y, configured 10%" in got[0].message

@@ -14,7 +14,6 @@ from rollout.engine import Engine
 from rollout.journal import Journal
 from rollout.phases import Phase
 from rollout.replay import replay
-from rollout.observations import PoolWindow
 
 from .fake_world import FakeLB, fast_world
 
@@ -55,7 +54,7 @@ async def test_a_whole_live_run_completes_and_its_journal_replays(tmp_path):
 
 async def test_failing_gates_roll_back_to_x(tmp_path):
     world = fast_world(tmp_path)
-    world.metrics.y = PoolWindow(100, 40, 5.0, 20.0)
+    world.metrics.y_error_rate = 0.4
     engine = await conduct(world, tmp_path / "j.jsonl")
     assert engine.phase == Phase.ROLLED_BACK
     assert world.lb.history[-1] == (100, 0)
