@@ -201,7 +201,10 @@ def data_plane_checks(rows: list[DataPlaneRow] | AdapterError | None, now: float
 
 def plugins_in_use(x: list[NodeInfo], backup_text: str | None) -> dict[str, str]:
     """Plugin name -> where it is used: X's plugins.enabled_in_cluster, plus the plugins named in X's kong.yml."""
-    used = {p: i.node for i in x if i.reachable for p in i.plugins_enabled}
+    used: dict[str, str] = {}
+    for i in (i for i in x if i.reachable):
+        for p in i.plugins_enabled:
+            used.setdefault(p, i.node)
     if backup_text is not None:
         try:
             used.update({p: "kong.yml" for p in load_config(backup_text).plugin_names() if p not in used})

@@ -50,14 +50,20 @@ def run(args: argparse.Namespace) -> int:
     capacity = {"peak_rps": args.peak_rps, "node_rps": args.node_rps} if args.peak_rps and args.node_rps else None
     with tempfile.TemporaryDirectory(prefix="turnout-preflight-") as scratch:
         try:
-            from adapters.world import build_world
-            world = build_world(plan, scratch)
+            world = build_live_world(plan, scratch)
         except (ImportError, AdapterError, ValueError) as exc:
             print(f"turnout: cannot build the live world for {args.plan}: {exc}", file=sys.stderr)
             return 2
         results = asyncio.run(gather_and_check(plan, world, capacity=capacity, scratch=scratch))
     report(args.plan, results, as_json=args.json)
     return 1 if any(r.status == "fail" for r in results) else 0
+
+
+def build_live_world(plan: Plan, scratch: str) -> World:
+    """The real adapters behind every port (imported here: the CLI's composition root)."""
+    from adapters.world import build_world
+
+    return build_world(plan, scratch)
 
 
 async def gather_and_check(plan: Plan, world: World, capacity: dict | None = None, scratch: str | None = None) -> list[CheckResult]:
