@@ -33,7 +33,7 @@ def admin_handler(node: "EmulatedNode", req: Request) -> Response:
         return control(node, req)
     node.counters.total_requests += 1
     h = node.kong_headers()
-    resp = _token_check(node, req, h) or _route(node, req, h)
+    resp = node.broken() or _token_check(node, req, h) or _route(node, req, h)
     resp.delay = node.delay()
     return resp
 

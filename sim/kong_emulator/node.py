@@ -50,6 +50,9 @@ class NodeSpec:
         unknown = sorted(set(data) - known)
         if unknown:
             raise ValueError(f"node {data.get('name', '?')!r}: unknown key(s) {', '.join(unknown)}")
+        missing = [k for k in ("name", "version") if not data.get(k)]
+        if missing:
+            raise ValueError(f"node {data.get('name', '?')!r}: missing {' and '.join(missing)}")
         spec = cls(**data)
         if spec.role not in ROLES:
             raise ValueError(f"node {spec.name!r}: role must be one of {', '.join(ROLES)}, not {spec.role!r}")
@@ -68,6 +71,7 @@ class Faults:
     config_hash_drift: bool = False  # the hash changes on every /status (config writes in progress)
     crash: bool = False  # close every port now (restart through the cluster control endpoint)
     sync_status: str | None = None  # hybrid: what the CP reports for this DP
+    admin_status: int | None = None  # every Admin and Status API answer has this status (e.g. 500)
 
     def update(self, data: dict[str, Any]) -> None:
         known = {f.name for f in fields(self)}
@@ -181,9 +185,16 @@ class EmulatedNode:
     # ---- Status API ------------------------------------------------------------------------
     def status_handler(self, req: Request) -> Response:
         self.counters.total_requests += 1
-        resp = self.status_answer(req)
+        resp = self.broken() or self.status_answer(req)
         resp.delay = self.delay()
         return resp
+
+    def broken(self) -> Response | None:
+        """The ``admin_status`` fault: the node's APIs answer that status with Kong's 5xx text."""
+        code = self.faults.admin_status
+        if not code:
+            return None
+        return json_response(int(code), {"message": "An unexpected error occurred"}, self.kong_headers())
 
     def status_answer(self, req: Request) -> Response:
         path, h = req.path, self.kong_headers()
