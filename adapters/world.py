@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from rollout.errors import AdapterError
 from rollout.plan import Plan
 from rollout.ports import World
 
@@ -14,14 +15,24 @@ from .live import AsyncioRuntime
 from .metrics import build_metrics
 
 
-def build_world(plan: Plan, run_dir: str) -> World:
-    lb = build_load_balancer(plan)
+class NoLoadBalancer:
+    """Stands in for the LB and metrics in commands that must not touch traffic (preflight, backup)."""
+
+    def __getattr__(self, name: str):
+        async def refuse(*args, **kwargs):
+            raise AdapterError("load balancer", name, "not used by this command")
+        return refuse
+
+
+def build_world(plan: Plan, run_dir: str, traffic: bool = True) -> World:
+    """``traffic=False`` builds a world that can read Kong but cannot move traffic."""
+    lb = build_load_balancer(plan) if traffic else NoLoadBalancer()
     return World(
         plan=plan,
         runtime=AsyncioRuntime(),
         kong=KongAdmin(plan),
         lb=lb,
-        metrics=build_metrics(plan, lb),
+        metrics=build_metrics(plan, lb) if traffic else NoLoadBalancer(),
         fleet=CommandFleet(plan),
         control_plane=KongControlPlane(plan) if plan.mode == "hybrid" and plan.control_plane else None,
         run_dir=run_dir,

@@ -1,0 +1,54 @@
+"""``turnout backup PLAN``: take and verify the backup of X's declarative config, alone.
+
+The same step the engine runs after the freeze: one backup per distinct configuration_hash,
+written 0600 with its sha256, parsed as YAML, its entities counted. Exit 0 when every backup
+was taken and verified, 1 when a node failed, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+
+from rollout import commands as cmd
+from rollout import events as ev
+from rollout.errors import PlanError
+from rollout.execute import execute
+from rollout.plan import load_plan
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("backup", help="back up and verify X's declarative config (kong.yml)")
+    p.add_argument("plan", metavar="PLAN")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        plan = load_plan(args.plan)
+    except PlanError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 2
+    answer = asyncio.run(_backup(plan))
+    if isinstance(answer, ev.CommandFailed):
+        print(json.dumps({"ok": False, "error": answer.error}) if args.json else f"backup failed: {answer.error}")
+        return 1
+    records = [{"node": b.node, "path": b.path, "sha256": b.sha256, "config_hash": b.config_hash, "entities": b.entities}
+               for b in answer.backups]
+    if args.json:
+        print(json.dumps({"ok": True, "backups": records}, indent=2))
+    else:
+        for r in records:
+            print(f"{r['node']}: {r['path']} (mode 0600) sha256 {r['sha256']} hash {r['config_hash']} {r['entities']} entities")
+    return 0
+
+
+async def _backup(plan):
+    from adapters.world import build_world
+
+    world = build_world(plan, ".", traffic=False)
+    return await execute(cmd.BackupConfig(), world)
