@@ -175,21 +175,18 @@ class KongAdmin:
             raise Rejected(node.name, f"read backup.kong_yml {kong_yml}", exc.strerror or str(exc)) from None
 
     async def smoke(self, node: Node, check: SmokeCheck) -> SmokeResult:
+        """Send the check's request to the node's proxy URL (not through the LB); judge status and body."""
         expect = check.expect
         expected = f"HTTP {expect.status}" + (f" with a body containing {expect.body_contains!r}" if expect.body_contains else "")
-        result = lambda ok, got: SmokeResult(check.name, node.name, ok, expected, got)  # noqa: E731
+
+        def result(ok: bool, got: str) -> SmokeResult:
+            return SmokeResult(check.name, node.name, ok, expected, got)
+
         if not node.proxy:
             return result(False, "no proxy URL for this node in the plan")
         req = check.request
         try:
-            env = self.http.env
-            path, secrets = codec.substitute_env(req.path, env)
-            headers = {}
-            for name, value in req.headers.items():
-                headers[name], found = codec.substitute_env(value, env)
-                secrets += found
-            body, found = codec.substitute_env(req.body, env) if req.body is not None else (None, [])
-            secrets += found
+            path, headers, body, secrets = _substitute(req.path, req.headers, req.body, self.http.env)
         except codec.MissingEnv as exc:
             return result(False, f"{exc} (named by ${{env:{exc.name}}} in smoke {check.name!r})")
         try:
@@ -198,6 +195,20 @@ class KongAdmin:
         except AdapterError as exc:
             return result(False, codec.redact(f"{req.method} {req.path}: {exc.kind}: {exc.detail}", secrets))
         return result(*_judge_smoke(response, expect.status, expect.body_contains, secrets))
+
+
+def _substitute(path: str, headers: Mapping[str, str], body: str | None,
+                env: Mapping[str, str]) -> tuple[str, dict[str, str], str | None, list[str]]:
+    """``${env:NAME}`` in the path, header values and body; also returns the values, to redact later."""
+    path, secrets = codec.substitute_env(path, env)
+    out: dict[str, str] = {}
+    for name, value in headers.items():
+        out[name], found = codec.substitute_env(value, env)
+        secrets += found
+    if body is not None:
+        body, found = codec.substitute_env(body, env)
+        secrets += found
+    return path, out, body, secrets
 
 
 def _judge_smoke(response: httpx.Response, status: int, contains: str | None, secrets: list[str]) -> tuple[bool, str]:
@@ -247,6 +258,13 @@ def _write_private(directory: str, node: str, config_hash: str, data: bytes) -> 
     raise Rejected(node, "write backup", f"{stem}.yml and 99 siblings exist already")
 
 
+def _next_path(nxt: str) -> str:
+    """Kong's ``next`` is a path (``/clustering/data-planes?offset=...``); accept a full URL too."""
+    if "://" in nxt:
+        return "/" + nxt.split("/", 3)[-1]
+    return nxt if nxt.startswith("/") else "/" + nxt
+
+
 class KongControlPlane:
     """The ``ControlPlane`` port: the CP's ``GET /clustering/data-planes``, every page."""
 
@@ -273,5 +291,5 @@ class KongControlPlane:
             rows.extend(page)
             if not nxt:
                 return rows
-            path = nxt if nxt.startswith("/") else "/" + nxt.split("/", 3)[-1] if "://" in nxt else "/" + nxt
+            path = _next_path(nxt)
         raise Rejected(self.target, "GET /clustering/data-planes", f"more than {MAX_PAGES} pages; stopped")
