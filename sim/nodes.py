@@ -1,0 +1,141 @@
+"""The simulated Kong nodes: their life (installed, starting, ready, down) and their physics.
+
+Physics are per node and vectorised over ticks, so the fast mode can compute a whole stretch
+of traffic in one numpy call: capacity (reduced by a memory leak), base and fault error
+rates, and the log-normal latency fitted to the scenario's p50/p99 (scaled by latency faults
+and by a leak's GC pressure). The lifecycle itself is plain state that the world changes at
+SimPy event times; the fast mode is told just before every change so past ticks keep the old
+state.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rollout.plan import Plan
+
+from .scenario import ErrorRateFault, LatencyFault, MemoryLeakFault, Scenario
+
+Z99 = 2.3263478740408408  # standard normal quantile at 0.99
+EMPTY_HASH = "0" * 32
+
+
+@dataclass
+class SimNode:
+    name: str
+    pool: str  # x | y
+    index: int
+    version: str
+    state: str = "installed"  # installed (running, no config) | starting | ready | down
+    ready_since: float | None = None
+    config_hash: str = EMPTY_HASH
+    sync_status: str = ""  # hybrid only: the CP's view of this DP
+    message: str = ""
+    generation: int = 0  # bumped by config writes
+
+
+def fit_lognormal(p50_ms: float, p99_ms: float) -> tuple[float, float]:
+    """(mu, sigma) of ln(latency in ms) so that the median and 99th percentile match."""
+    sigma = max((math.log(p99_ms) - math.log(p50_ms)) / Z99, 1e-6)
+    return math.log(p50_ms), sigma
+
+
+def _targets(fault, table: "NodeTable", default_pool: str) -> np.ndarray:
+    mask = np.zeros(len(table.nodes), dtype=bool)
+    if getattr(fault, "node", None):
+        mask[table.index(fault.node)] = True
+    else:
+        mask[table.pool_mask(getattr(fault, "pool", None) or default_pool)] = True
+    return mask
+
+
+@dataclass
+class NodeTable:
+    """All nodes of both pools, in plan order (X then Y), with the scenario's per-node physics."""
+
+    nodes: list[SimNode]
+    capacity: np.ndarray
+    base_error: np.ndarray
+    mu: float
+    sigma: float
+    queue_s: float
+    is_y: np.ndarray
+    error_faults: list[tuple[np.ndarray, float, float]] = field(default_factory=list)  # (mask, from, rate)
+    latency_faults: list[tuple[np.ndarray, float, float]] = field(default_factory=list)  # (mask, from, factor)
+    leaks: list[tuple[np.ndarray, float, float]] = field(default_factory=list)  # (mask, from, per_min)
+
+    @classmethod
+    def build(cls, plan: Plan, scenario: Scenario) -> "NodeTable":
+        nodes = [SimNode(n.name, pool, i, getattr(plan.pools, pool).version)
+                 for i, (pool, n) in enumerate([("x", n) for n in plan.pools.x.nodes] + [("y", n) for n in plan.pools.y.nodes])]
+        count = len(nodes)
+        mu, sigma = fit_lognormal(scenario.nodes.latency_ms.p50, scenario.nodes.latency_ms.p99)
+        table = cls(nodes, np.full(count, scenario.nodes.capacity_rps), np.full(count, scenario.nodes.error_rate),
+                    mu, sigma, scenario.nodes.queue_s, np.array([n.pool == "y" for n in nodes]))
+        for fault in scenario.faults:
+            if isinstance(fault, ErrorRateFault):
+                table.error_faults.append((_targets(fault, table, "y"), fault.from_, fault.rate))
+            elif isinstance(fault, LatencyFault):
+                table.latency_faults.append((_targets(fault, table, "y"), fault.from_, fault.factor))
+            elif isinstance(fault, MemoryLeakFault):
+                table.leaks.append((_targets(fault, table, "y"), fault.from_, fault.per_min))
+        return table
+
+    # ------------------------------------------------------------------ lookups
+    def index(self, name: str) -> int:
+        for node in self.nodes:
+            if node.name == name:
+                return node.index
+        raise KeyError(name)
+
+    def pool_mask(self, pool: str) -> np.ndarray:
+        return self.is_y if pool == "y" else ~self.is_y
+
+    def targets(self, fault, default_pool: str) -> list[SimNode]:
+        return [n for n, hit in zip(self.nodes, _targets(fault, self, default_pool)) if hit]
+
+    def serving(self) -> np.ndarray:
+        return np.array([n.state == "ready" for n in self.nodes])
+
+    def ready_since(self) -> np.ndarray:
+        return np.array([n.ready_since if n.ready_since is not None else np.inf for n in self.nodes])
+
+    # ------------------------------------------------------------------ physics over ticks (T,) -> (T, N)
+    def leak_fraction(self, t: np.ndarray) -> np.ndarray:
+        """Share of capacity a leaking node still has: falls per minute of uptime since the leak began."""
+        frac = np.ones((len(t), len(self.nodes)))
+        since = self.ready_since()
+        for mask, start, per_min in self.leaks:
+            begin = np.maximum(since, start)
+            lost = per_min * np.clip(t[:, None] - begin[None, :], 0, None) / 60.0
+            frac = np.where(mask[None, :], np.minimum(frac, np.clip(1.0 - lost, 0.02, 1.0)), frac)
+        return frac
+
+    def capacity_at(self, t: np.ndarray, frac: np.ndarray | None = None) -> np.ndarray:
+        frac = self.leak_fraction(t) if frac is None else frac
+        return self.capacity[None, :] * frac
+
+    def fault_error_rate(self, t: np.ndarray) -> np.ndarray:
+        rate = np.zeros((len(t), len(self.nodes)))
+        for mask, start, value in self.error_faults:
+            active = (t[:, None] >= start) & mask[None, :]
+            rate = np.where(active, 1.0 - (1.0 - rate) * (1.0 - value), rate)
+        return rate
+
+    def log_latency_mu(self, t: np.ndarray, frac: np.ndarray | None = None) -> np.ndarray:
+        """mu of ln(ms) per tick and node: latency faults multiply, a leak adds up to 2x (GC pressure)."""
+        frac = self.leak_fraction(t) if frac is None else frac
+        mu = np.full((len(t), len(self.nodes)), self.mu) + np.log(1.0 + (1.0 - frac))
+        for mask, start, factor in self.latency_faults:
+            mu = mu + np.where((t[:, None] >= start) & mask[None, :], math.log(factor), 0.0)
+        return mu
+
+    def oom_time(self, node: SimNode) -> float | None:
+        """When a leaking ready node runs out of memory (capacity would reach 0), or None."""
+        if node.ready_since is None:
+            return None
+        times = [max(node.ready_since, start) + 60.0 / per_min for mask, start, per_min in self.leaks if mask[node.index]]
+        return min(times) if times else None

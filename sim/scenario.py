@@ -1,0 +1,190 @@
+"""The scenario: the simulated world a rehearsal runs in (traffic, node behaviour, faults).
+
+A frozen, strict model like the plan (unknown keys are errors, because a misspelt fault that
+is silently ignored makes a rehearsal lie), loaded through ``rollout.located.load_model`` so
+every problem reads ``FILE:LINE: key.path: what is wrong``. Targets (nodes, pools, smoke
+checks) are cross-checked against the plan being rehearsed. The format is documented in
+docs/scenario-format.md; examples live in plans/scenarios/.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from rollout.durations import parse_duration
+from rollout.located import load_model
+from rollout.plan import Plan
+
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+PoolName = Literal["x", "y"]
+SYNC_STATUSES = ("kong_version_incompatible", "plugin_set_incompatible", "plugin_version_incompatible",
+                 "filter_set_incompatible", "unknown")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Traffic(Strict):
+    """Requests per second offered to the load balancer, Poisson arrivals around a shape."""
+
+    rps: float = Field(default=2000.0, gt=0)
+    shape: Literal["flat", "diurnal", "bursts"] = "flat"
+    amplitude: float = Field(default=0.3, ge=0, lt=1)  # diurnal: +-30% around rps
+    period: Duration = 86400.0  # diurnal: one day
+    offset: Duration = 0.0  # diurnal: where in the period the rehearsal starts
+    burst_factor: float = Field(default=3.0, ge=1)  # bursts: rps multiplied by this...
+    burst_every: Duration = 300.0  # ...once every burst_every seconds...
+    burst_length: Duration = 20.0  # ...for burst_length seconds
+
+
+class LatencyMs(Strict):
+    p50: float = Field(default=15.0, gt=0)
+    p99: float = Field(default=90.0, gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "LatencyMs":
+        if self.p99 < self.p50:
+            raise ValueError(f"p99 ({self.p99}) must not be below p50 ({self.p50})")
+        return self
+
+
+class Nodes(Strict):
+    """How every Kong node behaves when healthy (faults change some of them)."""
+
+    capacity_rps: float = Field(default=1500.0, gt=0)
+    latency_ms: LatencyMs = LatencyMs()
+    error_rate: float = Field(default=0.0005, ge=0, le=1)
+    start_s: Duration = 20.0  # from start to /status/ready 200
+    queue_s: Duration = 2.0  # backlog a node holds (in seconds of capacity) before it refuses requests
+
+
+class Balancer(Strict):
+    """The simulated load balancer (the plan's own LB is replaced in a rehearsal)."""
+
+    propagation: Duration | None = None  # None: the plan's sim LB propagation, else 1s
+    health_check: Duration = 5.0  # how long until the LB notices a node went down or came up
+    sticky: float = Field(default=0.0, ge=0, le=1)  # share of traffic on long-lived connections
+    sticky_ttl: Duration = 300.0  # mean lifetime of those connections
+
+
+class _Fault(Strict):
+    pool: PoolName | None = None
+    node: str | None = None
+
+
+class ErrorRateFault(_Fault):
+    kind: Literal["error_rate"]
+    rate: float = Field(gt=0, le=1)
+    from_: Duration = Field(default=0.0, alias="from")
+
+
+class LatencyFault(_Fault):
+    kind: Literal["latency"]
+    factor: float = Field(gt=0)
+    from_: Duration = Field(default=0.0, alias="from")
+
+
+class CrashFault(_Fault):
+    kind: Literal["crash"]
+    at: Duration = 0.0  # rehearsal time; a node not running then crashes as soon as it is ready
+    restart: bool = False  # a supervisor restarts it (ready again after nodes.start_s)
+
+
+class MemoryLeakFault(_Fault):
+    kind: Literal["memory_leak"]
+    per_min: float = Field(default=0.05, gt=0, le=1)  # capacity lost per minute of uptime; OOM-killed at 0
+    from_: Duration = Field(default=0.0, alias="from")
+
+
+class ConfigWriteFault(_Fault):
+    kind: Literal["config_write"]
+    at: Duration
+
+
+class SmokeFailFault(_Fault):
+    kind: Literal["smoke_fail"]
+    check: str | None = None  # the plan's smoke check that fails; None: the first one
+    status: int = 401
+    body: str = '{"message":"Unauthorized"}'
+
+
+class CpSyncFault(_Fault):
+    kind: Literal["cp_sync"]
+    status: Literal[SYNC_STATUSES] = "plugin_set_incompatible"  # type: ignore[valid-type]
+
+
+class LbIgnoresWeightsFault(Strict):
+    kind: Literal["lb_ignores_weights"]
+    readback: Literal["effective", "configured"] = "effective"  # what the LB reports after a change
+    from_: Duration = Field(default=0.0, alias="from")
+
+
+Fault = Annotated[
+    Union[ErrorRateFault, LatencyFault, CrashFault, MemoryLeakFault, ConfigWriteFault, SmokeFailFault,
+          CpSyncFault, LbIgnoresWeightsFault],
+    Field(discriminator="kind"),
+]
+FAULT_KINDS = ("error_rate", "latency", "crash", "memory_leak", "config_write", "smoke_fail", "cp_sync",
+               "lb_ignores_weights")
+
+
+class Scenario(Strict):
+    name: str = "scenario"
+    traffic: Traffic = Traffic()
+    nodes: Nodes = Nodes()
+    load_balancer: Balancer = Balancer()
+    faults: list[Fault] = Field(default_factory=list)
+
+    def onset(self) -> float | None:
+        """When the first fault begins (seconds), or None for an A/A (no-fault) scenario."""
+        times = [getattr(f, "from_", getattr(f, "at", 0.0)) for f in self.faults]
+        return min(times) if times else None
+
+
+def cross_check(scenario: Scenario, plan: Plan | None) -> list[tuple[str, str]]:
+    """Rules that need the plan: targets must exist, hybrid-only faults need a hybrid plan."""
+    if plan is None:
+        return []
+    problems: list[tuple[str, str]] = []
+    names = set(plan.pools.x.names + plan.pools.y.names)
+    checks = [c.name for c in plan.smoke]
+    for i, fault in enumerate(scenario.faults):
+        node = getattr(fault, "node", None)
+        if node is not None and node not in names:
+            problems.append((f"faults.{i}.node", f"no node {node!r} in the plan (nodes: {', '.join(sorted(names))})"))
+        if getattr(fault, "pool", None) and node:
+            problems.append((f"faults.{i}.pool", "give a pool or a node, not both"))
+        if fault.kind == "smoke_fail":
+            if not checks:
+                problems.append((f"faults.{i}.check", "the plan has no smoke checks to fail"))
+            elif fault.check is not None and fault.check not in checks:
+                problems.append((f"faults.{i}.check", f"no smoke check {fault.check!r} in the plan (checks: {'; '.join(checks)})"))
+        if fault.kind == "cp_sync" and plan.mode != "hybrid":
+            problems.append((f"faults.{i}.kind", "cp_sync needs a hybrid plan (this plan is mode: dbless)"))
+        if fault.kind == "crash" and node is None and getattr(fault, "pool", None) is None:
+            problems.append((f"faults.{i}", "a crash needs a node or a pool"))
+    return problems
+
+
+def load_scenario(path: str, plan: Plan | None = None, text: str | None = None) -> Scenario:
+    """Read and validate a scenario file; raise PlanError listing every located problem."""
+    return load_model(path, Scenario, lambda s: cross_check(s, plan), text=text)
+
+
+def default_scenario(plan: Plan) -> Scenario:
+    """A healthy world sized from the plan.
+
+    Enough traffic that Y's first step serves three times ``min_requests`` per window (so
+    gates judge from the first window), at least 2,000 rps; node capacity twice the load
+    one pool would carry alone, so neither pool is overloaded at 100%.
+    """
+    first_y = next((s.y for s in plan.steps if s.y > 0), 100)
+    needed = 3 * plan.gates.min_requests / (first_y / 100.0 * plan.gates.window)
+    rps = max(2000.0, math.ceil(needed / 100.0) * 100.0)
+    smallest = min(len(plan.pools.x.nodes), len(plan.pools.y.nodes))
+    capacity = math.ceil(2 * rps / smallest / 100.0) * 100.0
+    return Scenario(name="healthy default", traffic=Traffic(rps=rps), nodes=Nodes(capacity_rps=capacity))

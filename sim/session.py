@@ -1,0 +1,183 @@
+"""A rehearsal session: the engine conducting a plan in the simulated world, on a clock we own.
+
+``Rehearsal`` implements rollout.conductor.Conductor and RehearsalControls, so the TUI drives
+it exactly like a live run (snapshots down, operator events up) and can also move the
+simulated clock (``advance``, ``advance_to_next``). Headless runs call ``run_to_end``: a hold
+(PAUSED), or an approval nobody will give, ends a headless rehearsal as ``halted`` and the
+timeline says so. The session records the timeline and the detection; sim/report.py turns
+the record into text or JSON.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from typing import Any
+
+import simpy
+
+from rollout import commands as cmd
+from rollout import events as ev
+from rollout.describe import describe
+from rollout.engine import Engine
+from rollout.journal import Journal
+from rollout.phases import FORWARD, Phase
+from rollout.plan import Plan
+from rollout.snapshot import Snapshot
+
+from .driver import SimDriver
+from .report import Detection, RunRecord, TimelineEntry
+from .scenario import Scenario, default_scenario
+from .world import SimWorld
+
+OPERATOR = (ev.PauseRequested, ev.RollbackRequested, ev.HaltRequested, ev.StepApproved, ev.ResumeRequested)
+STOPPED = (Phase.PAUSED, Phase.ROLLING_BACK, Phase.HALTED, Phase.ROLLED_BACK)
+QUIET = (ev.TimerFired, ev.NodesProbed)
+CAUSES = (("smoke test failed", "smoke"), ("configuration changed during the freeze", "config_hash"),
+          ("no healthy Y node", "node_health"), ("load balancer applied", "lb_readback"),
+          ("wait for ready", "readiness"))
+
+
+def planned_duration(plan: Plan) -> float:
+    """How long the plan takes when everything goes well (steps' bakes plus the watch)."""
+    return sum(s.bake for s in plan.steps) + plan.finish.watch + len(plan.steps) * plan.gates.window
+
+
+class Rehearsal:
+    world = "rehearsal"
+
+    def __init__(self, plan: Plan, scenario: Scenario | None = None, seed: Any = 0, exact: bool = False,
+                 auto_approve: bool = True, journal_path: str | None = None, keep_timeline: bool = True):
+        self.plan = plan
+        self.scenario = scenario or default_scenario(plan)
+        self.auto_approve = auto_approve
+        self.keep_timeline = keep_timeline
+        self.speed = 60.0
+        self.env = simpy.Environment()
+        self.cap = 3 * planned_duration(plan) + plan.timeouts.ready + 3600.0
+        self.sim = SimWorld(plan, self.scenario, self.env, seed, exact, horizon=int(planned_duration(plan)) + 600)
+        self.engine = Engine(plan)
+        self.journal = Journal(journal_path) if journal_path else None
+        self.timeline: list[TimelineEntry] = []
+        self.detection: Detection | None = None
+        self.stop = self.env.event()  # triggered when a headless run has nothing more to do
+        sha = hashlib.sha256(plan.model_dump_json().encode()).hexdigest()
+        first = ev.RunStarted(0.0, plan.name, sha, world="rehearsal")
+        self.driver = SimDriver(self.env, self.engine, self.sim.ports, [first], self._observe, self.journal)
+        self.env.process(self.driver.run())
+
+    # ------------------------------------------------------------------ Conductor
+    @property
+    def now(self) -> float:
+        return self.env.now
+
+    def snapshot(self) -> Snapshot:
+        return self.engine.snapshot(self.env.now)
+
+    def submit(self, event: object) -> None:
+        """Queue an operator event, stamped with simulated time; the driver journals and feeds it in order."""
+        self.driver.inbox.put(dataclasses.replace(event, at=self.env.now))
+
+    # ------------------------------------------------------------------ RehearsalControls
+    @property
+    def finished(self) -> bool:
+        return self.engine.finished
+
+    def advance(self, seconds: float) -> None:
+        if seconds > 0:
+            self.env.run(until=self.env.now + seconds)
+
+    def advance_to_next(self) -> None:
+        at = self.env.peek()
+        if at == float("inf"):
+            return
+        while self.env.peek() <= at:
+            self.env.step()
+
+    def run_to_end(self) -> RunRecord:
+        """Headless: run until done, rolled back, halted, held or waiting for an approval (or the cap)."""
+        if not self.stop.triggered and not self._waiting():
+            self.env.run(until=self.stop | self.env.timeout(max(1.0, self.cap - self.env.now)))
+        if not self.engine.finished:
+            self._note_headless_end()
+        return self.record()
+
+    # ------------------------------------------------------------------ observing the engine
+    def _waiting(self) -> bool:
+        return self.engine.finished or self.engine.phase == Phase.PAUSED or (
+            self.engine.pending_approval is not None and not self.auto_approve)
+
+    def _observe(self, engine: Engine, event: Any, commands: list) -> None:
+        self._flush_world_notes()
+        if self.keep_timeline and not isinstance(event, QUIET):
+            self._add(self._describe(engine, event), "event")
+        for command in commands:
+            if isinstance(command, cmd.Notify) and self.keep_timeline:
+                self._add(command.message, command.level)
+            if isinstance(command, cmd.AskApproval) and self.auto_approve:
+                self.submit(ev.StepApproved(self.env.now, command.step, by="rehearsal auto-approve"))
+        self._detect(engine, event)
+        if self._waiting() and not self.stop.triggered:
+            self.stop.succeed()
+
+    def _y(self) -> int:
+        return self.engine.applied[1] if self.engine.applied else 0
+
+    def _add(self, text: str, level: str) -> None:
+        self.timeline.append(TimelineEntry(self.env.now, self.engine.phase.value, self._y(), text, level))
+
+    def _describe(self, engine: Engine, event: Any) -> str:
+        if isinstance(event, ev.WindowJudged) and engine.verdicts:
+            verdict = engine.verdicts[-1]
+            text = f"window {event.start:.0f}s-{event.at:.0f}s: {verdict.describe()}"
+            total = event.x.requests + event.y.requests
+            if total and self._y() is not None and abs(100.0 * event.y.requests / total - self._y()) > 5:
+                text += f"; observed split Y {100.0 * event.y.requests / total:.1f}%, configured {self._y()}%"
+            return text
+        return describe(event)
+
+    def _flush_world_notes(self) -> None:
+        for at, note in self.sim.notes:
+            if self.keep_timeline:
+                self.timeline.append(TimelineEntry(at, self.engine.phase.value, self._y(), note, "world"))
+        self.sim.notes.clear()
+
+    def _detect(self, engine: Engine, event: Any) -> None:
+        """The first time the plan stopped going forward on its own: that is when it caught something."""
+        if self.detection is not None:
+            return
+        if engine.detection is not None:
+            v = engine.detection
+            self.detection = Detection("+".join(v.failed_gates) or "gates", v.end, self._y())
+        elif engine.phase in STOPPED and not isinstance(event, OPERATOR) and engine.phase not in FORWARD:
+            gate = next((name for text, name in CAUSES if text in engine.reason), "hold")
+            if gate == "hold" and isinstance(event, ev.CommandFailed):
+                gate = f"command:{event.command}"
+            self.detection = Detection(gate, self.env.now, self._y())
+
+    def _note_headless_end(self) -> None:
+        if self.engine.phase == Phase.PAUSED:
+            text = f"held ({self.engine.reason}); nobody can resume a headless rehearsal: it ends here, halted"
+        elif self.engine.pending_approval is not None:
+            text = f"step {self.engine.pending_approval + 1} waits for approval; a headless rehearsal ends here, halted"
+        else:
+            text = f"stopped after {self.env.now:.0f}s of simulated time: the plan did not finish (inconclusive windows?)"
+        self._add(text, "error")
+
+    # ------------------------------------------------------------------ results
+    def outcome(self) -> str:
+        return {Phase.DONE: "completed", Phase.ROLLED_BACK: "rolled_back"}.get(self.engine.phase, "halted")
+
+    def record(self) -> RunRecord:
+        self.sim.catch_up()
+        self._flush_world_notes()
+        totals = self.sim.log.totals(self.env.now)
+        return RunRecord(self.outcome(), float(self.env.now), totals["total"], totals["failed"], totals["failed_on_y"],
+                         totals["bad"], self.detection, self.sim.lb.split, self.scenario.onset(),
+                         tuple(sorted(self.timeline, key=lambda e: e.at_s)))
+
+    def report(self) -> dict:
+        """One run's JSON object (see sim/report.py for its exact keys)."""
+        from .report import run_json
+
+        return run_json(self.record())

@@ -1,0 +1,180 @@
+"""The simulated world: nodes, load balancer, traffic and metrics wired into rollout's ports.
+
+``SimWorld`` owns the node lifecycle (start-up time, crashes, OOM kills, config writes) as
+SimPy processes, and the faults of the scenario. Before any change that moves traffic it
+lets the fast mode catch up (``traffic.advance_to(now)``), so every tick is computed with
+the state that held then. Random numbers come from four independent streams spawned from
+one SeedSequence: traffic (arrivals, routing), latency, errors, faults (start-up jitter).
+Nothing here prints: the session and the report decide what the operator sees.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import simpy
+
+from rollout.plan import Plan
+from rollout.ports import World
+
+from .balancer import SimBalancer
+from .driver import SimRuntime
+from .exact import ExactTraffic
+from .kong_model import SimControlPlane, SimFleet, SimKong, config_hash
+from .metrics import SimMetrics, TickLog
+from .nodes import NodeTable, SimNode
+from .scenario import (ConfigWriteFault, CpSyncFault, CrashFault, LbIgnoresWeightsFault, MemoryLeakFault, Scenario,
+                       SmokeFailFault)
+from .traffic import FluidTraffic
+
+STREAMS = ("traffic", "latency", "errors", "faults")
+
+
+def streams(seed: int | np.random.SeedSequence) -> dict[str, np.random.Generator]:
+    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    return {name: np.random.default_rng(child) for name, child in zip(STREAMS, root.spawn(len(STREAMS)))}
+
+
+class SimWorld:
+    def __init__(self, plan: Plan, scenario: Scenario, env: simpy.Environment, seed, exact: bool = False,
+                 horizon: int = 3600, run_dir: str = "."):
+        self.plan = plan
+        self.scenario = scenario
+        self.env = env
+        self.rng = streams(seed)
+        self.runtime = SimRuntime(env)
+        self.table = NodeTable.build(plan, scenario)
+        self.crash_armed: dict[int, bool] = {}  # node index -> restart after the crash
+        propagation = scenario.load_balancer.propagation
+        if propagation is None:
+            propagation = plan.load_balancer.propagation if plan.load_balancer.type == "sim" else 1.0
+        ignores = next((f for f in scenario.faults if isinstance(f, LbIgnoresWeightsFault)), None)
+        lb_spec = scenario.load_balancer
+        self.lb = SimBalancer(self.table, self.runtime, propagation, lb_spec.health_check, lb_spec.sticky,
+                              lb_spec.sticky_ttl, ignores, self.catch_up)
+        self.log = TickLog(self.table, self.rng["latency"], exact=exact, horizon=horizon)
+        if exact:
+            self.traffic = ExactTraffic(env, scenario.traffic, self.table, self.lb, self.log, self.rng["traffic"],
+                                        self.rng["errors"], self.rng["latency"])
+        else:
+            self.traffic = FluidTraffic(scenario.traffic, self.table, self.lb, self.log, self.rng["traffic"], self.rng["errors"])
+        self.ports = World(plan, self.runtime, SimKong(self), self.lb, SimMetrics(self.log, self.traffic), SimFleet(self),
+                           SimControlPlane(self) if plan.mode == "hybrid" else None, run_dir)
+        self.notes: list[tuple[float, str]] = []  # what the world did on its own, for the timeline
+        self._initial_states()
+        self._schedule_faults()
+
+    def _initial_states(self) -> None:
+        """X serves. Y is deployed beside it at weight 0, unless the plan starts Y itself (provision.start_y)."""
+        for node in self.table.nodes:
+            if node.pool == "y" and self.plan.provision.start_y is not None:
+                node.state, node.message = "down", "not deployed yet (provision.start_y starts it in deploy Y)"
+            else:
+                self._configure(node)
+        self.lb.rotation[:] = self.table.serving()  # the LB has known these nodes for long
+
+    def catch_up(self) -> None:
+        self.traffic.advance_to(self.env.now)
+
+    # ------------------------------------------------------------------ node lifecycle
+    def set_state(self, index: int, state: str, message: str = "") -> None:
+        node = self.table.nodes[index]
+        was = node.state == "ready"
+        self.catch_up()
+        node.state, node.message = state, message
+        now_ready = state == "ready"
+        if now_ready and not was:
+            node.ready_since = self.env.now
+            self._on_ready(node)
+        elif not now_ready:
+            node.ready_since = None
+        if was != now_ready:
+            self.env.process(self.lb.node_changed(index, now_ready))
+
+    def start(self, index: int) -> None:
+        node = self.table.nodes[index]
+        if node.state in ("ready", "starting"):
+            return  # found running
+        self.set_state(index, "starting")
+        jitter = float(self.rng["faults"].uniform(0.9, 1.1))
+        self.env.process(self._boot(node, self.scenario.nodes.start_s * jitter))
+
+    def _boot(self, node: SimNode, seconds: float):
+        yield self.env.timeout(seconds)
+        if node.state == "starting":
+            self._configure(node)
+
+    def _configure(self, node: SimNode) -> None:
+        """The node loads its config and becomes ready, unless the CP refuses it (hybrid cp_sync fault)."""
+        refused = self._sync_refusal(node)
+        if refused is not None:
+            node.state, node.sync_status = "installed", refused.status
+            node.message = f"no configuration available (configuration hash is not initialized); sync_status {refused.status}"
+            return  # a DP the CP refuses never gets config, so it never becomes ready
+        node.config_hash = config_hash(node.pool, self.plan.name, node.generation)
+        node.sync_status = "normal" if self.plan.mode == "hybrid" else ""
+        self.set_state(node.index, "ready")
+
+    def _on_ready(self, node: SimNode) -> None:
+        if node.index in self.crash_armed:
+            self.env.process(self._crash_later(node, 0.0, self.crash_armed.pop(node.index)))
+        oom = self.table.oom_time(node)
+        if oom is not None:
+            self.env.process(self._oom(node, node.ready_since, oom))
+
+    def crash(self, node: SimNode, restart: bool, why: str) -> None:
+        self.notes.append((self.env.now, f"{node.name} {why}" + ("; its supervisor restarts it" if restart else "")))
+        self.set_state(node.index, "down", f"connection refused ({why})")
+        if restart:
+            self.start(node.index)
+
+    def _crash_later(self, node: SimNode, delay: float, restart: bool):
+        yield self.env.timeout(delay)
+        if node.state == "ready":
+            self.crash(node, restart, "crashed")
+
+    def _oom(self, node: SimNode, since: float, at: float):
+        yield self.env.timeout(max(0.0, at - self.env.now))
+        if node.state == "ready" and node.ready_since == since:
+            self.crash(node, True, "was OOM-killed (memory leak)")
+
+    # ------------------------------------------------------------------ faults
+    def _schedule_faults(self) -> None:
+        for fault in self.scenario.faults:
+            if isinstance(fault, CrashFault):
+                self.env.process(self._crash_fault(fault))
+            elif isinstance(fault, ConfigWriteFault):
+                self.env.process(self._config_write(fault))
+            elif isinstance(fault, MemoryLeakFault):
+                pass  # capacity falls in the physics; the OOM kill is scheduled when a node becomes ready
+
+    def _crash_fault(self, fault: CrashFault):
+        yield self.env.timeout(fault.at)
+        for node in self.table.targets(fault, "y"):
+            if node.state == "ready":
+                self.crash(node, fault.restart, "crashed")
+            else:
+                self.crash_armed[node.index] = fault.restart
+
+    def _config_write(self, fault: ConfigWriteFault):
+        yield self.env.timeout(fault.at)
+        targets = self.table.targets(fault, "y") if (fault.node or fault.pool) else self.table.nodes
+        written = []
+        for node in targets:
+            node.generation += 1
+            if node.state in ("ready", "starting", "installed") and node.config_hash != "0" * 32:
+                node.config_hash = config_hash(node.pool, self.plan.name, node.generation)
+                written.append(node.name)
+        self.notes.append((self.env.now, "someone wrote config (POST /config) to " + (", ".join(written) or "no running node")))
+
+    def _sync_refusal(self, node: SimNode) -> CpSyncFault | None:
+        for fault in self.scenario.faults:
+            if isinstance(fault, CpSyncFault) and node in self.table.targets(fault, "y"):
+                return fault
+        return None
+
+    def smoke_failure(self, node: SimNode, check: str) -> SmokeFailFault | None:
+        for fault in self.scenario.faults:
+            if isinstance(fault, SmokeFailFault) and node in self.table.targets(fault, "y"):
+                if (fault.check or (self.plan.smoke[0].name if self.plan.smoke else None)) == check:
+                    return fault
+        return None
