@@ -1,0 +1,1 @@
+"""The cockpit's screens: the main screen, help, and the confirm modals."""

@@ -1,0 +1,65 @@
+"""The banner: which world this is, unmistakably, and where the rollout stands.
+
+REHEARSAL (simulated world, simulated clock and its speed) and LIVE (real adapters, wall
+clock) differ in word, colour and clock, so a screenshot alone tells them apart.
+"""
+
+from __future__ import annotations
+
+import math
+
+from rich.text import Text
+from textual.reactive import reactive
+
+from rollout.phases import Phase
+from rollout.snapshot import Snapshot
+
+from .base import SnapshotView, clock
+
+PHASE_STYLE = {Phase.DONE: "bold green", Phase.PAUSED: "bold yellow", Phase.ROLLING_BACK: "bold red",
+               Phase.ROLLED_BACK: "bold red", Phase.HALTED: "bold red"}
+
+
+def speed_label(speed: float) -> str:
+    return "max" if math.isinf(speed) else f"{speed:g}x"
+
+
+def phase_label(snap: Snapshot) -> str:
+    """The phase in words, with the step when traffic is shifting."""
+    phase = snap.paused_from if snap.phase == Phase.PAUSED and snap.paused_from else snap.phase
+    words = str(phase).replace("_", " ")
+    if phase == Phase.SHIFT and snap.steps:
+        words += f" {snap.step + 1}/{len(snap.steps)}"
+    if snap.phase == Phase.PAUSED:
+        words = f"PAUSED in {words}"
+    return words.upper()
+
+
+class Banner(SnapshotView):
+    DEFAULT_CSS = """
+    Banner { height: 1; background: $panel; color: $text; }
+    Banner.-live { background: darkred; color: white; }
+    """
+    speed: reactive[float] = reactive(1.0)
+
+    def watch_world(self, world: str) -> None:
+        self.set_class(world == "live", "-live")
+
+    def render_snapshot(self, snap: Snapshot) -> Text:
+        live = self.world == "live"
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if live:
+            text.append(" LIVE ", "bold white on red")
+            text.append(f" {clock(snap.now, 'live')} ")
+        else:
+            text.append(" REHEARSAL ", "bold black on bright_cyan")
+            text.append(f" sim {clock(snap.now, 'rehearsal')} ")
+            text.append(f"{speed_label(self.speed)} ", "bold")
+        text.append("│ ", "dim")
+        text.append(f"{snap.plan_name} ", "bold")
+        text.append(f"{snap.x_version}", "cyan")
+        text.append("→", "dim")
+        text.append(f"{snap.y_version} ", "magenta")
+        text.append("│ ", "dim")
+        text.append(phase_label(snap), PHASE_STYLE.get(snap.phase, "bold"))
+        return text
