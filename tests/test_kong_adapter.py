@@ -244,18 +244,44 @@ async def test_control_plane_wrong_token(cluster):
     assert err.value.status == 401 and "bad-token-000" not in str(err.value)
 
 
-async def test_tls_verify_failure_is_one_line(cluster, tmp_path):
-    """An https URL to the emulator's plain-HTTP port: Unreachable, one line (TLS handshake fails)."""
-    plan = make_plan(cluster)
-    node = plan.node("x34").model_copy(update={"status": cluster["x34"].urls()["status"].replace("http:", "https:")})
-    async with KongAdmin(plan, env=ENV) as kong:
-        probe = await kong.probe(node)
-    assert not probe.reachable
-    assert_one_line(probe.message, "x34", "GET /status")
+@pytest.fixture
+def tls_files(tmp_path):
+    """A self-signed certificate for localhost, made with the openssl CLI (skipped without it)."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("openssl"):
+        pytest.skip("openssl CLI not installed")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"],
+                   check=True, capture_output=True, timeout=30)
+    return str(key), str(cert)
 
 
-def test_httpx_not_leaking_into_rollout():
-    """Sanity: the adapter module imports httpx, the engine package still does not need it."""
-    import rollout.observations as obs
+async def test_tls_verify_on_by_default_and_ca_file(cluster, tls_files):
+    """An HTTPS Status API (sample-built stub: the emulator's server with a self-signed cert): verification fails
+    with one line pointing at tls.ca_file; with tls.ca_file set to that cert the probe succeeds."""
+    import ssl
 
-    assert "httpx" not in obs.__dict__ and httpx.__name__ == "httpx"
+    from sim.kong_emulator.httpserver import HttpServer, json_response
+
+    key, cert = tls_files
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(cert, key)
+    body = {"server": {"total_requests": 1}, "configuration_hash": "a" * 32}
+    server = HttpServer(lambda req: json_response(200, body, [("Server", "kong/3.2.1")]))
+    port = await server.start("127.0.0.1", 0, ssl_context=ctx)
+    try:
+        results = []
+        for tls in ({}, {"ca_file": cert}):
+            plan = make_plan(cluster, tls=tls)
+            node = plan.node("x34").model_copy(update={"status": f"https://localhost:{port}"})
+            async with KongAdmin(plan, env=ENV) as kong:
+                results.append(await kong.probe(node))
+    finally:
+        await server.stop()
+    refused, accepted = results
+    assert not refused.reachable and "TLS verification failed" in refused.message and "tls.ca_file" in refused.message
+    assert_one_line(refused.message, "x34", "GET /status")
+    assert accepted.ready and accepted.version == "3.2.1" and accepted.config_hash == "a" * 32

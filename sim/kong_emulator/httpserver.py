@@ -171,10 +171,11 @@ class HttpServer:
         self.server: asyncio.base_events.Server | None = None
         self.port = 0
 
-    async def start(self, host: str, port: int) -> int:
+    async def start(self, host: str, port: int, ssl_context: Any = None) -> int:
+        """Bind (``port`` 0: a free one); with ``ssl_context`` the port speaks HTTPS (as Kong's 8444)."""
         loop = asyncio.get_running_loop()
         self.server = await loop.create_server(lambda: HttpProtocol(self.handler, self.connections), host, port,
-                                               reuse_address=True)
+                                               reuse_address=True, ssl=ssl_context)
         self.port = self.server.sockets[0].getsockname()[1]
         return self.port
 
