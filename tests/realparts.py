@@ -220,6 +220,7 @@ class PrometheusRun:
 def start_prometheus(tmp: Path, targets: list[str], job: str = "haproxy") -> Iterator[PrometheusRun]:
     """Prometheus scraping targets every second; ready on /-/ready (first sample after about 5.5 s)."""
     binary = require("prometheus")
+    tmp.mkdir(parents=True, exist_ok=True)
     port = free_port()
     cfg = tmp / "prometheus.yml"
     quoted = ", ".join(f'"{t}"' for t in targets)
