@@ -68,10 +68,10 @@ class KongAdmin:
             raise Rejected(node.name, f"GET {path}", "the answer is not JSON (is this a Kong port?)",
                            status=response.status_code) from None
 
-    async def _status(self, node: Node) -> tuple[codec.StatusInfo, str]:
-        """``GET /status`` on the Status API when the plan names one, else on the Admin API;
+    async def _status(self, node: Node, via_admin: bool = False) -> tuple[codec.StatusInfo, str]:
+        """``GET /status`` on the Status API when the plan names one (or on the Admin API);
         returns the status and the version the ``Server`` header reports (or the planned one)."""
-        base, admin = (node.status, False) if node.status else (node.admin, True)
+        base, admin = (node.status, False) if node.status and not via_admin else (node.admin, True)
         if not base:
             raise Rejected(node.name, "GET /status", "the plan gives this node neither a status nor an admin URL")
         _, body, response = await self._json(node, base, "/status", admin=admin)
@@ -122,14 +122,24 @@ class KongAdmin:
         return NodeInfo(node.name, reachable=reachable, error=fields.pop("error", ""), **fields)
 
     async def _status_fields(self, node: Node, root: codec.RootInfo | None) -> dict[str, Any]:
-        """The Status-API half of ``info``; its failures are evidence (status_reachable), not errors."""
+        """The Status-API half of ``info``; its failures are evidence (status_reachable), not errors.
+
+        When the Status API cannot be reached (3.6+ binds it to loopback by default), the hash is
+        still read from the Admin API's ``/status`` so the consistency checks keep their evidence."""
         try:
             status, header_version = await self._status(node)
             version = root.version if root else header_version
             ready, message = await self._ready(node, status, version)
         except AdapterError as exc:
-            return {"status_reachable": False, "ready": False, "ready_message": str(exc),
-                    **({} if root else {"error": str(exc)})}
+            out: dict[str, Any] = {"status_reachable": False, "ready": False, "ready_message": str(exc)}
+            if root is None:
+                out["error"] = str(exc)
+            elif node.status:
+                try:
+                    out["config_hash"] = (await self._status(node, via_admin=True))[0].config_hash
+                except AdapterError:
+                    pass
+            return out
         out = {"config_hash": status.config_hash, "ready": ready, "ready_message": message,
                "status_reachable": bool(node.status)}
         if root is None:

@@ -28,6 +28,10 @@ from .kong_codec import error_detail, one_line, redact
 BACKOFF_S = (0.1, 0.3, 1.0)
 
 
+class BadTlsFile(ValueError):
+    """``tls.ca_file`` cannot be read or is not a PEM bundle (reported per call as Rejected)."""
+
+
 class KongHttp:
     """Shared by KongAdmin and KongControlPlane. ``env`` defaults to ``os.environ`` (read per call)."""
 
@@ -36,16 +40,25 @@ class KongHttp:
         self.env = env if env is not None else os.environ
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def _verify(self) -> ssl.SSLContext | bool:
         tls = self.plan.tls
         if not tls.verify:
             return False
-        return ssl.create_default_context(cafile=tls.ca_file) if tls.ca_file else True
+        if not tls.ca_file:
+            return True
+        try:
+            return ssl.create_default_context(cafile=tls.ca_file)
+        except (OSError, ssl.SSLError) as exc:
+            raise BadTlsFile(f"tls.ca_file {tls.ca_file}: {one_line(getattr(exc, 'strerror', None) or str(exc))}") from None
 
     @property
     def client(self) -> httpx.AsyncClient:
-        if self._client is None:
+        """One pooled client per event loop (a CLI command may run several ``asyncio.run``s)."""
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._loop is not loop:
+            self._loop = loop
             self._client = httpx.AsyncClient(
                 timeout=httpx.Timeout(self.plan.timeouts.request), verify=self._verify(),
                 transport=self._transport, follow_redirects=False, trust_env=False,
@@ -98,6 +111,8 @@ class KongHttp:
             raise Timeout(target, call, f"no answer within {self.plan.timeouts.request:g}s ({tries} attempts)") from None
         except httpx.TransportError as exc:
             raise Unreachable(target, call, self._transport_detail(exc, url)) from None
+        except BadTlsFile as exc:
+            raise Rejected(target, call, str(exc)) from None
         except httpx.InvalidURL as exc:
             raise Unreachable(target, call, f"invalid URL {url!r}: {one_line(str(exc))}") from None
 

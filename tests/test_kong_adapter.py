@@ -285,3 +285,26 @@ async def test_tls_verify_on_by_default_and_ca_file(cluster, tls_files):
     assert not refused.reachable and "TLS verification failed" in refused.message and "tls.ca_file" in refused.message
     assert_one_line(refused.message, "x34", "GET /status")
     assert accepted.ready and accepted.version == "3.2.1" and accepted.config_hash == "a" * 32
+
+
+async def test_missing_ca_file_is_one_line(cluster, tmp_path):
+    """tls.ca_file pointing nowhere (emulator never reached): Rejected naming the key and the file."""
+    plan = make_plan(cluster, tls={"ca_file": str(tmp_path / "nope.pem")})
+    async with KongAdmin(plan, env=ENV) as kong:
+        probe = await kong.probe(plan.node("x34"))
+    assert_one_line(probe.message, "x34", "GET /status")
+    assert "tls.ca_file" in probe.message and "nope.pem" in probe.message
+
+
+async def test_info_with_unreachable_status_api_keeps_the_hash(cluster):
+    """A Status API that cannot be reached (3.6+ binds it to loopback; emulator node with a dead status URL):
+    info says status_reachable=False with the error, and still reads the hash from the Admin API."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    plan = make_plan(cluster)
+    node = plan.node("y39").model_copy(update={"status": f"http://127.0.0.1:{port}"})
+    async with KongAdmin(plan, env=ENV) as kong:
+        info = await kong.info(node)
+    assert info.reachable and not info.status_reachable and not info.ready
+    assert "unreachable" in info.ready_message and info.config_hash == cluster["y39"].loaded.config_hash
