@@ -37,11 +37,11 @@ def line_index(root: yaml.Node | None) -> dict[tuple, int]:
     return index
 
 
-def locate(index: dict[tuple, int], loc: tuple) -> tuple[str, int]:
+def locate(index: dict[tuple, int], loc: tuple, tags: tuple[str, ...] = ()) -> tuple[str, int]:
     """Turn a pydantic error location into ("a.b.0.c", line), skipping union tags absent from the file."""
     path: tuple = ()
     for part in loc:
-        if isinstance(part, str) and _is_tag(part) and path + (part,) not in index:
+        if isinstance(part, str) and (_is_tag(part) or part in tags) and path + (part,) not in index:
             continue
         path = path + (part,)
     probe = path
@@ -78,8 +78,13 @@ def load_model(
     cross_check: Callable[[M], list[tuple[str, ...]]] | None = None,
     text: str | None = None,
     special: dict[str, str] | None = None,
+    tags: tuple[str, ...] = (),
 ) -> M:
-    """Parse ``path`` (or ``text``) as YAML into ``model``; raise PlanError with every located problem."""
+    """Parse ``path`` (or ``text``) as YAML into ``model``; raise PlanError with every located problem.
+
+    ``tags`` names the members of the model's own discriminated unions (e.g. a scenario's fault
+    kinds), which pydantic puts into error locations although they are not keys of the file.
+    """
     if text is None:
         try:
             with open(path, encoding="utf-8") as f:
@@ -102,8 +107,9 @@ def load_model(
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            loc = tuple(err["loc"]) + (("type",) if err.get("type") == "union_tag_invalid" else ())
-            dotted, line = locate(index, loc)
+            tag = str(err.get("ctx", {}).get("discriminator", "type")).strip("'")
+            loc = tuple(err["loc"]) + ((tag,) if err.get("type") == "union_tag_invalid" else ())
+            dotted, line = locate(index, loc, tags)
             message = (special or {}).get(dotted) or _message(err, dotted)
             problems.append(Problem(path, line, dotted, message))
         raise PlanError(_dedupe(problems)) from None

@@ -68,9 +68,9 @@ def run_json(rec: RunRecord) -> dict:
     }
 
 
-def _pair(values: list[float], a: str, b: str, qa: float, qb: float) -> dict | None:
+def _pair(values: list[float], a: str, b: str, qa: float, qb: float) -> dict:
     if not values:
-        return None
+        return {a: None, b: None}
     arr = np.asarray(values, dtype=float)
     return {a: round(float(np.quantile(arr, qa)), 3), b: round(float(np.quantile(arr, qb)), 3)}
 
@@ -84,7 +84,7 @@ def monte_carlo_json(records: list[RunRecord]) -> dict:
         "outcomes": {o: sum(1 for r in records if r.outcome == o) for o in OUTCOMES},
         "p_detect": round(len(detected) / len(records), 4) if records else 0.0,
         "time_to_detect_s": _pair(detected, "p50", "p95", 0.5, 0.95),
-        "bad_requests": {"mean": round(float(bad.mean()), 2), "p95": round(float(np.quantile(bad, 0.95)), 2)} if len(bad) else None,
+        "bad_requests": {"mean": round(float(bad.mean()), 2), "p95": round(float(np.quantile(bad, 0.95)), 2)} if len(bad) else {"mean": None, "p95": None},
         "duration_s": _pair([r.sim_duration_s for r in records], "p50", "p95", 0.5, 0.95),
     }
 
@@ -118,11 +118,11 @@ def monte_carlo_text(card: dict, title: str) -> str:
              f"  outcomes: {o['completed']} completed, {o['rolled_back']} rolled back, {o['halted']} halted",
              f"  p_detect: {card['p_detect']:.1%}"]
     ttd = card["time_to_detect_s"]
-    lines.append("  time to detect: " + (f"p50 {format_duration(ttd['p50'])}, p95 {format_duration(ttd['p95'])}" if ttd else "never detected"))
+    lines.append("  time to detect: " + (f"p50 {format_duration(ttd['p50'])}, p95 {format_duration(ttd['p95'])}" if ttd["p50"] is not None else "never detected"))
     bad = card["bad_requests"]
-    if bad:
+    if bad["mean"] is not None:
         lines.append(f"  bad requests (failed beyond the base error rate): mean {bad['mean']:.0f}, p95 {bad['p95']:.0f}")
     dur = card["duration_s"]
-    if dur:
+    if dur["p50"] is not None:
         lines.append(f"  duration: p50 {format_duration(dur['p50'])}, p95 {format_duration(dur['p95'])}")
     return "\n".join(lines)

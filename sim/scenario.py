@@ -172,7 +172,7 @@ def cross_check(scenario: Scenario, plan: Plan | None) -> list[tuple[str, str]]:
 
 def load_scenario(path: str, plan: Plan | None = None, text: str | None = None) -> Scenario:
     """Read and validate a scenario file; raise PlanError listing every located problem."""
-    return load_model(path, Scenario, lambda s: cross_check(s, plan), text=text)
+    return load_model(path, Scenario, lambda s: cross_check(s, plan), text=text, tags=FAULT_KINDS)
 
 
 def default_scenario(plan: Plan) -> Scenario:

@@ -21,9 +21,10 @@ from rollout import events as ev
 from rollout.describe import describe
 from rollout.engine import Engine
 from rollout.journal import Journal
-from rollout.phases import FORWARD, Phase
+from rollout.phases import Phase
 from rollout.plan import Plan
 from rollout.snapshot import Snapshot
+from rollout.summary import outcome
 
 from .driver import SimDriver
 from .report import Detection, RunRecord, TimelineEntry
@@ -35,7 +36,7 @@ STOPPED = (Phase.PAUSED, Phase.ROLLING_BACK, Phase.HALTED, Phase.ROLLED_BACK)
 QUIET = (ev.TimerFired, ev.NodesProbed)
 CAUSES = (("smoke test failed", "smoke"), ("configuration changed during the freeze", "config_hash"),
           ("no healthy Y node", "node_health"), ("load balancer applied", "lb_readback"),
-          ("wait for ready", "readiness"))
+          ("wait for ready", "readiness"), ("the load balancer sends", "split"))
 
 
 def planned_duration(plan: Plan) -> float:
@@ -124,7 +125,7 @@ class Rehearsal:
         return self.engine.applied[1] if self.engine.applied else 0
 
     def _add(self, text: str, level: str) -> None:
-        self.timeline.append(TimelineEntry(self.env.now, self.engine.phase.value, self._y(), text, level))
+        self.timeline.append(TimelineEntry(float(self.env.now), self.engine.phase.value, self._y(), text, level))
 
     def _describe(self, engine: Engine, event: Any) -> str:
         if isinstance(event, ev.WindowJudged) and engine.verdicts:
@@ -149,11 +150,11 @@ class Rehearsal:
         if engine.detection is not None:
             v = engine.detection
             self.detection = Detection("+".join(v.failed_gates) or "gates", v.end, self._y())
-        elif engine.phase in STOPPED and not isinstance(event, OPERATOR) and engine.phase not in FORWARD:
+        elif engine.phase in STOPPED and not isinstance(event, OPERATOR):
             gate = next((name for text, name in CAUSES if text in engine.reason), "hold")
             if gate == "hold" and isinstance(event, ev.CommandFailed):
                 gate = f"command:{event.command}"
-            self.detection = Detection(gate, self.env.now, self._y())
+            self.detection = Detection(gate, float(self.env.now), self._y())
 
     def _note_headless_end(self) -> None:
         if self.engine.phase == Phase.PAUSED:
@@ -166,7 +167,7 @@ class Rehearsal:
 
     # ------------------------------------------------------------------ results
     def outcome(self) -> str:
-        return {Phase.DONE: "completed", Phase.ROLLED_BACK: "rolled_back"}.get(self.engine.phase, "halted")
+        return outcome(self.engine)
 
     def record(self) -> RunRecord:
         self.sim.catch_up()

@@ -1,0 +1,67 @@
+"""``turnout rehearse PLAN``: play the plan (rollout and rollback) in the simulated world.
+
+Works on any plan whatever its load balancer: the simulated world stands in for the nodes,
+the load balancer and the metrics. On a terminal (and without --json, --headless or --runs)
+the operator conducts the rehearsal in the TUI; otherwise one run prints its timeline and
+summary (or the JSON object), and ``--runs N`` prints the plan's Monte Carlo report card.
+Exit 0 completed (every run, with --runs), 1 rolled back or halted, 2 bad plan or scenario.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from rollout.errors import PlanError
+from rollout.plan import load_plan
+from sim.report import monte_carlo_json, monte_carlo_text, run_json, run_text
+from sim.runner import monte_carlo
+from sim.scenario import default_scenario, load_scenario
+from sim.session import Rehearsal
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("rehearse", help="rehearse a plan in the simulated world (timeline, or Monte Carlo report card)")
+    p.add_argument("plan", metavar="PLAN")
+    p.add_argument("--scenario", metavar="FILE", help="traffic, node behaviour and faults (default: a healthy world sized from the plan)")
+    p.add_argument("--seed", type=int, default=0, help="same seed, same rehearsal (default 0)")
+    p.add_argument("--exact", action="store_true", help="one SimPy process per request (slow; the fast mode's reference)")
+    p.add_argument("--runs", type=int, metavar="N", help="Monte Carlo: N independent runs on every core, then the report card")
+    p.add_argument("--json", action="store_true", help="print one JSON object (implies --headless)")
+    p.add_argument("--headless", action="store_true", help="no TUI: approvals are given automatically, a hold ends the run")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        plan = load_plan(args.plan)
+        scenario = load_scenario(args.scenario, plan) if args.scenario else default_scenario(plan)
+    except PlanError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 2
+    if args.runs is not None:
+        if args.runs < 1:
+            print(f"{args.plan}: --runs must be at least 1, got {args.runs}", file=sys.stderr)
+            return 2
+        card = monte_carlo_json(monte_carlo(plan, scenario, args.runs, seed=args.seed, exact=args.exact))
+        print(json.dumps(card, indent=2) if args.json else monte_carlo_text(card, f"{plan.name} in {scenario.name}"))
+        return 0 if card["outcomes"]["completed"] == card["runs"] else 1
+    if not (args.json or args.headless) and sys.stdout.isatty():
+        code = _interactive(plan, scenario, args)
+        if code is not None:
+            return code
+    record = Rehearsal(plan, scenario, seed=args.seed, exact=args.exact).run_to_end()
+    print(json.dumps(run_json(record), indent=2) if args.json else run_text(record, f"{plan.name} in {scenario.name}"))
+    return 0 if record.outcome == "completed" else 1
+
+
+def _interactive(plan, scenario, args) -> int | None:
+    """The TUI, when it is installed; None means: fall back to headless output."""
+    try:
+        from tui.app import run_rehearsal
+    except ImportError as exc:
+        print(f"turnout: the interactive screen is unavailable ({exc}); printing the headless rehearsal", file=sys.stderr)
+        return None
+    return run_rehearsal(Rehearsal(plan, scenario, seed=args.seed, exact=args.exact, auto_approve=False))
