@@ -4,7 +4,7 @@ Weighted DNS, a Kubernetes Gateway API ``HTTPRoute`` (kubectl patch of backendRe
 a cloud LB CLI. ``set_weights`` gets ``{x}`` and ``{y}`` (pool percent), ``{x_weight}`` /
 ``{y_weight}`` (that percent per healthy node, rounded down) and ``{x_nodes}`` / ``{y_nodes}``
 (the healthy nodes' LB names, space-separated, shell-quoted). ``get_weights`` must print
-``X Y`` (percent). A non-zero exit is a Rejected naming the exit code and the last stderr
+``X Y`` (percent). Both are Python format strings: literal braces are written doubled. A non-zero exit is a Rejected naming the exit code and the last stderr
 line; a command running longer than ``timeout`` is killed with its process group.
 """
 
@@ -108,7 +108,7 @@ class CommandBalancer:
             if self._last is None:
                 raise Rejected(self.target, "get_weights", "no get_weights template and no weights set yet")
             return self._last
-        out = await run_shell(self.spec.get_weights, self.spec.timeout, self.target, "get_weights")
+        out = await run_shell(self.spec.get_weights.format(), self.spec.timeout, self.target, "get_weights")
         try:
             return parse_split(out)
         except ValueError as exc:

@@ -96,18 +96,23 @@ class KongScrape:
         self.x = list(plan.pools.x.nodes)
         self.y = list(plan.pools.y.nodes)
         self.urls = {n.name: metrics_url(n) for n in self.x + self.y}
-        self.headers = {}
-        if plan.admin_auth and os.environ.get(plan.admin_auth.token_env):
-            self.headers[plan.admin_auth.header] = os.environ[plan.admin_auth.token_env]
+        self.admin_urls = {n.name for n in self.x + self.y if n.admin and self.urls[n.name].startswith(n.admin)}
+        self.auth = plan.admin_auth
         verify = (plan.tls.ca_file or True) if plan.tls.verify else False
         self.client = client or httpx.AsyncClient(timeout=plan.timeouts.request, verify=verify)
         self.clock = clock
         self.history: History[dict[str, mc.Counters]] = History()
 
+    def _headers(self, node: Node) -> dict[str, str]:
+        """The admin token goes to Admin API URLs only (read per call, never stored)."""
+        if self.auth and node.name in self.admin_urls and os.environ.get(self.auth.token_env):
+            return {self.auth.header: os.environ[self.auth.token_env]}
+        return {}
+
     async def scrape(self, node: Node) -> mc.Counters:
         url = self.urls[node.name]
         try:
-            resp = await self.client.get(url, headers=self.headers)
+            resp = await self.client.get(url, headers=self._headers(node))
         except httpx.TimeoutException:
             raise Timeout(node.name, f"GET {url}", "no answer in time") from None
         except httpx.HTTPError as exc:
