@@ -17,12 +17,14 @@ import tempfile
 
 from rollout import events as ev
 from rollout.commands import RunPreflight
-from rollout.errors import AdapterError, PlanError
+from rollout.errors import AdapterError
 from rollout.execute import execute
 from rollout.observations import CheckResult
-from rollout.plan import Plan, load_plan
+from rollout.plan import Plan
 from rollout.ports import World
 from rollout.preflight import capacity_checks, in_checklist_order, lint_checks
+
+from .plan_input import load_or_report
 
 MARKS = {"pass": "✓", "warn": "!", "fail": "✗"}
 ASCII_MARKS = {"pass": "ok", "warn": "!!", "fail": "XX"}
@@ -38,11 +40,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        plan = load_plan(args.plan)
-    except PlanError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
+    plan = load_or_report(args.plan)
+    if plan is None:
         return 2
     if plan.load_balancer.type == "sim":
         print(f"{args.plan}: load_balancer.type: sim plans are checked in rehearsal (turnout rehearse)", file=sys.stderr)
