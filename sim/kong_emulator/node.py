@@ -19,9 +19,11 @@ from typing import Any, Callable
 from adapters.kong_codec import EMPTY_HASH, KongVersion, parse_version
 
 from . import declarative, metrics, shapes
+from .admin import admin_handler
 from .httpserver import HttpServer, Request, Response, json_response
 
 ROLES = ("dbless", "data_plane", "control_plane")
+HEALTH = Response(200, b'{"message":"ok"}', wire={})  # the LB's health check route; never delayed or counted
 
 
 @dataclass
@@ -123,8 +125,6 @@ class EmulatedNode:
 
     # ---- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
-        from .admin import admin_handler  # admin.py imports this module
-
         handlers = {"admin": lambda r: admin_handler(self, r), "status": self.status_handler, "proxy": self.proxy_handler}
         wanted = ["admin"] + (["status"] if self.spec.status else []) + (["proxy"] if self.spec.proxy else [])
         for port_name in wanted:
@@ -232,7 +232,7 @@ class EmulatedNode:
         c.total_requests += 1
         path = req.path
         if path == "/health":
-            return Response(200, b'{"message":"ok"}', wire={})
+            return HEALTH
         c.requests += 1
         if path == "/echo" or path.startswith("/echo/"):
             resp = self._keyauth(req) or self._upstream()
