@@ -36,11 +36,13 @@ class ScriptedRehearsal:
     world = "rehearsal"
 
     def __init__(self, plan: Plan | None = None, seed: int = 0, rps: float = 300.0,
-                 y_error_rate: float = 0.0, fault_at: float = 0.0, crash: tuple[str, float] | None = None):
+                 y_error_rate: float = 0.0, fault_at: float = 0.0, crash: tuple[str, float] | None = None,
+                 y_skew: float = 0.0):
         self.plan = plan or demo_plan()
         self.engine = Engine(self.plan)
         self.random = random.Random(seed)
         self.rps, self.y_error_rate, self.fault_at, self.crash = rps, y_error_rate, fault_at, crash
+        self.y_skew = y_skew  # points of traffic Y gets beyond its weight (sticky connections)
         self.speed = 1.0
         self._now = 0.0
         self._queue: list[tuple[float, int, Any]] = []
@@ -72,6 +74,10 @@ class ScriptedRehearsal:
         at = self._next_time()
         if at is not None:
             self._step(at)
+
+    def approval(self) -> Any:
+        """The operator's approval of the step that waits for one (for tests that script the operator)."""
+        return ev.StepApproved(self._now, self.engine.pending_approval)
 
     # ---------------------------------------------------------------- the toy world
     def _next_time(self) -> float | None:
@@ -128,7 +134,8 @@ class ScriptedRehearsal:
 
     def _window(self, pool: str, c: cmd.JudgeWindow) -> PoolWindow:
         applied = self.engine.applied or (100, 0)
-        share = applied[0 if pool == "x" else 1] / 100.0
+        y_share = min(1.0, max(0.0, (applied[1] + (self.y_skew if applied[1] else 0.0)) / 100.0))
+        share = y_share if pool == "y" else 1.0 - y_share
         names = [n for n in getattr(self.plan.pools, pool).names if not self._down(n)]
         rate = 0.001 + (self.y_error_rate if pool == "y" and c.end > self.fault_at else 0.0)
         nodes = []

@@ -14,6 +14,7 @@ from rollout.observations import NodeProbe, NodeWindow
 from rollout.snapshot import Snapshot
 
 from .base import SnapshotView
+from .split import observed_is_current
 
 HASH_CHARS = 6
 NAME_MAX, VERSION_MAX = 14, 8
@@ -67,11 +68,12 @@ class PoolTable(SnapshotView):
             table.add_column(header, justify=justify, no_wrap=True, width=width)
         if self.wide:
             table.add_column("probe", no_wrap=True, overflow="ellipsis", ratio=1)
+        stale = not observed_is_current(snap)  # numbers from an earlier step's window are dimmed
         for probe, window, length in node_rows(snap, self.pool):
-            self._add_row(table, probe, window, length)
+            self._add_row(table, probe, window, length, stale)
         return table
 
-    def _add_row(self, table: Table, probe: NodeProbe, window: NodeWindow | None, length: float) -> None:
+    def _add_row(self, table: Table, probe: NodeProbe, window: NodeWindow | None, length: float, stale: bool) -> None:
         colour = "cyan" if self.pool == "x" else "magenta"
         if probe.ready:
             ready = Text("ok", "green")
@@ -79,7 +81,7 @@ class PoolTable(SnapshotView):
             ready = Text("?", "dim")
         else:
             ready = Text("DOWN", "bold white on red")
-        cells = [Text(probe.node, colour), probe.version or "?", ready, (probe.config_hash or "-")[:HASH_CHARS], *_numbers(window, length)]
+        cells = [Text(probe.node, colour), probe.version or "?", ready, (probe.config_hash or "-")[:HASH_CHARS], *(Text(n, "dim" if stale else "") for n in _numbers(window, length))]
         if self.wide:
             cells.append(probe.message or ("sync " + probe.sync_status if probe.sync_status else ""))
         table.add_row(*cells, style=None if probe.ready or probe.message == UNPROBED else "red")

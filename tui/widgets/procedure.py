@@ -48,7 +48,8 @@ def next_line(snap: Snapshot) -> Text:
         return Text(f" ⚑ approve step {snap.pending_approval + 1}: {y}% to Y  [a] ", "bold black on yellow")
     if snap.finished or snap.phase in (Phase.ROLLING_BACK, Phase.PAUSED):
         words = str(snap.phase).replace("_", " ")
-        return Text(f"{words}: {snap.reason}" if snap.reason else words, "bold red" if snap.phase != Phase.DONE else "bold green")
+        cause = snap.reason.split(": ", 1)[0]  # the headline; the full reason is in the event log
+        return Text(f"{words}: {cause}" if cause else words, "bold red" if snap.phase != Phase.DONE else "bold green")
     text = Text()
     if snap.bake_remaining is not None:
         what = f"{snap.desired[1]}% on Y" if snap.phase == Phase.SHIFT else "watch"
