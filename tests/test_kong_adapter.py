@@ -11,7 +11,6 @@ import os
 import socket
 import stat
 
-import httpx
 import pytest
 import yaml
 

@@ -7,6 +7,7 @@ derived; see the samples' README) or a value built from one to the parser.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ import yaml
 
 from adapters import kong_codec as codec
 
-SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "kong-samples"
+SAMPLES = Path(os.environ.get("KONG_SAMPLES", Path(__file__).resolve().parents[2] / "shared" / "kong-samples"))
 if not SAMPLES.is_dir():
     SAMPLES = Path("/work/shared/kong-samples")
 

@@ -7,6 +7,7 @@ fixture's finalizer (one test also runs it as ``python -m sim.kongnode`` and sto
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 import signal
@@ -16,11 +17,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from sim.kong_emulator import NodeSpec, start_nodes
 
-from .test_kong_codec import sample
+from .test_kong_codec import SAMPLES, sample
 
 VERSIONS = ("2.8.5", "3.4.2", "3.9.1")
 ROOT = Path(__file__).resolve().parents[1]
@@ -138,11 +140,9 @@ async def test_crash_closes_ports_and_control_port_restarts(cluster):
 
 
 async def test_post_config_updates_hash_check_hash_and_400s(cluster):
-    """POST /config: 201 and hash = md5(text); check_hash=1 -> 304; 2.8 refuses a 3.0 file; empty -> 400."""
-    import hashlib
-
+    """POST /config (emulator): 201 and hash = md5(text); check_hash=1 -> 304; 2.8 refuses a 3.0 file; empty -> 400."""
     admin34, admin28 = url(cluster, "n34", "admin"), url(cluster, "n28", "admin")
-    text = (Path(sample.__globals__["SAMPLES"]) / "deck-convert-expected-3.4.yaml").read_text()
+    text = (SAMPLES / "deck-convert-expected-3.4.yaml").read_text()
     r = await post(admin34, "/config", json={"config": text})
     assert r.status_code == 201 and "services" in r.json()
     assert (await get(admin34, "/status")).json()["configuration_hash"] == hashlib.md5(text.encode()).hexdigest()
@@ -155,9 +155,7 @@ async def test_post_config_updates_hash_check_hash_and_400s(cluster):
 
 
 async def test_get_config_envelope_and_405_write(cluster):
-    """GET /config: the {"config": yaml} envelope with the version's _format_version; writes -> 405 sample shape."""
-    import yaml
-
+    """GET /config (emulator): the {"config": yaml} envelope with the version's _format_version; writes -> 405."""
     for node, fmt in (("n28", "2.1"), ("n39", "3.0")):
         body = (await get(url(cluster, node, "admin"), "/config")).json()
         assert set(body) == set(sample("config-get-envelope-3.4.json"))
