@@ -34,6 +34,7 @@ class ExactTraffic:
         self.lat_rng = latency_rng
         self.servers = [simpy.Resource(env, capacity=1) for _ in table.nodes]
         self._cache: tuple | None = None
+        self._params: tuple | None = None
         env.process(self._arrivals())
 
     def advance_to(self, now: float) -> None:
@@ -50,28 +51,31 @@ class ExactTraffic:
         while True:
             yield self.env.timeout(self.rng.exponential(1.0 / peak))
             now = self.env.now
-            if self.rng.random() * peak > rate(self.shape, np.array([now]))[0]:
+            if self.shape.shape != "flat" and self.rng.random() * peak > rate(self.shape, np.array([now]))[0]:
                 continue
             cumulative = self._shares(now)
             i = min(int(np.searchsorted(cumulative, self.rng.random() * cumulative[-1], side="right")), len(cumulative) - 1)
             self.env.process(self._request(i, now))
 
+    def _physics(self, k: int) -> tuple:
+        key = (k, self.table.epoch)
+        if self._params is None or self._params[0] != key:
+            self._params = (key, *(a.tolist() for a in self.table.physics(k)))
+        return self._params
+
     def _request(self, i: int, arrived: float):
         k = int(math.floor(arrived))
-        t = np.array([arrived])
+        _, capacity, fault_rate, mu = self._physics(k)
         node_up = self.table.nodes[i].state == "ready" and self.lb.rotation[i]
-        frac = self.table.leak_fraction(t)
-        capacity = float(self.table.capacity_at(t, frac)[0, i])
         server = self.servers[i]
-        if not node_up or len(server.queue) > capacity * self.table.queue_s:
+        if not node_up or len(server.queue) > capacity[i] * self.table.queue_s:
             self.log.add_request(k, i, True, True)  # connection failure or refused: never the base rate
             return
         base = self.err_rng.random() < self.table.base_error[i]
-        fault = not base and self.err_rng.random() < self.table.fault_error_rate(t)[0, i]
+        fault = not base and self.err_rng.random() < fault_rate[i]
         self.log.add_request(k, i, base or fault, fault)
-        mu = float(self.table.log_latency_mu(t, frac)[0, i])
         with server.request() as slot:
             yield slot
-            yield self.env.timeout(1.0 / capacity)
-        yield self.env.timeout(math.exp(mu + self.table.sigma * self.lat_rng.standard_normal()) / 1000.0)
+            yield self.env.timeout(1.0 / capacity[i])
+        yield self.env.timeout(math.exp(mu[i] + self.table.sigma * self.lat_rng.standard_normal()) / 1000.0)
         self.log.add_latency(k, i, 1000.0 * (self.env.now - arrived))

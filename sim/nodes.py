@@ -66,6 +66,7 @@ class NodeTable:
     error_faults: list[tuple[np.ndarray, float, float]] = field(default_factory=list)  # (mask, from, rate)
     latency_faults: list[tuple[np.ndarray, float, float]] = field(default_factory=list)  # (mask, from, factor)
     leaks: list[tuple[np.ndarray, float, float]] = field(default_factory=list)  # (mask, from, per_min)
+    epoch: int = 0  # bumped on every lifecycle change (the exact mode caches per-tick physics by it)
 
     @classmethod
     def build(cls, plan: Plan, scenario: Scenario) -> "NodeTable":
@@ -132,6 +133,12 @@ class NodeTable:
         for mask, start, factor in self.latency_faults:
             mu = mu + np.where((t[:, None] >= start) & mask[None, :], math.log(factor), 0.0)
         return mu
+
+    def physics(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(capacity, fault error rate, latency mu) per node during tick ``k``, as the fast mode uses them."""
+        t = np.array([float(k)])
+        frac = self.leak_fraction(t)
+        return self.capacity_at(t, frac)[0], self.fault_error_rate(t)[0], self.log_latency_mu(t, frac)[0]
 
     def oom_time(self, node: SimNode) -> float | None:
         """When a leaking ready node runs out of memory (capacity would reach 0), or None."""

@@ -4,7 +4,8 @@ The world's state (weights, rotation, which nodes serve) only changes at SimPy e
 the world calls ``advance_to(now)`` just before each change. So a whole stretch of ticks
 between two changes is computed in a few numpy calls: Poisson arrivals per tick and node,
 a capped fluid queue where a node gets more than its capacity (backlog -> waiting time, and
-requests refused once the backlog exceeds ``queue_s`` seconds of capacity), binomial errors.
+requests refused once the backlog exceeds ``queue_s`` seconds of capacity) plus the M/D/1
+wait of arrivals bunching within a second, binomial errors.
 Latency is not sampled per request: each (tick, node) is a log-normal component shifted by
 its queueing wait, and the metrics draw window quantiles from that mixture exactly as an
 order statistic of the requests would fall (sim/metrics.py).
@@ -54,6 +55,16 @@ def fluid_queue(arrivals: np.ndarray, capacity: np.ndarray, backlog: float, limi
     return refused, mean, backlog
 
 
+def jitter_wait(arrivals: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """Mean wait (s) from arrivals bunching inside a tick: M/D/1's Pollaczek-Khinchine formula.
+
+    The fluid queue only sees backlog that outlasts a second; below capacity, Poisson arrivals
+    still queue for a moment, and more so as utilisation nears 1 (capped at 95%).
+    """
+    rho = np.clip(arrivals / capacity, 0.0, 0.95)
+    return rho / (2.0 * capacity * (1.0 - rho))
+
+
 class FluidTraffic:
     def __init__(self, shape: Traffic, table: NodeTable, lb: SimBalancer, log: TickLog,
                  traffic_rng: np.random.Generator, error_rng: np.random.Generator):
@@ -92,6 +103,6 @@ class FluidTraffic:
         lost = arrivals - served  # refused by a full queue, or sent to a node that is not there
         base = self.err_rng.binomial(served, table.base_error[None, :])
         fault = self.err_rng.binomial(served - base, table.fault_error_rate(t))
-        wait_ms = 1000.0 * (wait + 1.0 / capacity)  # queueing plus the node's own service time
+        wait_ms = 1000.0 * (wait + jitter_wait(arrivals, capacity) + 1.0 / capacity)  # queueing, then service
         self.log.store(int(t[0]), arrivals, base + fault + lost, fault + lost, served, wait_ms,
                        table.log_latency_mu(t, frac))

@@ -81,6 +81,7 @@ class SimWorld:
         was = node.state == "ready"
         self.catch_up()
         node.state, node.message = state, message
+        self.table.epoch += 1
         now_ready = state == "ready"
         if now_ready and not was:
             node.ready_since = self.env.now
