@@ -233,3 +233,24 @@ async def test_a_failing_node_stands_out_and_a_skewed_split_warns():
         assert any(line.split()[:1] == ["y2"] and "DOWN" in line for line in rows)
         assert all("DOWN" not in line for line in rows if line.split()[:1] in (["y1"], ["y3"]))
         assert "⚠" in shown(app.screen.query_one(SplitMeter))
+
+
+async def test_real_rehearsal_session_approve_and_rollback():
+    """The same keys over sim.session.Rehearsal (the SimPy world, no Kong-shaped server)."""
+    from sim.session import Rehearsal
+
+    from .tui_fakes import demo_plan
+
+    session = Rehearsal(demo_plan(), seed=0, auto_approve=False)
+    while session.snapshot().pending_approval is None and session.now < 3600:
+        session.advance(30.0)
+    assert session.snapshot().pending_approval == 2
+    app = TurnoutApp(session, autoplay=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a", "y")
+        await refreshed(app, pilot, 5.0)
+        assert session.snapshot().applied == (50, 50)
+        await pilot.press("r", "enter")
+        screen = await refreshed(app, pilot, 5.0)
+        assert session.snapshot().phase == Phase.ROLLED_BACK
+        assert "X 100%" in shown(screen.query_one(SplitMeter))
