@@ -20,7 +20,7 @@ from tui.screens.help import HelpScreen
 from tui.screens.main import MainScreen
 from tui.widgets import Banner, PoolTable, ProcedureView, SplitMeter
 
-from .tui_fakes import ScriptedRehearsal
+from .tui_fakes import LiveView, ScriptedRehearsal, started
 
 SIZE = (80, 24)
 
@@ -40,32 +40,10 @@ def at_approval() -> ScriptedRehearsal:
     return rehearsal
 
 
-class LiveView:
-    """The same scripted run seen as a LIVE conductor: no clock controls, and a ``stop``."""
-
-    world = "live"
-
-    def __init__(self, rehearsal: ScriptedRehearsal):
-        self.rehearsal, self.stopped = rehearsal, False
-
-    @property
-    def now(self) -> float:
-        return self.rehearsal.now
-
-    def snapshot(self):
-        return self.rehearsal.snapshot()
-
-    def submit(self, event) -> None:
-        self.rehearsal.submit(event)
-
-    def stop(self) -> None:
-        self.stopped = True
-
-
 async def refreshed(app: TurnoutApp, pilot, seconds: float = 0.0) -> MainScreen:
     if seconds:
         app.conductor.advance(seconds)
-    screen = app.screen if isinstance(app.screen, MainScreen) else app.get_screen("_default")
+    screen = app.screen_stack[0]
     screen.refresh_snapshot()
     await pilot.pause()
     return screen
@@ -97,8 +75,7 @@ async def test_approve_cancelled_with_escape_sends_nothing():
 
 
 async def test_p_pauses_and_resumes():
-    rehearsal = ScriptedRehearsal(seed=4)
-    rehearsal.advance(150)
+    rehearsal = started(4, 150)
     app = TurnoutApp(rehearsal, autoplay=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("p")
@@ -112,8 +89,7 @@ async def test_p_pauses_and_resumes():
 
 
 async def test_r_with_confirm_rolls_back_and_the_meter_shows_100_0():
-    rehearsal = ScriptedRehearsal(seed=5)
-    rehearsal.advance(250)
+    rehearsal = started(5, 250)
     app = TurnoutApp(rehearsal, autoplay=False)
     async with app.run_test(size=SIZE) as pilot:
         assert rehearsal.snapshot().applied == (75, 25)
@@ -129,8 +105,7 @@ async def test_r_with_confirm_rolls_back_and_the_meter_shows_100_0():
 
 
 async def test_live_rollback_needs_the_typed_word():
-    rehearsal = ScriptedRehearsal(seed=6)
-    rehearsal.advance(250)
+    rehearsal = started(6, 250)
     live = LiveView(rehearsal)
     app = TurnoutApp(live, autoplay=False)
     async with app.run_test(size=SIZE) as pilot:
@@ -149,13 +124,14 @@ async def test_live_rollback_needs_the_typed_word():
 
 
 async def test_q_asks_first_while_running_and_says_the_rehearsal_is_discarded():
-    rehearsal = ScriptedRehearsal(seed=7)
-    rehearsal.advance(100)
+    rehearsal = started(7, 100)
     app = TurnoutApp(rehearsal, autoplay=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("q")
         assert isinstance(app.screen, ConfirmScreen)
         assert "discarded" in app.screen.body
+        await pilot.press("escape", "ctrl+q")
+        assert isinstance(app.screen, ConfirmScreen), "ctrl+q asks too"
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen) and app.is_running
         await pilot.press("q", "y")
@@ -164,8 +140,7 @@ async def test_q_asks_first_while_running_and_says_the_rehearsal_is_discarded():
 
 
 async def test_live_quit_leaves_the_rollout_held_and_resumable():
-    rehearsal = ScriptedRehearsal(seed=8)
-    rehearsal.advance(100)
+    rehearsal = started(8, 100)
     live = LiveView(rehearsal)
     app = TurnoutApp(live, autoplay=False)
     async with app.run_test(size=SIZE) as pilot:

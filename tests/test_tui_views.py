@@ -18,7 +18,7 @@ from tui.widgets.base import clock, duration
 from tui.widgets.eventlog import fresh_entries
 from tui.widgets.split import observed_is_current, split_gap
 
-from .tui_fakes import ScriptedRehearsal
+from .tui_fakes import LiveView, ScriptedRehearsal
 
 
 def test_clock_and_duration_formats():
@@ -56,27 +56,10 @@ def test_phase_label_names_the_step_and_the_pause():
     assert phase_label(rehearsal.snapshot()) == "PAUSED IN SHIFT 1/4"
 
 
-class LoopingLive:
+class LoopingLive(LiveView):
     """A live-shaped conductor whose ``run`` loop the app must start, and ``stop`` must end."""
 
-    world = "live"
-
-    def __init__(self):
-        self.rehearsal = ScriptedRehearsal(seed=22)
-        self.started = self.stopped = False
-
-    @property
-    def now(self) -> float:
-        return self.rehearsal.now
-
-    def snapshot(self):
-        return self.rehearsal.snapshot()
-
-    def submit(self, event) -> None:
-        self.rehearsal.submit(event)
-
-    def stop(self) -> None:
-        self.stopped = True
+    started = False
 
     async def run(self):
         self.started = True
@@ -86,7 +69,7 @@ class LoopingLive:
 
 
 async def test_live_conductor_loop_runs_in_a_worker_and_stops_on_quit():
-    live = LoopingLive()
+    live = LoopingLive(ScriptedRehearsal(seed=22))
     app = TurnoutApp(live)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause(0.3)

@@ -150,3 +150,32 @@ class ScriptedRehearsal:
 
 def _hash(node: str) -> str:
     return hashlib.sha256(node.encode()).hexdigest()[:32]
+
+
+class LiveView:
+    """A scripted run seen as a LIVE conductor: no clock controls (the wall clock is not ours), a ``stop``."""
+
+    world = "live"
+
+    def __init__(self, rehearsal: ScriptedRehearsal):
+        self.rehearsal, self.stopped = rehearsal, False
+
+    @property
+    def now(self) -> float:
+        return self.rehearsal.now
+
+    def snapshot(self):
+        return self.rehearsal.snapshot()
+
+    def submit(self, event: Any) -> None:
+        self.rehearsal.submit(event)
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
+def started(seed: int, seconds: float, **world: Any) -> ScriptedRehearsal:
+    """A scripted rehearsal already ``seconds`` into the demo plan."""
+    rehearsal = ScriptedRehearsal(seed=seed, **world)
+    rehearsal.advance(seconds)
+    return rehearsal

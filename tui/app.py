@@ -12,6 +12,7 @@ import asyncio
 from typing import Any
 
 from textual.app import App
+from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
 from rollout.phases import Phase
@@ -25,6 +26,8 @@ class TurnoutApp(App[int]):
     """The factory tests and the CLI share: ``TurnoutApp(conductor, autoplay=...)``."""
 
     CSS_PATH = "turnout.tcss"
+    # Textual's own ctrl+q would quit without asking; route it through the screen's quit.
+    BINDINGS = [Binding("ctrl+q", "ask_quit", "quit", show=False, priority=True)]
     TITLE = "turnout"
     ENABLE_COMMAND_PALETTE = False
 
@@ -41,6 +44,10 @@ class TurnoutApp(App[int]):
         run = getattr(self.conductor, "run", None)
         if self.conductor.world == "live" and run is not None:
             self.run_worker(run(), name="conductor", group="conductor", exclusive=True, exit_on_error=False)
+
+    def action_ask_quit(self) -> None:
+        if isinstance(self.screen, MainScreen):
+            self.screen.action_quit()
 
     def on_intent(self, message: Intent) -> None:
         self.conductor.submit(message.event)
