@@ -21,7 +21,7 @@ from rollout import events as ev
 from rollout.describe import describe
 from rollout.engine import Engine
 from rollout.journal import Journal
-from rollout.phases import Phase
+from rollout.phases import FORWARD, Phase
 from rollout.plan import Plan
 from rollout.snapshot import Snapshot
 from rollout.summary import outcome
@@ -61,6 +61,7 @@ class Rehearsal:
         self.journal = Journal(journal_path) if journal_path else None
         self.timeline: list[TimelineEntry] = []
         self.detection: Detection | None = None
+        self._phase = self.engine.phase
         self.stop = self.env.event()  # triggered when a headless run has nothing more to do
         sha = hashlib.sha256(plan.model_dump_json().encode()).hexdigest()
         first = ev.RunStarted(0.0, plan.name, sha, world="rehearsal")
@@ -89,10 +90,11 @@ class Rehearsal:
             self.env.run(until=self.env.now + seconds)
 
     def advance_to_next(self) -> None:
+        """Finish what is due now, then run every event of the next moment something happens."""
+        while self.env.peek() <= self.env.now:
+            self.env.step()
         at = self.env.peek()
-        if at == float("inf"):
-            return
-        while self.env.peek() <= at:
+        while at != float("inf") and self.env.peek() <= at:
             self.env.step()
 
     def run_to_end(self) -> RunRecord:
@@ -145,12 +147,13 @@ class Rehearsal:
 
     def _detect(self, engine: Engine, event: Any) -> None:
         """The first time the plan stopped going forward on its own: that is when it caught something."""
+        before, self._phase = self._phase, engine.phase
         if self.detection is not None:
             return
         if engine.detection is not None:
             v = engine.detection
             self.detection = Detection("+".join(v.failed_gates) or "gates", v.end, self._y())
-        elif engine.phase in STOPPED and not isinstance(event, OPERATOR):
+        elif before in FORWARD and engine.phase in STOPPED and not isinstance(event, OPERATOR):
             gate = next((name for text, name in CAUSES if text in engine.reason), "hold")
             if gate == "hold" and isinstance(event, ev.CommandFailed):
                 gate = f"command:{event.command}"

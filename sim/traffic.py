@@ -55,13 +55,13 @@ def fluid_queue(arrivals: np.ndarray, capacity: np.ndarray, backlog: float, limi
     return refused, mean, backlog
 
 
-def jitter_wait(arrivals: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+def jitter_wait(offered: np.ndarray, capacity: np.ndarray) -> np.ndarray:
     """Mean wait (s) from arrivals bunching inside a tick: M/D/1's Pollaczek-Khinchine formula.
 
     The fluid queue only sees backlog that outlasts a second; below capacity, Poisson arrivals
     still queue for a moment, and more so as utilisation nears 1 (capped at 95%).
     """
-    rho = np.clip(arrivals / capacity, 0.0, 0.95)
+    rho = np.clip(offered / capacity, 0.0, 0.95)
     return rho / (2.0 * capacity * (1.0 - rho))
 
 
@@ -85,8 +85,8 @@ class FluidTraffic:
 
     def _segment(self, t: np.ndarray) -> None:
         table = self.table
-        shares = self.lb.shares(t)
-        arrivals = self.rng.poisson(rate(self.shape, t)[:, None] * shares)
+        offered = rate(self.shape, t)[:, None] * self.lb.shares(t)
+        arrivals = self.rng.poisson(offered)
         serving = table.serving() & self.lb.rotation
         frac = table.leak_fraction(t)
         capacity = table.capacity_at(t, frac)
@@ -103,6 +103,6 @@ class FluidTraffic:
         lost = arrivals - served  # refused by a full queue, or sent to a node that is not there
         base = self.err_rng.binomial(served, table.base_error[None, :])
         fault = self.err_rng.binomial(served - base, table.fault_error_rate(t))
-        wait_ms = 1000.0 * (wait + jitter_wait(arrivals, capacity) + 1.0 / capacity)  # queueing, then service
+        wait_ms = 1000.0 * (wait + jitter_wait(offered, capacity) + 1.0 / capacity)  # queueing, then service
         self.log.store(int(t[0]), arrivals, base + fault + lost, fault + lost, served, wait_ms,
                        table.log_latency_mu(t, frac))
