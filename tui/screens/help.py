@@ -20,7 +20,7 @@ HELP = """\
   [b]?[/b]        this help; Esc closes it
 
 [b]Panels[/b]
-  banner     REHEARSAL (simulated clock, speed) or LIVE, plan, X→Y, phase
+  banner     REHEARSAL (sim clock, speed) or LIVE; plan, X→Y, phase
   split      X vs Y as the LB has it; observed = Y's share of the
              requests in the last window (⚠ when > 2 points off)
   X / Y      per node: version, ready (DOWN = probe failed), config
@@ -40,7 +40,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(HELP)
+            yield Static(HELP.rstrip())
 
     def action_close(self) -> None:
         self.dismiss(None)
