@@ -45,6 +45,10 @@ def run(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return 2
+    from sim.lab import lab_env  # a lab plan's key comes from the lab's env file (docs/lab.md)
+
+    for name, value in lab_env(args.plan).items():
+        os.environ.setdefault(name, value)
     if plan.load_balancer.type == "sim":
         print(f"{args.plan}: load_balancer.type: sim plans run only in rehearsal (turnout rehearse)", file=sys.stderr)
         return 2
@@ -73,10 +77,12 @@ async def _conduct(args: argparse.Namespace, plan, rundir: RunDir) -> int:
     first += await _reconcile(engine, world, args)
     journal = Journal(rundir.journal_path, secrets=plan_secrets(plan))
     headless = args.headless or args.json or not sys.stdout.isatty()
-    printer = HeadlessPrinter(quiet=args.json, auto_approve=args.auto_approve)
+    # Headless, the printer is the operator's stand-in (prints, auto-approves, stops on a hold);
+    # in the TUI the operator is there, and the printer only auto-approves when asked to.
+    printer = HeadlessPrinter(quiet=args.json, auto_approve=args.auto_approve, silent=not headless)
     conductor = LiveConductor(engine, world, journal, first=first, observer=printer.observe)
     printer.conductor = conductor
-    if note:
+    if note and headless:
         printer.say(note)
     try:
         if headless:

@@ -17,8 +17,9 @@ from rollout.phases import Phase
 
 
 class HeadlessPrinter:
-    def __init__(self, quiet: bool = False, auto_approve: bool = False, stream=None):
+    def __init__(self, quiet: bool = False, auto_approve: bool = False, stream=None, silent: bool = False):
         self.quiet = quiet
+        self.silent = silent  # a TUI is showing the run: no printing, no stopping
         self.auto_approve = auto_approve
         self.stream = stream or (sys.stderr if quiet else sys.stdout)
         self.seen = 0
@@ -28,7 +29,7 @@ class HeadlessPrinter:
         print(message, file=self.stream, flush=True)
 
     def observe(self, engine, commands: list) -> None:
-        fresh = engine.log_total - self.seen
+        fresh = 0 if self.silent else engine.log_total - self.seen
         for entry in engine.log[-fresh:] if fresh > 0 else []:
             stamp = time.strftime("%H:%M:%S", time.localtime(entry.at))
             mark = {"warn": "!", "error": "!!"}.get(entry.level, " ")
@@ -38,8 +39,8 @@ class HeadlessPrinter:
             if isinstance(command, cmd.AskApproval):
                 if self.auto_approve:
                     self.conductor.submit(ev.StepApproved(0.0, command.step, by="auto-approve"))
-                else:
+                elif not self.silent:
                     self.say(f"step {command.step + 1} needs approval: run with --auto-approve, or use the TUI")
                     self.conductor.stop()
-        if engine.phase == Phase.PAUSED and self.conductor is not None:
+        if engine.phase == Phase.PAUSED and self.conductor is not None and not self.silent:
             self.conductor.stop()
