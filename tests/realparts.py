@@ -91,7 +91,7 @@ def process(argv: list[str], log: Path, stop: signal.Signals = signal.SIGTERM) -
 
 @contextlib.contextmanager
 def backends(names: list[str]) -> Iterator[Backends]:
-    b = Backends({n: free_port() for n in names})
+    b = Backends({n: 0 for n in names})
     try:
         yield b
     finally:
@@ -127,15 +127,24 @@ class HAProxyRun:
             raise RuntimeError(f"haproxy reload: {reply.strip()}")
 
 
-def master_cli(path: str, command: str) -> str:
-    with socket.socket(socket.AF_UNIX) as s:
-        s.settimeout(5)
-        s.connect(path)
-        s.sendall(command.encode() + b"\n")
-        chunks = []
-        while chunk := s.recv(65536):
-            chunks.append(chunk)
-    return b"".join(chunks).decode(errors="replace")
+def master_cli(path: str, command: str, timeout: float = 5.0) -> str:
+    """One command on the master CLI. The master re-executes itself after forking a worker,
+    and its socket refuses or resets connections meanwhile: retry those, bounded."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.socket(socket.AF_UNIX) as s:
+                s.settimeout(timeout)
+                s.connect(path)
+                s.sendall(command.encode() + b"\n")
+                chunks = []
+                while chunk := s.recv(65536):
+                    chunks.append(chunk)
+            return b"".join(chunks).decode(errors="replace")
+        except (ConnectionRefusedError, ConnectionResetError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 @contextlib.contextmanager

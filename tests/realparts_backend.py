@@ -29,7 +29,8 @@ class NodeState:
 
 
 class Backends:
-    """Start with ``Backends({"x1": port, ...})``; stop with ``close()`` (or use as a context manager)."""
+    """Start with ``Backends({"x1": port, ...})`` (port 0: any free one, then read ``nodes[name].port``);
+    stop with ``close()`` (or use as a context manager). ``revive`` reuses the node's port."""
 
     def __init__(self, ports: dict[str, int], seed: int = 7):
         self.nodes = {name: NodeState(name, port) for name, port in ports.items()}
@@ -51,6 +52,7 @@ class Backends:
 
     async def _listen(self, node: NodeState) -> None:
         node.server = await asyncio.start_server(lambda r, w: self._serve(node, r, w), "127.0.0.1", node.port)
+        node.port = node.server.sockets[0].getsockname()[1]  # port 0: the kernel picks, no race with others
 
     async def _serve(self, node: NodeState, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         node.writers.add(writer)
@@ -111,8 +113,16 @@ class Backends:
     def close(self) -> None:
         for node in self.nodes.values():
             self._call(self._kill(node))
+        self._call(self._cancel_connections())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(5)
+        self.loop.close()
+
+    async def _cancel_connections(self) -> None:
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _content_length(head: bytes) -> int:
