@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 
 import numpy as np
@@ -54,10 +53,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=1)
     args = parser.parse_args()
-    with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as f:
-        f.write(PLAN)
-    plan = load_plan(f.name)
-    os.unlink(f.name)
+    plan = load_plan("bench/fast_vs_exact.py:PLAN", text=PLAN)
     world = Scenario(name="Y 15% slower", traffic=Traffic(rps=2000), nodes=Nodes(capacity_rps=1500),
                      faults=[LatencyFault.model_validate({"kind": "latency", "pool": "y", "factor": 1.15})])
     Rehearsal(plan, world, seed=99).run_to_end()  # warm-up

@@ -36,12 +36,7 @@ finish: {decommission_x: true, watch: 15m}
 
 
 def one_hour() -> tuple[float, float]:
-    import tempfile
-
-    with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as f:
-        f.write(HOUR_PLAN)
-    plan = load_plan(f.name)
-    os.unlink(f.name)
+    plan = load_plan("bench/rehearsal_speed.py:HOUR_PLAN", text=HOUR_PLAN)
     world = Scenario(name="5k rps", traffic=Traffic(rps=5000), nodes=Nodes(capacity_rps=4000))
     run_one(plan, world, seed=0)  # warm up imports and numpy
     start = time.perf_counter()

@@ -18,20 +18,14 @@ from .balancer import SimBalancer
 from .metrics import TickLog
 from .nodes import NodeTable
 from .scenario import Traffic
-from .traffic import peak_rate, rate
+from .traffic import TrafficModel, peak_rate, rate
 
 
-class ExactTraffic:
+class ExactTraffic(TrafficModel):
     def __init__(self, env: simpy.Environment, shape: Traffic, table: NodeTable, lb: SimBalancer, log: TickLog,
-                 traffic_rng: np.random.Generator, error_rng: np.random.Generator, latency_rng: np.random.Generator):
+                 streams: dict[str, np.random.Generator]):
+        super().__init__(shape, table, lb, log, streams)
         self.env = env
-        self.shape = shape
-        self.table = table
-        self.lb = lb
-        self.log = log
-        self.rng = traffic_rng
-        self.err_rng = error_rng
-        self.lat_rng = latency_rng
         self.servers = [simpy.Resource(env, capacity=1) for _ in table.nodes]
         self._cache: tuple | None = None
         self._params: tuple | None = None

@@ -65,15 +65,20 @@ def jitter_wait(offered: np.ndarray, capacity: np.ndarray) -> np.ndarray:
     return rho / (2.0 * capacity * (1.0 - rho))
 
 
-class FluidTraffic:
-    def __init__(self, shape: Traffic, table: NodeTable, lb: SimBalancer, log: TickLog,
-                 traffic_rng: np.random.Generator, error_rng: np.random.Generator):
-        self.shape = shape
-        self.table = table
-        self.lb = lb
-        self.log = log
-        self.rng = traffic_rng
-        self.err_rng = error_rng
+class TrafficModel:
+    """What both traffic modes read and write: the shape, the nodes, the LB, the log, the random streams."""
+
+    def __init__(self, shape: Traffic, table: NodeTable, lb: SimBalancer, log: TickLog, streams: dict[str, np.random.Generator]):
+        self.shape, self.table, self.lb, self.log = shape, table, lb, log
+        self.rng, self.err_rng, self.lat_rng = streams["traffic"], streams["errors"], streams["latency"]
+
+    def advance_to(self, now: float) -> None:
+        raise NotImplementedError
+
+
+class FluidTraffic(TrafficModel):
+    def __init__(self, shape: Traffic, table: NodeTable, lb: SimBalancer, log: TickLog, streams: dict[str, np.random.Generator]):
+        super().__init__(shape, table, lb, log, streams)
         self.done = 0  # the next tick to compute
         self.backlog = np.zeros(len(table.nodes))
 

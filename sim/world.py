@@ -52,11 +52,8 @@ class SimWorld:
         self.lb = SimBalancer(self.table, self.runtime, propagation, lb_spec.health_check, lb_spec.sticky,
                               lb_spec.sticky_ttl, ignores, self.catch_up)
         self.log = TickLog(self.table, self.rng["latency"], exact=exact, horizon=horizon)
-        if exact:
-            self.traffic = ExactTraffic(env, scenario.traffic, self.table, self.lb, self.log, self.rng["traffic"],
-                                        self.rng["errors"], self.rng["latency"])
-        else:
-            self.traffic = FluidTraffic(scenario.traffic, self.table, self.lb, self.log, self.rng["traffic"], self.rng["errors"])
+        parts = (scenario.traffic, self.table, self.lb, self.log, self.rng)
+        self.traffic = ExactTraffic(env, *parts) if exact else FluidTraffic(*parts)
         self.ports = World(plan, self.runtime, SimKong(self), self.lb, SimMetrics(self.log, self.traffic), SimFleet(self),
                            SimControlPlane(self) if plan.mode == "hybrid" else None, run_dir)
         self.notes: list[tuple[float, str]] = []  # what the world did on its own, for the timeline
