@@ -40,31 +40,7 @@ def render_haproxy_cfg(
     bind_host: str = "127.0.0.1",
 ) -> str:
     """The whole haproxy.cfg text; ``stats_port`` adds the /stats page and the built-in /metrics."""
-    lines = [
-        "global",
-        "    log stderr format short local0 notice",
-        f"    stats socket {stats_socket} mode 600 level admin expose-fd listeners",
-    ]
-    if tcp_api_port:
-        lines.append(f"    stats socket ipv4@{bind_host}:{tcp_api_port} level admin")
-    if state_file:
-        lines.append(f"    server-state-file {state_file}")
-    if pidfile:
-        lines.append(f"    pidfile {pidfile}")
-    lines += [
-        "defaults",
-        "    mode http",
-        "    option http-ignore-probes",
-        "    option idle-close-on-response",
-        "    option redispatch",
-        "    retries 2",
-        "    timeout connect 2s",
-        "    timeout client 30s",
-        "    timeout server 30s",
-        "    timeout http-keep-alive 10s",
-    ]
-    if state_file:
-        lines.append("    load-server-state-from-file global")
+    lines = _global(stats_socket, state_file, tcp_api_port, pidfile, bind_host) + _defaults(state_file)
     lines += ["frontend fe", f"    bind {bind_host}:{frontend_port}", f"    default_backend {backend_name}"]
     if stats_port:
         lines += [
@@ -82,3 +58,37 @@ def render_haproxy_cfg(
     ]
     lines += [f"    server {s.name} {s.address} weight {s.weight}" for s in servers]
     return "\n".join(lines) + "\n"
+
+
+def _global(stats_socket: str, state_file: str | None, tcp_api_port: int | None, pidfile: str | None,
+            bind_host: str) -> list[str]:
+    lines = [
+        "global",
+        "    log stderr format short local0 notice",
+        f"    stats socket {stats_socket} mode 600 level admin expose-fd listeners",
+    ]
+    if tcp_api_port:
+        lines.append(f"    stats socket ipv4@{bind_host}:{tcp_api_port} level admin")
+    if state_file:
+        lines.append(f"    server-state-file {state_file}")
+    if pidfile:
+        lines.append(f"    pidfile {pidfile}")
+    return lines
+
+
+def _defaults(state_file: str | None) -> list[str]:
+    lines = [
+        "defaults",
+        "    mode http",
+        "    option http-ignore-probes",
+        "    option idle-close-on-response",
+        "    option redispatch",
+        "    retries 2",
+        "    timeout connect 2s",
+        "    timeout client 30s",
+        "    timeout server 30s",
+        "    timeout http-keep-alive 10s",
+    ]
+    if state_file:
+        lines.append("    load-server-state-from-file global")
+    return lines

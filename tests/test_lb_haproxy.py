@@ -128,3 +128,22 @@ async def test_weights_lost_on_reload_without_state_file_and_warned(haproxy_lab,
     await lb.set_weights(70, 30, ALL)
     haproxy_lab.haproxy.reload()
     assert await lb.get_weights() == (100, 0)  # the config weights again: what the warning is about
+
+
+def test_rendered_config_passes_haproxy_c(tmp_path):
+    """The reusable config (lab and docs) is what `haproxy -c` accepts, with the measured settings."""
+    import subprocess
+
+    from adapters.haproxy_config import Server, render_haproxy_cfg
+
+    from .realparts import require
+
+    cfg = tmp_path / "haproxy.cfg"
+    text = render_haproxy_cfg(18080, "kong", [Server("x1", "127.0.0.1:9101"), Server("y1", "127.0.0.1:9201", 0)],
+                              str(tmp_path / "admin.sock"), str(tmp_path / "state"), tcp_api_port=19999, stats_port=18404)
+    cfg.write_text(text)
+    for setting in ("option idle-close-on-response", "option http-ignore-probes", "option redispatch",
+                    "retries 2", "load-server-state-from-file global", "server-state-file", "option httpchk"):
+        assert setting in text
+    check = subprocess.run([require("haproxy"), "-c", "-f", str(cfg)], capture_output=True, text=True, timeout=10)
+    assert check.returncode == 0, check.stderr
