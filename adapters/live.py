@@ -105,3 +105,16 @@ class LiveConductor:
             answer = await execute(command, self.world_ports)
         if answer is not None:
             self.inbox.put_nowait(answer)
+        for note in adapter_notes(self.world_ports, self.now):
+            self.inbox.put_nowait(note)
+
+
+def adapter_notes(world: World, now: float) -> list[ev.Noted]:
+    """Adapters' warnings (``warnings: list[str]``) as journaled events, each said once."""
+    notes = []
+    for port in (world.lb, world.metrics, world.kong, world.fleet):
+        pending = getattr(port, "warnings", None)
+        if isinstance(pending, list):
+            notes += [ev.Noted(now, "warn", text) for text in pending]
+            pending.clear()
+    return notes

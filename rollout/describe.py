@@ -52,6 +52,8 @@ def describe(e: object) -> str:
             return f"halt requested ({e.reason})"
         case ev.CommandFailed():
             return f"{e.command} failed: {e.error}"
+        case ev.Noted():
+            return e.message
         case ev.TimerFired():
             return "timer"
     return type(e).__name__

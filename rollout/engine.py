@@ -31,7 +31,7 @@ from .gates import WindowVerdict, judge
 from .observations import NodeProbe
 from .phases import FORWARD, FROZEN, TERMINAL, Phase, allowed
 from .plan import Plan
-from .snapshot import LogEntry, Snapshot, TimelineEntry, build_snapshot
+from .snapshot import Detection, LogEntry, Snapshot, TimelineEntry, build_snapshot
 
 P = Phase
 LOG_KEEP = 500
@@ -70,7 +70,7 @@ class Engine:
         self.results: dict[str, tuple] = {"preflight": (), "backups": (), "smoke": ()}
         self.log: list[LogEntry] = []
         self.log_total = 0  # entries ever logged (the list keeps the last LOG_KEEP)
-        self.detection: WindowVerdict | None = None
+        self.detection: Detection | None = None
         self.waiting_for_x = False
         self.split_misses = 0
         self.timeline: list[TimelineEntry] = []
@@ -92,7 +92,9 @@ class Engine:
         """Feed one event; return the commands to execute, in order."""
         before = self.phase
         self.now = event.at
-        if not isinstance(event, ev.TimerFired):
+        if isinstance(event, ev.Noted):
+            self._log(event.level, event.message)
+        elif not isinstance(event, ev.TimerFired):
             self._log("event", describe(event))
         out = getattr(self, f"_on_{type(event).__name__}")(event)
         if self.phase not in allowed(before, event):
@@ -132,23 +134,33 @@ class Engine:
         if reason:
             self.reason = reason
 
-    def _hold(self, reason: str) -> list[cmd.Command]:
+    def _detected(self, cause: str | None) -> None:
+        """Remember the first time the run stopped going forward on its own: what caught the trouble."""
+        if cause and self.detection is None and self.phase in FORWARD:
+            y = self.applied[1] if self.applied else 0
+            self.detection = Detection(cause, self.now, y, self.reason)
+
+    def _hold(self, reason: str, cause: str | None = None) -> list[cmd.Command]:
         """Pause where we are: nothing moves until the operator resumes or rolls back."""
         if self.phase not in FORWARD:
             return [cmd.Notify("warn", reason)]
+        self.reason = reason
+        self._detected(cause)
         self.paused_from = self.phase
         self._goto(P.PAUSED, reason)
         self.deadline = None
         return [cmd.Notify("warn", f"holding: {reason}")]
 
-    def _fail(self, reason: str) -> list[cmd.Command]:
+    def _fail(self, reason: str, cause: str) -> list[cmd.Command]:
         """A command failed: hold, or roll back when the plan says so and traffic has moved."""
         moved = self.applied is not None and self.applied[1] > 0
         if self.plan.rollback.on_command_failure == "rollback" and moved:
-            return self._rollback(reason)
-        return self._hold(reason)
+            return self._rollback(reason, cause)
+        return self._hold(reason, cause)
 
-    def _rollback(self, reason: str) -> list[cmd.Command]:
+    def _rollback(self, reason: str, cause: str | None = None) -> list[cmd.Command]:
+        self.reason = reason
+        self._detected(cause)
         self._goto(P.ROLLING_BACK, reason)
         self.paused_from = None
         self.pending_approval = None
@@ -205,7 +217,7 @@ class Engine:
             self.pending_approval = index
             return [cmd.AskApproval(index, step.y), cmd.Notify("info", f"step {index + 1}: approve to send {step.y}% to Y")]
         if step.y > 0 and self._healthy("y") == 0:
-            return self._hold(f"step {index + 1}: no healthy Y node to send {step.y}% to")
+            return self._hold(f"step {index + 1}: no healthy Y node to send {step.y}% to", "node_health")
         self.desired = (100 - step.y, step.y)
         return [cmd.SetWeights(*self.desired, self._unhealthy())]
 
@@ -233,7 +245,9 @@ class Engine:
         failed = [r for r in e.results if r.status == "fail"]
         notes = [cmd.Notify("warn", f"preflight warning: {r.name}: {r.evidence}") for r in e.results if r.status == "warn"]
         if failed:
-            self._goto(P.HALTED, "preflight failed: " + "; ".join(f"{r.name}: {r.evidence}" for r in failed))
+            self.reason = "preflight failed: " + "; ".join(f"{r.name}: {r.evidence}" for r in failed)
+            self._detected("preflight")
+            self._goto(P.HALTED)
             return notes + [cmd.Notify("error", self.reason)]
         return notes + self._enter(P.FREEZE)
 
@@ -269,7 +283,7 @@ class Engine:
         self.results["smoke"] = e.results
         failed = [r for r in e.results if not r.ok]
         if failed:
-            return self._hold("smoke test failed: " + "; ".join(r.describe() for r in failed))
+            return self._hold("smoke test failed: " + "; ".join(r.describe() for r in failed), "smoke")
         notes = [] if e.results else [cmd.Notify("warn", "the plan has no smoke checks: Y gets traffic untested")]
         return notes + self._enter(P.SHIFT)
 
@@ -291,7 +305,7 @@ class Engine:
         if self.phase != P.SHIFT or self.bake_start is not None or self.pending_approval is not None:
             return []
         if (e.x, e.y) != self.desired:
-            return self._fail(f"load balancer applied {e.x}/{e.y}, expected {self.desired[0]}/{self.desired[1]}")
+            return self._fail(f"load balancer applied {e.x}/{e.y}, expected {self.desired[0]}/{self.desired[1]}", "lb_readback")
         self.bake_start = e.at
         return self._start_windows()
 
@@ -325,14 +339,14 @@ class Engine:
             self.failures = 0
         if self.failures >= self.plan.gates.failures_to_rollback:
             reason = f"{self.failures} failed windows ({', '.join(verdict.failed_gates)}) at {self.desired[1]}% on Y: {verdict.describe()}"
-            if self.detection is None:
-                self.detection = verdict
             if self.plan.rollback.automatic:
-                return self._rollback(reason)
+                return self._rollback(reason, "+".join(verdict.failed_gates))
+            if self.detection is None:  # a drill: the gates caught it, the trainee decides
+                self.detection = Detection("+".join(verdict.failed_gates), self.now, self.desired[1], reason)
             return [cmd.Notify("error", f"gates failing, automatic rollback is off: {reason}")]
         off = self._split_off(e)
         if off:
-            return self._hold(off)
+            return self._hold(off, "split")
         if self.phase == P.WATCH:
             if e.at >= (self.watch_start or 0) + self.plan.finish.watch and verdict.verdict != "fail":
                 return self._done()
@@ -393,9 +407,9 @@ class Engine:
         if self.phase == P.ROLLING_BACK:
             return self._rollback_move() if self.waiting_for_x and self._healthy("x") else out
         if self.phase in (P.SHIFT, P.WATCH) and self.desired[1] > 0 and self._healthy("y") == 0:
-            return self._rollback("no healthy Y node while Y takes traffic")
+            return self._rollback("no healthy Y node while Y takes traffic", "node_health")
         if changed and self.phase in FROZEN:
-            return self._hold("configuration changed during the freeze on " + ", ".join(changed) + ": someone wrote config")
+            return self._hold("configuration changed during the freeze on " + ", ".join(changed) + ": someone wrote config", "config_hash")
         return out
 
     def _on_CommandFailed(self, e: ev.CommandFailed) -> list[cmd.Command]:
@@ -404,7 +418,8 @@ class Engine:
             return [cmd.Notify("error", f"rollback step failed, retrying: {e.error}")]
         if self.phase in TERMINAL or self.phase == P.PAUSED:
             return [cmd.Notify("warn", f"{e.command} failed: {e.error}")]
-        return self._fail(f"{e.command} failed: {e.error}")
+        cause = "readiness" if e.command == "StartNodes" else f"command:{e.command}"
+        return self._fail(f"{e.command} failed: {e.error}", cause)
 
     # ------------------------------------------------------------------ the operator
     def _on_PauseRequested(self, e: ev.PauseRequested) -> list[cmd.Command]:
@@ -432,6 +447,9 @@ class Engine:
         self._goto(P.HALTED, f"halted by {e.reason}; traffic left at {self.desired[0]}/{self.desired[1]}")
         self.deadline = None
         return [cmd.Notify("error", self.reason)]
+
+    def _on_Noted(self, e: ev.Noted) -> list[cmd.Command]:
+        return []  # logged by handle(); a note never moves the run
 
     def _on_Resumed(self, e: ev.Resumed) -> list[cmd.Command]:
         """After a restart: reconcile with what the LB really has, then redo the current phase's move."""

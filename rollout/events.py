@@ -149,6 +149,16 @@ class CommandFailed:
 
 
 @dataclass(frozen=True)
+class Noted:
+    """Something the world says that the operator must read but that moves nothing
+    (an adapter's warning, e.g. HAProxy weights that a reload would lose)."""
+
+    at: float
+    level: str  # info | warn | error
+    message: str
+
+
+@dataclass(frozen=True)
 class TimerFired:
     at: float
 
@@ -156,10 +166,10 @@ class TimerFired:
 EVENT_TYPES = (
     RunStarted, Resumed, PreflightChecked, ConfigFrozen, ConfigBackedUp, NodesStarted, SmokeChecked,
     WeightsApplied, NodesProbed, WindowJudged, NodesStopped, ConfigUnfrozen, StepApproved,
-    PauseRequested, ResumeRequested, RollbackRequested, HaltRequested, CommandFailed, TimerFired,
+    PauseRequested, ResumeRequested, RollbackRequested, HaltRequested, CommandFailed, Noted, TimerFired,
 )
 Event = (
     RunStarted | Resumed | PreflightChecked | ConfigFrozen | ConfigBackedUp | NodesStarted | SmokeChecked
     | WeightsApplied | NodesProbed | WindowJudged | NodesStopped | ConfigUnfrozen | StepApproved
-    | PauseRequested | ResumeRequested | RollbackRequested | HaltRequested | CommandFailed | TimerFired
+    | PauseRequested | ResumeRequested | RollbackRequested | HaltRequested | CommandFailed | Noted | TimerFired
 )

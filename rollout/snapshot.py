@@ -25,6 +25,18 @@ class LogEntry:
 
 
 @dataclass(frozen=True)
+class Detection:
+    """What first stopped the run on its own: a gate (``error_rate``, ``latency_p99_ms``), or
+    ``smoke``, ``config_hash``, ``node_health``, ``split``, ``lb_readback``, ``preflight``,
+    ``command:<Name>``. Operator actions are not detections."""
+
+    gate: str
+    at: float
+    y_percent: int
+    reason: str
+
+
+@dataclass(frozen=True)
 class TimelineEntry:
     at: float
     phase: str
@@ -75,7 +87,7 @@ class Snapshot:
     backups: tuple[BackupRecord, ...]
     smoke: tuple[SmokeResult, ...]
     log: tuple[LogEntry, ...]
-    detection: WindowVerdict | None
+    detection: Detection | None
 
     @property
     def finished(self) -> bool:

@@ -19,24 +19,14 @@ def outcome(engine: Engine) -> str:
     return OUTCOMES.get(engine.phase, "halted")
 
 
-def summarize(engine: Engine, world: str = "live") -> dict:
+def summarize(engine: Engine) -> dict:
+    """The keys sim/report.run_json gives a rehearsal, so scripts read both the same way."""
     start = engine.started_at or 0.0
-    detection = None
-    if engine.detection is not None:
-        d = engine.detection
-        total = d.x.requests + d.y.requests
-        detection = {
-            "gate": ",".join(d.failed_gates) or "gates",
-            "at_s": round(d.end - start, 3),
-            "y_percent": round(100.0 * d.y.requests / total, 1) if total else engine.desired[1],
-        }
+    d = engine.detection
+    detection = None if d is None else {"gate": d.gate, "at_s": round(d.at - start, 3), "y_percent": d.y_percent}
     applied = engine.applied or (100, 0)
     return {
-        "plan": engine.plan.name,
-        "world": world,
         "outcome": outcome(engine),
-        "phase": engine.phase.value,
-        "reason": engine.reason,
         "sim_duration_s": round(engine.now - start, 3),
         "requests": dict(engine.totals),
         "detection": detection,

@@ -31,12 +31,7 @@ from .report import Detection, RunRecord, TimelineEntry
 from .scenario import Scenario, default_scenario
 from .world import SimWorld
 
-OPERATOR = (ev.PauseRequested, ev.RollbackRequested, ev.HaltRequested, ev.StepApproved, ev.ResumeRequested)
-STOPPED = (Phase.PAUSED, Phase.ROLLING_BACK, Phase.HALTED, Phase.ROLLED_BACK)
 QUIET = (ev.TimerFired, ev.NodesProbed)
-CAUSES = (("smoke test failed", "smoke"), ("configuration changed during the freeze", "config_hash"),
-          ("no healthy Y node", "node_health"), ("load balancer applied", "lb_readback"),
-          ("wait for ready", "readiness"), ("the load balancer sends", "split"))
 
 
 def planned_duration(plan: Plan) -> float:
@@ -61,7 +56,6 @@ class Rehearsal:
         self.journal = Journal(journal_path) if journal_path else None
         self.timeline: list[TimelineEntry] = []
         self.detection: Detection | None = None
-        self._phase = self.engine.phase
         self.stop = self.env.event()  # triggered when a headless run has nothing more to do
         sha = hashlib.sha256(plan.model_dump_json().encode()).hexdigest()
         first = ev.RunStarted(0.0, plan.name, sha, world="rehearsal")
@@ -146,18 +140,10 @@ class Rehearsal:
         self.sim.notes.clear()
 
     def _detect(self, engine: Engine, event: Any) -> None:
-        """The first time the plan stopped going forward on its own: that is when it caught something."""
-        before, self._phase = self._phase, engine.phase
-        if self.detection is not None:
-            return
-        if engine.detection is not None:
-            v = engine.detection
-            self.detection = Detection("+".join(v.failed_gates) or "gates", v.end, self._y())
-        elif before in FORWARD and engine.phase in STOPPED and not isinstance(event, OPERATOR):
-            gate = next((name for text, name in CAUSES if text in engine.reason), "hold")
-            if gate == "hold" and isinstance(event, ev.CommandFailed):
-                gate = f"command:{event.command}"
-            self.detection = Detection(gate, float(self.env.now), self._y())
+        """The engine knows what first stopped the plan on its own (rollout.snapshot.Detection)."""
+        d = engine.detection
+        if self.detection is None and d is not None:
+            self.detection = Detection(d.gate, float(d.at), d.y_percent)
 
     def _note_headless_end(self) -> None:
         if self.engine.phase == Phase.PAUSED:

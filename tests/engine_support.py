@@ -69,6 +69,7 @@ def sample_events(at: float) -> list:
         ev.RollbackRequested(at),
         ev.HaltRequested(at),
         ev.CommandFailed(at, "SetWeights", "lb: set weight: rejected: No such server."),
+        ev.Noted(at, "warn", "haproxy: no server-state-file: runtime weights are lost on reload"),
         ev.TimerFired(at),
     ]
 

@@ -100,3 +100,13 @@ async def test_resume_after_a_crash_reconciles_with_the_load_balancer(tmp_path):
     assert world.lb.history[-1] == (0, 100)
     rebuilt = replay(world.plan, Journal.read(str(path)))
     assert rebuilt.snapshot() == engine.snapshot()
+
+
+async def test_adapter_warnings_become_journaled_notes(tmp_path):
+    """An adapter's warning (here: weights lost on reload) reaches the log and the journal once."""
+    world = fast_world(tmp_path)
+    world.lb.warnings = ["haproxy: no server-state-file: runtime weights are lost on reload"]
+    engine = await conduct(world, tmp_path / "j.jsonl")
+    notes = [e for e in Journal.read(str(tmp_path / "j.jsonl")) if isinstance(e, ev.Noted)]
+    assert [n.message for n in notes] == ["haproxy: no server-state-file: runtime weights are lost on reload"]
+    assert any(entry.level == "warn" and "server-state-file" in entry.message for entry in engine.log)

@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _conduct(args: argparse.Namespace, plan, rundir: RunDir) -> int:
-    from adapters.live import LiveConductor
+    from adapters.live import LiveConductor, adapter_notes
     from adapters.world import build_world, plan_secrets
 
     world = build_world(plan, rundir.path)
@@ -75,6 +75,7 @@ async def _conduct(args: argparse.Namespace, plan, rundir: RunDir) -> int:
         print(note, file=sys.stderr)
         return 2
     first += await _reconcile(engine, world, args)
+    first += adapter_notes(world, world.runtime.now())
     journal = Journal(rundir.journal_path, secrets=plan_secrets(plan))
     headless = args.headless or args.json or not sys.stdout.isatty()
     # Headless, the printer is the operator's stand-in (prints, auto-approves, stops on a hold);
@@ -93,7 +94,7 @@ async def _conduct(args: argparse.Namespace, plan, rundir: RunDir) -> int:
     finally:
         journal.close()
     if args.json:
-        print(json.dumps(summarize(engine, "live"), indent=2))
+        print(json.dumps(summarize(engine), indent=2))
     elif engine.phase == Phase.PAUSED:
         printer.say(f"held: {engine.reason}. Resume with: turnout run {args.plan} --resume (or --rollback)")
     return 0 if engine.phase == Phase.DONE else 1
