@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import cmd_backup, cmd_lint, cmd_preflight, cmd_rehearse, cmd_run, cmd_validate
+from . import cmd_backup, cmd_lab, cmd_lint, cmd_preflight, cmd_rehearse, cmd_run, cmd_validate
 
-COMMANDS = [cmd_validate, cmd_run, cmd_preflight, cmd_lint, cmd_backup, cmd_rehearse]
+COMMANDS = [cmd_validate, cmd_run, cmd_preflight, cmd_lint, cmd_backup, cmd_rehearse, cmd_lab]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,144 @@
+"""What the lab writes: the emulator's node spec, the haproxy.cfg servers and the ready-to-run plan.
+
+Pure functions over a ``LabLayout`` (names, versions, URLs, paths), so the texts are tested
+without starting anything. The plan is sized for the lab: a rollout takes well under a
+minute (bakes of a few seconds, 2 s gate windows) and the gates judge from the first step at
+about 500 rps of load (5% of 1,000 requests per window is 50 on Y, above ``min_requests``).
+
+The lab's key-auth key is not a production secret, but the plan format refuses literal
+secret headers, so the plan names it as ``${env:TURNOUT_LAB_KEY}`` and the key lives in the
+lab's ``env`` file (mode 0600), which ``turnout run`` reads for lab plans (sim.lab.lab_env).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from adapters.haproxy_config import Server
+
+KEY_ENV = "TURNOUT_LAB_KEY"
+BACKEND = "kong"
+CP_NAME = "cp"
+LAB_STEPS = ({"y": 5, "bake": "6s"}, {"y": 25, "bake": "4s"}, {"y": 50, "bake": "4s"}, {"y": 100, "bake": "4s"})
+LAB_GATES: dict[str, Any] = {
+    "window": "2s",
+    "min_requests": 25,
+    "failures_to_rollback": 2,
+    "error_rate": {"max": 0.01, "max_delta_vs_x": 0.01},
+    # HAProxy 2.6 reports an average response time, not a p99: loopback averages are 0-2 ms,
+    # so a ratio against X would flap; the absolute bound still catches injected latency.
+    "latency_p99_ms": {"max": 250, "max_ratio_vs_x": None},
+}
+
+
+@dataclass(frozen=True)
+class LabLayout:
+    """Everything the lab's texts are made from (no I/O)."""
+
+    lab_id: str
+    mode: str  # dbless | hybrid
+    x_version: str
+    y_version: str
+    x: tuple[str, ...]  # node names of pool X
+    y: tuple[str, ...]
+    urls: dict[str, dict[str, str]] = field(default_factory=dict)  # node -> {"admin", "status", "proxy"}
+    socket: str = ""  # HAProxy runtime API address (unix path or tcp://)
+    haproxy_cfg: str = ""
+    backup_dir: str = ""
+
+    @property
+    def nodes(self) -> tuple[str, ...]:
+        return self.x + self.y
+
+
+def node_names(count: int, pool: str) -> tuple[str, ...]:
+    return tuple(f"{pool}{i}" for i in range(1, count + 1))
+
+
+def emulator_spec(layout: LabLayout, api_key: str) -> dict[str, Any]:
+    """The ``python -m sim.kongnode --spec`` document: X and Y nodes (and a CP in hybrid mode)."""
+    role = "data_plane" if layout.mode == "hybrid" else "dbless"
+    nodes: list[dict[str, Any]] = []
+    if layout.mode == "hybrid":
+        nodes.append({"name": CP_NAME, "version": layout.y_version, "role": "control_plane", "api_key": api_key,
+                      "proxy": False, "status": False})
+    for names, version in ((layout.x, layout.x_version), (layout.y, layout.y_version)):
+        for i, name in enumerate(names):
+            node: dict[str, Any] = {"name": name, "version": version, "role": role, "api_key": api_key, "seed": i + 1}
+            if role == "data_plane":
+                node["control_plane"] = CP_NAME
+            nodes.append(node)
+    return {"nodes": nodes}
+
+
+def haproxy_servers(layout: LabLayout) -> list[Server]:
+    """X at full config weight, Y at 0: the lab starts where a rollout starts (100% on X)."""
+    servers = []
+    for name in layout.nodes:
+        address = layout.urls[name]["proxy"].removeprefix("http://")
+        servers.append(Server(name, address, 100 if name in layout.x else 0))
+    return servers
+
+
+def plan_document(layout: LabLayout) -> dict[str, Any]:
+    def pool(names: tuple[str, ...], version: str) -> dict[str, Any]:
+        nodes = [{"name": n, **{k: layout.urls[n][k] for k in ("admin", "status", "proxy")}} for n in names]
+        return {"version": version, "nodes": nodes}
+
+    doc: dict[str, Any] = {
+        "turnout": 1,
+        "name": f"lab {layout.x_version} to {layout.y_version} ({layout.lab_id})",
+        "mode": layout.mode,
+        "pools": {"x": pool(layout.x, layout.x_version), "y": pool(layout.y, layout.y_version)},
+    }
+    if layout.mode == "hybrid":
+        doc["control_plane"] = {"admin": layout.urls[CP_NAME]["admin"], "version": layout.y_version}
+    doc.update({
+        "timeouts": {"request": "2s", "retries": 1, "ready": "20s"},
+        "load_balancer": {"type": "haproxy", "socket": layout.socket, "backend": BACKEND, "config": layout.haproxy_cfg,
+                          "drain_timeout": "2s"},
+        "backup": {"dir": layout.backup_dir},
+        "smoke": [
+            {"name": "key-auth accepts the lab key",
+             "request": {"method": "GET", "path": "/echo", "headers": {"apikey": "${env:" + KEY_ENV + "}"}},
+             "expect": {"status": 200, "body_contains": '"node"'}},
+            {"name": "key-auth rejects a missing key", "request": {"method": "GET", "path": "/echo"},
+             "expect": {"status": 401}},
+        ],
+        "steps": [dict(s) for s in LAB_STEPS],
+        "gates": LAB_GATES,
+        "rollback": {"automatic": True, "retry": "1s"},
+        "finish": {"decommission_x": True, "watch": "4s"},
+    })
+    return doc
+
+
+def plan_text(layout: LabLayout) -> str:
+    """lab/plan.yml: a header that says where it came from, then the plan."""
+    header = (
+        f"# Written by `turnout lab up` for lab {layout.lab_id}: {len(layout.x)} x Kong {layout.x_version} -> "
+        f"{len(layout.y)} x Kong {layout.y_version} ({layout.mode}),\n"
+        "# emulated nodes behind a real HAProxy on loopback. Run it with\n"
+        "#   turnout run <this file> --headless --auto-approve\n"
+        f"# (the key-auth key ${{env:{KEY_ENV}}} is read from the env file beside this plan).\n"
+    )
+    return header + yaml.safe_dump(plan_document(layout), sort_keys=False, width=140)
+
+
+def env_text(api_key: str) -> str:
+    return f"# the lab consumer's key-auth key (not a production secret; mode 0600 all the same)\n{KEY_ENV}={api_key}\n"
+
+
+def parse_env(text: str) -> dict[str, str]:
+    """``NAME=value`` lines (``export`` and comments allowed), as a shell would read them."""
+    out = {}
+    for line in text.splitlines():
+        line = line.strip().removeprefix("export ").strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        name, _, value = line.partition("=")
+        out[name.strip()] = value.strip().strip("'\"")
+    return out

@@ -1,0 +1,160 @@
+"""Background processes of the lab: start detached, find alive, stop by PID (and only ours).
+
+``turnout lab up`` returns while HAProxy and the emulator keep running, so the processes are
+started in their own session with their output in log files under the lab directory. Their
+PIDs go into the lab's state file; ``turnout lab down`` signals exactly those PIDs, and only
+after checking that the PID still runs the command the lab started (a PID can be reused by
+an unrelated process once ours has died).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+
+
+class LabError(Exception):
+    """A lab operation failed; the message is one line for the operator."""
+
+
+@dataclass(frozen=True)
+class Proc:
+    """One process the lab started: a role name, its PID and a marker found in its command line."""
+
+    role: str
+    pid: int
+    marker: str  # a path only this lab's process has on its command line
+
+    def as_json(self) -> dict:
+        return {"role": self.role, "pid": self.pid, "marker": self.marker}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Proc":
+        return cls(str(data["role"]), int(data["pid"]), str(data["marker"]))
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def spawn(role: str, argv: list[str], log_path: str, marker: str, env: dict[str, str] | None = None) -> Proc:
+    """Start argv detached (own session, stdin closed, output to log_path); it outlives us."""
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True, close_fds=True, env=env)
+    return Proc(role, proc.pid, marker)
+
+
+def cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def is_zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            return f.read().rsplit(")", 1)[-1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def alive(proc: Proc) -> bool:
+    """The PID runs and is still the process the lab started (its marker is on the command line)."""
+    line = cmdline(proc.pid)
+    return bool(line) and proc.marker in line and not is_zombie(proc.pid)
+
+
+def stop(proc: Proc, grace: float = 5.0) -> str:
+    """SIGTERM, wait up to ``grace`` seconds, then SIGKILL; returns what happened, in words."""
+    if not alive(proc):
+        return f"{proc.role} (pid {proc.pid}) was not running"
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(proc.pid, signal.SIGTERM)
+    if _wait_gone(proc, grace):
+        return f"{proc.role} (pid {proc.pid}) stopped"
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(proc.pid, signal.SIGKILL)
+    _wait_gone(proc, 2.0)
+    return f"{proc.role} (pid {proc.pid}) killed after {grace:g}s"
+
+
+def _wait_gone(proc: Proc, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        _reap(proc.pid)
+        if not alive(proc):
+            return True
+        time.sleep(0.05)
+    return not alive(proc)
+
+
+def _reap(pid: int) -> None:
+    """Collect our own child's exit status (tests start the lab in-process), so it is not a zombie."""
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def exited(proc: Proc) -> bool:
+    """Our just-started child has ended (its command line can read empty while it execs: not an end)."""
+    _reap(proc.pid)
+    return not os.path.exists(f"/proc/{proc.pid}") or is_zombie(proc.pid)
+
+
+def wait_for_file(path: str, proc: Proc, log_path: str, timeout: float = 10.0) -> str:
+    """Wait until ``path`` exists and is non-empty; fail early (quoting the log) if the process died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+            if text.strip():
+                return text
+        if exited(proc):
+            raise LabError(f"{proc.role} exited at start: {last_line(log_path)}")
+        time.sleep(0.02)
+    raise LabError(f"{proc.role} (pid {proc.pid}) not ready after {timeout:g}s: {last_line(log_path)}")
+
+
+def wait_port(port: int, proc: Proc, log_path: str, timeout: float = 10.0, host: str = "127.0.0.1") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection((host, port), 0.2):
+            return
+        if exited(proc):
+            raise LabError(f"{proc.role} exited at start: {last_line(log_path)}")
+        time.sleep(0.02)
+    raise LabError(f"{proc.role} (pid {proc.pid}): nothing listens on {host}:{port} after {timeout:g}s")
+
+
+def last_line(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            lines = [line.strip() for line in f if line.strip()]
+    except OSError:
+        return "(no log)"
+    return lines[-1][:300] if lines else "(empty log)"
+
+
+def write_private(path: str, text: str) -> None:
+    """Write atomically with mode 0600 (the state and env files hold the lab's key)."""
+    tmp = f"{path}.tmp{os.getpid()}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def read_json(path: str) -> dict:
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)

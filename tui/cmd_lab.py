@@ -1,0 +1,154 @@
+"""``turnout lab up|down|status|load|fault``: the local lab (emulated Kong nodes behind a real HAProxy).
+
+``up`` starts background processes that outlive the command and writes a ready-to-run plan;
+``down`` stops exactly those (by PID). See docs/lab.md. Exit 0 success, 1 the lab or the
+world failed (one line on stderr), 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("lab", help="a local lab: Kong node emulators behind a real HAProxy, with real traffic")
+    lab = p.add_subparsers(dest="lab_command", required=True, metavar="ACTION")
+    up = lab.add_parser("up", help="start HAProxy and the emulated nodes; write lab/plan.yml")
+    up.add_argument("--x", type=int, default=3, help="nodes in pool X (default 3)")
+    up.add_argument("--y", type=int, default=3, help="nodes in pool Y (default 3)")
+    up.add_argument("--x-version", default="3.4.3")
+    up.add_argument("--y-version", default="3.9.1")
+    up.add_argument("--mode", choices=("dbless", "hybrid"), default="dbless")
+    up.add_argument("--traffic", type=float, default=500.0, help="background rps through the frontend (0: none)")
+    for name, text in (("down", "stop everything the lab started"), ("status", "show what runs")):
+        lab.add_parser(name, help=text)
+    load = lab.add_parser("load", help="send real HTTP traffic through the frontend and report it")
+    load.add_argument("--rps", type=float, default=500.0)
+    load.add_argument("--duration", type=float, default=10.0, help="seconds")
+    fault = lab.add_parser("fault", help="switch emulator faults on a node, a pool (x, y) or all")
+    fault.add_argument("target", metavar="NODE|x|y|all")
+    fault.add_argument("--error-share", type=float, help="share of proxied requests answered 500 (0-1)")
+    fault.add_argument("--latency-ms", type=float, help="added to every answer")
+    fault.add_argument("--not-ready", action="store_true", help="/status/ready answers 503")
+    fault.add_argument("--ready", action="store_true", help="undo --not-ready")
+    fault.add_argument("--crash", action="store_true", help="close the node's ports now")
+    fault.add_argument("--restart", action="store_true", help="bring a crashed node back")
+    fault.add_argument("--clear", action="store_true", help="every fault off")
+    for action in lab.choices.values():
+        action.add_argument("--dir", default="lab", help="the lab directory (default ./lab)")
+        action.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from sim.lab_procs import LabError
+
+    handler = {"up": _up, "down": _down, "status": _status, "load": _load, "fault": _fault}[args.lab_command]
+    try:
+        return handler(args)
+    except LabError as exc:
+        print(f"turnout lab {args.lab_command}: {exc}", file=sys.stderr)
+        return 1
+
+
+def _emit(args: argparse.Namespace, data: dict, lines: list[str]) -> None:
+    print(json.dumps(data, indent=2) if args.json else "\n".join(lines), flush=True)
+
+
+def _up(args: argparse.Namespace) -> int:
+    from sim.lab import LabOptions, up
+
+    options = LabOptions(args.dir, args.x, args.y, args.x_version, args.y_version, args.mode, args.traffic)
+    state = up(options)
+    plan = os.path.relpath(state.plan)
+    nodes = {n: {k: v for k, v in info.items() if k in ("admin", "status", "proxy", "version", "role", "pool")}
+             for n, info in state.nodes.items()}
+    data = {"lab": state.lab_id, "dir": state.dir, "mode": state.mode, "frontend": state.frontend, "plan": state.plan,
+            "api_key": state.api_key, "env": state.env, "haproxy": {k: state.haproxy[k] for k in ("socket", "tcp", "config", "stats")},
+            "control": state.control, "nodes": nodes, "traffic_rps": state.traffic,
+            "pids": {p.role: p.pid for p in state.procs}}
+    lines = [f"lab {state.lab_id} is up in {os.path.relpath(state.dir)}/ ({state.mode}: {len(state.x)} x Kong {state.x_version}"
+             f" -> {len(state.y)} x Kong {state.y_version}, emulated, behind HAProxy)",
+             f"frontend  {state.frontend}/echo   (key-auth: header apikey, the key is in {os.path.relpath(state.env)})",
+             f"haproxy   runtime API {state.haproxy['socket']}, stats {state.haproxy['stats']}"]
+    lines += [f"node {n:<4} {info.get('pool', '')}  {info['version']:<7} proxy {info.get('proxy', '-')}  admin {info['admin']}"
+              for n, info in state.nodes.items()]
+    lines.append(f"traffic   {state.traffic:g} rps in the background" if state.traffic else "traffic   none (--traffic 0): "
+                 "use `turnout lab load` while a rollout runs")
+    lines += [f"plan      {plan}", f"next      turnout run {plan} --headless --auto-approve",
+              f"stop      turnout lab down{'' if args.dir == 'lab' else ' --dir ' + args.dir}"]
+    _emit(args, data, lines)
+    return 0
+
+
+def _down(args: argparse.Namespace) -> int:
+    from sim.lab import down
+
+    lines = down(args.dir)
+    _emit(args, {"stopped": lines}, lines + [f"lab in {args.dir} is down"])
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    from sim.lab import load_state
+    from sim.lab_status import collect, describe
+
+    state = load_state(args.dir)
+    report = asyncio.run(collect(state))
+    _emit(args, report, describe(state, report))
+    return 0 if report["running"] else 1
+
+
+def _load(args: argparse.Namespace) -> int:
+    from sim.lab import load_state
+    from sim.lab_status import run_load
+
+    if args.rps <= 0 or args.duration <= 0:
+        print("turnout lab load: --rps and --duration must be above 0", file=sys.stderr)
+        return 2
+    state = load_state(args.dir)
+    printer = None if args.json else (lambda s: print(f"  t+{s.second:>3}s  sent {s.sent:>6}  ok {s.ok:>6}  failed {s.failed}", flush=True))
+    data, lines = asyncio.run(run_load(state, args.rps, args.duration, printer))
+    _emit(args, data, lines)
+    return 0 if data["failed"] == 0 else 1
+
+
+def _fault(args: argparse.Namespace) -> int:
+    from sim.lab import load_state, restart_node, set_faults, targets
+
+    if args.error_share is not None and not 0 <= args.error_share <= 1:
+        print("turnout lab fault: --error-share must be between 0 and 1", file=sys.stderr)
+        return 2
+    state = load_state(args.dir)
+    changes = _fault_changes(args)
+    if args.restart:
+        for name in targets(state, args.target):
+            asyncio.run(restart_node(state, name))
+    if not changes and not args.restart:
+        print("turnout lab fault: say what to switch (--error-share, --latency-ms, --not-ready, --crash, --clear, ...)",
+              file=sys.stderr)
+        return 2
+    result = asyncio.run(set_faults(state, args.target, changes)) if changes else {}
+    lines = [f"{n}: " + ", ".join(f"{k}={v}" for k, v in f.items() if v not in (None, False, 0, 0.0)) or f"{n}: no fault"
+             for n, f in result.items()] or [f"{args.target}: restarted"]
+    _emit(args, {"faults": result, "restarted": bool(args.restart)}, lines)
+    return 0
+
+
+def _fault_changes(args: argparse.Namespace) -> dict:
+    if args.clear:
+        return {"latency_ms": 0.0, "error_share": 0.0, "not_ready": False, "config_hash": None, "config_hash_drift": False}
+    changes: dict = {}
+    if args.error_share is not None:
+        changes["error_share"] = args.error_share
+    if args.latency_ms is not None:
+        changes["latency_ms"] = args.latency_ms
+    if args.not_ready or args.ready:
+        changes["not_ready"] = bool(args.not_ready)
+    if args.crash:
+        changes["crash"] = True
+    return changes
