@@ -162,6 +162,11 @@ class KongAdmin:
                 raise Rejected(node.name, "backup", f"{path}: the file read back differs from what was written")
         return BackupRecord(node.name, path, digest, before.config_hash, sum(counts.values()))
 
+    async def config(self, node: Node) -> str:
+        """The declarative config text; it holds key-auth keys, so it only ever lives in memory here."""
+        text, _source = await self._config_text(node)
+        return text
+
     async def _config_text(self, node: Node) -> tuple[str, str]:
         """GET /config where the node serves it; else the plan's ``backup.kong_yml``."""
         why = "the plan gives no admin URL"

@@ -15,10 +15,10 @@ from typing import Any
 from . import commands as cmd
 from . import events as ev
 from .errors import AdapterError, Timeout
-from .observations import NodeInfo, NodeProbe
+from .observations import CheckResult, DataPlaneRow, NodeInfo, NodeProbe, SmokeResult
 from .plan import Node
 from .ports import World
-from .preflight import run_checks
+from .preflight import deployed_y_checks, in_checklist_order, run_checks
 
 READY_POLL_S = 1.0
 
@@ -43,18 +43,38 @@ async def _probe_all(world: World, nodes: list[Node]) -> list[NodeProbe]:
     return [r if isinstance(r, NodeProbe) else NodeProbe(n.name, False, False, message=str(r)) for n, r in zip(nodes, results)]
 
 
+async def _infos(world: World, nodes: list[Node]) -> list[NodeInfo]:
+    results = await world.runtime.gather([world.kong.info(n) for n in nodes])
+    return [r if isinstance(r, NodeInfo) else NodeInfo(n.name, False, error=str(r)) for n, r in zip(nodes, results)]
+
+
+async def _rows(world: World) -> list[DataPlaneRow] | AdapterError | None:
+    if world.plan.mode != "hybrid" or world.control_plane is None:
+        return None
+    try:
+        return await world.control_plane.data_planes()
+    except AdapterError as exc:
+        return exc
+
+
+async def _config_text(world: World, infos: list[NodeInfo]) -> tuple[str | None, str, list[CheckResult]]:
+    """X's kong.yml from the first reachable X node, for the lint; a failure is a warning, not a stop."""
+    reachable = [i.node for i in infos if i.reachable and i.node in world.plan.pools.x.names]
+    if not reachable:
+        return None, "", []
+    try:
+        return await world.kong.config(world.plan.node(reachable[0])), f"{reachable[0]}'s config", []
+    except AdapterError as exc:
+        return None, "", [CheckResult("config lint", "warn", f"X's config could not be read for the lint: {exc}", node=reachable[0])]
+
+
 async def _preflight(c: cmd.RunPreflight, world: World) -> ev.PreflightChecked:
     plan = world.plan
-    nodes = list(plan.pools.x.nodes) + list(plan.pools.y.nodes)
-    results = await world.runtime.gather([world.kong.info(n) for n in nodes])
-    infos = [r if isinstance(r, NodeInfo) else NodeInfo(n.name, False, error=str(r)) for n, r in zip(nodes, results)]
-    rows = None
-    if plan.mode == "hybrid" and world.control_plane is not None:
-        try:
-            rows = await world.control_plane.data_planes()
-        except AdapterError as exc:
-            rows = exc
-    return ev.PreflightChecked(world.runtime.now(), tuple(run_checks(plan, infos, rows, now=world.runtime.now())))
+    infos = await _infos(world, list(plan.pools.x.nodes) + list(plan.pools.y.nodes))
+    rows = await _rows(world)
+    text, label, notes = await _config_text(world, infos)
+    results = run_checks(plan, infos, rows, now=world.runtime.now(), backup_text=text, backup_label=label)
+    return ev.PreflightChecked(world.runtime.now(), tuple(in_checklist_order(results + notes)))
 
 
 async def _freeze(c: cmd.FreezeConfig, world: World) -> ev.ConfigFrozen:
@@ -99,12 +119,19 @@ async def _start(c: cmd.StartNodes, world: World) -> ev.NodesStarted:
 
 
 async def _smoke(c: cmd.RunSmoke, world: World) -> ev.SmokeChecked:
+    """The plan's smoke requests on each Y node's proxy, then Y's preflight checks again now that Y
+    is deployed (version, ready, mode, plugins; hybrid: each Y DP listed by the CP and in sync)."""
     calls = [world.kong.smoke(n, check) for n in _nodes(world, c.nodes) for check in world.plan.smoke]
     results = await world.runtime.gather(calls)
     for r in results:
         if isinstance(r, BaseException):
             raise r if isinstance(r, AdapterError) else AdapterError("smoke", "request", str(r))
-    return ev.SmokeChecked(world.runtime.now(), tuple(results))
+    plan = world.plan
+    x = await _infos(world, list(plan.pools.x.nodes))
+    y = await _infos(world, _nodes(world, c.nodes))
+    checks = deployed_y_checks(plan, x, y, await _rows(world), now=world.runtime.now())
+    failed = [SmokeResult(r.name, r.node or "Y", False, r.expected, r.seen or r.evidence) for r in checks if r.status == "fail"]
+    return ev.SmokeChecked(world.runtime.now(), tuple(results) + tuple(failed))
 
 
 async def _set_weights(c: cmd.SetWeights, world: World) -> ev.WeightsApplied:

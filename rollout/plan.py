@@ -36,6 +36,7 @@ class Node(Strict):
     proxy: str | None = None  # proxy URL; smoke requests go here directly, not through the LB
     server: str | None = None  # the LB's name for this node when it is not ``name``
     metrics: str | None = None  # where /metrics is served when not on the Status API
+    hostname: str | None = None  # hybrid: the DP's hostname as the CP lists it, when not ``name``
 
     @property
     def lb_name(self) -> str:

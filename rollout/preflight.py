@@ -39,7 +39,8 @@ SYNC_MEANING = {
 
 
 def run_checks(plan: Plan, infos: list[NodeInfo], rows: list[DataPlaneRow] | AdapterError | None, now: float = 0.0,
-               *, backup_text: str | None = None, capacity: dict | None = None) -> list[CheckResult]:
+               *, backup_text: str | None = None, capacity: dict | None = None,
+               backup_label: str = "X's kong.yml") -> list[CheckResult]:
     """Every check, in checklist order. ``backup_text`` is X's kong.yml (linted for the hop);
     ``capacity`` is an optional hint ``{"peak_rps": ..., "node_rps": ...}`` (per X node)."""
     by_node = {i.node: i for i in infos}
@@ -53,7 +54,7 @@ def run_checks(plan: Plan, infos: list[NodeInfo], rows: list[DataPlaneRow] | Ada
         results += data_plane_checks(rows, now)
     results += y_checks(plan, y, plugins_in_use(x, backup_text))
     if backup_text is not None:
-        results += lint_checks(plan, backup_text)
+        results += lint_checks(plan, backup_text, backup_label)
     return results + capacity_checks(plan, capacity) + lb_checks(plan)
 
 
@@ -225,6 +226,24 @@ def y_checks(plan: Plan, y: list[NodeInfo], used: dict[str, str]) -> list[CheckR
                         f"{', '.join(sorted(used)) or 'no plugins in use'}: available on {', '.join(i.node for i in up)}")
             + _per_node("Y Status API reachable", [_status_api(i) for i in up], SRC_STATUS_LISTEN,
                         f"Status API answered on {', '.join(i.node for i in up)}"))  # type: ignore[arg-type]
+
+
+def deployed_y_checks(plan: Plan, x: list[NodeInfo], y: list[NodeInfo], rows: list[DataPlaneRow] | AdapterError | None,
+                      now: float = 0.0) -> list[CheckResult]:
+    """The Y checks again once Y is deployed (smoke phase): Y nodes that provision started were not
+    there at preflight. Hybrid: every Y DP is listed by the CP and in sync (a DP reaches its CP)."""
+    results = y_checks(plan.model_copy(update={"provision": plan.provision.model_copy(update={"start_y": None})}),
+                       y, plugins_in_use(x, None))
+    if plan.mode == "hybrid":
+        listed = {r.hostname: r for r in rows} if isinstance(rows, list) else {}
+        for node in plan.pools.y.nodes:
+            host = node.hostname or node.name
+            if isinstance(rows, list) and host not in listed:
+                results.append(_result("data planes in sync", "fail", f"{node.name}: not listed by the control plane as {host!r}",
+                                       SRC_DP_ROWS, node.name, "absent", "listed, sync_status normal"))
+        ours = [listed[h] for h in (n.hostname or n.name for n in plan.pools.y.nodes) if h in listed]
+        results += data_plane_checks(ours if isinstance(rows, list) else rows, now)
+    return results
 
 
 def _version_of(info: NodeInfo, planned: str):

@@ -32,6 +32,16 @@ def config_hash(pool: str, plan_name: str, generation: int) -> str:
     return hashlib.md5(f"{plan_name}:{pool}:{generation}".encode()).hexdigest()
 
 
+def rehearsal_config(x_version: str) -> str:
+    """A stand-in kong.yml for rehearsals of plans that name none: one service, one route, the
+    enabled plugins, one consumer (its key is a placeholder, never a real secret)."""
+    fmt = "2.1" if x_version.startswith(("1.", "2.")) else "3.0"
+    plugins = "".join(f"- name: {p}\n" for p in PLUGINS[:3])
+    return (f'_format_version: "{fmt}"\nservices:\n- name: echo\n  url: http://upstream.internal:8080\n'
+            f"  routes:\n  - name: echo\n    paths: [/echo]\nplugins:\n{plugins}"
+            "consumers:\n- username: rehearsal\n  keyauth_credentials:\n  - key: rehearsal-placeholder\n")
+
+
 class SimKong:
     """rollout.ports.KongNodes over the simulated nodes."""
 
@@ -71,6 +81,20 @@ class SimKong:
         if sim.sync_status and sim.sync_status != "normal":
             return f"{NOT_READY['installed']}; control plane sync_status {sim.sync_status}"
         return sim.message or NOT_READY.get(sim.state, sim.state)
+
+    async def config(self, node: Node) -> str:
+        """The plan's own kong.yml when it names one (so a rehearsal lints the real file), else a
+        small config in X's format that uses the plugins the simulated nodes report as enabled."""
+        sim = self._node(node)
+        self._reachable(sim, "GET /config")
+        path = self.world.plan.backup.kong_yml
+        if path:
+            try:
+                with open(path, encoding="utf-8") as fh:
+                    return fh.read()
+            except OSError as exc:
+                raise Unreachable(sim.name, f"read backup.kong_yml {path}", exc.strerror or str(exc)) from None
+        return rehearsal_config(self.world.plan.pools.x.version)
 
     async def backup(self, node: Node, directory: str) -> BackupRecord:
         """A rehearsal writes no file: the record says what the backup would be."""

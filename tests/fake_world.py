@@ -40,6 +40,9 @@ class FakeKong:
     async def probe(self, node):
         return NodeProbe(node.name, True, True, config_hash=self.hashes.get(node.name, HASH))
 
+    async def config(self, node):
+        return '_format_version: "3.0"\nservices:\n- name: echo\n  url: http://127.0.0.1:9\n  routes:\n  - name: echo\n    paths: [/echo]\n'
+
     async def backup(self, node, directory):
         return BackupRecord(node.name, f"{directory}/{node.name}.yml", "f" * 64, HASH, 3)
 

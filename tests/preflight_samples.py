@@ -92,6 +92,11 @@ class SampleKong:
         i = self.infos[node.name]
         return NodeProbe(node.name, i.reachable, i.ready, i.version, i.config_hash)
 
+    async def config(self, node):
+        if self.kong_yml is None:
+            raise Unreachable(node.name, "GET /config", "connection refused")
+        return self.kong_yml
+
     async def backup(self, node, directory):
         if self.kong_yml is None:
             raise Unreachable(node.name, "GET /config", "connection refused")

@@ -1,5 +1,7 @@
 """nginx + the shipped Lua balancer snippet (Debian libnginx-mod-http-lua) on loopback."""
 
+import asyncio
+
 import httpx
 import pytest
 
@@ -37,6 +39,9 @@ async def test_pool_counters_feed_the_lb_metrics_source(nginx_lua_lab):
     await metrics.window(0.0, 1.0)  # baseline
     lab.backends.set_mode("y2", fail=1.0)
     outcome = await burst(lab.nginx.url, 300)
+    # The snippet counts in nginx's log phase, which runs after the response has been sent:
+    # give the last requests' log phase a moment before reading the window.
+    await asyncio.sleep(0.3)
     x, y = await metrics.window(1.0, 2.0)
     assert x.requests + y.requests == 300
     assert x.errors == 0 and y.errors == outcome.get("500", 0) > 0

@@ -2,9 +2,8 @@
 
 It runs the engine's own preflight command (``rollout.execute.execute(RunPreflight(), world)``)
 against the live world, so ``turnout preflight`` and a run's preflight phase can never
-disagree, then lints X's kong.yml for the hop (fetched like a backup, into a private
-temporary directory that is removed afterwards). Exit 0 nothing failed (warnings allowed),
-1 a check failed, 2 bad input.
+disagree (both lint X's kong.yml for the hop, read through the Kong port and kept in memory).
+Exit 0 nothing failed (warnings allowed), 1 a check failed, 2 bad input.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from rollout.execute import execute
 from rollout.observations import CheckResult
 from rollout.plan import Plan
 from rollout.ports import World
-from rollout.preflight import capacity_checks, in_checklist_order, lint_checks
+from rollout.preflight import capacity_checks, in_checklist_order
 
 from .plan_input import load_or_report
 
@@ -66,34 +65,14 @@ def build_live_world(plan: Plan, scratch: str) -> World:
 
 
 async def gather_and_check(plan: Plan, world: World, capacity: dict | None = None, scratch: str | None = None) -> list[CheckResult]:
-    """The engine's preflight, plus the lint of X's config and the capacity hint, in checklist order."""
+    """The engine's preflight (which lints X's config too), with the capacity hint, in checklist order."""
     answer = await execute(RunPreflight(), world)
     if isinstance(answer, ev.CommandFailed):
         return [CheckResult("preflight", "fail", answer.error)]
     results = list(answer.results)
     if capacity:
         results = [r for r in results if r.name != "capacity"] + capacity_checks(plan, capacity)
-    text, label, problem = await config_for_lint(plan, world, scratch)
-    if text is not None:
-        results += lint_checks(plan, text, label)
-    else:
-        results.append(CheckResult("config lint", "warn", f"not run: {problem}", source="kong-facts §6"))
     return in_checklist_order(results)
-
-
-async def config_for_lint(plan: Plan, world: World, scratch: str | None) -> tuple[str | None, str, str]:
-    """X's kong.yml as a backup would take it (GET /config, else backup.kong_yml); (text, label, problem)."""
-    if scratch is None:
-        return None, "", "no scratch directory to fetch X's config into"
-    node = plan.pools.x.nodes[0]
-    try:
-        record = await world.kong.backup(node, scratch)
-        with open(record.path, encoding="utf-8") as fh:
-            return fh.read(), f"{node.name}'s config", ""
-    except AdapterError as exc:
-        return None, "", str(exc)
-    except OSError as exc:
-        return None, "", f"{node.name}: cannot read the fetched config: {exc.strerror or exc}"
 
 
 def report(plan_path: str, results: list[CheckResult], as_json: bool = False) -> None:
