@@ -126,6 +126,7 @@ def up(options: LabOptions) -> LabState:
     _refuse_running(directory, options.dir)
     for sub in ("", "haproxy", "logs", "backups"):
         os.makedirs(os.path.join(directory, sub), mode=0o700, exist_ok=True)
+    _forget_previous(directory)
     started: list[Proc] = []
     try:
         return _start(options, directory, haproxy, started)
@@ -147,6 +148,14 @@ def _check_options(options: LabOptions) -> None:
             parse_version(version)
         except ValueError as exc:
             raise LabError(f"{flag} {version}: {exc}") from None
+
+
+def _forget_previous(directory: str) -> None:
+    """A previous lab's server-state file would restore its old ports and maint states into HAProxy."""
+    for name in ("haproxy/server-state", "nodes.ready", "traffic.json"):
+        path = os.path.join(directory, name)
+        if os.path.exists(path):
+            os.unlink(path)
 
 
 def _refuse_running(directory: str, shown: str) -> None:
@@ -266,7 +275,8 @@ def down(directory: str) -> list[str]:
     """Stop every process the lab started (by PID, newest first); remove the state and env files."""
     state = load_state(directory)
     lines = [stop(proc) for proc in reversed(state.procs)]
-    for path in (state_path(directory), state.env, os.path.join(state.dir, "nodes.ready"), state.traffic_file):
+    for path in (state_path(directory), state.env, os.path.join(state.dir, "nodes.ready"), state.traffic_file,
+                 state.haproxy["state_file"]):
         if os.path.exists(path):
             os.unlink(path)
     return lines

@@ -12,9 +12,10 @@ import signal
 import pytest
 
 from rollout.plan import load_plan
-from sim.lab import haproxy_weights, set_faults, y_share
+from sim.lab import haproxy_weights, y_share
+from sim.lab_drill import Observed, drill, finish_run, samples_for, start_run
 
-from .lab_support import Traffic, describe, finish_run, lab, samples_for, start_run  # noqa: F401
+from .lab_support import lab  # noqa: F401
 
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(90)]
 RPS = 600.0
@@ -25,64 +26,54 @@ async def test_rollout_under_load_loses_no_request_and_every_step_splits_as_weig
     """Emulator behind real HAProxy: a full X->Y rollout at 600 rps, zero failed requests, and at
     every step the share the Y nodes themselves counted is within 2 points of the step's weight."""
     plan = load_plan(lab.plan)
-    async with Traffic(lab, RPS) as traffic:
-        code, summary, err = await finish_run(await start_run(lab))
-        report, samples = await traffic.finish()
-    assert code == 0, f"turnout run exited {code}: {err[-800:]}"
-    assert summary["outcome"] == "completed"
-    assert report.failed == 0 and report.skipped == 0, describe(report, samples)
-    assert report.achieved_rps >= 500, describe(report, samples)
+    result = await drill(lab, RPS)
+    report, samples = result.report, result.samples
+    assert result.code == 0, f"turnout run exited {result.code}: {result.stderr[-800:]}"
+    assert result.summary["outcome"] == "completed"
+    assert report.failed == 0 and report.skipped == 0, result.describe()
+    assert report.achieved_rps >= 500, result.describe()
     for step in plan.steps:
         seen = samples_for(samples, step.y)
-        assert seen, f"no settled sample at {step.y}% on Y: {describe(report, samples)}"
+        assert seen, f"no settled sample at {step.y}% on Y: {result.describe()}"
         for sample in seen:
-            assert sample.off_by <= SPLIT_TOLERANCE_PP, f"step {step.y}%: {describe(report, samples)}"
+            assert sample.off_by <= SPLIT_TOLERANCE_PP, f"step {step.y}%: {result.describe()}"
             assert sample.requests >= 500
 
 
 async def test_a_failing_y_is_rolled_back_and_only_ys_injected_5xx_fail(lab):
     """Emulator behind real HAProxy: Y answers 5% 500s once it gets traffic; the gates roll the run
     back, HAProxy ends at 100% X, and every failed request is an injected 500 from a Y node."""
-    faulted: list[float] = []
-
-    async def fault_when_y_gets_traffic(weights: dict[str, int]) -> None:
-        if not faulted and y_share(weights, lab) > 0:
-            await set_faults(lab, "y", {"error_share": 0.05})
-            faulted.append(y_share(weights, lab))
-
-    async with Traffic(lab, RPS, on_weights=fault_when_y_gets_traffic) as traffic:
-        code, summary, err = await finish_run(await start_run(lab))
-        report, samples = await traffic.finish(tail_s=2.0)
-    print(f"lab rollback: {describe(report, samples)}; detection {summary.get('detection')}")
-    assert faulted, "Y never got traffic"
-    assert code == 1, f"turnout run exited {code}: {err[-800:]}"
-    assert summary["outcome"] == "rolled_back"
-    weights = await haproxy_weights(lab)
-    assert y_share(weights, lab) == 0.0
-    assert samples[-1].configured_y == 0.0 and samples[-1].observed_y == 0.0, describe(report, samples)
+    result = await drill(lab, RPS, y_fault={"error_share": 0.05})
+    report, samples = result.report, result.samples
+    print(f"lab rollback: {result.describe()}; detection {result.summary.get('detection')}")
+    assert result.fault_at is not None, "Y never got traffic"
+    assert result.code == 1, f"turnout run exited {result.code}: {result.stderr[-800:]}"
+    assert result.summary["outcome"] == "rolled_back"
+    assert y_share(await haproxy_weights(lab), lab) == 0.0
+    assert samples[-1].configured_y == 0.0 and samples[-1].observed_y == 0.0, result.describe()
     assert report.failed > 0
-    assert report.socket_errors == {} and set(report.http_errors) == {"500"}, describe(report, samples)
-    assert set(report.failed_by_node) <= set(lab.y), describe(report, samples)
+    assert report.socket_errors == {} and set(report.http_errors) == {"500"}, result.describe()
+    assert set(report.failed_by_node) <= set(lab.y), result.describe()
 
 
 async def test_kill_9_mid_shift_then_the_same_command_resumes_and_completes(lab):
     """Emulator behind real HAProxy: `turnout run` is killed with SIGKILL while 25% is on Y; the same
     command resumes from the journal, reconciles with HAProxy's real weights and completes, with
     zero failed requests over the whole episode."""
-    async with Traffic(lab, RPS) as traffic:
+    async with Observed(lab, RPS) as observed:
         first = await start_run(lab)
         await _wait_for_share(lab, 25.0, first)
         first.send_signal(signal.SIGKILL)
         await first.wait()
         held = y_share(await haproxy_weights(lab), lab)
         code, summary, err = await finish_run(await start_run(lab))
-        report, samples = await traffic.finish()
+        report, samples = await observed.finish()
     assert first.returncode == -signal.SIGKILL
     assert held == pytest.approx(25.0, abs=0.5), "HAProxy kept the weights of the killed run"
     assert "resuming the run" in err, err[-800:]
     assert code == 0, f"resumed run exited {code}: {err[-800:]}"
     assert summary["outcome"] == "completed"
-    assert report.failed == 0, describe(report, samples)
+    assert report.failed == 0, f"{report.failed} failed: {report.http_errors} {report.socket_errors}"
     assert samples_for(samples, 100.0)
 
 
