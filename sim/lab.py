@@ -190,12 +190,21 @@ def _start(options: LabOptions, directory: str, haproxy: str, started: list[Proc
     write_private(state.env, lp.env_text(api_key))
     with open(state.plan, "w", encoding="utf-8") as f:
         f.write(lp.plan_text(layout))
+    _write_scenarios(directory, options.traffic or 500.0)
     asyncio.run(_wait_serving(state))
     if options.traffic > 0:
         _start_traffic(state, started)
         state.procs = list(started)
     write_private(state_path(directory), json.dumps(state.as_json(), indent=2) + "\n")
     return state
+
+
+def _write_scenarios(directory: str, rps: float) -> None:
+    """``<dir>/scenarios/*.yml``: the lab's world for ``turnout rehearse`` (docs/lab.md, bench/lab_fidelity.py)."""
+    os.makedirs(os.path.join(directory, "scenarios"), exist_ok=True)
+    for name, share in lp.SCENARIOS.items():
+        with open(os.path.join(directory, "scenarios", name), "w", encoding="utf-8") as f:
+            f.write(lp.scenario_text(rps, share))
 
 
 def _start_traffic(state: LabState, started: list[Proc]) -> None:

@@ -12,6 +12,7 @@ lab's ``env`` file (mode 0600), which ``turnout run`` reads for lab plans (sim.l
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,7 @@ from adapters.haproxy_config import Server
 KEY_ENV = "TURNOUT_LAB_KEY"
 BACKEND = "kong"
 CP_NAME = "cp"
+DP_HOST_SUFFIX = ".lab"  # sim/kong_emulator/cluster.py lists a DP named y1 as hostname y1.lab
 LAB_STEPS = ({"y": 5, "bake": "6s"}, {"y": 25, "bake": "4s"}, {"y": 50, "bake": "4s"}, {"y": 100, "bake": "4s"})
 LAB_GATES: dict[str, Any] = {
     "window": "2s",
@@ -67,7 +69,9 @@ def emulator_spec(layout: LabLayout, api_key: str) -> dict[str, Any]:
                       "proxy": False, "status": False})
     for names, version in ((layout.x, layout.x_version), (layout.y, layout.y_version)):
         for i, name in enumerate(names):
-            node: dict[str, Any] = {"name": name, "version": version, "role": role, "api_key": api_key, "seed": i + 1}
+            # a seed per lab and node: each lab draws its own fault sequence, as independent drills should
+            seed = zlib.crc32(f"{layout.lab_id}:{name}".encode()) or i + 1
+            node: dict[str, Any] = {"name": name, "version": version, "role": role, "api_key": api_key, "seed": seed}
             if role == "data_plane":
                 node["control_plane"] = CP_NAME
             nodes.append(node)
@@ -86,6 +90,8 @@ def haproxy_servers(layout: LabLayout) -> list[Server]:
 def plan_document(layout: LabLayout) -> dict[str, Any]:
     def pool(names: tuple[str, ...], version: str) -> dict[str, Any]:
         nodes = [{"name": n, **{k: layout.urls[n][k] for k in ("admin", "status", "proxy")}} for n in names]
+        if layout.mode == "hybrid":  # how the emulated CP lists its DPs in /clustering/data-planes
+            nodes = [{**node, "hostname": f"{node['name']}{DP_HOST_SUFFIX}"} for node in nodes]
         return {"version": version, "nodes": nodes}
 
     doc: dict[str, Any] = {
@@ -126,6 +132,26 @@ def plan_text(layout: LabLayout) -> str:
         f"# (the key-auth key ${{env:{KEY_ENV}}} is read from the env file beside this plan).\n"
     )
     return header + yaml.safe_dump(plan_document(layout), sort_keys=False, width=140)
+
+
+def scenario_text(rps: float, y_error_share: float = 0.0) -> str:
+    """The lab as a rehearsal scenario: its load, loopback-fast nodes that never fail on their own,
+    and (optionally) Y answering ``y_error_share`` 500s, from the moment Y gets traffic as in a drill."""
+    name = f"lab, Y answers {y_error_share:.0%} 500s" if y_error_share else "lab, healthy"
+    doc: dict[str, Any] = {
+        "name": name,
+        "traffic": {"rps": rps},
+        "nodes": {"capacity_rps": 5000, "latency_ms": {"p50": 0.5, "p99": 2.0}, "error_rate": 0.0, "start_s": "0s"},
+        "load_balancer": {"health_check": "1s"},
+        "faults": [{"kind": "error_rate", "pool": "y", "rate": y_error_share, "from": "0s"}] if y_error_share else [],
+    }
+    header = ("# Written by `turnout lab up`: the same world as the lab, for `turnout rehearse <plan> --scenario <this>`.\n"
+              "# Y gets no traffic before the first step, so a fault `from: 0s` starts when Y gets traffic, as in\n"
+              "# `turnout lab fault y --error-share ...` switched on during the shift.\n")
+    return header + yaml.safe_dump(doc, sort_keys=False)
+
+
+SCENARIOS = {"healthy.yml": 0.0, "y-errors-5pct.yml": 0.05}
 
 
 def env_text(api_key: str) -> str:

@@ -37,6 +37,16 @@ def test_the_lab_plan_is_valid_and_sized_for_a_short_rollout(mode):
     # 500 rps, 5% on Y, one window: enough requests for the gates to judge the first step
     assert 500 * 0.05 * plan.gates.window >= 2 * plan.gates.min_requests
     assert (plan.control_plane is not None) == (mode == "hybrid")
+    assert plan.pools.y.nodes[0].hostname == ("y1.lab" if mode == "hybrid" else None)
+
+
+@pytest.mark.parametrize("share", [0.0, 0.05])
+def test_the_lab_scenarios_load_against_the_lab_plan(share):
+    from sim.scenario import load_scenario
+
+    plan = load_plan("lab/plan.yml", text=lp.plan_text(layout()))
+    scenario = load_scenario("s.yml", plan, text=lp.scenario_text(600, share))
+    assert scenario.traffic.rps == 600 and len(scenario.faults) == (1 if share else 0)
 
 
 def test_haproxy_starts_at_100_percent_x_and_the_spec_plays_each_pool_version():
