@@ -99,7 +99,7 @@ def _renamed(doc: ConfigDoc, e: Entity) -> Iterator[Finding]:
     for old, new in RENAMES.get(str(e.data.get("name")), {}).items():
         if old in cfg:
             clash = new in cfg
-            tail = f"; both are set, merge them by hand" if clash else ""
+            tail = "; both are set, merge them by hand" if clash else ""
             yield _finding(doc, "removed-field", "error", e, e.path + ("config", old),
                            f"config.{old} was removed in 3.0: use config.{new}{tail}", SRC_RENAMES, fixable=not clash)
 

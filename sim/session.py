@@ -21,7 +21,7 @@ from rollout import events as ev
 from rollout.describe import describe
 from rollout.engine import Engine
 from rollout.journal import Journal
-from rollout.phases import FORWARD, Phase
+from rollout.phases import Phase
 from rollout.plan import Plan
 from rollout.snapshot import Snapshot
 from rollout.summary import outcome

@@ -3,7 +3,6 @@ approvals and holds (the simulated world only; no server is started)."""
 
 from __future__ import annotations
 
-import json
 
 from rollout import events as ev
 from rollout.journal import Journal

@@ -10,13 +10,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import sys
 
 from rollout import commands as cmd
 from rollout import events as ev
-from rollout.errors import PlanError
 from rollout.execute import execute
-from rollout.plan import load_plan
+
+from .plan_input import load_or_report
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -27,11 +26,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        plan = load_plan(args.plan)
-    except PlanError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
+    plan = load_or_report(args.plan)
+    if plan is None:
         return 2
     answer = asyncio.run(_backup(plan))
     if isinstance(answer, ev.CommandFailed):

@@ -14,16 +14,15 @@ import os
 import sys
 
 from adapters.rundir import Locked, RunDir, plan_sha256, slug
-from rollout import commands as cmd
 from rollout import events as ev
-from rollout.errors import AdapterError, PlanError
+from rollout.errors import AdapterError
 from rollout.journal import Journal
 from rollout.phases import Phase
-from rollout.plan import load_plan
 from rollout.replay import replay
 from rollout.summary import summarize
 
 from .headless import HeadlessPrinter
+from .plan_input import load_or_report
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -39,11 +38,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        plan = load_plan(args.plan)
-    except PlanError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
+    plan = load_or_report(args.plan)
+    if plan is None:
         return 2
     from sim.lab import lab_env  # a lab plan's key comes from the lab's env file (docs/lab.md)
 
