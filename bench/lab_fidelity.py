@@ -30,9 +30,10 @@ from sim.lab_drill import drill, turnout_argv  # noqa: E402
 from sim.lab_plan import scenario_text  # noqa: E402
 
 DRILLS = {"healthy": None, "y-errors-5pct": 0.05}  # drill -> Y's 5xx share once Y gets traffic
+JITTER_S = 0.5  # a live window closes a few ms to a few hundred ms late (timer, HTTP calls)
 TOLERANCE = (
-    "outcome identical; detection at the same step (Y%); detection time within one gate window of the "
-    "rehearsal's p50..p95; failed requests (client side) within the rehearsal's p95 plus one gate window "
+    "outcome identical; detection at the same step (Y%); detection time (from Y's first traffic) within one "
+    "gate window (+0.5 s timer jitter) of the rehearsal's p50..p95; failed requests (client side) within the rehearsal's p95 plus one gate window "
     "of Y traffic at the detection step times the fault rate (the lab also counts requests that fail "
     "while the rollback's weight change is on its way)"
 )
@@ -50,9 +51,16 @@ def lab_run(rps: float, share: float | None, keep: str) -> dict:
         finally:
             down(state.dir)
     d = result.summary.get("detection") or {}
-    return {"outcome": result.summary.get("outcome"), "detect_y": d.get("y_percent"), "detect_at_s": d.get("at_s"),
+    return {"outcome": result.summary.get("outcome"), "detect_y": d.get("y_percent"),
+            "detect_at_s": None if d.get("at_s") is None else round(d["at_s"] - shift_at(result.summary), 3),
             "failed_client": result.report.failed, "failed_turnout": (result.summary.get("requests") or {}).get("failed"),
             "sent": result.report.sent, "duration_s": result.summary.get("sim_duration_s")}
+
+
+def shift_at(summary: dict) -> float:
+    """When Y first got traffic (s from the run's start): a live run spends a fraction of a second in
+    preflight, backup and smoke that a rehearsal spends in no simulated time, so both clocks start here."""
+    return min((t["at_s"] for t in summary.get("timeline", []) if t.get("y_percent")), default=0.0)
 
 
 def rehearse(plan: str, scenario: str, *extra: str) -> dict:
@@ -67,6 +75,8 @@ def rehearsal_figures(plan: str, scenario: str, singles: int, runs: int) -> dict
     one = [rehearse(plan, scenario, "--seed", str(i)) for i in range(singles)]
     mc = rehearse(plan, scenario, "--runs", str(runs))
     steps = [r["detection"]["y_percent"] for r in one if r.get("detection")]
+    offsets = {shift_at(r) for r in one}
+    assert offsets <= {0.0}, f"the rehearsal shifts at {offsets} s, not at 0: its time_to_detect needs the offset"
     return {"outcomes": mc["outcomes"], "detect_y": statistics.mode(steps) if steps else None,
             "time_to_detect_s": mc["time_to_detect_s"], "bad_requests": mc["bad_requests"], "duration_s": mc["duration_s"]}
 
@@ -84,8 +94,8 @@ def verdicts(lab: list[dict], sim: dict, plan, rps: float, share: float | None) 
     for r in lab:
         if r["detect_y"] != sim["detect_y"]:
             bad.append(f"detected at {r['detect_y']}% on Y, rehearsal {sim['detect_y']}%")
-        if r["detect_at_s"] is None or not t["p50"] - window <= r["detect_at_s"] <= t["p95"] + window:
-            bad.append(f"detected at {r['detect_at_s']} s, rehearsal p50 {t['p50']} p95 {t['p95']} (+-{window:g} s)")
+        if r["detect_at_s"] is None or not t["p50"] - window <= r["detect_at_s"] <= t["p95"] + window + JITTER_S:
+            bad.append(f"detected {r['detect_at_s']} s into the shift, rehearsal p50 {t['p50']} p95 {t['p95']} (+-{window:g} s)")
         if r["failed_client"] > ceiling:
             bad.append(f"{r['failed_client']} failed requests > {ceiling:.1f}")
     return bad
@@ -125,7 +135,7 @@ def render(out: dict) -> str:
                      f"p50 {s['time_to_detect_s']['p50']} s p95 {s['time_to_detect_s']['p95']} s, failed requests "
                      f"mean {s['bad_requests']['mean']} p95 {s['bad_requests']['p95']}, duration p50 {s['duration_s']['p50']} s")
         for i, r in enumerate(d["lab"]):
-            lines.append(f"  lab run {i + 1}: {r['outcome']}, detection {r['detect_y']}% on Y at {r['detect_at_s']} s, "
+            lines.append(f"  lab run {i + 1}: {r['outcome']}, detection {r['detect_y']}% on Y {r['detect_at_s']} s into the shift, "
                          f"failed {r['failed_client']} of {r['sent']} (client) / {r['failed_turnout']} (Turnout's windows), "
                          f"duration {r['duration_s']} s")
         lines.append("  " + ("within tolerance" if not d["outside_tolerance"] else "OUTSIDE: " + "; ".join(d["outside_tolerance"])))

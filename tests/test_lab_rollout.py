@@ -7,13 +7,16 @@ started on loopback; the lab is stopped by PID in the fixture's finalizer.
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import signal
+import subprocess
 
 import pytest
 
 from rollout.plan import load_plan
 from sim.lab import haproxy_weights, y_share
-from sim.lab_drill import Observed, drill, finish_run, samples_for, start_run
+from sim.lab_drill import Observed, drill, finish_run, samples_for, start_run, turnout_argv
 
 from .lab_support import lab  # noqa: F401
 
@@ -42,7 +45,8 @@ async def test_rollout_under_load_loses_no_request_and_every_step_splits_as_weig
 
 async def test_a_failing_y_is_rolled_back_and_only_ys_injected_5xx_fail(lab):
     """Emulator behind real HAProxy: Y answers 5% 500s once it gets traffic; the gates roll the run
-    back, HAProxy ends at 100% X, and every failed request is an injected 500 from a Y node."""
+    back, HAProxy ends at 100% X, and every failed request is an injected 500 from a Y node. The
+    same plan and fault rehearsed in the simulated world predict the same outcome and step."""
     result = await drill(lab, RPS, y_fault={"error_share": 0.05})
     report, samples = result.report, result.samples
     print(f"lab rollback: {result.describe()}; detection {result.summary.get('detection')}")
@@ -54,6 +58,18 @@ async def test_a_failing_y_is_rolled_back_and_only_ys_injected_5xx_fail(lab):
     assert report.failed > 0
     assert report.socket_errors == {} and set(report.http_errors) == {"500"}, result.describe()
     assert set(report.failed_by_node) <= set(lab.y), result.describe()
+    rehearsal = _rehearse(lab, "y-errors-5pct.yml")
+    steps = [s.y for s in load_plan(lab.plan).steps]
+    assert rehearsal["outcome"] == result.summary["outcome"]
+    assert abs(steps.index(rehearsal["detection"]["y_percent"]) - steps.index(result.summary["detection"]["y_percent"])) <= 1
+
+
+def _rehearse(state, scenario: str) -> dict:
+    """The same plan and fault in the simulated world (turnout rehearse, as a user runs it)."""
+    argv = turnout_argv("rehearse", state.plan, "--scenario", os.path.join(state.dir, "scenarios", scenario), "--json")
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    assert out.returncode in (0, 1), out.stderr[-800:]
+    return json.loads(out.stdout)
 
 
 async def test_kill_9_mid_shift_then_the_same_command_resumes_and_completes(lab):
