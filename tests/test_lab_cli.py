@@ -56,6 +56,8 @@ def test_up_json_status_fault_load_down(workdir):
     assert load.returncode == 1 and data["sent"] == 600
     assert data["failed"] == data["http_errors"]["500"] == data["failed_by_node"]["x1"] > 0
     assert data["split"]["y"] == 0.0 and data["split"]["errors_x"] == data["failed"]
+    clear = turnout(workdir, "lab", "fault", "all", "--clear")
+    assert clear.returncode == 0 and "x1: no fault" in clear.stdout, clear.stdout
 
     procs = load_state(str(workdir / "lab")).procs
     down = turnout(workdir, "lab", "down")

@@ -133,7 +133,7 @@ def _fault(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     result = asyncio.run(set_faults(state, args.target, changes)) if changes else {}
-    lines = [f"{n}: " + ", ".join(f"{k}={v}" for k, v in f.items() if v not in (None, False, 0, 0.0)) or f"{n}: no fault"
+    lines = [f"{n}: " + (", ".join(f"{k}={v}" for k, v in f.items() if v not in (None, False, 0, 0.0)) or "no fault")
              for n, f in result.items()] or [f"{args.target}: restarted"]
     _emit(args, {"faults": result, "restarted": bool(args.restart)}, lines)
     return 0
