@@ -59,14 +59,16 @@ class HAProxyStats:
         self.clock = clock
         self.history: History[dict[str, mc.Counters]] = History()
 
-    async def snapshot(self) -> dict[str, mc.Counters]:
+    async def snapshot(self, at: float | None = None) -> dict[str, mc.Counters]:
         counters = mc.haproxy_counters(await self.lb.stat_rows())
-        self.history.add(self.clock(), counters)
+        self.history.add(self.clock() if at is None else at, counters)
         return counters
 
     async def window(self, start: float, end: float) -> tuple[PoolWindow, PoolWindow]:
+        # The counters read now stand for the window's end: stamped with ``end`` so that the next
+        # window (which starts at this ``end``) takes them as its baseline, not an older snapshot.
         before = self.history.baseline(start)
-        after = await self.snapshot()
+        after = await self.snapshot(at=end)
         before = before or after  # the very first call: no baseline, an empty window
         x, y = (
             mc.pool_window((n.name, mc.difference(before.get(n.lb_name), after[n.lb_name])) for n in pool if n.lb_name in after)
@@ -128,7 +130,7 @@ class KongScrape:
         before = self.history.baseline(start)
         nodes = self.x + self.y
         after = dict(zip((n.name for n in nodes), await asyncio.gather(*(self.scrape(n) for n in nodes))))
-        self.history.add(self.clock(), after)
+        self.history.add(end, after)  # stands for the window's end: the next window's baseline
         before = before or after
         x, y = (mc.pool_window((n.name, mc.difference(before.get(n.name), after[n.name])) for n in pool) for pool in (self.x, self.y))
         return x, y
