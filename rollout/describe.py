@@ -32,7 +32,8 @@ def describe(e: object) -> str:
             return f"load balancer applied X {e.x}% / Y {e.y}%"
         case ev.NodesProbed():
             bad = [p for p in e.probes if not p.ready]
-            return f"probed {len(e.probes)} nodes" + ("; not ready: " + ", ".join(f"{p.node} ({p.message})" for p in bad) if bad else "")
+            # All ready is the normal case every window: worth the journal, not a log line.
+            return "not ready: " + ", ".join(f"{p.node} ({p.message})" for p in bad) if bad else ""
         case ev.WindowJudged():
             return (f"window {e.at - e.start:.0f}s: X {e.x.requests} req {e.x.error_rate:.2%} err p99 {e.x.p99_ms:.0f}ms | "
                     f"Y {e.y.requests} req {e.y.error_rate:.2%} err p99 {e.y.p99_ms:.0f}ms")

@@ -94,8 +94,8 @@ class Engine:
         self.now = event.at
         if isinstance(event, ev.Noted):
             self._log(event.level, event.message)
-        elif not isinstance(event, ev.TimerFired):
-            self._log("event", describe(event))
+        elif not isinstance(event, ev.TimerFired) and (text := describe(event)):
+            self._log("event", text)
         out = getattr(self, f"_on_{type(event).__name__}")(event)
         if self.phase not in allowed(before, event):
             raise IllegalTransition(f"{before} --{type(event).__name__}--> {self.phase}")

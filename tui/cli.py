@@ -7,6 +7,7 @@ Exit codes: 0 success, 1 the rollout (or check) did not succeed, 2 bad input.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from . import cmd_backup, cmd_lab, cmd_lint, cmd_preflight, cmd_rehearse, cmd_run, cmd_validate
@@ -29,6 +30,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("turnout: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (``turnout ... | head``): not an error worth a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":
