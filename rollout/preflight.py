@@ -119,8 +119,13 @@ def _per_node(name: str, outcomes: list[tuple[NodeInfo, CheckStatus, str, str, s
     return bad or [_result(name, "pass", summary, source)]
 
 
+def _without_node(info: NodeInfo) -> str:
+    """Adapter errors already start with the node's name; _per_node puts it in front once."""
+    return info.error.removeprefix(f"{info.node}: ")
+
+
 def _reachable(name: str, nodes: list[NodeInfo], status_when_down: CheckStatus, why_down: str) -> list[CheckResult]:
-    outcomes = [(i, "pass" if i.reachable else status_when_down, f"{i.error or 'no answer'}{why_down}", "unreachable", "reachable")
+    outcomes = [(i, "pass" if i.reachable else status_when_down, f"{_without_node(i) or 'no answer'}{why_down}", "unreachable", "reachable")
                 for i in nodes]
     return _per_node(name, outcomes, "Kong docs upgrade/rolling-upgrade.md", f"{', '.join(i.node for i in nodes)} answered")  # type: ignore[arg-type]
 

@@ -89,10 +89,11 @@ async def _conduct(args: argparse.Namespace, plan, rundir: RunDir) -> int:
             await run_live_async(conductor)
     finally:
         journal.close()
+    if engine.phase == Phase.PAUSED or engine.pending_approval is not None:
+        why = engine.reason if engine.phase == Phase.PAUSED else f"step {engine.pending_approval + 1} waits for approval"
+        printer.say(f"held: {why}. Go on with: turnout run {args.plan} --resume (or --rollback)")
     if args.json:
         print(json.dumps(summarize(engine), indent=2))
-    elif engine.phase == Phase.PAUSED:
-        printer.say(f"held: {engine.reason}. Resume with: turnout run {args.plan} --resume (or --rollback)")
     return 0 if engine.phase == Phase.DONE else 1
 
 

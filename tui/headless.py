@@ -42,5 +42,7 @@ class HeadlessPrinter:
                 elif not self.silent:
                     self.say(f"step {command.step + 1} needs approval: run with --auto-approve, or use the TUI")
                     self.conductor.stop()
-        if engine.phase == Phase.PAUSED and self.conductor is not None and not self.silent:
+        # Held, with nothing queued (an operator intent given on the command line, such as
+        # --rollback after the Resumed event, must still be read): nobody can resume, so stop.
+        if engine.phase == Phase.PAUSED and self.conductor is not None and not self.silent and self.conductor.inbox.empty():
             self.conductor.stop()
