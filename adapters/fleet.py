@@ -6,11 +6,11 @@ or X is left running for the operator to stop): starting then only waits for rea
 
 from __future__ import annotations
 
-import asyncio
 import shlex
 
-from rollout.errors import Rejected, Timeout
 from rollout.plan import Node, Plan
+
+from .command import run_shell
 
 COMMAND_TIMEOUT_S = 300.0
 
@@ -31,16 +31,7 @@ class CommandFleet:
 
 
 async def run_template(template: str, node: Node, call: str, timeout: float = COMMAND_TIMEOUT_S) -> str:
-    """Run one shell template for a node; a failure names the node, the call, the exit code and stderr."""
+    """Run one shell template for a node; a failure names the node, the call, the exit code and stderr
+    (the same runner as the command load balancer: a hanging command is killed with its process group)."""
     command = template.format(name=shlex.quote(node.name))
-    proc = await asyncio.create_subprocess_shell(command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    try:
-        out, err = await asyncio.wait_for(proc.communicate(), timeout)
-    except asyncio.TimeoutError:
-        proc.kill()
-        await proc.wait()
-        raise Timeout(node.name, f"provision {call}", f"no exit after {timeout:.0f}s") from None
-    if proc.returncode != 0:
-        last = (err.decode(errors="replace").strip().splitlines() or [""])[-1]
-        raise Rejected(node.name, f"provision {call}", f"exit {proc.returncode}: {last}")
-    return out.decode(errors="replace")
+    return await run_shell(command, timeout, node.name, f"provision {call}")
