@@ -107,10 +107,10 @@ class Engine:
 
     def _mark_timeline(self, before: Phase, event: ev.Event) -> None:
         """Keep the moments a report shows: phase changes, weight changes, judged windows, operator acts."""
-        y = self.applied[1] if self.applied else 0
         if isinstance(event, ev.TimerFired) and self.phase == before:
             return
         if self.phase != before or isinstance(event, TIMELINE_EVENTS):
+            y = self.applied[1] if self.applied else 0
             self.timeline.append(TimelineEntry(event.at, self.phase.value, y, describe(event)))
 
     # ------------------------------------------------------------------ helpers
@@ -147,7 +147,7 @@ class Engine:
         self.reason = reason
         self._detected(cause)
         self.paused_from = self.phase
-        self._goto(P.PAUSED, reason)
+        self._goto(P.PAUSED)
         self.deadline = None
         return [cmd.Notify("warn", f"holding: {reason}")]
 
@@ -161,7 +161,7 @@ class Engine:
     def _rollback(self, reason: str, cause: str | None = None) -> list[cmd.Command]:
         self.reason = reason
         self._detected(cause)
-        self._goto(P.ROLLING_BACK, reason)
+        self._goto(P.ROLLING_BACK)
         self.paused_from = None
         self.pending_approval = None
         self.desired = (100, 0)

@@ -126,10 +126,9 @@ async def _smoke(c: cmd.RunSmoke, world: World) -> ev.SmokeChecked:
     for r in results:
         if isinstance(r, BaseException):
             raise r if isinstance(r, AdapterError) else AdapterError("smoke", "request", str(r))
-    plan = world.plan
-    x = await _infos(world, list(plan.pools.x.nodes))
-    y = await _infos(world, _nodes(world, c.nodes))
-    checks = deployed_y_checks(plan, x, y, await _rows(world), now=world.runtime.now())
+    xs = list(world.plan.pools.x.nodes)
+    infos = await _infos(world, xs + _nodes(world, c.nodes))  # one concurrent round for X and Y
+    checks = deployed_y_checks(world.plan, infos[:len(xs)], infos[len(xs):], await _rows(world), now=world.runtime.now())
     failed = [SmokeResult(r.name, r.node or "Y", False, r.expected, r.seen or r.evidence) for r in checks if r.status == "fail"]
     return ev.SmokeChecked(world.runtime.now(), tuple(results) + tuple(failed))
 

@@ -219,8 +219,10 @@ def plugins_in_use(x: list[NodeInfo], backup_text: str | None) -> dict[str, str]
     return used
 
 
-def y_checks(plan: Plan, y: list[NodeInfo], used: dict[str, str]) -> list[CheckResult]:
-    later = plan.provision.start_y is not None
+def y_checks(plan: Plan, y: list[NodeInfo], used: dict[str, str], deployed: bool = False) -> list[CheckResult]:
+    """``deployed``: Y should be up now (the smoke phase), so an unreachable Y node fails even when
+    provision.start_y started it; at preflight such a node only warns."""
+    later = not deployed and plan.provision.start_y is not None
     why_down = "; provision.start_y starts it in deploy Y, where only readiness is checked" if later else "; Y must be deployed before the rollout (no provision.start_y)"
     up = [i for i in y if i.reachable]
     return (_reachable("Y reachable", y, "warn" if later else "fail", why_down)
@@ -237,8 +239,7 @@ def deployed_y_checks(plan: Plan, x: list[NodeInfo], y: list[NodeInfo], rows: li
                       now: float = 0.0) -> list[CheckResult]:
     """The Y checks again once Y is deployed (smoke phase): Y nodes that provision started were not
     there at preflight. Hybrid: every Y DP is listed by the CP and in sync (a DP reaches its CP)."""
-    results = y_checks(plan.model_copy(update={"provision": plan.provision.model_copy(update={"start_y": None})}),
-                       y, plugins_in_use(x, None))
+    results = y_checks(plan, y, plugins_in_use(x, None), deployed=True)
     if plan.mode == "hybrid":
         listed = {r.hostname: r for r in rows} if isinstance(rows, list) else {}
         for node in plan.pools.y.nodes:

@@ -46,3 +46,12 @@ async def test_hybrid_y_dp_not_listed_by_the_control_plane_fails():
     failed = {(r.check, r.node, r.got) for r in answer.results if not r.ok}
     assert ("data planes in sync", "y2", "absent") in failed
     assert ("data planes in sync", "y1", "plugin_set_incompatible") in failed
+
+
+async def test_a_y_node_provision_should_have_started_but_that_is_down_fails():
+    """At preflight such a node only warns (provision starts it later); once deployed it must answer."""
+    plan = make_plan("3.4.2", "3.9.3", extra="provision: {start_y: 'deploy {name}'}\n")
+    infos = [dataclasses.replace(i, reachable=False, error="y2: GET /: unreachable: connection refused") if i.node == "y2" else i
+             for i in infos_for(plan, "3.4", "3.9")]
+    answer = await execute(cmd.RunSmoke(("y1", "y2")), sample_world(plan, infos))
+    assert [(r.check, r.node) for r in answer.results if not r.ok] == [("Y reachable", "y2")]

@@ -18,7 +18,6 @@ from rollout.phases import Phase
 
 class HeadlessPrinter:
     def __init__(self, quiet: bool = False, auto_approve: bool = False, stream=None, silent: bool = False):
-        self.quiet = quiet
         self.silent = silent  # a TUI is showing the run: no printing, no stopping
         self.auto_approve = auto_approve
         self.stream = stream or (sys.stderr if quiet else sys.stdout)
