@@ -43,7 +43,7 @@ def use_world(monkeypatch, shapes=("2.8", "3.4"), kong_yml=None, **y_changes):
 async def test_gather_and_check_runs_the_engine_preflight_and_lints_xs_config(tmp_path):
     plan = make_plan("2.8.5", "3.4.2")
     world = sample_world(plan, infos_for(plan, "2.8", "3.4"), kong_yml=sample("deck-convert-input-2.8.yaml"))
-    results = await gather_and_check(plan, world, scratch=str(tmp_path))
+    results = await gather_and_check(plan, world)
     lint = [r for r in results if r.name == "config lint"]
     assert lint and all(r.status == "warn" and "x1's config line" in r.evidence for r in lint)
     assert [CHECKLIST.index(r.name) for r in results] == sorted(CHECKLIST.index(r.name) for r in results)
@@ -53,7 +53,7 @@ async def test_without_a_config_the_lint_is_a_warning_naming_the_failed_call(tmp
     plan = make_plan("3.4.2", "3.5.0", mode="hybrid", extra='control_plane: {admin: "http://cp:8001", version: "3.5.0"}\n')
     rows = dp_rows()
     world = sample_world(plan, infos_for(plan, "3.4", "3.4"), rows=rows)
-    results = await gather_and_check(plan, world, capacity={"peak_rps": 900, "node_rps": 1000}, scratch=str(tmp_path))
+    results = await gather_and_check(plan, world, capacity={"peak_rps": 900, "node_rps": 1000})
     [lint] = [r for r in results if r.name == "config lint"]
     assert lint.status == "warn" and "x1: GET /config: unreachable" in lint.evidence
     assert [r.status for r in results if r.name == "capacity"] == ["pass", "pass"]

@@ -36,7 +36,7 @@ async def _check(cluster, plan, tmp_path):
     world = World(plan=plan, runtime=AsyncioRuntime(), kong=kong, lb=None, metrics=None, fleet=None,  # type: ignore[arg-type]
                   control_plane=cp, run_dir=str(tmp_path))
     try:
-        return await gather_and_check(plan, world, scratch=str(tmp_path))
+        return await gather_and_check(plan, world)
     finally:
         await kong.aclose()
         if cp:

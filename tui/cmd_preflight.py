@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import json
 import sys
-import tempfile
 
 from rollout import events as ev
 from rollout.commands import RunPreflight
@@ -46,25 +45,25 @@ def run(args: argparse.Namespace) -> int:
         print(f"{args.plan}: load_balancer.type: sim plans are checked in rehearsal (turnout rehearse)", file=sys.stderr)
         return 2
     capacity = {"peak_rps": args.peak_rps, "node_rps": args.node_rps} if args.peak_rps and args.node_rps else None
-    with tempfile.TemporaryDirectory(prefix="turnout-preflight-") as scratch:
-        try:
-            world = build_live_world(plan, scratch)
-        except (ImportError, AdapterError, ValueError) as exc:
-            print(f"turnout: cannot build the live world for {args.plan}: {exc}", file=sys.stderr)
-            return 2
-        results = asyncio.run(gather_and_check(plan, world, capacity=capacity, scratch=scratch))
+    try:
+        world = build_live_world(plan, ".")
+    except (ImportError, AdapterError, ValueError) as exc:
+        print(f"turnout: cannot build the live world for {args.plan}: {exc}", file=sys.stderr)
+        return 2
+    results = asyncio.run(gather_and_check(plan, world, capacity=capacity))
     report(args.plan, results, as_json=args.json)
     return 1 if any(r.status == "fail" for r in results) else 0
 
 
-def build_live_world(plan: Plan, scratch: str) -> World:
-    """The real adapters behind every port (imported here: the CLI's composition root)."""
+def build_live_world(plan: Plan, run_dir: str) -> World:
+    """The real Kong adapters (imported here: the CLI's composition root); preflight reads, so its
+    world cannot move traffic."""
     from adapters.world import build_world
 
-    return build_world(plan, scratch)
+    return build_world(plan, run_dir, traffic=False)
 
 
-async def gather_and_check(plan: Plan, world: World, capacity: dict | None = None, scratch: str | None = None) -> list[CheckResult]:
+async def gather_and_check(plan: Plan, world: World, capacity: dict | None = None) -> list[CheckResult]:
     """The engine's preflight (which lints X's config too), with the capacity hint, in checklist order."""
     answer = await execute(RunPreflight(), world)
     if isinstance(answer, ev.CommandFailed):
