@@ -1,6 +1,6 @@
 """Kong as the engine's commands see it: the KongNodes, Fleet and ControlPlane ports of the simulated world.
 
-What a node answers follows Kong (see /work/shared/kong-facts.md): ``configuration_hash`` is
+What a node answers follows Kong (see ../shared/kong-facts.md): ``configuration_hash`` is
 32 hex digits, all zeros before a config is loaded, equal on nodes fed the same bytes, and
 changed by every config write; ``/status/ready`` answers 503 with Kong's own messages while
 a node starts or has no config; a hybrid data plane that the control plane refuses (a

@@ -18,9 +18,8 @@ from rollout.observations import BackupRecord, DataPlaneRow, NodeInfo, NodeProbe
 from rollout.plan import Plan, load_plan
 from rollout.ports import World
 
-SAMPLES = Path(os.environ.get("KONG_SAMPLES", Path(__file__).resolve().parents[2] / "shared" / "kong-samples"))
-if not SAMPLES.is_dir():
-    SAMPLES = Path("/work/shared/kong-samples")
+# A copy of ../shared/kong-samples kept in the repo, so a clean clone tests against the same shapes.
+SAMPLES = Path(os.environ.get("KONG_SAMPLES", Path(__file__).resolve().parent / "kong_samples"))
 DEFAULT_STATUS_LISTEN = {"2.8": "off", "3.4": "off", "3.9": "127.0.0.1:8007 reuseport backlog=16384"}
 REBOUND_STATUS_LISTEN = "0.0.0.0:8100"  # kong.conf.default's example, what an operator sets to probe remotely
 SHAPE_VERSION = {"2.8": "2.8.5", "3.4": "3.4.2", "3.9": "3.9.3"}

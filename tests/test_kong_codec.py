@@ -15,9 +15,8 @@ import yaml
 
 from adapters import kong_codec as codec
 
-SAMPLES = Path(os.environ.get("KONG_SAMPLES", Path(__file__).resolve().parents[2] / "shared" / "kong-samples"))
-if not SAMPLES.is_dir():
-    SAMPLES = Path("/work/shared/kong-samples")
+# A copy of ../shared/kong-samples kept in the repo, so a clean clone tests against the same shapes.
+SAMPLES = Path(os.environ.get("KONG_SAMPLES", Path(__file__).resolve().parent / "kong_samples"))
 
 
 def sample(name: str):
@@ -177,3 +176,15 @@ def test_env_substitution_names_missing_variable_and_redacts():
     with pytest.raises(codec.MissingEnv) as err:
         codec.substitute_env("${env:NOPE}", {})
     assert str(err.value) == "environment variable NOPE is not set"
+
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "kong-samples"
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/kong-samples is not beside this clone")
+def test_the_repo_copy_of_the_samples_matches_shared():
+    """tests/kong_samples is a copy: when the original is at hand, every data file must be the same bytes."""
+    data = sorted(p.name for p in SHARED.iterdir() if p.name != "README.md")
+    assert data == sorted(p.name for p in SAMPLES.iterdir() if p.name != "README.md")
+    for name in data:
+        assert (SAMPLES / name).read_bytes() == (SHARED / name).read_bytes(), name
