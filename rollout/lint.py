@@ -176,10 +176,11 @@ def make_hop(source: str, target: str) -> Hop:
 
 def lint(text: str, source: str, target: str, router_flavor: str = "traditional_compatible") -> list[Finding]:
     """Every finding for this file on the hop ``source -> target``, in file order."""
-    from .lint_rules import RULES
+    from . import lint_plugin_params, lint_rules
 
     doc, hop = load_config(text), make_hop(source, target)
-    findings = [f for rule in RULES for f in rule(doc, hop, router_flavor)]
+    rules = lint_rules.RULES + lint_plugin_params.RULES
+    findings = [f for rule in rules for f in rule(doc, hop, router_flavor)]
     return sorted(findings, key=lambda f: (f.line, f.rule))
 
 
@@ -196,11 +197,11 @@ def fix(text: str, source: str, target: str) -> tuple[str, list[Finding]]:
     The left-over findings are those of the converted text (their lines are the new file's),
     without the rollback-file reminder, which the caller reports on its own.
     """
-    from .lint_rules import FIXERS
+    from . import lint_plugin_params, lint_rules
 
     doc, hop = load_config(text), make_hop(source, target)
     data = copy.deepcopy(doc.data)
-    changed = [fixer(data, hop) for fixer in FIXERS]
+    changed = [fixer(data, hop) for fixer in lint_rules.FIXERS + lint_plugin_params.FIXERS]
     converted = text if not any(changed) else yaml.dump(
         data, Dumper=_PlainDumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=4096)
     left = [f for f in lint(converted, source, target) if f.rule != "rollback-file"]

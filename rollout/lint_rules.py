@@ -46,11 +46,11 @@ def _paths(e: Entity) -> Iterator[tuple[int, str]]:
             yield i, p
 
 
-def _config(e: Entity) -> dict:
+def config_of(e: Entity) -> dict:
     return e.data["config"] if isinstance(e.data.get("config"), dict) else {}
 
 
-def _finding(doc: ConfigDoc, rule: str, severity: str, e: Entity | None, path: tuple, message: str,
+def finding(doc: ConfigDoc, rule: str, severity: str, e: Entity | None, path: tuple, message: str,
              source: str, fixable: bool = False) -> Finding:
     return Finding(rule, severity, e.label if e else "file", doc.line(path), message, fixable, source)  # type: ignore[arg-type]
 
@@ -65,11 +65,11 @@ def regex_paths(doc: ConfigDoc, hop: Hop, flavor: str) -> Iterator[Finding]:
                 continue
             where = e.path + ("paths", i)
             if doc.is_3x_format:
-                yield _finding(doc, "regex-path", "error", e, where,
+                yield finding(doc, "regex-path", "error", e, where,
                                f"path '{p}' looks like a regex but a 3.0 file makes it a literal prefix; write '~{p}' if a regex is meant",
                                SRC_ROUTER)
             else:
-                yield _finding(doc, "regex-path", "warning", e, where,
+                yield finding(doc, "regex-path", "warning", e, where,
                                f"path '{p}' is a regex: 3.x needs '~{p}' (Kong migrates 1.1/2.1 files on load; the converted file must say it)",
                                SRC_ROUTER, fixable=True)
 
@@ -80,27 +80,27 @@ def rollback_file(doc: ConfigDoc, hop: Hop, flavor: str) -> Iterator[Finding]:
         return
     x, y = hop.source, hop.target
     if doc.is_3x_format:
-        yield _finding(doc, "rollback-file", "error", None, ("_format_version",),
+        yield finding(doc, "rollback-file", "error", None, ("_format_version",),
                        f'_format_version "{doc.format_version}" is rejected by {x} (1.1/2.1 only): give this file to the Y nodes ({y}) only and keep the 2.x file for X and for a rollback',
                        SRC_28_FORMAT)
     else:
-        yield _finding(doc, "rollback-file", "warning", None, ("_format_version",),
+        yield finding(doc, "rollback-file", "warning", None, ("_format_version",),
                        f'keep this {doc.format_version or "2.x"} file for the X nodes ({x}) and a rollback; the Y nodes ({y}) get a converted copy with _format_version "3.0" (--fix)',
                        SRC_28_FORMAT, fixable=True)
     for e in doc.entities("route"):
         for i, p in _paths(e):
             if p.startswith("~"):
-                yield _finding(doc, "rollback-file", "error", e, e.path + ("paths", i),
+                yield finding(doc, "rollback-file", "error", e, e.path + ("paths", i),
                                f"{x} rejects path '{p}' (paths must start with /): this route cannot be served by X", SRC_28_FORMAT)
 
 
 def _renamed(doc: ConfigDoc, e: Entity) -> Iterator[Finding]:
-    cfg = _config(e)
+    cfg = config_of(e)
     for old, new in RENAMES.get(str(e.data.get("name")), {}).items():
         if old in cfg:
             clash = new in cfg
             tail = "; both are set, merge them by hand" if clash else ""
-            yield _finding(doc, "removed-field", "error", e, e.path + ("config", old),
+            yield finding(doc, "removed-field", "error", e, e.path + ("config", old),
                            f"config.{old} was removed in 3.0: use config.{new}{tail}", SRC_RENAMES, fixable=not clash)
 
 
@@ -110,18 +110,18 @@ def removed_fields(doc: ConfigDoc, hop: Hop, flavor: str) -> Iterator[Finding]:
         return
     for e in doc.entities("plugin"):
         yield from _renamed(doc, e)
-        cfg, name = _config(e), e.data.get("name")
+        cfg, name = config_of(e), e.data.get("name")
         if name == "aws-lambda" and "proxy_scheme" in cfg:
-            yield _finding(doc, "removed-field", "error", e, e.path + ("config", "proxy_scheme"),
+            yield finding(doc, "removed-field", "error", e, e.path + ("config", "proxy_scheme"),
                            "config.proxy_scheme was removed in 3.0 (and aws_region must be set, in config or AWS_REGION)",
                            SRC_RENAMES, fixable=True)
         if name == "http-log" and isinstance(cfg.get("headers"), dict):
             for header, value in cfg["headers"].items():
                 if isinstance(value, list):
-                    yield _finding(doc, "removed-field", "error", e, e.path + ("config", "headers", header),
+                    yield finding(doc, "removed-field", "error", e, e.path + ("config", "headers", header),
                                    f"config.headers.{header} is a list; 3.x takes one string per header", SRC_HTTP_LOG)
     if "vaults_beta" in doc.data:
-        yield _finding(doc, "removed-field", "error", None, ("vaults_beta",),
+        yield finding(doc, "removed-field", "error", None, ("vaults_beta",),
                        "top-level vaults_beta was renamed vaults in 3.0", SRC_VAULTS, fixable=True)
 
 
@@ -133,11 +133,11 @@ def regex_lookaround(doc: ConfigDoc, hop: Hop, flavor: str) -> Iterator[Finding]
         for i, p in _paths(e):
             regex = p.startswith("~") or (not doc.is_3x_format and is_regex_like(p))
             if regex and LOOKAROUND.search(p):
-                yield _finding(doc, "regex-lookaround", "error", e, e.path + ("paths", i),
+                yield finding(doc, "regex-lookaround", "error", e, e.path + ("paths", i),
                                f"path '{p}' uses look-around or a back-reference, which router_flavor {flavor} rejects; rewrite it or run Y with router_flavor = traditional",
                                SRC_FLAVOR)
         if e.data.get("path_handling") == "v1":
-            yield _finding(doc, "regex-lookaround", "error", e, e.path + ("path_handling",),
+            yield finding(doc, "regex-lookaround", "error", e, e.path + ("path_handling",),
                            f"path_handling v1 works only with router_flavor traditional, not {flavor}", SRC_FLAVOR)
 
 
@@ -148,9 +148,9 @@ def prometheus_metrics(doc: ConfigDoc, hop: Hop, flavor: str) -> Iterator[Findin
     for e in doc.entities("plugin"):
         if e.data.get("name") != "prometheus":
             continue
-        unset = [f for f in PROMETHEUS_FLAGS if _config(e).get(f) is not True]
+        unset = [f for f in PROMETHEUS_FLAGS if config_of(e).get(f) is not True]
         if unset:
-            yield _finding(doc, "prometheus-metrics", "warning", e, e.path + ("config",) if "config" in e.data else e.path,
+            yield finding(doc, "prometheus-metrics", "warning", e, e.path + ("config",) if "config" in e.data else e.path,
                            f"3.x exports no per-request metrics (requests, latency, bandwidth, upstream health) unless set: {', '.join(unset)}",
                            SRC_PROMETHEUS)
 
@@ -162,12 +162,12 @@ def secure_defaults(doc: ConfigDoc, hop: Hop, flavor: str) -> Iterator[Finding]:
         return
     for e in doc.entities("route"):
         if "protocols" not in e.data:
-            yield _finding(doc, "secure-defaults", "warning", e, e.path,
+            yield finding(doc, "secure-defaults", "warning", e, e.path,
                            "no protocols: 3.14 defaults new routes to [https], so plain-HTTP requests stop matching; set protocols: [http, https] to keep today's behaviour",
                            SRC_314)
     for e in doc.entities("plugin"):
-        if e.data.get("name") in AUTH_PLUGINS and "hide_credentials" not in _config(e):
-            yield _finding(doc, "secure-defaults", "warning", e, e.path,
+        if e.data.get("name") in AUTH_PLUGINS and "hide_credentials" not in config_of(e):
+            yield finding(doc, "secure-defaults", "warning", e, e.path,
                            "no config.hide_credentials: 3.14 defaults it to true, so the upstream stops seeing the credential; set it to false to keep today's behaviour",
                            SRC_314)
 

@@ -263,13 +263,14 @@ def plan_summary(plan: Plan) -> str:
     """The one line ``turnout validate`` prints for a valid plan."""
     steps = "/".join(str(s.y) for s in plan.steps)
     return (
-        f"{plan.name}: {plan.mode}, X {plan.pools.x.version} ({_count(len(plan.pools.x.nodes), 'node')}) -> "
-        f"Y {plan.pools.y.version} ({_count(len(plan.pools.y.nodes), 'node')}), LB {plan.load_balancer.type}, "
-        f"steps {steps}% on Y, {_count(len(plan.smoke), 'smoke check')}"
+        f"{plan.name}: {plan.mode}, X {plan.pools.x.version} ({count(len(plan.pools.x.nodes), 'node')}) -> "
+        f"Y {plan.pools.y.version} ({count(len(plan.pools.y.nodes), 'node')}), LB {plan.load_balancer.type}, "
+        f"steps {steps}% on Y, {count(len(plan.smoke), 'smoke check')}"
     )
 
 
-def _count(n: int, noun: str) -> str:
+def count(n: int, noun: str) -> str:
+    """``1 node``, ``3 nodes``: for the one-line summaries users read."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 

@@ -14,6 +14,7 @@ import os
 import sys
 
 from rollout.lint import Finding, LintError, fix, lint, make_hop
+from rollout.plan import count
 from rollout.versions import VersionError
 
 FLAVORS = ("traditional_compatible", "traditional", "expressions")
@@ -88,7 +89,8 @@ def _report(args: argparse.Namespace, findings: list[Finding], fixed: tuple[str,
         print(f"{args.kong_yml}:{f.line}: {f.severity}: {f.entity}: {f.message}" + (" [fixable]" if f.fixable else ""))
     errors = sum(1 for f in findings if f.severity == "error")
     fixable = sum(1 for f in findings if f.fixable)
-    print(f"{len(findings)} findings for {args.source} -> {args.target} ({errors} errors, {len(findings) - errors} warnings, {fixable} fixable with --fix)")
+    print(f"{count(len(findings), 'finding')} for {args.source} -> {args.target} "
+          f"({count(errors, 'error')}, {count(len(findings) - errors, 'warning')}, {fixable} fixable with --fix)")
     if fixed is None:
         return
     print(f"wrote {args.fix}")
