@@ -27,11 +27,12 @@ from __future__ import annotations
 from . import commands as cmd
 from . import events as ev
 from .describe import describe
-from .gates import WindowVerdict, judge
+from .gates import WindowVerdict
 from .observations import NodeProbe
 from .phases import FORWARD, FROZEN, TERMINAL, Phase, allowed
 from .plan import Plan
 from .snapshot import Detection, LogEntry, Snapshot, TimelineEntry, build_snapshot
+from .tally import Tally
 
 P = Phase
 LOG_KEEP = 500
@@ -61,8 +62,7 @@ class Engine:
         self.window_start: float | None = None
         self.watch_start: float | None = None
         self.deadline: float | None = None
-        self.failures = 0
-        self.verdicts: list[WindowVerdict] = []
+        self.tally = Tally(plan.gates)
         self.nodes: dict[str, NodeProbe] = {}
         self.baseline_hashes: dict[str, str] = {}
         self.frozen = False
@@ -72,9 +72,7 @@ class Engine:
         self.log_total = 0  # entries ever logged (the list keeps the last LOG_KEEP)
         self.detection: Detection | None = None
         self.waiting_for_x = False
-        self.split_misses = 0
         self.timeline: list[TimelineEntry] = []
-        self.totals = {"total": 0, "failed": 0, "failed_on_y": 0}
 
     # ------------------------------------------------------------------ public API
     @property
@@ -211,8 +209,7 @@ class Engine:
         step = self.plan.steps[index]
         self.bake_start = self.window_start = None
         self.deadline = None
-        self.failures = 0
-        self.split_misses = 0
+        self.tally.new_step()
         if step.approve and index not in self.approved:
             self.pending_approval = index
             return [cmd.AskApproval(index, step.y), cmd.Notify("info", f"step {index + 1}: approve to send {step.y}% to Y")]
@@ -327,24 +324,15 @@ class Engine:
     def _on_WindowJudged(self, e: ev.WindowJudged) -> list[cmd.Command]:
         if self.phase not in (P.SHIFT, P.WATCH):
             return []
-        verdict = judge(self.plan.gates, e.start, e.at, e.x, e.y)
-        self.totals["total"] += e.x.requests + e.y.requests
-        self.totals["failed"] += e.x.errors + e.y.errors
-        self.totals["failed_on_y"] += e.y.errors
-        self.verdicts.append(verdict)
-        del self.verdicts[:-LOG_KEEP]
-        if verdict.verdict == "fail":
-            self.failures += 1
-        elif verdict.verdict == "pass":
-            self.failures = 0
-        if self.failures >= self.plan.gates.failures_to_rollback:
-            reason = f"{self.failures} failed windows ({', '.join(verdict.failed_gates)}) at {self.desired[1]}% on Y: {verdict.describe()}"
+        verdict = self.tally.record(e)
+        if self.tally.tripped:
+            reason = f"{self.tally.failures} failed windows ({', '.join(verdict.failed_gates)}) at {self.desired[1]}% on Y: {verdict.describe()}"
             if self.plan.rollback.automatic:
                 return self._rollback(reason, "+".join(verdict.failed_gates))
             if self.detection is None:  # a drill: the gates caught it, the trainee decides
                 self.detection = Detection("+".join(verdict.failed_gates), self.now, self.desired[1], reason)
             return [cmd.Notify("error", f"gates failing, automatic rollback is off: {reason}")]
-        off = self._split_off(e)
+        off = self.tally.split_off(e, self.desired[1])
         if off:
             return self._hold(off, "split")
         if self.phase == P.WATCH:
@@ -352,21 +340,6 @@ class Engine:
                 return self._done()
             return []
         return self._maybe_next_step(verdict)
-
-    def _split_off(self, e: ev.WindowJudged) -> str:
-        """Two windows in a row whose observed split is far from the configured one: the LB is not obeying."""
-        total = e.x.requests + e.y.requests
-        if total < self.plan.gates.min_requests:
-            return ""
-        observed = 100.0 * e.y.requests / total
-        if abs(observed - self.desired[1]) <= self.plan.gates.max_split_error:
-            self.split_misses = 0
-            return ""
-        self.split_misses += 1
-        if self.split_misses < 2:
-            return ""
-        return (f"the load balancer sends {observed:.1f}% to Y, configured {self.desired[1]}% "
-                f"(off by more than {self.plan.gates.max_split_error:g} points in 2 windows)")
 
     def _maybe_next_step(self, verdict: WindowVerdict) -> list[cmd.Command]:
         step = self.plan.steps[self.step]

@@ -146,8 +146,8 @@ def build_snapshot(engine: "Engine", now: float) -> Snapshot:
     elif engine.phase == Phase.WATCH and engine.watch_start is not None:
         bake_remaining = max(0.0, engine.watch_start + plan.finish.watch - now)
     observed = None
-    if engine.verdicts:
-        last = engine.verdicts[-1]
+    if engine.tally.verdicts:
+        last = engine.tally.verdicts[-1]
         total = last.x.requests + last.y.requests
         observed = 100.0 * last.y.requests / total if total else None
     def probes(pool: str) -> tuple[NodeProbe, ...]:
@@ -159,8 +159,8 @@ def build_snapshot(engine: "Engine", now: float) -> Snapshot:
         phase=engine.phase, paused_from=engine.paused_from, reason=engine.reason, step=engine.step,
         steps=_steps(engine), procedure=_procedure(engine), pending_approval=engine.pending_approval,
         desired=engine.desired, applied=engine.applied, observed_y=observed, bake_remaining=bake_remaining,
-        next_deadline=engine.next_deadline(), failures=engine.failures,
-        failures_to_rollback=plan.gates.failures_to_rollback, verdicts=tuple(engine.verdicts[-60:]),
+        next_deadline=engine.next_deadline(), failures=engine.tally.failures,
+        failures_to_rollback=plan.gates.failures_to_rollback, verdicts=tuple(engine.tally.verdicts[-60:]),
         x_nodes=probes("x"), y_nodes=probes("y"), frozen=engine.frozen,
         preflight=tuple(engine.results["preflight"]), backups=tuple(engine.results["backups"]),
         smoke=tuple(engine.results["smoke"]), log=tuple(engine.log[-200:]), detection=engine.detection,

@@ -44,7 +44,7 @@ def window_for(template: PoolWindow, percent: int) -> PoolWindow:
     return PoolWindow(requests, round(requests * template.error_rate), template.p50_ms, template.p99_ms)
 
 
-def plan(text: str = PLAN_TEXT, **edits):
+def plan(text: str = PLAN_TEXT):
     return load_plan("test.yml", text)
 
 
@@ -124,9 +124,9 @@ def run_world(engine: Engine, first, until=lambda e: e.finished, y_window=GOOD, 
     return fed
 
 
-def engine_at(phase: Phase) -> Engine:
-    """An engine brought to ``phase`` by the healthy world (PAUSED: paused in SHIFT at 10%)."""
-    e = Engine(plan())
+def engine_at(phase: Phase, text: str = PLAN_TEXT) -> Engine:
+    """An engine for the plan ``text``, brought to ``phase`` by the healthy world (PAUSED: paused in SHIFT at 10%)."""
+    e = Engine(plan(text))
     start = [ev.RunStarted(0.0, "test plan")]
     if phase == Phase.NEW:
         return e

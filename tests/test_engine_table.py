@@ -7,7 +7,7 @@ from rollout import events as ev
 from rollout.observations import CheckResult, NodeProbe, SmokeResult
 from rollout.phases import FORWARD, TERMINAL, Phase, allowed
 
-from .engine_support import HASH, clone, engine_at, sample_events
+from .engine_support import HASH, PLAN_TEXT, clone, engine_at, sample_events
 from rollout.observations import PoolWindow
 
 # Windows as a 90/10 split produces them (the engine also checks the observed split).
@@ -167,9 +167,8 @@ def test_step_waits_for_a_passing_window_after_its_bake():
 
 
 def test_split_far_off_twice_holds():
-    engine = engine_at(P.SHIFT)
+    engine = engine_at(P.SHIFT, PLAN_TEXT.replace("failures_to_rollback: 2}", "failures_to_rollback: 2, max_split_error: 3}"))
     engine.handle(ev.WeightsApplied(5, 90, 10))
-    engine.plan = engine.plan.model_copy(update={"gates": engine.plan.gates.model_copy(update={"max_split_error": 3.0})})
     x, y = PoolWindow(2000, 2, 5, 20), PoolWindow(120, 0, 5, 20)  # 5.7% on Y, configured 10%
     engine.handle(ev.WindowJudged(65, 5, x, y))
     assert engine.phase == P.SHIFT
