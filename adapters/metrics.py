@@ -48,11 +48,16 @@ class History(Generic[T]):
         return self.snapshots[0][1] if self.snapshots else None
 
 
+AVERAGE_LATENCY = ("metrics: {what} gives an average response time, not a p99, so the latency_p99_ms gate "
+                   "compares averages; metrics.source kong or prometheus gives real quantiles")
+
+
 class HAProxyStats:
     """Per-pool windows from HAProxy's per-server counters (requests = req_tot/stot;
     errors = hrsp_5xx + eresp + econ; latency = rtime, an average used for p50 and p99)."""
 
     def __init__(self, lb, plan: Plan, clock=time.time):
+        self.warnings = [AVERAGE_LATENCY.format(what="HAProxy's stats (rtime)")]  # said once, at the start of the run
         self.lb = lb
         self.x = list(plan.pools.x.nodes)
         self.y = list(plan.pools.y.nodes)

@@ -189,8 +189,9 @@ class LuaPoolStats:
     Latency is the average upstream time (p50 == p99), the snippet keeps no histogram."""
 
     def __init__(self, lb: NginxLua, clock=time.time):
-        from .metrics import History
+        from .metrics import AVERAGE_LATENCY, History
 
+        self.warnings = [AVERAGE_LATENCY.format(what="the nginx Lua balancer")]  # said once, at the start of the run
         self.lb = lb
         self.clock = clock
         self.history: History[nc.LuaState] = History()

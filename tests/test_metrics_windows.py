@@ -40,3 +40,16 @@ async def test_each_window_counts_its_own_requests_when_read_late():
     # The first window also holds the quarter second read late; after that, exactly 2 s each
     # (before the fix, a window took an older baseline and counted about twice its requests).
     assert counted == [(225, 225), (200, 200), (200, 200)]
+
+
+def test_haproxy_stats_say_once_that_the_latency_gate_sees_an_average():
+    """HAProxy 2.6 keeps no latency histogram: the operator is told at the start, through adapter_notes."""
+    from adapters.live import adapter_notes
+
+    class World:
+        lb = kong = fleet = None
+        metrics = HAProxyStats(GrowingCounters(), PLAN)
+
+    first, again = adapter_notes(World, 0.0), adapter_notes(World, 1.0)
+    assert [n.level for n in first] == ["warn"] and "not a p99" in first[0].message and "metrics.source kong" in first[0].message
+    assert again == []
