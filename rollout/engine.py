@@ -212,7 +212,9 @@ class Engine:
         self.tally.new_step()
         if step.approve and index not in self.approved:
             self.pending_approval = index
-            return [cmd.AskApproval(index, step.y), cmd.Notify("info", f"step {index + 1}: approve to send {step.y}% to Y")]
+            out = [cmd.AskApproval(index, step.y), cmd.Notify("info", f"step {index + 1}: approve to send {step.y}% to Y")]
+            # Y keeps its share while the operator thinks: the gates keep judging it (and roll back).
+            return out + (self._start_windows() if self.applied and self.applied[1] > 0 else [])
         if step.y > 0 and self._healthy("y") == 0:
             return self._hold(f"step {index + 1}: no healthy Y node to send {step.y}% to", "node_health")
         self.desired = (100 - step.y, step.y)

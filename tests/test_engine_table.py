@@ -175,3 +175,17 @@ def test_split_far_off_twice_holds():
     got = engine.handle(ev.WindowJudged(125, 65, x, y))
     assert engine.phase == P.PAUSED
     assert "sends 5.7% to Y, configured 10%" in got[0].message
+
+
+def test_gates_keep_judging_while_a_step_waits_for_approval():
+    """Y keeps its 10% while the operator thinks about step 2: its windows are still judged, and fail-fail rolls back."""
+    engine = engine_at(P.SHIFT)
+    engine.handle(ev.WeightsApplied(5, 90, 10))
+    engine.handle(ev.WindowJudged(65, 5, X90, Y10))
+    got = engine.handle(ev.WindowJudged(125, 65, X90, Y10))
+    assert engine.pending_approval == 1 and isinstance(got[1], cmd.AskApproval)
+    assert engine.next_deadline() == 185
+    assert engine.handle(ev.TimerFired(185)) == [cmd.ProbeNodes(("x1", "x2", "y1", "y2")), cmd.JudgeWindow(125, 185)]
+    engine.handle(ev.WindowJudged(185, 125, X90, BAD))
+    got = engine.handle(ev.WindowJudged(245, 185, X90, BAD))
+    assert engine.phase == P.ROLLING_BACK and engine.pending_approval is None and got[0] == cmd.SetWeights(100, 0)
