@@ -79,6 +79,7 @@ class Snapshot:
     next_deadline: float | None
     failures: int
     failures_to_rollback: int
+    auto_rollback: bool  # plan.rollback.automatic: off in drills, where failing gates only warn
     verdicts: tuple[WindowVerdict, ...]
     x_nodes: tuple[NodeProbe, ...]
     y_nodes: tuple[NodeProbe, ...]
@@ -160,7 +161,7 @@ def build_snapshot(engine: "Engine", now: float) -> Snapshot:
         steps=_steps(engine), procedure=_procedure(engine), pending_approval=engine.pending_approval,
         desired=engine.desired, applied=engine.applied, observed_y=observed, bake_remaining=bake_remaining,
         next_deadline=engine.next_deadline(), failures=engine.tally.failures,
-        failures_to_rollback=plan.gates.failures_to_rollback, verdicts=tuple(engine.tally.verdicts[-60:]),
+        failures_to_rollback=plan.gates.failures_to_rollback, auto_rollback=plan.rollback.automatic, verdicts=tuple(engine.tally.verdicts[-60:]),
         x_nodes=probes("x"), y_nodes=probes("y"), frozen=engine.frozen,
         preflight=tuple(engine.results["preflight"]), backups=tuple(engine.results["backups"]),
         smoke=tuple(engine.results["smoke"]), log=tuple(engine.log[-200:]), detection=engine.detection,

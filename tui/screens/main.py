@@ -77,7 +77,7 @@ class MainScreen(Screen):
 
     def compose(self) -> ComposeResult:
         bind = dict(snapshot=MainScreen.snapshot, world=MainScreen.world)
-        yield Banner().data_bind(MainScreen.speed, **bind)
+        yield Banner(badge=getattr(self.conductor, "badge", "")).data_bind(MainScreen.speed, **bind)
         yield SplitMeter(id="split").data_bind(**bind)
         with Vertical(id="middle"):
             with Vertical(id="pools"):
@@ -102,13 +102,16 @@ class MainScreen(Screen):
 
     # ------------------------------------------------------------------ the clock
     async def _clock(self) -> None:
-        """Advance a rehearsal's simulated clock in bounded slices and refresh the snapshot."""
+        """Advance a rehearsal's simulated clock in bounded slices and refresh the snapshot.
+
+        The simulated clock stands still while a dialog (confirm, help) is open: at 60x, reading
+        a confirm for two seconds would otherwise let two simulated minutes of trouble go by."""
         last = time.monotonic()
         while True:
             await asyncio.sleep(TICK_S)
             now = time.monotonic()
             elapsed, last = now - last, now
-            if self.autoplay and not self.snapshot.finished:
+            if self.autoplay and not self.snapshot.finished and self.is_active:
                 self._advance(elapsed)
             self.refresh_snapshot()
 
@@ -139,8 +142,9 @@ class MainScreen(Screen):
             self.notify("nothing to approve right now", severity="warning")
             return
         step = snap.pending_approval
+        after = "a failure rolls back." if snap.auto_rollback else "automatic rollback is off: you decide."
         body = (f"Step {step + 1}: send {snap.steps[step].y}% of traffic to Y {snap.y_version} "
-                f"(now {snap.desired[1]}%). The gates keep judging; a failure rolls back.")
+                f"(now {snap.desired[1]}%). The gates keep judging; {after}")
         self.app.push_screen(ConfirmScreen(f"Approve step {step + 1}?", body, "Approve (y)"),
                              lambda yes: yes and self._intent(ev.StepApproved(self._now(), step)))
 
@@ -202,6 +206,7 @@ class MainScreen(Screen):
                     "nothing moves until you come back. Resume it with `turnout run` on the same plan "
                     "(it picks up from its journal).")
         else:
-            body = "The rehearsal is discarded (nothing real was touched). Run it again with `turnout rehearse`."
+            body = getattr(self.conductor, "quit_note", None) or (
+                "The rehearsal is discarded (nothing real was touched). Run it again with `turnout rehearse`.")
         self.app.push_screen(ConfirmScreen("Quit while the rollout is running?", body, "Quit (y)"),
                              lambda yes: yes and self.app.leave())

@@ -42,6 +42,10 @@ class Banner(SnapshotView):
     """
     speed: reactive[float] = reactive(1.0)
 
+    def __init__(self, badge: str = "", **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.badge = badge  # e.g. DRILL: a rehearsal with a hidden fault
+
     def watch_world(self, world: str) -> None:
         self.set_class(world == "live", "-live")
 
@@ -53,6 +57,8 @@ class Banner(SnapshotView):
             text.append(f" {clock(snap.now, 'live')} ")
         else:
             text.append(" REHEARSAL ", "bold black on bright_cyan")
+            if self.badge:
+                text.append(f" {self.badge} ", "bold black on yellow")
             text.append(f" sim {clock(snap.now, 'rehearsal')} ")
             text.append(f"{speed_label(self.speed)} ", "bold")
         text.append("│ ", "dim")

@@ -1,0 +1,81 @@
+"""Operator drills: a rehearsal with a hidden fault, automatic rollback off; the trainee decides.
+
+A drill is ``sim.session.Rehearsal`` with three changes:
+
+- the scenario is drawn from ``DRILL_FAULTS`` by the seed and never shown;
+- the plan runs with ``rollback.automatic: false``, so failing gates only warn;
+- every operator event is recorded with what the gates said at that moment.
+
+When the drill ends, ``scorecard()`` reveals the fault and scores the trainee's call
+(sim/drill_score.py). The screen is the normal cockpit, with a DRILL badge in its banner.
+The fault starts somewhere in the shift, before the last step, so the trainee has to watch
+the gates rather than the clock.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Callable
+
+from rollout.plan import Plan
+
+from .drill_score import HiddenFault, Move, score
+from .scenario import ErrorRateFault, LatencyFault, MemoryLeakFault, Scenario, default_scenario
+from .session import Rehearsal
+
+FaultMaker = Callable[[float], list]
+DRILL_FAULTS: dict[str, tuple[str, FaultMaker]] = {
+    "none": ("none: Y was healthy all along", lambda at: []),
+    "y_errors": ("Y answered 3% of requests with 5xx",
+                 lambda at: [ErrorRateFault(kind="error_rate", pool="y", rate=0.03, **{"from": at})]),
+    "y_latency": ("Y became three times slower",
+                  lambda at: [LatencyFault(kind="latency", pool="y", factor=3.0, **{"from": at})]),
+    "y_leak": ("Y leaked memory: slower as it filled, then OOM-killed after 10 minutes",
+               lambda at: [MemoryLeakFault(kind="memory_leak", pool="y", per_min=0.1, **{"from": at})]),
+}
+
+
+def fault_onset(plan: Plan, scenario: Scenario, rng: random.Random) -> float:
+    """A moment during the shift, before the last step. The shift starts once Y is up (after
+    ``start_s`` when the plan starts Y itself), then each step bakes. Approvals only make the
+    shift longer, so the fault still lands in it."""
+    shift_start = 5.0 + (scenario.nodes.start_s if plan.provision.start_y else 0.0)
+    before_last = sum(s.bake for s in plan.steps[:-1]) or plan.steps[0].bake
+    return round(shift_start + rng.uniform(0.25, 1.0) * before_last, 1)
+
+
+def hide_fault(plan: Plan, seed: int, kind: str | None = None) -> tuple[Scenario, HiddenFault]:
+    """The drill's world and its secret: ``kind`` (else one drawn by the seed) from an onset drawn by the seed."""
+    rng = random.Random(seed)
+    kind = kind or rng.choice(sorted(DRILL_FAULTS))
+    description, make = DRILL_FAULTS[kind]
+    base = default_scenario(plan)
+    onset = fault_onset(plan, base, rng)
+    faults = make(onset)
+    scenario = base.model_copy(update={"name": "drill", "faults": faults})
+    return scenario, HiddenFault(kind, description, onset if faults else None, should_roll_back=bool(faults))
+
+
+def drill_plan(plan: Plan) -> Plan:
+    """The plan as the trainee conducts it: gates warn, the trainee rolls back."""
+    return plan.model_copy(update={"rollback": plan.rollback.model_copy(update={"automatic": False})})
+
+
+class Drill(Rehearsal):
+    badge = "DRILL"  # shown beside REHEARSAL in the banner
+    quit_note = "The drill ends here and is scored as it stands (a rollout left running is undecided)."
+
+    def __init__(self, plan: Plan, seed: int, kind: str | None = None, exact: bool = False):
+        scenario, self.fault = hide_fault(plan, seed, kind)
+        self.seed = seed
+        self.moves: list[Move] = []
+        super().__init__(drill_plan(plan), scenario, seed=seed, exact=exact, auto_approve=False)
+
+    def submit(self, event: object) -> None:
+        verdicts = self.engine.tally.verdicts
+        failing = bool(verdicts) and verdicts[-1].verdict == "fail"
+        self.moves.append(Move(float(self.env.now), type(event).__name__, failing))
+        super().submit(event)
+
+    def scorecard(self) -> dict:
+        return score(self.fault, self.record(), self.moves, self.plan.gates.window, self.seed)

@@ -1,0 +1,50 @@
+"""``turnout drill PLAN``: conduct a rehearsal with a hidden fault, then read the score card.
+
+For trainees. The plan plays in the simulated world with automatic rollback off and a fault
+(or none) drawn by the seed and kept hidden. The trainee approves steps, watches the gates
+and decides whether to roll back. After the screen closes, the card says what the fault was
+and scores the call (sim/drill_score.py). A drill needs a terminal: a person makes the calls.
+Exit 0 for the right call, 1 for any other, 2 for bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+import sys
+
+from rollout.errors import PlanError
+from rollout.plan import load_plan
+from sim.drill import DRILL_FAULTS, Drill
+from sim.drill_score import score_text
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("drill", help="a rehearsal with a hidden fault and automatic rollback off, scored (for trainees)")
+    p.add_argument("plan", metavar="PLAN")
+    p.add_argument("--seed", type=int, help="picks the fault and its onset; the card prints it so a drill can be replayed (default: random)")
+    p.add_argument("--fault", choices=sorted(DRILL_FAULTS), help="the instructor's choice instead of the seed's (still hidden on screen)")
+    p.add_argument("--json", action="store_true", help="print the score card as one JSON object")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        plan = load_plan(args.plan)
+    except PlanError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 2
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        print("turnout drill: a drill needs a terminal, because the trainee makes the calls "
+              "(for a report without one: turnout rehearse --headless)", file=sys.stderr)
+        return 2
+    seed = args.seed if args.seed is not None else secrets.randbelow(10**6)
+    drill = Drill(plan, seed, args.fault)
+    from tui.app import run_rehearsal
+
+    run_rehearsal(drill)
+    card = drill.scorecard()
+    print(json.dumps(card, indent=2) if args.json else score_text(card, plan.name))
+    return 0 if card["decision"] == "correct" else 1
