@@ -14,6 +14,7 @@ import os
 import sys
 
 from adapters.rundir import Locked, RunDir, plan_sha256, slug
+from adapters.target_lock import TargetLock
 from rollout import events as ev
 from rollout.errors import AdapterError
 from rollout.journal import Journal
@@ -49,14 +50,18 @@ def run(args: argparse.Namespace) -> int:
         print(f"{args.plan}: load_balancer.type: sim plans run only in rehearsal (turnout rehearse)", file=sys.stderr)
         return 2
     rundir = RunDir(args.run_dir or os.path.join(".turnout", slug(plan.name)))
+    target = TargetLock(plan, args.plan)
     try:
         rundir.lock()
+        target.acquire()
     except Locked as exc:
+        rundir.unlock()
         print(f"turnout: {exc}", file=sys.stderr)
         return 2
     try:
         return asyncio.run(_conduct(args, plan, rundir))
     finally:
+        target.release()
         rundir.unlock()
 
 

@@ -1,0 +1,89 @@
+"""One operator per target: a lock on the load balancer a plan steers, shared by the whole host.
+
+The run directory's lock (adapters/rundir.py) stops two Turnouts from conducting the same run.
+It does not stop two different plans from fighting over the weights of one backend: a copy
+of the plan under another name, or a colleague's plan in another checkout. This lock is
+keyed by the target itself:
+
+- HAProxy: the runtime API socket and the backend;
+- nginx: the upstream file and block (reload mode) or the admin URL (Lua mode);
+- command: the ``set_weights`` template.
+
+The locks live in a directory that every user of the host shares: ``TURNOUT_LOCK_DIR``,
+by default ``/tmp/turnout-locks``. A second operator on the same bastion is refused, and
+the message names the holder's pid and plan. An ``flock`` is released by the kernel when its
+process dies, so a ``kill -9`` never leaves a stale lock behind. Operators on different hosts
+are not covered; that would need a lock in the load balancer itself.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+
+from rollout.plan import Plan
+
+from .rundir import Locked
+
+DEFAULT_DIR = "/tmp/turnout-locks"
+
+
+def _path(value: str) -> str:
+    return value if "://" in value else os.path.realpath(value)
+
+
+def target_of(plan: Plan) -> str | None:
+    """What the plan steers, as one comparable string; None for a simulated load balancer."""
+    lb = plan.load_balancer
+    if lb.type == "haproxy":
+        return f"haproxy {_path(lb.socket)} backend {lb.backend}"
+    if lb.type == "nginx" and lb.mode == "lua":
+        return f"nginx lua {lb.admin}"
+    if lb.type == "nginx":
+        return f"nginx {_path(lb.upstream_file or '')} upstream {lb.upstream}"
+    if lb.type == "command":
+        return f"command {lb.set_weights.strip()}"
+    return None
+
+
+def _lock_dir() -> str:
+    path = os.environ.get("TURNOUT_LOCK_DIR") or DEFAULT_DIR
+    if not os.path.isdir(path):
+        os.makedirs(path, exist_ok=True)
+        os.chmod(path, 0o1777)  # like /tmp: every user may lock, nobody may remove another's file
+    return path
+
+
+class TargetLock:
+    def __init__(self, plan: Plan, plan_path: str):
+        self.target = target_of(plan)
+        self.plan_path = os.path.abspath(plan_path)
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        """Take the target's lock, or raise Locked naming the target and who holds it."""
+        if self.target is None:
+            return
+        name = hashlib.sha256(self.target.encode()).hexdigest()[:24] + ".lock"
+        path = os.path.join(_lock_dir(), name)
+        try:
+            fd, writable = os.open(path, os.O_RDWR | os.O_CREAT, 0o644), True
+        except PermissionError:  # another user's lock file: still lockable, read-only
+            fd, writable = os.open(path, os.O_RDONLY), False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 4096, 0).decode(errors="replace").strip() or "pid ?"
+            os.close(fd)
+            raise Locked(f"{self.target}: another turnout ({holder}) is steering this load balancer; "
+                         "one operator per target") from None
+        if writable:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"pid {os.getpid()}, plan {self.plan_path}".encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
