@@ -11,21 +11,19 @@ the plain ``open``/``os.fsync`` of the standard library (no network, no clock).
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
-import types
-import typing
 from typing import Any, Iterable
 
 from . import events as ev
+from .codec import build, to_data
 
 _BY_NAME = {cls.__name__: cls for cls in ev.EVENT_TYPES}
 
 
 def to_dict(event: Any) -> dict:
     data = {"type": type(event).__name__}
-    data.update(dataclasses.asdict(event))
+    data.update(to_data(event))
     return data
 
 
@@ -34,30 +32,7 @@ def from_dict(data: dict) -> Any:
     cls = _BY_NAME.get(data.pop("type", ""))
     if cls is None:
         raise ValueError(f"unknown event type in journal: {data!r}")
-    return _build(cls, data)
-
-
-def _build(cls: type, data: dict) -> Any:
-    hints = typing.get_type_hints(cls)
-    kwargs = {f.name: _decode(hints[f.name], data[f.name]) for f in dataclasses.fields(cls) if f.name in data}
-    return cls(**kwargs)
-
-
-def _decode(hint: Any, value: Any) -> Any:
-    if value is None:
-        return None
-    origin = typing.get_origin(hint)
-    if origin in (typing.Union, types.UnionType):
-        inner = [a for a in typing.get_args(hint) if a is not type(None)]
-        return _decode(inner[0], value) if len(inner) == 1 else value
-    if origin is tuple:
-        args = typing.get_args(hint)
-        if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_decode(args[0], v) for v in value)
-        return tuple(_decode(a, v) for a, v in zip(args, value))
-    if dataclasses.is_dataclass(hint):
-        return _build(hint, value)
-    return value
+    return build(cls, data)
 
 
 def encode(event: Any, secrets: Iterable[str] = ()) -> str:
