@@ -35,6 +35,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--run-dir", help="where the journal and lock live (default .turnout/<plan name>)")
     p.add_argument("--resume", action="store_true", help="a held run: resume it (headless operator intent)")
     p.add_argument("--rollback", action="store_true", help="roll the run back now (headless operator intent)")
+    p.add_argument("--serve", action="store_true",
+                   help="headless, serving RUN_DIR/control.sock for `turnout attach`; holds and approvals wait for an operator")
+    p.add_argument("--detach", action="store_true",
+                   help="start a --serve conductor in the background (log in RUN_DIR/conductor.log) and return")
     p.set_defaults(func=run)
 
 
@@ -50,6 +54,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"{args.plan}: load_balancer.type: sim plans run only in rehearsal (turnout rehearse)", file=sys.stderr)
         return 2
     rundir = RunDir(args.run_dir or os.path.join(".turnout", slug(plan.name)))
+    if args.detach:
+        from .detach import detach
+
+        return detach(args, rundir.path)
     target = TargetLock(plan, args.plan)
     try:
         rundir.lock()
@@ -78,16 +86,18 @@ async def _conduct(args: argparse.Namespace, plan, rundir: RunDir) -> int:
     first += await _reconcile(engine, world, args)
     first += adapter_notes(world, world.runtime.now())
     journal = Journal(rundir.journal_path, secrets=plan_secrets(plan))
-    headless = args.headless or args.json or not sys.stdout.isatty()
+    headless = args.headless or args.json or args.serve or not sys.stdout.isatty()
     # Headless, the printer is the operator's stand-in (prints, auto-approves, stops on a hold);
     # in the TUI the operator is there, and the printer only auto-approves when asked to.
-    printer = HeadlessPrinter(quiet=args.json, auto_approve=args.auto_approve, silent=not headless)
+    printer = HeadlessPrinter(quiet=args.json, auto_approve=args.auto_approve, silent=not headless, attachable=args.serve)
     conductor = LiveConductor(engine, world, journal, first=first, observer=printer.observe)
     printer.conductor = conductor
     if note and headless:
         printer.say(note)
     try:
-        if headless:
+        if args.serve:
+            await _serve(conductor, rundir, printer)
+        elif headless:
             await conductor.run()
         else:
             from .app import run_live_async
@@ -100,6 +110,19 @@ async def _conduct(args: argparse.Namespace, plan, rundir: RunDir) -> int:
     if args.json:
         print(json.dumps(summarize(engine), indent=2))
     return 0 if engine.phase == Phase.DONE else 1
+
+
+async def _serve(conductor, rundir: RunDir, printer: HeadlessPrinter) -> None:
+    """Conduct headless and let cockpits attach; the run decides when this ends, not a terminal."""
+    from adapters.control import ControlServer, socket_path
+
+    server = ControlServer(conductor, socket_path(rundir.path))
+    await server.start()
+    printer.say(f"serving {server.path}: attach with `turnout attach` on the same plan")
+    try:
+        await conductor.run()
+    finally:
+        await server.close()
 
 
 def _resume_or_start(plan, rundir: RunDir, sha: str, world, args):

@@ -2,7 +2,8 @@
 
 With ``--auto-approve`` an approval request is answered at once (journaled as approved by
 ``auto-approve``); without it a headless run that needs an approval, or that is held,
-stops and says how to go on, because nobody is there to press a key.
+stops and says how to go on, because nobody is there to press a key. A served run
+(``--serve``, ``--detach``) does not stop: an operator can attach and decide.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from rollout.phases import Phase
 
 
 class HeadlessPrinter:
-    def __init__(self, quiet: bool = False, auto_approve: bool = False, stream=None, silent: bool = False):
+    def __init__(self, quiet: bool = False, auto_approve: bool = False, stream=None, silent: bool = False,
+                 attachable: bool = False):
         self.silent = silent  # a TUI is showing the run: no printing, no stopping
+        self.attachable = attachable  # served: an operator may attach (turnout attach), so never stop
         self.auto_approve = auto_approve
         self.stream = stream or (sys.stderr if quiet else sys.stdout)
         self.seen = 0
@@ -38,10 +41,13 @@ class HeadlessPrinter:
             if isinstance(command, cmd.AskApproval):
                 if self.auto_approve:
                     self.conductor.submit(ev.StepApproved(0.0, command.step, by="auto-approve"))
+                elif self.attachable:
+                    self.say(f"step {command.step + 1} needs approval: approve it from `turnout attach`")
                 elif not self.silent:
                     self.say(f"step {command.step + 1} needs approval: run with --auto-approve, or use the TUI")
                     self.conductor.stop()
         # Held, with nothing queued (an operator intent given on the command line, such as
         # --rollback after the Resumed event, must still be read): nobody can resume, so stop.
-        if engine.phase == Phase.PAUSED and self.conductor is not None and not self.silent and self.conductor.inbox.empty():
+        stand_in = not (self.silent or self.attachable)
+        if engine.phase == Phase.PAUSED and self.conductor is not None and stand_in and self.conductor.inbox.empty():
             self.conductor.stop()

@@ -201,12 +201,14 @@ class MainScreen(Screen):
         if snap.finished:
             self.app.exit(0 if snap.phase == Phase.DONE else 1)
             return
-        if self.world == "live":
+        note = getattr(self.conductor, "quit_note", None)
+        if note:
+            body = note
+        elif self.world == "live":
             body = (f"The rollout is left as it is, held at X {snap.desired[0]}% / Y {snap.desired[1]}%: "
                     "nothing moves until you come back. Resume it with `turnout run` on the same plan "
                     "(it picks up from its journal).")
         else:
-            body = getattr(self.conductor, "quit_note", None) or (
-                "The rehearsal is discarded (nothing real was touched). Run it again with `turnout rehearse`.")
+            body = "The rehearsal is discarded (nothing real was touched). Run it again with `turnout rehearse`."
         self.app.push_screen(ConfirmScreen("Quit while the rollout is running?", body, "Quit (y)"),
                              lambda yes: yes and self.app.leave())

@@ -1,0 +1,54 @@
+"""``turnout run PLAN --detach``: start the conductor in the background and return.
+
+The child is ``turnout run PLAN --serve`` in a new session, so it keeps running when the
+terminal or the SSH connection goes away. Its output goes to ``RUN_DIR/conductor.log``. This
+process waits until the child serves its control socket, then prints how to attach. A child
+that stops early (a bad plan, a lock held by someone else) has its last lines printed, and
+its exit code is returned.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+from adapters.control import socket_path
+
+READY_TIMEOUT_S = 30.0
+
+
+def _child_argv(args: argparse.Namespace, run_dir: str) -> list[str]:
+    argv = [sys.executable, "-m", "tui.cli", "run", args.plan, "--serve", "--run-dir", run_dir]
+    for flag in ("auto_approve", "resume", "rollback"):
+        if getattr(args, flag):
+            argv.append("--" + flag.replace("_", "-"))
+    return argv
+
+
+def detach(args: argparse.Namespace, run_dir: str) -> int:
+    log_path = os.path.join(run_dir, "conductor.log")
+    sock = socket_path(run_dir)
+    if os.path.exists(sock):
+        os.unlink(sock)  # a dead conductor's; a live one holds the run's lock and the child will say so
+    with os.fdopen(os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as log:
+        child = subprocess.Popen(_child_argv(args, run_dir), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                 start_new_session=True, cwd=os.getcwd())
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        code = child.poll()
+        if code is not None:
+            tail = open(log_path, errors="replace").read().splitlines()[-5:]
+            print("\n".join(tail), file=sys.stderr)
+            print(f"turnout: the conductor stopped at once (exit {code}); its log is {log_path}", file=sys.stderr)
+            return code
+        if os.path.exists(sock):
+            print(f"conductor pid {child.pid} is running {args.plan} in the background (log {log_path})")
+            print(f"attach with: turnout attach {args.plan}" + (f" --run-dir {run_dir}" if args.run_dir else ""))
+            return 0
+        time.sleep(0.1)
+    print(f"turnout: the conductor (pid {child.pid}) did not serve {sock} within {READY_TIMEOUT_S:g}s; "
+          f"see {log_path}", file=sys.stderr)
+    return 1
