@@ -22,13 +22,13 @@ from rollout import events as ev
 from rollout.codec import build, to_data
 from rollout.phases import Phase
 from rollout.snapshot import Snapshot
-from sim.lab import LabOptions, down, haproxy_weights, up, y_share
+from sim.lab import haproxy_weights, y_share
 from sim.lab_drill import turnout_argv
 from tui.app import TurnoutApp
 from tui.screens.confirm import ConfirmScreen
 
 from .engine_support import engine_at
-from .realparts import require
+from .lab_support import busy_lab  # noqa: F401
 
 
 @pytest.mark.parametrize("phase", [Phase.NEW, Phase.SHIFT, Phase.PAUSED, Phase.ROLLED_BACK, Phase.DONE])
@@ -86,18 +86,6 @@ async def test_attaching_where_nobody_serves_is_one_clear_line(tmp_path):
     run = subprocess.run(turnout_argv("attach", os.path.abspath("plans/demo.yml"), "--run-dir", str(tmp_path)),
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 2 and run.stderr.count("\n") == 1 and run.stderr.startswith("turnout attach: ")
-
-
-@pytest.fixture
-def busy_lab(tmp_path):
-    """A lab whose background traffic runs in its own process: a load generator in this event loop
-    would starve the Pilot, and the run would finish before the keys were typed."""
-    require("haproxy")
-    state = up(LabOptions(dir=str(tmp_path / "lab"), traffic=500.0))
-    try:
-        yield state
-    finally:
-        down(state.dir)
 
 
 @pytest.mark.lab
