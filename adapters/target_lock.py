@@ -51,8 +51,19 @@ def _lock_dir() -> str:
     path = os.environ.get("TURNOUT_LOCK_DIR") or DEFAULT_DIR
     if not os.path.isdir(path):
         os.makedirs(path, exist_ok=True)
-        os.chmod(path, 0o1777)  # like /tmp: every user may lock, nobody may remove another's file
+        try:
+            os.chmod(path, 0o1777)  # like /tmp: every user may lock, nobody may remove another's file
+        except PermissionError:
+            pass  # another user created it a moment ago, and set its mode
     return path
+
+
+def _open(path: str) -> tuple[int, bool]:
+    """(fd, writable): another user's lock file can still be locked, read-only."""
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o644), True
+    except PermissionError:
+        return os.open(path, os.O_RDONLY), False
 
 
 class TargetLock:
@@ -66,11 +77,11 @@ class TargetLock:
         if self.target is None:
             return
         name = hashlib.sha256(self.target.encode()).hexdigest()[:24] + ".lock"
-        path = os.path.join(_lock_dir(), name)
         try:
-            fd, writable = os.open(path, os.O_RDWR | os.O_CREAT, 0o644), True
-        except PermissionError:  # another user's lock file: still lockable, read-only
-            fd, writable = os.open(path, os.O_RDONLY), False
+            fd, writable = _open(os.path.join(_lock_dir(), name))
+        except OSError as exc:
+            raise Locked(f"{self.target}: cannot take the target lock in {exc.filename}: {exc.strerror}; "
+                         "point TURNOUT_LOCK_DIR at a directory every operator can write") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -121,3 +121,14 @@ def test_turnout_run_refuses_a_run_another_process_conducts(tmp_path):
     mine = RunDir(str(run_dir))
     mine.lock()  # non-blocking: it would raise Locked if the dead holder's flock had survived
     mine.unlock()
+
+
+def test_an_unusable_lock_directory_is_one_clear_line(tmp_path, monkeypatch):
+    blocked = tmp_path / "not-a-dir"
+    blocked.write_text("")
+    monkeypatch.setenv("TURNOUT_LOCK_DIR", str(blocked / "locks"))
+    lock = TargetLock(load_plan(write_plan(tmp_path, "a")), "a.yml")
+    with pytest.raises(Locked) as exc:
+        lock.acquire()
+    assert "cannot take the target lock" in str(exc.value) and "TURNOUT_LOCK_DIR" in str(exc.value)
+    assert "\n" not in str(exc.value)
