@@ -1,7 +1,8 @@
 """The banner: which world this is, unmistakably, and where the rollout stands.
 
 REHEARSAL (simulated world, simulated clock and its speed) and LIVE (real adapters, wall
-clock) differ in word, colour and clock, so a screenshot alone tells them apart.
+clock) differ in word, colour and clock, so a screenshot alone tells them apart. A drill is a
+rehearsal with a DRILL badge beside the word (``turnout drill``).
 """
 
 from __future__ import annotations
