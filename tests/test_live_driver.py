@@ -7,6 +7,8 @@ resume after a crash reconciling with the load balancer.
 
 import asyncio
 
+import pytest
+
 from adapters.live import LiveConductor
 from rollout import commands as cmd
 from rollout import events as ev
@@ -110,3 +112,26 @@ async def test_adapter_warnings_become_journaled_notes(tmp_path):
     notes = [e for e in Journal.read(str(tmp_path / "j.jsonl")) if isinstance(e, ev.Noted)]
     assert [n.message for n in notes] == ["haproxy: no server-state-file: runtime weights are lost on reload"]
     assert any(entry.level == "warn" and "server-state-file" in entry.message for entry in engine.log)
+
+
+RESUMABLE = [Phase.PREFLIGHT, Phase.FREEZE, Phase.BACKUP, Phase.DEPLOY_Y, Phase.SMOKE_Y, Phase.SHIFT,
+             Phase.DECOMMISSION_X, Phase.UNFREEZE, Phase.WATCH]
+
+
+@pytest.mark.parametrize("phase", RESUMABLE + [Phase.ROLLING_BACK])
+async def test_a_crash_in_any_phase_resumes_from_the_journal(tmp_path, phase):
+    """Stop the moment the run enters ``phase`` (as kill -9 would: in-flight commands are lost, the
+    journal holds what was fsynced), restart from the journal with what the LB really has: the run
+    finishes as it would have, and the journal still replays to the same engine."""
+    world = fast_world(tmp_path)
+    if phase == Phase.ROLLING_BACK:
+        world.metrics.y_error_rate = 0.4
+    path = tmp_path / "j.jsonl"
+    crashed = await conduct(world, path, until=lambda e: e.phase == phase)
+    assert crashed.phase == phase
+    engine = replay(world.plan, Journal.read(str(path)))
+    assert engine.snapshot() == crashed.snapshot()
+    engine = await conduct(world, path, first=[ev.Resumed(world.runtime.now(), *world.lb.weights)], engine=engine)
+    expected = (Phase.ROLLED_BACK, (100, 0)) if phase == Phase.ROLLING_BACK else (Phase.DONE, (0, 100))
+    assert (engine.phase, world.lb.weights) == expected
+    assert replay(world.plan, Journal.read(str(path))).snapshot() == engine.snapshot()
