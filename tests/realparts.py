@@ -64,6 +64,21 @@ def wait_port(port: int, timeout: float = 5.0) -> None:
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
 
 
+def wait_http_ok(url: str, timeout: float = 20.0) -> None:
+    """Poll ``url`` until it answers 200: a port that accepts is not yet a server that is ready."""
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError, urllib.error.URLError):
+            with urllib.request.urlopen(url, timeout=1) as answer:
+                if answer.status == 200:
+                    return
+        time.sleep(0.1)
+    raise TimeoutError(f"{url} did not answer 200 within {timeout}s")
+
+
 def wait_path(path: str, timeout: float = 5.0) -> None:
     deadline = time.monotonic() + timeout
     while not os.path.exists(path):
@@ -241,6 +256,8 @@ def start_prometheus(tmp: Path, targets: list[str], job: str = "haproxy") -> Ite
             f"--web.listen-address=127.0.0.1:{port}", "--storage.tsdb.retention.time=1h"]
     with process(argv, tmp / "prometheus.log") as proc:
         wait_port(port, 10)
+        # Before /-/ready says 200, the API answers 503 with a text body (not JSON).
+        wait_http_ok(f"http://127.0.0.1:{port}/-/ready")
         yield PrometheusRun(f"http://127.0.0.1:{port}", proc)
 
 
