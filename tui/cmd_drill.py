@@ -14,10 +14,10 @@ import json
 import secrets
 import sys
 
-from rollout.errors import PlanError
-from rollout.plan import load_plan
 from sim.drill import DRILL_FAULTS, Drill
 from sim.drill_score import score_text
+
+from .plan_input import load_or_report
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -30,11 +30,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        plan = load_plan(args.plan)
-    except PlanError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
+    plan = load_or_report(args.plan)
+    if plan is None:
         return 2
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         print("turnout drill: a drill needs a terminal, because the trainee makes the calls "
