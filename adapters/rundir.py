@@ -1,4 +1,4 @@
-"""A run's directory: its journal, and the lock that keeps one operator per target.
+"""A run's directory: its journal, and the lock that keeps one operator per run.
 
 ``.turnout/<plan-slug>/`` holds ``journal.jsonl`` (fsynced events; the run resumes from it)
 and ``lock`` (an flock held while a Turnout conducts the run; the kernel drops it when the
@@ -30,6 +30,22 @@ def plan_sha256(path: str) -> str:
         return hashlib.sha256(f.read()).hexdigest()
 
 
+def try_flock(fd: int, holder: str | None) -> str | None:
+    """Take an exclusive flock on ``fd`` without waiting. Taken: write ``holder`` (when given) into
+    the file for whoever is refused next, and return None. Held by another process: close ``fd``
+    and return what that holder wrote."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        written = os.pread(fd, 4096, 0).decode(errors="replace").strip()
+        os.close(fd)
+        return written
+    if holder is not None:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, holder.encode(), 0)
+    return None
+
+
 class RunDir:
     def __init__(self, path: str):
         self.path = path
@@ -40,14 +56,9 @@ class RunDir:
     def lock(self) -> None:
         """Take the run's lock or raise Locked naming the holder's pid."""
         fd = os.open(os.path.join(self.path, "lock"), os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.read(fd, 64).decode(errors="replace").strip() or "?"
-            os.close(fd)
-            raise Locked(f"{self.path}: another turnout (pid {holder}) is conducting this run; attach to it or wait") from None
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
+        holder = try_flock(fd, str(os.getpid()))
+        if holder is not None:
+            raise Locked(f"{self.path}: another turnout (pid {holder or '?'}) is conducting this run; attach to it or wait")
         self._lock_fd = fd
 
     def unlock(self) -> None:

@@ -18,13 +18,12 @@ are not covered; that would need a lock in the load balancer itself.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 
 from rollout.plan import Plan
 
-from .rundir import Locked
+from .rundir import Locked, try_flock
 
 DEFAULT_DIR = "/tmp/turnout-locks"
 
@@ -82,16 +81,10 @@ class TargetLock:
         except OSError as exc:
             raise Locked(f"{self.target}: cannot take the target lock in {exc.filename}: {exc.strerror}; "
                          "point TURNOUT_LOCK_DIR at a directory every operator can write") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 4096, 0).decode(errors="replace").strip() or "pid ?"
-            os.close(fd)
-            raise Locked(f"{self.target}: another turnout ({holder}) is steering this load balancer; "
-                         "one operator per target") from None
-        if writable:
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"pid {os.getpid()}, plan {self.plan_path}".encode(), 0)
+        holder = try_flock(fd, f"pid {os.getpid()}, plan {self.plan_path}" if writable else None)
+        if holder is not None:
+            raise Locked(f"{self.target}: another turnout ({holder or 'pid ?'}) is steering this load balancer; "
+                         "one operator per target")
         self._fd = fd
 
     def release(self) -> None:
