@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -132,3 +133,30 @@ def test_an_unusable_lock_directory_is_one_clear_line(tmp_path, monkeypatch):
         lock.acquire()
     assert "cannot take the target lock" in str(exc.value) and "TURNOUT_LOCK_DIR" in str(exc.value)
     assert "\n" not in str(exc.value)
+
+
+def test_detach_beside_a_live_conductor_leaves_its_socket_alone(tmp_path):
+    """A conductor already serves the run: a second `turnout run --detach` reports the child's refusal
+    and exit 2, and the first conductor's socket still answers."""
+    run_dir = tmp_path / ".turnout" / "mine"
+    holder = hold(f"""
+        import socket, time
+        from adapters.rundir import RunDir
+        RunDir({str(run_dir)!r}).lock()
+        server = socket.socket(socket.AF_UNIX)
+        server.bind({str(run_dir / 'control.sock')!r})
+        server.listen()
+        print("locked", flush=True)
+        time.sleep(600)
+    """)
+    try:
+        run = subprocess.run([sys.executable, "-m", "tui.cli", "run", write_plan(tmp_path, "mine"), "--detach"],
+                             capture_output=True, text=True, cwd=tmp_path, timeout=60,
+                             env={**os.environ, "PYTHONPATH": os.getcwd()})
+        assert run.returncode == 2, run.stdout + run.stderr
+        assert f"another turnout (pid {holder.pid}) is conducting this run" in run.stderr
+        with socket.socket(socket.AF_UNIX) as probe:
+            probe.connect(str(run_dir / "control.sock"))
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -28,11 +29,23 @@ def _child_argv(args: argparse.Namespace, run_dir: str) -> list[str]:
     return argv
 
 
+def _serving(run_dir: str, pid: int) -> bool:
+    """The child holds the run's lock and answers on its socket. A socket file alone proves nothing:
+    a dead conductor leaves one (it refuses connections), and a live one belongs to another pid."""
+    try:
+        with open(os.path.join(run_dir, "lock")) as f:
+            if f.read().strip() != str(pid):
+                return False
+        with socket.socket(socket.AF_UNIX) as probe:
+            probe.connect(socket_path(run_dir))
+        return True
+    except OSError:
+        return False
+
+
 def detach(args: argparse.Namespace, run_dir: str) -> int:
     log_path = os.path.join(run_dir, "conductor.log")
     sock = socket_path(run_dir)
-    if os.path.exists(sock):
-        os.unlink(sock)  # a dead conductor's; a live one holds the run's lock and the child will say so
     with os.fdopen(os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as log:
         child = subprocess.Popen(_child_argv(args, run_dir), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                                  start_new_session=True, cwd=os.getcwd())
@@ -44,7 +57,7 @@ def detach(args: argparse.Namespace, run_dir: str) -> int:
             print("\n".join(tail), file=sys.stderr)
             print(f"turnout: the conductor stopped at once (exit {code}); its log is {log_path}", file=sys.stderr)
             return code
-        if os.path.exists(sock):
+        if _serving(run_dir, child.pid):
             print(f"conductor pid {child.pid} is running {args.plan} in the background (log {log_path})")
             print(f"attach with: turnout attach {args.plan}" + (f" --run-dir {run_dir}" if args.run_dir else ""))
             return 0
