@@ -13,6 +13,7 @@ from rollout import events as ev
 from rollout.plan import load_plan
 from sim.drill import DRILL_FAULTS, Drill, hide_fault
 from sim.drill_score import HiddenFault, Move, score, score_text
+from sim.session import Rehearsal
 from sim.report import Detection, RunRecord
 from tui.app import TurnoutApp
 from tui.screens.confirm import ConfirmScreen
@@ -160,3 +161,17 @@ def test_turnout_drill_needs_a_terminal():
     assert run.stderr.strip().splitlines() == [
         "turnout drill: a drill needs a terminal, because the trainee makes the calls "
         "(for a report without one: turnout rehearse --headless)"]
+
+
+async def test_the_approve_dialog_says_who_rolls_back():
+    """With automatic rollback off (a drill) the approve dialog must not promise a rollback the engine won't make."""
+    drill = Drill(PLAN, seed=11, kind="none")
+    while drill.snapshot().pending_approval is None and drill.now < 3600:
+        drill.advance(10.0)
+    app = TurnoutApp(drill, autoplay=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("a")
+        assert isinstance(app.screen, ConfirmScreen)
+        assert app.screen.body.endswith("The gates keep judging; automatic rollback is off: you decide.")
+    rehearsal_snap = Rehearsal(PLAN).snapshot()
+    assert rehearsal_snap.auto_rollback is True and drill.snapshot().auto_rollback is False
