@@ -50,8 +50,10 @@ def chain(previous: str, record: str | bytes) -> str:
 
 def encode(event: Any, secrets: Iterable[str] = ()) -> str:
     """The event's canonical record (no checksum). ValueError when it must not or cannot be journaled."""
+    data = event_to_data(event)
+    event_from_data(data)  # a wrong type or a value out of bounds, named by its field
     try:
-        record = json.dumps(event_to_data(event), separators=(",", ":"), sort_keys=True, allow_nan=False)
+        record = json.dumps(data, separators=(",", ":"), sort_keys=True, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise DecodeError(f"a {type(event).__name__} event is not plain JSON data: {exc}") from None
     for secret in secrets:
