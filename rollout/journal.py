@@ -153,7 +153,7 @@ class Journal:
             os.close(self._fd)
             raise
         self._head, self._size = found.head, found.size
-        self.events = found.lines
+        self.lines = found.lines  # whole lines in the file, for the caller's messages
         self.recovered = (f"{path}:{found.lines + 1}: cut a torn last line ({found.torn} bytes, "
                           "a write the crash cut short)") if found.torn else ""
 
@@ -188,7 +188,7 @@ class Journal:
             self._take_back()
             raise JournalIOError(self.path, f"cannot append ({exc.strerror or exc})") from None
         self._head, self._size = digest, self._size + len(line)
-        self.events += 1
+        self.lines += 1
 
     def _take_back(self) -> None:
         """Cut the file back to its last whole line (best effort: the disk may refuse this too;

@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import subprocess
+import sys
 
 import pytest
 
@@ -184,3 +185,15 @@ def test_the_hand_check_in_the_docs_verifies_a_real_journal(tmp_path):
     path.write_text(path.read_text().replace('"at":60.0', '"at":61.0', 1))
     bad = subprocess.run(["bash", "-c", script, "check", str(path)], capture_output=True, text=True, timeout=60)
     assert bad.returncode == 1 and "checksum does not match" in bad.stdout, bad.stdout + bad.stderr
+
+
+@pytest.mark.parametrize("second", ['{"at":0,"step":"abc","type":"StepApproved"}', '{"ct":2.0,"type":"TimerFired"}'])
+def test_turnout_run_on_a_bad_journal_says_one_line_and_no_traceback(tmp_path, second):
+    """Issue 17, items 1 and 4, through the CLI: the replay never starts on a bad journal."""
+    (tmp_path / "journal.jsonl").write_text(
+        '{"at":1.0,"plan_name":"p","plan_sha256":"","type":"RunStarted","world":"live"}\n' + second + "\n")
+    env = dict(os.environ, TURNOUT_LOCK_DIR=str(tmp_path / "locks"), PYTHONPATH=os.getcwd())
+    run = subprocess.run([sys.executable, "-m", "tui.cli", "run", "plans/haproxy-example.yml", "--headless",
+                          "--run-dir", str(tmp_path)], capture_output=True, text=True, timeout=60, env=env)
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert run.stderr.count("\n") == 1 and run.stderr.startswith(f"turnout: {tmp_path}/journal.jsonl:2: ")
