@@ -180,7 +180,10 @@ class RemoteConductor:
 
     async def _refresh(self) -> None:
         answer = await self._ask({"op": "snapshot"})
-        self.latest = build(Snapshot, answer["snapshot"])
+        try:
+            self.latest = build(Snapshot, answer.get("snapshot"))
+        except DecodeError as exc:  # another Turnout version, or a bug: say which field, once
+            raise AttachError(f"{self.path}: the conductor sent a snapshot this cockpit cannot read: {exc}") from None
 
     async def _ask(self, request: dict) -> dict:
         assert self.reader is not None and self.writer is not None
