@@ -85,7 +85,11 @@ async def _conduct(args: argparse.Namespace, plan, rundir: RunDir) -> int:
         return 2
     first += await _reconcile(engine, world, args)
     first += adapter_notes(world, world.runtime.now())
-    journal = Journal(rundir.journal_path, secrets=plan_secrets(plan))  # cuts a torn tail; JournalError
+    try:
+        journal = Journal(rundir.journal_path, secrets=plan_secrets(plan))  # verifies, cuts a torn tail
+    except JournalError as exc:
+        print(f"turnout: {exc}", file=sys.stderr)
+        return 2
     first += [ev.Noted(world.runtime.now(), "warn", journal.recovered)] if journal.recovered else []
     headless = args.headless or args.json or args.serve or not sys.stdout.isatty()
     # Headless, the printer is the operator's stand-in (prints, auto-approves, stops on a hold);
