@@ -115,7 +115,8 @@ def _decode(hint: Any, value: Any, where: str) -> Any:
         try:
             return hint(value)
         except (ValueError, TypeError):
-            raise DecodeError(f"{where}: expected one of {', '.join(repr(m.value) for m in hint)}, got {_show(value)}") from None
+            names = ", ".join(repr(m.value) for m in hint)
+            raise DecodeError(f"{where}: expected one of {names}, got {_show(value)}") from None
     return _decode_scalar(hint, value, where)
 
 
