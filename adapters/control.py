@@ -7,29 +7,33 @@ lines, one request and one answer each:
 - ``{"op": "snapshot"}`` is answered by ``{"ok": true, "snapshot": {...}}``, the engine's
   Snapshot encoded by ``rollout.codec``;
 - ``{"op": "submit", "event": {"type": "RollbackRequested", ...}}`` is answered by
-  ``{"ok": true}``. Only operator events are taken (approve, pause, resume, roll back, halt).
-  They are stamped on arrival and journaled like a key pressed in the local cockpit.
+  ``{"ok": true}``. Only operator events are taken (approve, pause, resume, roll back, halt),
+  decoded by the strict ``rollout.codec`` (the journal's own), and only when the run would
+  act on them now (``rollout.intents.refusal``). They are stamped on arrival and journaled
+  like a key pressed in the local cockpit.
 
-Anything else is answered ``{"ok": false, "error": "..."}``. ``RemoteConductor`` is the client:
-a ``rollout.conductor.Conductor`` the TUI uses exactly like a local run. Leaving it never
-stops the run.
+Anything else is answered ``{"ok": false, "error": "..."}`` and nothing is journaled.
+``RemoteConductor`` is the client: a ``rollout.conductor.Conductor`` the TUI uses exactly like
+a local run; a refusal shows in its log as "refused: ...". Leaving it never stops the run.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 import time
 from typing import Any
 
-from rollout import events as ev
-from rollout.codec import build, to_data
-from rollout.journal import from_dict, to_dict
-from rollout.snapshot import Snapshot
+from rollout.codec import build, event_from_data, event_to_data, to_data
+from rollout.describe import describe_refusal
+from rollout.errors import DecodeError
+from rollout.intents import OPERATOR_EVENTS as INTENTS
+from rollout.intents import refusal
+from rollout.snapshot import LogEntry, Snapshot
 
-OPERATOR_EVENTS = {cls.__name__ for cls in (ev.StepApproved, ev.PauseRequested, ev.ResumeRequested,
-                                            ev.RollbackRequested, ev.HaltRequested)}
+OPERATOR_EVENTS = {cls.__name__ for cls in INTENTS}
 POLL_S = 0.25  # how often an attached cockpit asks for a fresh snapshot
 LINGER_S = 4 * POLL_S  # after the run ends, attached cockpits get this long to see its last snapshot
 LINE_LIMIT = 8 * 1024 * 1024  # a snapshot with a long log is well under this
@@ -84,7 +88,7 @@ class ControlServer:
     def answer(self, line: bytes) -> dict:
         try:
             request = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             return {"ok": False, "error": "not a JSON line"}
         op = request.get("op") if isinstance(request, dict) else None
         if op == "snapshot":
@@ -95,9 +99,12 @@ class ControlServer:
             if kind not in OPERATOR_EVENTS:
                 return {"ok": False, "error": f"not an operator event: {kind!r} (one of {', '.join(sorted(OPERATOR_EVENTS))})"}
             try:
-                event = from_dict(data)
-            except (TypeError, ValueError) as exc:
+                event = event_from_data(data)
+            except DecodeError as exc:
                 return {"ok": False, "error": f"bad {kind}: {exc}"}
+            why = refusal(self.conductor.snapshot(), event)
+            if why is not None:
+                return {"ok": False, "error": describe_refusal(event, why)}
             self.conductor.submit(event)
             return {"ok": True}
         return {"ok": False, "error": f"unknown op {op!r} (snapshot or submit)"}
@@ -122,6 +129,7 @@ class RemoteConductor:
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
         self.stopped = False
+        self.refused: list[LogEntry] = []  # the conductor's refusals of what we sent, for our log
 
     async def connect(self) -> None:
         """Open the socket and fetch the first snapshot (the cockpit needs one to draw)."""
@@ -137,8 +145,12 @@ class RemoteConductor:
         return time.time()
 
     def snapshot(self) -> Snapshot:
+        """The conductor's latest snapshot, with its refusals of our intents in the log."""
         assert self.latest is not None, "connect() first"
-        return self.latest
+        if not self.refused:
+            return self.latest
+        log = sorted(self.latest.log + tuple(self.refused), key=lambda entry: entry.at)
+        return dataclasses.replace(self.latest, log=tuple(log))
 
     def submit(self, event: Any) -> None:
         self.outbox.put_nowait(event)
@@ -153,9 +165,10 @@ class RemoteConductor:
         """Send queued operator events and refresh the snapshot until the run ends or the link drops."""
         while not self.stopped:
             while not self.outbox.empty():
-                answer = await self._ask({"op": "submit", "event": to_dict(self.outbox.get_nowait())})
-                if not answer.get("ok"):
-                    raise AttachError(f"the conductor refused: {answer.get('error')}")
+                answer = await self._ask({"op": "submit", "event": event_to_data(self.outbox.get_nowait())})
+                if not answer.get("ok"):  # the run moved on (or never waited for it): say so, go on
+                    phase = self.latest.phase.value if self.latest else ""
+                    self.refused = self.refused[-50:] + [LogEntry(self.now, phase, "warn", str(answer.get("error")))]
             await self._refresh()
             if self.latest.finished:
                 return
@@ -167,7 +180,10 @@ class RemoteConductor:
 
     async def _refresh(self) -> None:
         answer = await self._ask({"op": "snapshot"})
-        self.latest = build(Snapshot, answer["snapshot"])
+        try:
+            self.latest = build(Snapshot, answer.get("snapshot"))
+        except DecodeError as exc:  # another Turnout version, or a bug: say which field, once
+            raise AttachError(f"{self.path}: the conductor sent a snapshot this cockpit cannot read: {exc}") from None
 
     async def _ask(self, request: dict) -> dict:
         assert self.reader is not None and self.writer is not None

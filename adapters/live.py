@@ -17,6 +17,7 @@ from rollout import commands as cmd
 from rollout import events as ev
 from rollout.engine import Engine
 from rollout.execute import execute
+from rollout.intents import admit, is_intent
 from rollout.journal import Journal
 from rollout.ports import World
 from rollout.snapshot import Snapshot
@@ -87,6 +88,8 @@ class LiveConductor:
         return self.engine
 
     def feed(self, event: Any) -> None:
+        if is_intent(event):  # checked at its turn: the run may have moved since the intent arrived
+            event = admit(self.engine.snapshot(event.at), event)
         self.journal.append(event)
         commands = self.engine.handle(event)
         self.observer(self.engine, commands)

@@ -67,6 +67,7 @@ class RunDir:
             self._lock_fd = None
 
     def previous_events(self) -> list:
+        """The journal's events, verified; rollout.errors.JournalError names the file and the bad line."""
         return Journal.read(self.journal_path) if os.path.exists(self.journal_path) else []
 
     def archive(self) -> str:

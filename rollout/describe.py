@@ -58,3 +58,23 @@ def describe(e: object) -> str:
         case ev.TimerFired():
             return "timer"
     return type(e).__name__
+
+
+def describe_refusal(e: object, reason: str) -> str:
+    """The log's line for an operator intent the run did not take (rollout.intents)."""
+    match e:
+        case ev.StepApproved():
+            what = f"approval of step {e.step + 1} by {_quoted(e.by)}"
+        case ev.PauseRequested() | ev.RollbackRequested() | ev.HaltRequested():
+            what = f"{type(e).__name__.removesuffix('Requested').lower()} requested ({_quoted(e.reason)})"
+        case ev.ResumeRequested():
+            what = "resume requested"
+        case _:
+            what = type(e).__name__
+    return f"refused: {what}: {reason}"
+
+
+def _quoted(text: str) -> str:
+    """Operator text as it came, unless it is not one short printable line (then escaped and cut),
+    so a refused intent cannot forge lines in the log."""
+    return text if text.isprintable() and len(text) <= 60 else repr(text[:60]) + ("..." if len(text) > 60 else "")

@@ -6,6 +6,12 @@ events; the engine never sees an exception from the world.
 
     TurnoutError
     ├── PlanError             a plan or scenario file is invalid (carries every problem, located)
+    ├── DecodeError           data that is not a valid event or snapshot (rollout.codec), naming the field
+    ├── JournalError          the run's journal: one line naming the file (and the line)
+    │   ├── JournalCorrupt    a line fails its checksum, its shape or its event's types: ``path``, ``line``
+    │   ├── JournalRefused    an event the journal will not write (a secret in it, or it would not read back)
+    │   └── JournalIOError    the file cannot be opened, read or appended to (full disk, read-only);
+    │                         a failed append's partial line is taken back
     └── AdapterError          something outside failed; ``target`` names the node/LB, ``call`` the call
         ├── Unreachable       connection refused, DNS failure, socket gone
         ├── Timeout           no answer in time
@@ -39,6 +45,34 @@ class PlanError(TurnoutError):
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+
+class DecodeError(TurnoutError, ValueError):
+    """Data that does not decode into the type asked for; the message names the field path."""
+
+
+class JournalError(TurnoutError):
+    """The journal cannot be read or written. ``str()`` is one line naming the file (and line)."""
+
+    def __init__(self, path: str, reason: str, line: int | None = None):
+        self.path = path
+        self.line = line
+        self.reason = reason
+        super().__init__(f"{path}:{line}: {reason}" if line else f"{path}: {reason}")
+
+
+class JournalCorrupt(JournalError, ValueError):
+    """A line of the journal is not what Turnout wrote there: changed, removed, reordered or torn mid-file."""
+
+
+class JournalRefused(JournalError, ValueError):
+    """An event the journal refuses to write: it holds a secret, or it would not decode when read back."""
+
+
+class JournalIOError(JournalError, OSError):
+    """The file cannot be opened, read or appended to (``ENOSPC``, ``EROFS``, ``EACCES``...). After a
+    failed append the file is cut back to its last whole line, so it stays readable and the next
+    append can try again."""
 
 
 class AdapterError(TurnoutError):

@@ -18,6 +18,7 @@ from rollout import commands as cmd
 from rollout import events as ev
 from rollout.engine import Engine
 from rollout.execute import execute
+from rollout.intents import admit, is_intent
 from rollout.ports import World
 
 LB_COMMANDS = (cmd.SetWeights, cmd.StopNodes)
@@ -96,6 +97,8 @@ class SimDriver:
             self.feed(event)
 
     def feed(self, event: Any) -> None:
+        if is_intent(event):  # checked at its turn: the run may have moved since the intent arrived
+            event = admit(self.engine.snapshot(event.at), event)
         if self.journal is not None:
             self.journal.append(event)
         commands = self.engine.handle(event)

@@ -16,7 +16,7 @@ import sys
 from adapters.rundir import Locked, RunDir, plan_sha256, slug
 from adapters.target_lock import TargetLock
 from rollout import events as ev
-from rollout.errors import AdapterError
+from rollout.errors import AdapterError, JournalError
 from rollout.journal import Journal
 from rollout.phases import Phase
 from rollout.replay import replay
@@ -85,7 +85,12 @@ async def _conduct(args: argparse.Namespace, plan, rundir: RunDir) -> int:
         return 2
     first += await _reconcile(engine, world, args)
     first += adapter_notes(world, world.runtime.now())
-    journal = Journal(rundir.journal_path, secrets=plan_secrets(plan))
+    try:
+        journal = Journal(rundir.journal_path, secrets=plan_secrets(plan))  # verifies, cuts a torn tail
+    except JournalError as exc:
+        print(f"turnout: {exc}", file=sys.stderr)
+        return 2
+    first += [ev.Noted(world.runtime.now(), "warn", journal.recovered)] if journal.recovered else []
     headless = args.headless or args.json or args.serve or not sys.stdout.isatty()
     # Headless, the printer is the operator's stand-in (prints, auto-approves, stops on a hold);
     # in the TUI the operator is there, and the printer only auto-approves when asked to.
@@ -129,8 +134,8 @@ def _resume_or_start(plan, rundir: RunDir, sha: str, world, args):
     """Replay an unfinished journal, or archive a finished one and start fresh."""
     try:
         events = rundir.previous_events()
-    except (ValueError, OSError) as exc:
-        return None, [], f"{rundir.journal_path}: cannot read the journal: {exc}"
+    except JournalError as exc:
+        return None, [], f"turnout: {exc}"
     if events:
         started = events[0]
         if isinstance(started, ev.RunStarted) and started.plan_sha256 and started.plan_sha256 != sha:
