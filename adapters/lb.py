@@ -18,12 +18,16 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from rollout.plan import Plan
 from rollout.ports import Advises, LoadBalancer, Metrics
 
 from .plan_problem import plan_problem
+
+if TYPE_CHECKING:
+    from .haproxy import HAProxyBalancer
+    from .nginx import NginxLua
 
 
 class LiveBalancer(LoadBalancer, Advises, Protocol):
@@ -90,7 +94,7 @@ def _haproxy(plan: Plan) -> LiveBalancer:
     return HAProxyBalancer(plan.load_balancer, plan.pools, plan.timeouts.request)
 
 
-def _haproxy_stats(plan: Plan, lb: Any) -> LiveMetrics:
+def _haproxy_stats(plan: Plan, lb: HAProxyBalancer) -> LiveMetrics:
     """``show stat`` per server; also snapshotted after each weight change (the step's baseline)."""
     from .lb_stats import HAProxyStats
 
@@ -114,7 +118,7 @@ def _nginx(plan: Plan) -> LiveBalancer:
     return build_nginx(plan.load_balancer, plan.pools, plan.timeouts.request)
 
 
-def _lua_pool_stats(plan: Plan, lb: Any) -> LiveMetrics:
+def _lua_pool_stats(plan: Plan, lb: NginxLua) -> LiveMetrics:
     from .lb_stats import LuaPoolStats
 
     return LuaPoolStats(lb)

@@ -27,6 +27,7 @@ from .counter_history import History
 from .lb import LiveMetrics, live_lb
 from .plan_problem import plan_problem
 
+
 def metrics_url(node: Node) -> str:
     """Where a node serves ``/metrics``: ``metrics:``, else the Status API, else the Admin API."""
     if node.metrics:
