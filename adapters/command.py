@@ -20,6 +20,9 @@ from typing import Sequence
 
 from rollout.errors import Rejected, Timeout, Unreachable
 from rollout.plan import CommandLB, Node, Pools
+from rollout.ports import Advises
+
+from .plan_problem import plan_problem
 
 PLACEHOLDERS = {"x", "y", "x_weight", "y_weight", "x_nodes", "y_nodes"}
 
@@ -66,7 +69,7 @@ async def run_shell(command: str, timeout: float, target: str, call: str) -> str
     return out.decode(errors="replace")
 
 
-class CommandBalancer:
+class CommandBalancer(Advises):
     """LoadBalancer port over two shell templates."""
 
     def __init__(self, spec: CommandLB, pools: Pools):
@@ -77,8 +80,6 @@ class CommandBalancer:
         problems = [p for p in (check_template("load_balancer.set_weights", spec.set_weights, PLACEHOLDERS),
                                 check_template("load_balancer.get_weights", spec.get_weights or "", set())) if p]
         if problems:
-            from .lb import plan_problem
-
             key, _, message = problems[0].partition(": ")
             raise plan_problem(key, message)
         if not spec.get_weights:

@@ -22,6 +22,7 @@ from typing import Awaitable, Callable, Sequence
 from rollout.errors import AdapterError, Rejected, Timeout, Unreachable
 from rollout.plan import HAProxyLB as HAProxySpec
 from rollout.plan import Node, Pools
+from rollout.ports import Advises, NotifiesChange, ReportsStatRows
 
 from . import haproxy_codec as codec
 
@@ -66,8 +67,9 @@ class RuntimeAPI:
             writer.close()
 
 
-class HAProxyBalancer:
-    """The LoadBalancer port on one HAProxy backend; server names are the nodes' ``lb_name``."""
+class HAProxyBalancer(ReportsStatRows, NotifiesChange, Advises):
+    """The LoadBalancer port on one HAProxy backend; server names are the nodes' ``lb_name``.
+    Reports ``show stat`` rows and calls ``after_change`` hooks (metrics source lb uses both)."""
 
     def __init__(self, spec: HAProxySpec, pools: Pools, timeout: float = 5.0):
         self.spec = spec

@@ -1,37 +1,176 @@
-"""Pick the real load-balancer adapter for a plan's ``load_balancer.type``.
+"""Every load-balancer type, live: one entry per ``load_balancer.type``, keyed as rollout/lb_types.py.
 
-Every adapter implements rollout.ports.LoadBalancer and carries ``warnings: list[str]``
-(things the operator should know before traffic moves, e.g. HAProxy weights lost on reload),
-which the driver shows as notifications.
+An entry declares together what the live side needs of a type:
+
+- ``build``: the adapter behind the ``LoadBalancer`` port (every one also ``Advises``: its
+  ``warnings`` are things the operator should know before traffic moves);
+- ``lock``: what the host-wide target lock guards (adapters/target_lock.py), or ``NoHostLock``
+  saying why there is nothing to guard;
+- ``lb_metrics``: metrics source ``lb`` over the LB's own counters, or None when it keeps none
+  Turnout reads (``metrics.source lb`` is then refused at wiring, naming kong and prometheus).
+
+A type with flavours wired differently (nginx ``reload`` / ``lua``) is a ``Flavours`` entry.
+A type without an entry is a located error everywhere it is looked up, never a fallback.
+Adapters are imported when an entry is used, so taking the lock imports no HTTP client.
 """
 
 from __future__ import annotations
 
-from rollout.errors import PlanError, Problem
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Protocol
+
 from rollout.plan import Plan
-from rollout.ports import LoadBalancer
+from rollout.ports import Advises, LoadBalancer, Metrics
+
+from .plan_problem import plan_problem
+
+if TYPE_CHECKING:
+    from .haproxy import HAProxyBalancer
+    from .nginx import NginxLua
 
 
-def plan_problem(key: str, message: str) -> PlanError:
-    """A bad-input error found while wiring adapters (one located line, no traceback)."""
-    return PlanError([Problem("plan", 0, key, message)])
+class LiveBalancer(LoadBalancer, Advises, Protocol):
+    """What every live LB adapter is: the port, with warnings for the operator."""
 
 
-def build_load_balancer(plan: Plan) -> LoadBalancer:
-    spec = plan.load_balancer
-    timeout = plan.timeouts.request
-    if spec.type == "haproxy":
-        from .haproxy import HAProxyBalancer
+class LiveMetrics(Metrics, Advises, Protocol):
+    """What every live metrics source is: the port, with warnings for the operator."""
 
-        return HAProxyBalancer(spec, plan.pools, timeout)
-    if spec.type == "nginx":
-        from .nginx import build_nginx
 
-        return build_nginx(spec, plan.pools, timeout)
-    if spec.type == "command":
-        from .command import CommandBalancer
+@dataclass(frozen=True)
+class LockTarget:
+    """What a target lock guards. ``label`` names it to the operator; ``key`` names the lock file.
+    Today a type's ``lock`` gives only the label (the plan's words for the target), and the key
+    is the label; a type that learns the identity of what it guards (the HAProxy process behind
+    a socket) gives ``identity`` too, and nothing else changes."""
 
-        return CommandBalancer(spec, plan.pools)
-    if spec.type == "sim":
-        raise plan_problem("load_balancer.type", "sim plans run only in rehearsal (turnout rehearse), not live")
-    raise plan_problem("load_balancer.type", f"unknown load balancer type {spec.type!r}")
+    label: str
+    identity: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.identity or self.label
+
+
+@dataclass(frozen=True)
+class NoHostLock:
+    """A type with nothing a second operator could steer at the same time, and why."""
+
+    why: str
+
+
+@dataclass(frozen=True)
+class LiveLB:
+    build: Callable[[Plan], LiveBalancer]
+    lock: Callable[[Any], LockTarget] | NoHostLock  # from the plan's ``load_balancer`` spec
+    lb_metrics: Callable[[Plan, Any], LiveMetrics] | None  # (plan, the LB ``build`` made) -> metrics source lb
+
+    def of(self, spec: Any) -> LiveLB:
+        return self
+
+
+@dataclass(frozen=True)
+class Flavours:
+    """A type whose flavours are wired differently, chosen by one key of its spec."""
+
+    key: str  # the spec key that names the flavour, for messages and tests
+    choose: Callable[[Any], str]
+    entries: dict[str, LiveLB]
+
+    def of(self, spec: Any) -> LiveLB:
+        return self.entries[self.choose(spec)]
+
+
+def _path(value: str) -> str:
+    return value if "://" in value else os.path.realpath(value)
+
+
+# ---- HAProxy ------------------------------------------------------------------------------
+
+def _haproxy(plan: Plan) -> LiveBalancer:
+    from .haproxy import HAProxyBalancer
+
+    return HAProxyBalancer(plan.load_balancer, plan.pools, plan.timeouts.request)
+
+
+def _haproxy_stats(plan: Plan, lb: HAProxyBalancer) -> LiveMetrics:
+    """``show stat`` per server; also snapshotted after each weight change (the step's baseline)."""
+    from .lb_stats import HAProxyStats
+
+    stats = HAProxyStats(lb, plan)
+    lb.after_change.append(stats.snapshot)
+    return stats
+
+
+HAPROXY = LiveLB(
+    build=_haproxy,
+    lock=lambda spec: LockTarget(f"haproxy {_path(spec.socket)} backend {spec.backend}"),
+    lb_metrics=_haproxy_stats,
+)
+
+
+# ---- nginx --------------------------------------------------------------------------------
+
+def _nginx(plan: Plan) -> LiveBalancer:
+    from .nginx import build_nginx
+
+    return build_nginx(plan.load_balancer, plan.pools, plan.timeouts.request)
+
+
+def _lua_pool_stats(plan: Plan, lb: NginxLua) -> LiveMetrics:
+    from .lb_stats import LuaPoolStats
+
+    return LuaPoolStats(lb)
+
+
+NGINX = Flavours("mode", lambda spec: spec.mode, {
+    "reload": LiveLB(
+        build=_nginx,
+        lock=lambda spec: LockTarget(f"nginx {_path(spec.upstream_file or '')} upstream {spec.upstream}"),
+        lb_metrics=None,
+    ),
+    "lua": LiveLB(
+        build=_nginx,
+        lock=lambda spec: LockTarget(f"nginx lua {spec.admin}"),
+        lb_metrics=_lua_pool_stats,
+    ),
+})
+
+
+# ---- command and sim ----------------------------------------------------------------------
+
+def _command(plan: Plan) -> LiveBalancer:
+    from .command import CommandBalancer
+
+    return CommandBalancer(plan.load_balancer, plan.pools)
+
+
+def _rehearsal_only(plan: Plan) -> LiveBalancer:
+    raise plan_problem("load_balancer.type", "sim plans run only in rehearsal (turnout rehearse), not live")
+
+
+COMMAND = LiveLB(
+    build=_command,
+    lock=lambda spec: LockTarget(f"command {spec.set_weights.strip()}"),
+    lb_metrics=None,
+)
+SIM = LiveLB(
+    build=_rehearsal_only,
+    lock=NoHostLock("a simulated load balancer lives inside its rehearsal: nothing on the host to steer"),
+    lb_metrics=None,
+)
+
+LIVE_LBS: dict[str, LiveLB | Flavours] = {"haproxy": HAPROXY, "nginx": NGINX, "command": COMMAND, "sim": SIM}
+
+
+def live_lb(spec: Any) -> LiveLB:
+    """The live entry for a plan's ``load_balancer`` (its flavour's, for nginx)."""
+    entry = LIVE_LBS.get(spec.type)
+    if entry is None:
+        raise plan_problem("load_balancer.type", f"unknown load balancer type {spec.type!r}")
+    return entry.of(spec)
+
+
+def build_load_balancer(plan: Plan) -> LiveBalancer:
+    return live_lb(plan.load_balancer).build(plan)

@@ -113,11 +113,9 @@ class LiveConductor:
 
 
 def adapter_notes(world: World, now: float) -> list[ev.Noted]:
-    """Adapters' warnings (``warnings: list[str]``) as journaled events, each said once."""
+    """The warnings of the ports that declare them (``world.advisers``) as journaled events, each said once."""
     notes = []
-    for port in (world.lb, world.metrics, world.kong, world.fleet):
-        pending = getattr(port, "warnings", None)
-        if isinstance(pending, list):
-            notes += [ev.Noted(now, "warn", text) for text in pending]
-            pending.clear()
+    for port in world.advisers:
+        notes += [ev.Noted(now, "warn", text) for text in port.warnings]
+        port.warnings.clear()
     return notes

@@ -1,13 +1,11 @@
 """The Metrics port: one PoolWindow per pool per gate window, from one of three sources.
 
-- ``lb`` with HAProxy (the default): ``show stat`` per server, differenced between snapshots.
+- ``lb`` (the default): the load balancer's own counters, as its entry in adapters/lb.py
+  says (HAProxy ``show stat``, the nginx Lua balancer's pool counters; adapters/lb_stats.py).
 - ``kong``: each node's Prometheus plugin ``/metrics``, scraped and differenced.
 - ``prometheus``: a Prometheus server's HTTP API with the plan's PromQL.
 
-Counter sources keep a short history of snapshots stamped with wall-clock time (the live
-runtime's clock): a window ``(start, end)`` is the snapshot taken now minus the latest one
-taken at or before ``start`` (the earliest one when none is that old). The HAProxy source
-also snapshots whenever the LB changes weights, so a step's first window has a baseline.
+Counter sources difference snapshots kept in adapters/counter_history.py.
 Parsing is in adapters/metrics_codec.py.
 """
 
@@ -16,70 +14,18 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from typing import Generic, TypeVar
 
 import httpx
 
 from rollout.errors import Rejected, Timeout, Unreachable
 from rollout.observations import PoolWindow
 from rollout.plan import Node, Plan
+from rollout.ports import Advises, LoadBalancer
 
 from . import metrics_codec as mc
-from .lb import plan_problem
-
-T = TypeVar("T")
-KEEP_SNAPSHOTS = 64
-
-
-class History(Generic[T]):
-    """Timestamped snapshots; ``baseline(start)`` is the latest at or before start."""
-
-    def __init__(self) -> None:
-        self.snapshots: list[tuple[float, T]] = []
-
-    def add(self, at: float, value: T) -> None:
-        self.snapshots.append((at, value))
-        del self.snapshots[:-KEEP_SNAPSHOTS]
-
-    def baseline(self, start: float) -> T | None:
-        older = [v for t, v in self.snapshots if t <= start]
-        if older:
-            return older[-1]
-        return self.snapshots[0][1] if self.snapshots else None
-
-
-AVERAGE_LATENCY = ("metrics: {what} gives an average response time, not a p99, so the latency_p99_ms gate "
-                   "compares averages; metrics.source kong or prometheus gives real quantiles")
-
-
-class HAProxyStats:
-    """Per-pool windows from HAProxy's per-server counters (requests = req_tot/stot;
-    errors = hrsp_5xx + eresp + econ; latency = rtime, an average used for p50 and p99)."""
-
-    def __init__(self, lb, plan: Plan, clock=time.time):
-        self.warnings = [AVERAGE_LATENCY.format(what="HAProxy's stats (rtime)")]  # said once, at the start of the run
-        self.lb = lb
-        self.x = list(plan.pools.x.nodes)
-        self.y = list(plan.pools.y.nodes)
-        self.clock = clock
-        self.history: History[dict[str, mc.Counters]] = History()
-
-    async def snapshot(self, at: float | None = None) -> dict[str, mc.Counters]:
-        counters = mc.haproxy_counters(await self.lb.stat_rows())
-        self.history.add(self.clock() if at is None else at, counters)
-        return counters
-
-    async def window(self, start: float, end: float) -> tuple[PoolWindow, PoolWindow]:
-        # The counters read now stand for the window's end: stamped with ``end`` so that the next
-        # window (which starts at this ``end``) takes them as its baseline, not an older snapshot.
-        before = self.history.baseline(start)
-        after = await self.snapshot(at=end)
-        before = before or after  # the very first call: no baseline, an empty window
-        x, y = (
-            mc.pool_window((n.name, mc.difference(before.get(n.lb_name), after[n.lb_name])) for n in pool if n.lb_name in after)
-            for pool in (self.x, self.y)
-        )
-        return x, y
+from .counter_history import History
+from .lb import LiveMetrics, live_lb
+from .plan_problem import plan_problem
 
 
 def metrics_url(node: Node) -> str:
@@ -92,7 +38,7 @@ def metrics_url(node: Node) -> str:
     return base.rstrip("/") + "/metrics"
 
 
-class KongScrape:
+class KongScrape(Advises):
     """Each node's Kong Prometheus plugin ``/metrics``, scraped concurrently and differenced.
 
     Needs per-request metrics: 3.x ``status_code_metrics`` (and ``latency_metrics`` for p50/p99)
@@ -100,6 +46,7 @@ class KongScrape:
     """
 
     def __init__(self, plan: Plan, client: httpx.AsyncClient | None = None, clock=time.time):
+        self.warnings: list[str] = []
         self.x = list(plan.pools.x.nodes)
         self.y = list(plan.pools.y.nodes)
         self.urls = {n.name: metrics_url(n) for n in self.x + self.y}
@@ -141,10 +88,11 @@ class KongScrape:
         return x, y
 
 
-class PrometheusQuery:
+class PrometheusQuery(Advises):
     """The plan's PromQL, with ``{pool}`` -> x|y and ``{window}`` -> the window in seconds, at ``end``."""
 
     def __init__(self, plan: Plan, client: httpx.AsyncClient | None = None):
+        self.warnings: list[str] = []
         spec = plan.metrics
         if not spec.url or not spec.queries:
             raise plan_problem("metrics", "source prometheus needs metrics.url and metrics.queries (requests, errors)")
@@ -182,23 +130,19 @@ async def _zero() -> float:
     return 0.0
 
 
-def build_metrics(plan: Plan, lb) -> object:
-    """The Metrics port for the plan's ``metrics.source``; ``lb`` is the built LoadBalancer."""
+def build_metrics(plan: Plan, lb: LoadBalancer) -> LiveMetrics:
+    """The Metrics port for the plan's ``metrics.source``; ``lb`` is the built LoadBalancer, and
+    source ``lb`` is whatever its type's entry (adapters/lb.py) reads from it."""
     source = plan.metrics.source
     if source == "kong":
         return KongScrape(plan)
     if source == "prometheus":
         return PrometheusQuery(plan)
-    if hasattr(lb, "stat_rows"):
-        stats = HAProxyStats(lb, plan)
-        lb.after_change.append(stats.snapshot)
-        return stats
-    if hasattr(lb, "pool_counters"):
-        from .nginx import LuaPoolStats
-
-        return LuaPoolStats(lb)
-    raise plan_problem(
-        "metrics.source",
-        f"source lb reads HAProxy stats (or the nginx Lua balancer's counters); with load_balancer.type "
-        f"{plan.load_balancer.type} use source kong or prometheus",
-    )
+    counters = live_lb(plan.load_balancer).lb_metrics
+    if counters is None:
+        raise plan_problem(
+            "metrics.source",
+            f"source lb reads HAProxy stats (or the nginx Lua balancer's counters); with load_balancer.type "
+            f"{plan.load_balancer.type} use source kong or prometheus",
+        )
+    return counters(plan, lb)

@@ -6,8 +6,8 @@
   at saturation (lb-notes: about 23 per reload with wrk -c50); the lua mode does not.
 - ``lua``: the shipped snippet (adapters/snippets/nginx-lua-balancer.conf) keeps the pool
   weights in a shared dict; this adapter sets them over HTTP on the loopback admin location.
-  It also counts requests, 5xx and upstream time per pool, which ``LuaPoolStats`` turns into
-  windows (metrics source ``lb``).
+  It also counts requests, 5xx and upstream time per pool, which ``lb_stats.LuaPoolStats`` turns
+  into windows (metrics source ``lb``).
 """
 
 from __future__ import annotations
@@ -15,18 +15,17 @@ from __future__ import annotations
 import asyncio
 import os
 import shlex
-import time
 from typing import Sequence
 from urllib.parse import urlsplit
 
 import httpx
 
 from rollout.errors import Rejected, Timeout, Unreachable
-from rollout.observations import PoolWindow
 from rollout.plan import NginxLB, Node, Pools
+from rollout.ports import Advises, ReportsPoolCounters
 
 from . import nginx_config as nc
-from .lb import plan_problem
+from .plan_problem import plan_problem
 
 
 def node_address(node: Node) -> str:
@@ -56,7 +55,7 @@ def _refuse_empty_pools(target: str, x: int, y: int, pools: Pools, healthy: froz
             raise Rejected(target, "set weights", f"pool {pool} has no healthy node for its {share}% share")
 
 
-class NginxReload:
+class NginxReload(Advises):
     """Reload mode: the upstream file is the source of truth and is read back after each change."""
 
     def __init__(self, spec: NginxLB, pools: Pools, timeout: float = 5.0):
@@ -138,7 +137,7 @@ class NginxReload:
         self._write(previous)
 
 
-class NginxLua:
+class NginxLua(ReportsPoolCounters, Advises):
     """Lua mode: pool weights over HTTP on the snippet's loopback admin location."""
 
     def __init__(self, spec: NginxLB, pools: Pools, timeout: float = 5.0, client: httpx.AsyncClient | None = None):
@@ -182,35 +181,3 @@ class NginxLua:
 
     async def pool_counters(self) -> nc.LuaState:
         return await self._call("GET")
-
-
-class LuaPoolStats:
-    """Metrics source ``lb`` for the Lua balancer: per-pool counters differenced between calls.
-    Latency is the average upstream time (p50 == p99), the snippet keeps no histogram."""
-
-    def __init__(self, lb: NginxLua, clock=time.time):
-        from .metrics import AVERAGE_LATENCY, History
-
-        self.warnings = [AVERAGE_LATENCY.format(what="the nginx Lua balancer")]  # said once, at the start of the run
-        self.lb = lb
-        self.clock = clock
-        self.history: History[nc.LuaState] = History()
-
-    async def window(self, start: float, end: float) -> tuple[PoolWindow, PoolWindow]:
-        before = self.history.baseline(start)
-        after = await self.lb.pool_counters()
-        self.history.add(self.clock(), after)
-        if before is None or any(after.requests[p] < before.requests[p] for p in ("x", "y")):
-            before = before if before is None else ZERO_STATE  # nginx restarted: counting starts again
-        before = before or after
-        x, y = (self._pool(pool, before, after) for pool in ("x", "y"))
-        return x, y
-
-    @staticmethod
-    def _pool(pool: str, before: nc.LuaState, after: nc.LuaState) -> PoolWindow:
-        requests = after.requests[pool] - before.requests[pool]
-        average = (after.rt_ms[pool] - before.rt_ms[pool]) / requests if requests else 0.0
-        return PoolWindow(requests, after.errors[pool] - before.errors[pool], average, average)
-
-
-ZERO_STATE = nc.LuaState(0, 0, {"x": 0, "y": 0}, {"x": 0, "y": 0}, {"x": 0.0, "y": 0.0})

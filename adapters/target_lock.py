@@ -3,11 +3,12 @@
 The run directory's lock (adapters/rundir.py) stops two Turnouts from conducting the same run.
 It does not stop two different plans from fighting over the weights of one backend: a copy
 of the plan under another name, or a colleague's plan in another checkout. This lock is
-keyed by the target itself:
+keyed by the target itself, as each type's entry in adapters/lb.py declares it:
 
 - HAProxy: the runtime API socket and the backend;
 - nginx: the upstream file and block (reload mode) or the admin URL (Lua mode);
-- command: the ``set_weights`` template.
+- command: the ``set_weights`` template;
+- sim: no host-wide lock (``NoHostLock``), it steers nothing outside its rehearsal.
 
 The locks live in a directory that every user of the host shares: ``TURNOUT_LOCK_DIR``,
 by default ``/tmp/turnout-locks``. A second operator on the same bastion is refused, and
@@ -23,27 +24,22 @@ import os
 
 from rollout.plan import Plan
 
+from .lb import LockTarget, NoHostLock, live_lb
 from .rundir import Locked, try_flock
 
 DEFAULT_DIR = "/tmp/turnout-locks"
 
 
-def _path(value: str) -> str:
-    return value if "://" in value else os.path.realpath(value)
+def lock_target(plan: Plan) -> LockTarget | NoHostLock:
+    """What the plan steers, from its type's entry; an unknown type is a located error."""
+    lock = live_lb(plan.load_balancer).lock
+    return lock if isinstance(lock, NoHostLock) else lock(plan.load_balancer)
 
 
 def target_of(plan: Plan) -> str | None:
-    """What the plan steers, as one comparable string; None for a simulated load balancer."""
-    lb = plan.load_balancer
-    if lb.type == "haproxy":
-        return f"haproxy {_path(lb.socket)} backend {lb.backend}"
-    if lb.type == "nginx" and lb.mode == "lua":
-        return f"nginx lua {lb.admin}"
-    if lb.type == "nginx":
-        return f"nginx {_path(lb.upstream_file or '')} upstream {lb.upstream}"
-    if lb.type == "command":
-        return f"command {lb.set_weights.strip()}"
-    return None
+    """What the plan steers, as the operator reads it; None when its type has no host-wide lock."""
+    target = lock_target(plan)
+    return None if isinstance(target, NoHostLock) else target.label
 
 
 def _lock_dir() -> str:
@@ -67,15 +63,16 @@ def _open(path: str) -> tuple[int, bool]:
 
 class TargetLock:
     def __init__(self, plan: Plan, plan_path: str):
-        self.target = target_of(plan)
+        self.guards = lock_target(plan)
+        self.target = None if isinstance(self.guards, NoHostLock) else self.guards.label
         self.plan_path = os.path.abspath(plan_path)
         self._fd: int | None = None
 
     def acquire(self) -> None:
         """Take the target's lock, or raise Locked naming the target and who holds it."""
-        if self.target is None:
+        if isinstance(self.guards, NoHostLock):
             return
-        name = hashlib.sha256(self.target.encode()).hexdigest()[:24] + ".lock"
+        name = hashlib.sha256(self.guards.key.encode()).hexdigest()[:24] + ".lock"
         try:
             fd, writable = _open(os.path.join(_lock_dir(), name))
         except OSError as exc:

@@ -6,7 +6,7 @@ import os
 
 from rollout.errors import AdapterError
 from rollout.plan import Plan
-from rollout.ports import World
+from rollout.ports import Advises, World
 
 from .fleet import CommandFleet
 from .kong import KongAdmin, KongControlPlane
@@ -25,17 +25,25 @@ class NoLoadBalancer:
 
 
 def build_world(plan: Plan, run_dir: str, traffic: bool = True) -> World:
-    """``traffic=False`` builds a world that can read Kong but cannot move traffic."""
-    lb = build_load_balancer(plan) if traffic else NoLoadBalancer()
+    """``traffic=False`` builds a world that can read Kong but cannot move traffic.
+    Every LB adapter and metrics source advises (rollout.ports.Advises): both are the advisers."""
+    if traffic:
+        lb = build_load_balancer(plan)
+        metrics = build_metrics(plan, lb)
+        advisers: tuple[Advises, ...] = (lb, metrics)
+    else:
+        lb = metrics = NoLoadBalancer()
+        advisers = ()
     return World(
         plan=plan,
         runtime=AsyncioRuntime(),
         kong=KongAdmin(plan),
         lb=lb,
-        metrics=build_metrics(plan, lb) if traffic else NoLoadBalancer(),
+        metrics=metrics,
         fleet=CommandFleet(plan),
         control_plane=KongControlPlane(plan) if plan.mode == "hybrid" and plan.control_plane else None,
         run_dir=run_dir,
+        advisers=advisers,
     )
 
 

@@ -9,7 +9,7 @@ The format is documented in docs/plan-format.md.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal, Union, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -111,7 +111,13 @@ class SimLB(Strict):
     propagation: Duration = 1.0
 
 
-LoadBalancer = Annotated[Union[HAProxyLB, NginxLB, CommandLB, SimLB], Field(discriminator="type")]
+LB_SPECS = (HAProxyLB, NginxLB, CommandLB, SimLB)  # one per load_balancer.type; rollout/lb_types.py: what each can do
+LoadBalancer = Annotated[Union[LB_SPECS], Field(discriminator="type")]
+
+
+def lb_type_name(spec: type[Strict]) -> str:
+    """The ``load_balancer.type`` a model answers to (its ``type`` Literal)."""
+    return get_args(spec.model_fields["type"].annotation)[0]
 
 
 class PromQueries(Strict):
@@ -256,7 +262,8 @@ SPECIAL_MESSAGES = {
 
 def load_plan(path: str, text: str | None = None) -> Plan:
     """Read, validate and cross-check a plan; raise PlanError listing every located problem."""
-    return load_model(path, Plan, check_plan, text=text, special=SPECIAL_MESSAGES)
+    return load_model(path, Plan, check_plan, text=text, special=SPECIAL_MESSAGES,
+                      tags=tuple(lb_type_name(spec) for spec in LB_SPECS))
 
 
 def plan_summary(plan: Plan) -> str:

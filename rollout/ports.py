@@ -4,12 +4,17 @@ Each port is a small ``typing.Protocol`` of async methods. Implementations raise
 ``rollout.errors.AdapterError`` subclasses; ``rollout.execute`` turns those into
 ``CommandFailed`` events. ``Runtime`` carries time and concurrency, so the one execution flow
 in rollout.execute runs on asyncio (live) and on SimPy (rehearsal) alike.
+
+Below the ports, capabilities: small Protocols an adapter declares by naming them as its bases
+(``class HAProxyBalancer(ReportsStatRows, NotifiesChange, Advises)``), the way httpx's ``Auth``
+says ``requires_request_body``. Whoever wires the world reads the declaration (adapters/lb.py,
+``World.advisers``); nobody probes a port with ``hasattr`` to find out what it can do.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Awaitable, Protocol, Sequence
+from typing import Any, Awaitable, Callable, Mapping, Protocol, Sequence
 
 from .observations import BackupRecord, DataPlaneRow, NodeInfo, NodeProbe, PoolWindow, SmokeResult
 from .plan import Node, Plan, SmokeCheck
@@ -63,6 +68,45 @@ class Fleet(Protocol):
     async def stop(self, node: Node) -> None: ...
 
 
+class Advises(Protocol):
+    """Has things the operator should know before traffic moves (HAProxy weights lost on a reload,
+    a latency gate that sees averages). The live driver journals each once and empties the list."""
+
+    warnings: list[str]
+
+
+class ReportsStatRows(Protocol):
+    """A load balancer that reports per-server counters as ``show stat`` rows (HAProxy)."""
+
+    async def stat_rows(self) -> list[dict[str, str]]: ...
+
+
+class PoolCounts(Protocol):
+    """Per-pool counters since the LB started, keyed ``x`` and ``y`` (read-only)."""
+
+    @property
+    def requests(self) -> Mapping[str, int]: ...
+    @property
+    def errors(self) -> Mapping[str, int]: ...
+    @property
+    def rt_ms(self) -> Mapping[str, float]:
+        """Summed response time."""
+        ...
+
+
+class ReportsPoolCounters(Protocol):
+    """A load balancer that counts requests, errors and response time per pool (the nginx Lua balancer)."""
+
+    async def pool_counters(self) -> PoolCounts: ...
+
+
+class NotifiesChange(Protocol):
+    """A load balancer that calls these after every weight change it applied, so a counter source
+    takes its baseline the moment the split moves. A hook's failure never undoes the change."""
+
+    after_change: list[Callable[[], Awaitable[object]]]
+
+
 @dataclass
 class World:
     plan: Plan
@@ -73,3 +117,4 @@ class World:
     fleet: Fleet
     control_plane: ControlPlane | None = None
     run_dir: str = "."
+    advisers: Sequence[Advises] = ()  # the ports with warnings for the operator (the live driver reads them)

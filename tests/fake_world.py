@@ -8,7 +8,7 @@ from adapters.live import AsyncioRuntime
 from rollout.errors import Unreachable
 from rollout.observations import BackupRecord, NodeInfo, NodeProbe, PoolWindow, SmokeResult
 from rollout.plan import load_plan
-from rollout.ports import World
+from rollout.ports import Advises, World
 
 FAST_PLAN = """
 turnout: 1
@@ -50,8 +50,9 @@ class FakeKong:
         return SmokeResult(check.name, node.name, True, "200", "200")
 
 
-class FakeLB:
+class FakeLB(Advises):
     def __init__(self, delay: float = 0.0):
+        self.warnings: list[str] = []
         self.history: list[tuple[int, int]] = []
         self.weights = (100, 0)
         self.fail = False
@@ -101,4 +102,4 @@ def fast_world(tmp_path, lb: FakeLB | None = None) -> World:
     plan = load_plan("fast.yml", FAST_PLAN)
     lb = lb or FakeLB()
     return World(plan=plan, runtime=AsyncioRuntime(), kong=FakeKong(), lb=lb, metrics=FakeMetrics(lb),
-                 fleet=FakeFleet(), run_dir=str(tmp_path))
+                 fleet=FakeFleet(), run_dir=str(tmp_path), advisers=(lb,))

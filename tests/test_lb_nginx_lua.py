@@ -7,7 +7,7 @@ import pytest
 
 from adapters.lb import build_load_balancer
 from adapters.metrics import build_metrics
-from adapters.nginx import LuaPoolStats
+from adapters.lb_stats import LuaPoolStats
 from rollout.errors import Rejected
 
 from .realparts import burst, pool_split

@@ -6,7 +6,8 @@ import time
 import pytest
 
 from adapters.lb import build_load_balancer
-from adapters.metrics import HAProxyStats, build_metrics
+from adapters.lb_stats import HAProxyStats
+from adapters.metrics import build_metrics
 
 from .realparts import burst, make_plan
 

@@ -1,7 +1,7 @@
 """Windows are contiguous: each counts only its own requests, even when the counters are read a
 moment after the window's end (a stub LB with counters that grow 100 per second; no server)."""
 
-from adapters.metrics import HAProxyStats
+from adapters.lb_stats import HAProxyStats
 from rollout.plan import load_plan
 
 PLAN = load_plan("p.yml", """
@@ -49,6 +49,7 @@ def test_haproxy_stats_say_once_that_the_latency_gate_sees_an_average():
     class World:
         lb = kong = fleet = None
         metrics = HAProxyStats(GrowingCounters(), PLAN)
+        advisers = (metrics,)
 
     first, again = adapter_notes(World, 0.0), adapter_notes(World, 1.0)
     assert [n.level for n in first] == ["warn"] and "not a p99" in first[0].message and "metrics.source kong" in first[0].message
