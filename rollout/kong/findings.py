@@ -53,7 +53,6 @@ def make_hop(source: str, target: str) -> Hop:
     return Hop(KongVersion.parse(source), KongVersion.parse(target))
 
 
-
 def config_of(e: Entity) -> dict:
     return e.data["config"] if isinstance(e.data.get("config"), dict) else {}
 
