@@ -15,13 +15,13 @@ from adapters import kong_codec as codec
 from rollout.env_refs import MissingEnv, substitute_env
 from rollout.kong.version import KongVersion
 
-from .shared_files import kong_samples
+from . import shared_files
 
 
 def sample(name: str):
     """One sample of ../shared/kong-samples: JSON decoded, YAML parsed."""
-    text = (kong_samples() / name).read_text()
-    return json.loads(text) if name.endswith(".json") else yaml.safe_load(text)
+    value = shared_files.sample(name)
+    return yaml.safe_load(value) if isinstance(value, str) else value
 
 
 def test_admin_root_3x_shape_gives_plugin_names_and_edition():
