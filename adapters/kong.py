@@ -26,12 +26,14 @@ from typing import Any, Mapping
 import httpx
 import yaml
 
+from rollout.env_refs import MissingEnv, substitute_env
 from rollout.errors import AdapterError, Rejected, Timeout, Unreachable
 from rollout.observations import BackupRecord, DataPlaneRow, NodeInfo, NodeProbe, SmokeResult
 from rollout.plan import Node, Plan, SmokeCheck
 
 from . import kong_codec as codec
 from .kong_http import KongHttp
+from .private_file import write_private
 
 NO_DB_MESSAGE = "only available when Kong is configured to not use a database"
 MAX_PAGES = 100
@@ -155,7 +157,7 @@ class KongAdmin:
                            f"{after.config_hash[:8]}): someone is writing config; freeze writes and try again")
         counts = _verify_yaml(node.name, text, source)
         data = text.encode()
-        path = _write_private(directory, node.name, before.config_hash, data)
+        path = _write_backup(directory, node.name, before.config_hash, data)
         digest = hashlib.sha256(data).hexdigest()
         with open(path, "rb") as fh:
             if hashlib.sha256(fh.read()).hexdigest() != digest:
@@ -202,7 +204,7 @@ class KongAdmin:
         req = check.request
         try:
             path, headers, body, secrets = _substitute(req.path, req.headers, req.body, self.http.env)
-        except codec.MissingEnv as exc:
+        except MissingEnv as exc:
             return result(False, f"{exc} (named by ${{env:{exc.name}}} in smoke {check.name!r})")
         try:
             response = await self.http.request(node.name, req.method, node.proxy, path, admin=False, accept=None,
@@ -215,13 +217,13 @@ class KongAdmin:
 def _substitute(path: str, headers: Mapping[str, str], body: str | None,
                 env: Mapping[str, str]) -> tuple[str, dict[str, str], str | None, list[str]]:
     """``${env:NAME}`` in the path, header values and body; also returns the values, to redact later."""
-    path, secrets = codec.substitute_env(path, env)
+    path, secrets = substitute_env(path, env)
     out: dict[str, str] = {}
     for name, value in headers.items():
-        out[name], found = codec.substitute_env(value, env)
+        out[name], found = substitute_env(value, env)
         secrets += found
     if body is not None:
-        body, found = codec.substitute_env(body, env)
+        body, found = substitute_env(body, env)
         secrets += found
     return path, out, body, secrets
 
@@ -251,24 +253,19 @@ def _verify_yaml(node: str, text: str, source: str) -> dict[str, int]:
     return codec.entity_counts(doc)
 
 
-def _write_private(directory: str, node: str, config_hash: str, data: bytes) -> str:
-    """Write ``<dir>/<node>-<utc stamp>-<hash8>.yml`` with mode 0600 (never overwriting)."""
+def _write_backup(directory: str, node: str, config_hash: str, data: bytes) -> str:
+    """Write ``<dir>/<node>-<utc stamp>-<hash8>.yml`` privately, never overwriting an earlier backup."""
     os.makedirs(directory, mode=0o700, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     stem = os.path.join(directory, f"{node}-{stamp}-{(config_hash or 'nohash')[:8]}")
     for n in range(100):
         path = f"{stem}.yml" if n == 0 else f"{stem}-{n}.yml"
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            write_private(path, data, replace=False)
         except FileExistsError:
             continue
         except OSError as exc:
             raise Rejected(node, f"write backup {path}", exc.strerror or str(exc)) from None
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(path, 0o600)
         return path
     raise Rejected(node, "write backup", f"{stem}.yml and 99 siblings exist already")
 

@@ -1,6 +1,8 @@
 """Pure parsing of Kong Admin/Status API responses, per Kong version. No I/O here.
 
-The shapes differ by version (see shared/kong-samples and docs/kong-adapter.md):
+The shapes differ by version (docs/kong-adapter.md says which, with Kong's sources; the tests read
+the samples in ../shared/kong-samples). Versions are ``rollout.kong.version.KongVersion.lenient``,
+as nodes print them:
 
 - ``GET /`` ``plugins.available_on_server`` is ``{name: true}`` on 2.8 and
   ``{name: {version, priority}}`` from 3.0 (the docs' arrays are wrong, but accepted too);
@@ -20,48 +22,21 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping, NamedTuple
+from typing import Any, Mapping
 
+from rollout.kong.version import READY_SINCE, KongVersion, VersionError
 from rollout.observations import DataPlaneRow
 
 EMPTY_HASH = "0" * 32
-READY_SINCE = (3, 3)  # /status/ready (Status API only)
 SERVER_HEADER = re.compile(r"^kong/(\S+)", re.I)
-ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
 MAX_DETAIL = 200
-
-
-class KongVersion(NamedTuple):
-    """A Kong version as numbers: OSS has 3 parts (3.4.2), Enterprise 4 (3.4.3.19)."""
-
-    parts: tuple[int, ...]
-    text: str
-
-    def at_least(self, major: int, minor: int = 0) -> bool:
-        return self.parts[:2] >= (major, minor)
-
-    @property
-    def major_minor(self) -> tuple[int, int]:
-        return (self.parts + (0, 0))[:2]  # type: ignore[return-value]
-
-
-def parse_version(text: str) -> KongVersion:
-    """``"3.4.3.19"`` -> (3, 4, 3, 19); ``"3.9.1-enterprise"`` keeps its numeric prefix.
-
-    Raises ValueError naming the text when there is no ``major.minor`` in it.
-    """
-    match = re.match(r"^\s*v?(\d+)\.(\d+)((?:\.\d+)*)", str(text))
-    if not match:
-        raise ValueError(f"not a Kong version: {text!r}")
-    rest = tuple(int(p) for p in match.group(3).split(".") if p)
-    return KongVersion((int(match.group(1)), int(match.group(2))) + rest, str(text).strip())
 
 
 def has_ready_endpoint(version: str) -> bool:
     """``/status/ready`` arrived in 3.3.0; before that readiness is /status + a non-zero hash."""
     try:
-        return parse_version(version).at_least(*READY_SINCE)
-    except ValueError:
+        return KongVersion.lenient(version).at_least(*READY_SINCE)
+    except VersionError:
         return False
 
 
@@ -248,31 +223,6 @@ def _first_flattened(entry: Any) -> str:
     what = "; ".join(str(e.get("field", "") + ": " if e.get("field") else "") + str(e.get("message", ""))
                      for e in errors if isinstance(e, Mapping))
     return f"{entry.get('entity_type', '?')} {name}: {what}"
-
-
-class MissingEnv(KeyError):
-    """A ``${env:NAME}`` reference whose variable is not set; names the variable, never a value."""
-
-    def __init__(self, name: str):
-        super().__init__(name)
-        self.name = name
-
-    def __str__(self) -> str:
-        return f"environment variable {self.name} is not set"
-
-
-def substitute_env(text: str, env: Mapping[str, str]) -> tuple[str, list[str]]:
-    """Replace every ``${env:NAME}``; return the text and the substituted values (to redact later)."""
-    secrets: list[str] = []
-
-    def repl(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in env:
-            raise MissingEnv(name)
-        secrets.append(env[name])
-        return env[name]
-
-    return ENV_REF.sub(repl, text), secrets
 
 
 def redact(text: str, secrets: list[str] | tuple[str, ...]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from rollout.env_refs import env_names
 from rollout.errors import AdapterError
 from rollout.plan import Plan
 from rollout.ports import Advises, World
@@ -51,7 +52,7 @@ def plan_secrets(plan: Plan) -> list[str]:
     """Values that must never be written anywhere: the admin token and every ${env:...} smoke value."""
     names = [plan.admin_auth.token_env] if plan.admin_auth else []
     for check in plan.smoke:
-        for value in check.request.headers.values():
-            if value.startswith("${env:") and value.endswith("}"):
-                names.append(value[6:-1])
+        request = check.request  # the Kong adapter substitutes references in all three
+        for text in (request.path, request.body or "", *request.headers.values()):
+            names += env_names(text)
     return [os.environ[n] for n in names if os.environ.get(n)]

@@ -14,13 +14,13 @@ from typing import Annotated, Literal, Union, get_args
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from .durations import parse_duration
+from .env_refs import ENV_REF
 from .errors import Problem
 from .located import load_model
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
 Percent = Annotated[int, Field(ge=0, le=100)]
 SECRET_HEADER = re.compile(r"(apikey|api-key|authorization|token|secret|password)", re.I)
-ENV_REF = re.compile(r"^\$\{env:[A-Za-z_][A-Za-z0-9_]*\}$")
 
 
 class Strict(BaseModel):

@@ -1,6 +1,7 @@
 """Kong as the engine's commands see it: the KongNodes, Fleet and ControlPlane ports of the simulated world.
 
-What a node answers follows Kong (see ../shared/kong-facts.md): ``configuration_hash`` is
+What a node answers follows Kong's code (https://github.com/Kong/kong/blob/3.9.3/kong/api/routes/health.lua,
+kong/status/ready.lua and kong/clustering/compat/init.lua at that tag): ``configuration_hash`` is
 32 hex digits, all zeros before a config is loaded, equal on nodes fed the same bytes, and
 changed by every config write; ``/status/ready`` answers 503 with Kong's own messages while
 a node starts or has no config; a hybrid data plane that the control plane refuses (a
@@ -14,6 +15,7 @@ from __future__ import annotations
 import hashlib
 
 from rollout.errors import Unreachable
+from rollout.kong.version import KongVersion, VersionError
 from rollout.observations import BackupRecord, DataPlaneRow, NodeInfo, NodeProbe, SmokeResult
 from rollout.plan import Node, SmokeCheck
 
@@ -35,7 +37,10 @@ def config_hash(pool: str, plan_name: str, generation: int) -> str:
 def rehearsal_config(x_version: str) -> str:
     """A stand-in kong.yml for rehearsals of plans that name none: one service, one route, the
     enabled plugins, one consumer (its key is a placeholder, never a real secret)."""
-    fmt = "2.1" if x_version.startswith(("1.", "2.")) else "3.0"
+    try:
+        fmt = "2.1" if KongVersion.lenient(x_version).major < 3 else "3.0"
+    except VersionError:
+        fmt = "3.0"  # a rehearsal of a plan whose version preflight would refuse
     plugins = "".join(f"- name: {p}\n" for p in PLUGINS[:3])
     return (f'_format_version: "{fmt}"\nservices:\n- name: echo\n  url: http://upstream.internal:8080\n'
             f"  routes:\n  - name: echo\n    paths: [/echo]\nplugins:\n{plugins}"

@@ -35,9 +35,10 @@ import aiohttp
 from adapters import haproxy_codec as codec
 from adapters.haproxy import RuntimeAPI
 from adapters.haproxy_config import render_haproxy_cfg
+from adapters.private_file import write_private
 
 from . import lab_plan as lp
-from .lab_procs import LabError, Proc, alive, free_port, read_json, spawn, stop, wait_for_file, wait_port, write_private
+from .lab_procs import LabError, Proc, alive, free_port, read_json, spawn, stop, wait_for_file, wait_port
 
 STATE = "lab.json"
 INSTALL_HAPROXY = "apt-get install -y --no-install-recommends haproxy"
@@ -137,7 +138,7 @@ def up(options: LabOptions) -> LabState:
 
 
 def _check_options(options: LabOptions) -> None:
-    from adapters.kong_codec import parse_version
+    from rollout.kong.version import KongVersion
 
     if options.mode not in ("dbless", "hybrid"):
         raise LabError(f"--mode must be dbless or hybrid, not {options.mode!r}")
@@ -145,7 +146,7 @@ def _check_options(options: LabOptions) -> None:
         raise LabError(f"--x and --y must be between 1 and 20 nodes (got {options.x} and {options.y})")
     for flag, version in (("--x-version", options.x_version), ("--y-version", options.y_version)):
         try:
-            parse_version(version)
+            KongVersion.lenient(version)
         except ValueError as exc:
             raise LabError(f"{flag} {version}: {exc}") from None
 

@@ -146,15 +146,6 @@ def last_line(path: str) -> str:
     return lines[-1][:300] if lines else "(empty log)"
 
 
-def write_private(path: str, text: str) -> None:
-    """Write atomically with mode 0600 (the state and env files hold the lab's key)."""
-    tmp = f"{path}.tmp{os.getpid()}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
 def read_json(path: str) -> dict:
     with open(path, encoding="utf-8") as f:
         return json.load(f)

@@ -8,9 +8,6 @@ off by default) and 3.9 (status_listen on loopback by default), all starting fro
 from __future__ import annotations
 
 import dataclasses
-import json
-import os
-from pathlib import Path
 
 from adapters.live import AsyncioRuntime
 from rollout.errors import Unreachable
@@ -18,16 +15,11 @@ from rollout.observations import BackupRecord, DataPlaneRow, NodeInfo, NodeProbe
 from rollout.plan import Plan, load_plan
 from rollout.ports import World
 
-# A copy of ../shared/kong-samples kept in the repo, so a clean clone tests against the same shapes.
-SAMPLES = Path(os.environ.get("KONG_SAMPLES", Path(__file__).resolve().parent / "kong_samples"))
+from .shared_files import sample
+
 DEFAULT_STATUS_LISTEN = {"2.8": "off", "3.4": "off", "3.9": "127.0.0.1:8007 reuseport backlog=16384"}
 REBOUND_STATUS_LISTEN = "0.0.0.0:8100"  # kong.conf.default's example, what an operator sets to probe remotely
 SHAPE_VERSION = {"2.8": "2.8.5", "3.4": "3.4.2", "3.9": "3.9.3"}
-
-
-def sample(name: str):
-    text = (SAMPLES / name).read_text()
-    return json.loads(text) if name.endswith(".json") else text
 
 
 def root_for(shape: str) -> dict:

@@ -22,7 +22,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from sim.kong_emulator import NodeSpec, start_nodes
 
-from .test_kong_codec import SAMPLES, sample
+from .shared_files import kong_samples
+from .test_kong_codec import sample
 
 VERSIONS = ("2.8.5", "3.4.2", "3.9.1")
 ROOT = Path(__file__).resolve().parents[1]
@@ -142,7 +143,7 @@ async def test_crash_closes_ports_and_control_port_restarts(cluster):
 async def test_post_config_updates_hash_check_hash_and_400s(cluster):
     """POST /config (emulator): 201 and hash = md5(text); check_hash=1 -> 304; 2.8 refuses a 3.0 file; empty -> 400."""
     admin34, admin28 = url(cluster, "n34", "admin"), url(cluster, "n28", "admin")
-    text = (SAMPLES / "deck-convert-expected-3.4.yaml").read_text()
+    text = (kong_samples() / "deck-convert-expected-3.4.yaml").read_text()
     r = await post(admin34, "/config", json={"config": text})
     assert r.status_code == 201 and "services" in r.json()
     assert (await get(admin34, "/status")).json()["configuration_hash"] == hashlib.md5(text.encode()).hexdigest()

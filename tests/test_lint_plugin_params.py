@@ -1,4 +1,4 @@
-"""The kong.yml lint rules for plugin parameters after 3.0 (rollout/lint_plugin_params.py): the 3.2
+"""The kong.yml lint rules for plugin parameters after 3.0 (rollout/kong/lint_plugin_params.py): the 3.2
 session renames and mixed-version sessions, the 3.3/3.4 queue parameters, statsd-advanced and
 acme's Vault auth_method. Every finding names its entity and YAML line. Pure; no server."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import yaml
 
-from rollout.lint import fix, lint
+from rollout.kong.lint import fix, lint
 
 from .test_lint_rules import doc, found, line_of
 

@@ -8,7 +8,8 @@ import textwrap
 import pytest
 import yaml
 
-from rollout.lint import LintError, fix, lint
+from rollout.kong.config import LintError
+from rollout.kong.lint import fix, lint
 
 from .preflight_samples import sample
 

@@ -5,7 +5,7 @@ The "Kong-shaped server" here is a sample-built stub: an httpx.MockTransport tha
 text built below per node; no Kong and no emulator.
 """
 
-from pathlib import Path
+from functools import cache
 
 import httpx
 import pytest
@@ -16,9 +16,12 @@ from adapters.metrics import KongScrape, build_metrics
 from rollout.errors import Rejected
 
 from .realparts import make_plan
+from .shared_files import kong_samples
 
-SAMPLES = Path(__file__).resolve().parent / "kong_samples" / "prometheus-metrics-by-version.yaml"
-SPEC = yaml.safe_load(SAMPLES.read_text())
+
+@cache
+def metric_spec() -> dict:
+    return yaml.safe_load((kong_samples() / "prometheus-metrics-by-version.yaml").read_text())
 
 
 def _labels(names: list[str], values: dict[str, str]) -> str:
@@ -27,7 +30,7 @@ def _labels(names: list[str], values: dict[str, str]) -> str:
 
 def kong_text(version: str, codes: dict[str, int], latencies_ms: list[float]) -> str:
     """Exposition text as a Kong node of that version writes it: status counter + request-latency histogram."""
-    per_request = SPEC["2.8" if version == "2.8" else "3.0-3.6"]["per_request"]
+    per_request = metric_spec()["2.8" if version == "2.8" else "3.0-3.6"]["per_request"]
     base = {"service": "echo", "route": "echo-route", "source": "service", "workspace": "default"}
     if version == "2.8":
         status, status_labels = "kong_http_status", per_request["kong_http_status"]["labels"]

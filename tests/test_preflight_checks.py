@@ -8,8 +8,9 @@ import dataclasses
 import pytest
 
 from rollout.errors import Unreachable
-from rollout.preflight import CHECKLIST, DP_SILENCE_S, run_checks
-from rollout.versions import upgrade_path
+from rollout.kong.preflight_nodes import DP_SILENCE_S
+from rollout.preflight import CHECKLIST, run_checks
+from rollout.kong.upgrade import upgrade_path
 
 from .preflight_samples import DEFAULT_STATUS_LISTEN, dp_rows, infos_for, make_plan, node_info, sample
 

@@ -4,23 +4,41 @@ from __future__ import annotations
 
 import pytest
 
-from rollout.versions import LTS_HOPS, VersionError, dp_compatible, line_name, matches, parse_version, upgrade_path
+from rollout.kong.upgrade import LTS_HOPS, dp_compatible, upgrade_path
+from rollout.kong.version import KongVersion, VersionError, line_name, matches
 
 from .preflight_samples import dp_rows, sample
 
 
 def test_parses_oss_and_enterprise_versions():
-    ee = parse_version("3.4.3.19")
+    ee = KongVersion.parse("3.4.3.19")
     assert (ee.major, ee.minor, ee.patch, ee.build) == (3, 4, 3, 19)
-    assert parse_version("3.10.0.2-enterprise").line == (3, 10)
-    assert parse_version(sample("admin-root-3.6-oss.json")["version"]).line == (3, 6)
-    assert parse_version("2.8") < parse_version("2.8.5") < parse_version("3.4.3.19") < parse_version("3.10")
+    assert KongVersion.parse("3.10.0.2-enterprise").line == (3, 10)
+    assert KongVersion.parse(sample("admin-root-3.6-oss.json")["version"]).line == (3, 6)
+    assert KongVersion.parse("2.8") < KongVersion.parse("2.8.5") < KongVersion.parse("3.4.3.19") < KongVersion.parse("3.10")
 
 
 @pytest.mark.parametrize("text", ["", "banana", "3", "4.0.0", "3.16.0", "1.5.0"])
 def test_rejects_what_is_not_a_known_kong_version(text):
     with pytest.raises(VersionError):
-        parse_version(text)
+        KongVersion.parse(text)
+
+
+def test_lenient_reads_what_nodes_print_and_the_strict_parse_refuses():
+    """A node may report an edition suffix or a line newer than this tool knows; a plan may not."""
+    node = KongVersion.lenient("3.4.3.2-enterprise-edition")
+    assert node.parts == (3, 4, 3, 2) and node.line == (3, 4) and str(node) == "3.4.3.2-enterprise-edition"
+    assert KongVersion.lenient("3.16.0").at_least(3, 16)
+    with pytest.raises(VersionError):
+        KongVersion.parse("3.16.0")
+    with pytest.raises(VersionError):
+        KongVersion.lenient("latest")
+
+
+def test_one_value_whichever_way_it_was_read():
+    """Strict and lenient give equal values for the same numbers; the text is kept, not compared."""
+    assert KongVersion.parse("3.9.1") == KongVersion.lenient("3.9.1-rc")
+    assert KongVersion.parse("3.4") < KongVersion.lenient("3.4.2")
 
 
 def test_a_planned_version_matches_any_node_version_it_prefixes():

@@ -13,9 +13,12 @@ import json
 import os
 import sys
 
-from rollout.lint import Finding, LintError, fix, lint, make_hop
+from adapters.private_file import write_private
+from rollout.kong.config import LintError
+from rollout.kong.findings import Finding, make_hop
+from rollout.kong.lint import fix, lint
+from rollout.kong.version import VersionError
 from rollout.plan import count
-from rollout.versions import VersionError
 
 FLAVORS = ("traditional_compatible", "traditional", "expressions")
 
@@ -55,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         return _bad(f"{args.kong_yml}: {exc}")
     if fixed is not None:
         try:
-            _write_private(args.fix, fixed[0])
+            write_private(args.fix, fixed[0])
         except OSError as exc:
             return _bad(f"--fix {args.fix}: cannot write: {exc.strerror or exc}")
     _report(args, findings, fixed)
@@ -69,13 +72,6 @@ def _same_file(a: str, b: str) -> bool:
         return os.path.samefile(a, b)
     except OSError:
         return os.path.realpath(a) == os.path.realpath(b)
-
-
-def _write_private(path: str, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.chmod(path, 0o600)
 
 
 def _report(args: argparse.Namespace, findings: list[Finding], fixed: tuple[str, list[Finding]] | None) -> None:

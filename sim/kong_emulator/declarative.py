@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from adapters.kong_codec import KongVersion
+from rollout.kong.version import KongVersion
 
 NAMESPACE = uuid.UUID("6f3acc10-0000-4000-8000-00000000c0de")
 

@@ -16,7 +16,8 @@ import uuid
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Callable
 
-from adapters.kong_codec import EMPTY_HASH, KongVersion, parse_version
+from adapters.kong_codec import EMPTY_HASH
+from rollout.kong.version import KongVersion
 
 from . import declarative, metrics, shapes
 from .admin import admin_handler
@@ -58,7 +59,7 @@ class NodeSpec:
         spec = cls(**data)
         if spec.role not in ROLES:
             raise ValueError(f"node {spec.name!r}: role must be one of {', '.join(ROLES)}, not {spec.role!r}")
-        parse_version(spec.version)
+        KongVersion.lenient(spec.version)
         return spec
 
 
@@ -104,7 +105,7 @@ class EmulatedNode:
     def __init__(self, spec: NodeSpec, host: str = "127.0.0.1"):
         self.spec = spec
         self.host = host
-        self.version: KongVersion = parse_version(spec.version)
+        self.version: KongVersion = KongVersion.lenient(spec.version)
         self.node_id = str(uuid.uuid5(uuid.NAMESPACE_DNS, f"{spec.name}.turnout.emulator"))
         self.faults = Faults()
         self.counters = Counters()

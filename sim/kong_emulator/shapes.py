@@ -1,7 +1,8 @@
 """Kong's response bodies per version, as plain dicts: what the emulator answers.
 
-Every shape is taken from shared/kong-samples (see its README for sources) and branches the
-way kong-facts.md §10 says an emulator should: 2.8 / 3.0-3.3 / 3.4+ for ``/status``,
+Every shape is taken from ../shared/kong-samples (its README names each file's origin) and branches
+where Kong's code does (https://github.com/Kong/kong/blob/3.9.3/kong/api/routes/health.lua, kong.lua,
+kong/status/ready.lua, at 2.8.5, 3.4.2 and 3.9.3): 2.8 / 3.0-3.3 / 3.4+ for ``/status``,
 2.8 / 3.x for ``available_on_server`` and metric names, 3.3+ for ``/status/ready``,
 3.6+ for ``edition`` and the key-auth "Unauthorized" text, 3.7+ for ``WWW-Authenticate: Key``.
 Pure functions of (version, node facts), so tests compare them with the samples key by key.
@@ -11,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.kong_codec import EMPTY_HASH, KongVersion
+from adapters.kong_codec import EMPTY_HASH
+from rollout.kong.version import KongVersion
 
 # Bundled plugins the emulated nodes report, with their 3.x priorities (kong/plugins/*/handler.lua).
 BUNDLED_PLUGINS = {
@@ -162,6 +164,6 @@ def data_plane_row(cp: KongVersion, dp: dict[str, Any]) -> dict[str, Any]:
 
 def compat_sync_status(cp: KongVersion, dp: KongVersion) -> str:
     """The CP's version rule: same major, DP minor not above the CP's (patch ignored)."""
-    if cp.parts[0] != dp.parts[0] or dp.major_minor[1] > cp.major_minor[1]:
+    if cp.major != dp.major or dp.minor > cp.minor:
         return "kong_version_incompatible"
     return "normal"

@@ -1,61 +1,23 @@
-"""Lint a DB-less ``kong.yml`` for one upgrade hop, and convert what is mechanical. Pure.
+"""A DB-less ``kong.yml`` read for linting: its entities, each with a label and its YAML line. Pure.
 
-Most failed upgrades of DB-less nodes fail on the declarative config, not on Kong: a regex
-route that silently became a literal, a removed plugin field that now fails validation, a 3.0
-file that the 2.8 nodes (and so the rollback) reject. ``lint`` walks the file's entities and
-runs the rules of ``rollout.lint_rules`` that apply to the hop; every finding names the entity
-and its YAML line (from ``yaml.compose`` marks, the way plans are located). ``fix`` does what
-decK's ``file convert`` does, on parsed data, and reports what it could not convert.
+The entity kinds and where they may nest follow Kong's declarative config schema
+(https://github.com/Kong/kong/blob/3.4.2/kong/db/schema/others/declarative_config.lua): services
+hold routes and plugins, routes and consumers hold plugins, and every kind may also sit at the top
+with a foreign reference. Lines come from ``yaml.compose`` marks, the way plans are located.
 """
 
 from __future__ import annotations
 
-import copy
-from dataclasses import asdict, dataclass
-from typing import Any, Iterator, Literal
+from dataclasses import dataclass
+from typing import Any, Iterator
 
 import yaml
 
-from .located import line_index
-from .versions import KongVersion, parse_version
-
-Severity = Literal["error", "warning"]
+from ..located import line_index
 
 
 class LintError(ValueError):
     """Bad input: the text is not YAML, or not a declarative config (one line, located)."""
-
-
-@dataclass(frozen=True)
-class Finding:
-    rule: str
-    severity: Severity
-    entity: str  # "route r1 of service svc1", "plugin acl on service svc1", "file"
-    line: int
-    message: str
-    fixable: bool = False
-    source: str = ""
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.severity}: {self.entity}: {self.message}"
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class Hop:
-    """The upgrade a file is linted for: X's version to Y's."""
-
-    source: KongVersion
-    target: KongVersion
-
-    def crosses(self, major: int, minor: int) -> bool:
-        """True when the hop starts before ``major.minor`` and ends on or after it."""
-        return self.source.line < (major, minor) <= self.target.line
-
-    def reaches(self, major: int, minor: int) -> bool:
-        return self.target.line >= (major, minor)
 
 
 @dataclass(frozen=True)
@@ -167,42 +129,3 @@ def walk(data: dict) -> Iterator[Entity]:
             yield _plugin(("consumers", i, "plugins", k), p, f"on consumer {consumer}")
     for i, p in _items(data, "plugins"):
         yield _plugin(("plugins", i), p, _top_plugin_scope(p))
-
-
-def make_hop(source: str, target: str) -> Hop:
-    """Parse both versions (VersionError on an unknown one)."""
-    return Hop(parse_version(source), parse_version(target))
-
-
-def lint(text: str, source: str, target: str, router_flavor: str = "traditional_compatible") -> list[Finding]:
-    """Every finding for this file on the hop ``source -> target``, in file order."""
-    from . import lint_plugin_params, lint_rules
-
-    doc, hop = load_config(text), make_hop(source, target)
-    rules = lint_rules.RULES + lint_plugin_params.RULES
-    findings = [f for rule in rules for f in rule(doc, hop, router_flavor)]
-    return sorted(findings, key=lambda f: (f.line, f.rule))
-
-
-class _PlainDumper(yaml.SafeDumper):
-    """Write shared values out in full: a converted kong.yml should not grow YAML aliases."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
-def fix(text: str, source: str, target: str) -> tuple[str, list[Finding]]:
-    """Convert the mechanical findings like decK's ``file convert``; return the text and what is left.
-
-    The left-over findings are those of the converted text (their lines are the new file's),
-    without the rollback-file reminder, which the caller reports on its own.
-    """
-    from . import lint_plugin_params, lint_rules
-
-    doc, hop = load_config(text), make_hop(source, target)
-    data = copy.deepcopy(doc.data)
-    changed = [fixer(data, hop) for fixer in lint_rules.FIXERS + lint_plugin_params.FIXERS]
-    converted = text if not any(changed) else yaml.dump(
-        data, Dumper=_PlainDumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=4096)
-    left = [f for f in lint(converted, source, target) if f.rule != "rollback-file"]
-    return converted, left

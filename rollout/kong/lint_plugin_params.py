@@ -1,22 +1,24 @@
 """Lint rules for plugin parameters that changed after the 3.0 router change. Pure.
 
-``rollout.lint_rules`` covers the 2.x -> 3.0 break. These rules cover the smaller changes that
-still break a DB-less reload, or change behaviour, on a later hop (kong-facts §6, items 9-11):
+``rollout.kong.lint_rules`` covers the 2.x -> 3.0 break. These rules cover the smaller changes that
+still break a DB-less reload, or change behaviour, on a later hop (Kong's breaking changes,
+https://docs.konghq.com/gateway/latest/breaking-changes/32x/, .../33x/ and .../34x/, and decK's
+280-to-340 ruleset, https://github.com/Kong/deck/tree/main/convert/rulesets/280-to-340):
 
 - the 3.2 session plugin renames;
 - the 3.2 change that makes sessions from mixed versions invalid;
 - the 3.3 plugin queues, and the 3.4 rule that queue sizes are integers;
 - the 3.0 deprecation of statsd-advanced, and the new acme Vault ``auth_method`` default.
 
-Rules and fixers have the same shapes as in ``rollout.lint_rules``.
+Rules and fixers have the shapes ``rollout.kong.findings`` describes.
 """
 
 from __future__ import annotations
 
 from typing import Any, Iterator
 
-from .lint import ConfigDoc, Finding, Hop, walk
-from .lint_rules import config_of, finding
+from .config import ConfigDoc, walk
+from .findings import Finding, Hop, config_of, finding
 
 SESSION_RENAMES = {  # removed in 3.2 -> its replacement (None: removed, nothing replaces it)
     "cookie_lifetime": "rolling_timeout",
@@ -35,10 +37,12 @@ QUEUE_PARAMS: dict[str, dict[str, tuple[str | None, float]]] = {
 }
 QUEUE_INTEGERS = ("max_batch_size", "max_entries", "max_bytes")
 
-SRC_SESSION = "Kong docs breaking-changes/32x.md (session plugin parameter renames); kong@3.4.2 clustering/compat/checkers.lua"
-SRC_MIXED = "Kong docs breaking-changes/32x.md (sessions from 3.2+ and older nodes are not compatible)"
-SRC_QUEUE = "Kong docs breaking-changes/33x.md and 34x.md; kong@3.4.2 kong/tools/queue.lua (deprecated parameters mapped when not at their old default)"
-SRC_DECK_280 = "deck convert/rulesets/280-to-340/plugins.yaml"
+SRC_SESSION = ("https://docs.konghq.com/gateway/latest/breaking-changes/32x/ (session plugin parameter renames); "
+               "kong@3.4.2 kong/clustering/compat/checkers.lua")
+SRC_MIXED = "https://docs.konghq.com/gateway/latest/breaking-changes/32x/ (sessions from 3.2+ and older nodes are not compatible)"
+SRC_QUEUE = ("https://docs.konghq.com/gateway/latest/breaking-changes/33x/ and .../34x/; "
+             "kong@3.4.2 kong/tools/queue.lua (deprecated parameters mapped when not at their old default)")
+SRC_DECK_280 = "https://github.com/Kong/deck/blob/main/convert/rulesets/280-to-340/plugins.yaml"
 
 
 def _plugins(doc: ConfigDoc, names: tuple[str, ...] | dict) -> Iterator:

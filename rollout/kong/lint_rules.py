@@ -1,9 +1,11 @@
-"""The kong.yml lint rules and the mechanical fixers, one small function each. Pure.
+"""The kong.yml lint rules for the 2.x -> 3.x break, and their mechanical fixers, one small function each. Pure.
 
 A rule is ``rule(doc, hop, router_flavor) -> iterable of Finding`` and decides for itself
 whether the hop concerns it. A fixer is ``fixer(data, hop) -> bool`` (changed anything) and
-mutates parsed data the way decK's ``file convert`` does. Every rule names its source: the
-Kong code, changelog or doc entry in kong-facts.md §6 that it rests on.
+mutates parsed data the way decK's ``file convert`` does. Every rule names its public source:
+a Kong source file at a tag, a changelog entry or a docs page (``SRC_*`` below). ``kong@TAG path``
+is https://github.com/Kong/kong/blob/TAG/path; ``CHANGELOG x.y.z #N`` is that entry of Kong's
+CHANGELOG.md and pull request N.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-from .lint import ConfigDoc, Entity, Finding, Hop, walk
+from .config import ConfigDoc, Entity, walk
+from .findings import Finding, Hop, config_of, finding
 
 PLAIN_PATH = re.compile(r"^[a-zA-Z0-9._~/%-]*$")  # Kong's migrate_path_280_300 and decK's IsPathRegexLike
 LOOKAROUND = re.compile(r"\(\?<?[=!]|\\[1-9]|\\k<")
@@ -25,14 +28,18 @@ RENAMES = {  # plugin -> {removed field: its 3.x name}
 PROMETHEUS_FLAGS = ("status_code_metrics", "latency_metrics", "bandwidth_metrics", "upstream_health_metrics")
 AUTH_PLUGINS = ("key-auth", "key-auth-enc", "basic-auth", "hmac-auth", "ldap-auth", "ldap-auth-advanced", "oauth2")
 
-SRC_ROUTER = "Kong docs breaking-changes/30x.md 'New router'; kong@3.4.2 kong/db/migrations/migrate_path_280_300.lua; deck convert/route_updates.go"
+SRC_ROUTER = ("Kong docs 'New router' https://docs.konghq.com/gateway/latest/breaking-changes/30x/; "
+              "kong@3.4.2 kong/db/migrations/migrate_path_280_300.lua; https://github.com/Kong/deck/blob/main/convert/route_updates.go")
 SRC_28_FORMAT = "kong@2.8.5 kong/db/schema/others/declarative_config.lua (_format_version one_of 1.1/2.1) and kong/db/schema/typedefs.lua (paths start with /)"
-SRC_RENAMES = "kong@2.8.5 vs kong@3.4.2 kong/plugins/*/schema.lua; CHANGELOG 3.0.0 #8559; deck convert/rulesets/280-to-340"
+SRC_RENAMES = ("kong@2.8.5 vs kong@3.4.2 kong/plugins/*/schema.lua; CHANGELOG 3.0.0 #8559; "
+               "https://github.com/Kong/deck/tree/main/convert/rulesets/280-to-340")
 SRC_HTTP_LOG = "kong@3.4.2 kong/plugins/http-log/schema.lua (one string per header)"
-SRC_VAULTS = "kong@3.0.0 declarative config: vaults_beta renamed vaults (commit 29d0e3c39b)"
-SRC_FLAVOR = "kong@3.4.2 kong/templates/kong_defaults.lua (router_flavor = traditional_compatible); Kong docs _data/tables/breaking_changes_lts.yml"
+SRC_VAULTS = "kong@3.0.0 declarative config: vaults_beta renamed vaults (https://github.com/Kong/kong/commit/29d0e3c39b)"
+SRC_FLAVOR = ("kong@3.4.2 kong/templates/kong_defaults.lua (router_flavor = traditional_compatible); "
+              "https://github.com/Kong/docs.konghq.com/blob/fb0334b0c3/app/_data/tables/breaking_changes_lts.yml")
 SRC_PROMETHEUS = "kong@3.4.2 kong/plugins/prometheus/schema.lua and handler.lua (per-request metric flags default false)"
-SRC_314 = "devdocs gateway/breaking-changes.md (3.14 secure by default); deck convert/rulesets/310-to-314"
+SRC_314 = ("https://developer.konghq.com/gateway/breaking-changes/ (3.14 secure by default); "
+           "https://github.com/Kong/deck/tree/main/convert/rulesets/310-to-314")
 
 
 def is_regex_like(path: str) -> bool:
@@ -44,15 +51,6 @@ def _paths(e: Entity) -> Iterator[tuple[int, str]]:
     for i, p in enumerate(paths if isinstance(paths, list) else []):
         if isinstance(p, str):
             yield i, p
-
-
-def config_of(e: Entity) -> dict:
-    return e.data["config"] if isinstance(e.data.get("config"), dict) else {}
-
-
-def finding(doc: ConfigDoc, rule: str, severity: str, e: Entity | None, path: tuple, message: str,
-             source: str, fixable: bool = False) -> Finding:
-    return Finding(rule, severity, e.label if e else "file", doc.line(path), message, fixable, source)  # type: ignore[arg-type]
 
 
 def regex_paths(doc: ConfigDoc, hop: Hop, flavor: str) -> Iterator[Finding]:
