@@ -40,7 +40,12 @@ def planned_duration(plan: Plan) -> float:
 
 
 class Rehearsal:
+    """A rollout.conductor.Conductor whose clock the cockpit moves (``controls``); it has no loop of its own."""
+
     world = "rehearsal"
+    badge = ""
+    quit_note = "The rehearsal is discarded (nothing real was touched). Run it again with `turnout rehearse`."
+    loop = None  # nothing runs by itself: the simulated clock moves only through controls
 
     def __init__(self, plan: Plan, scenario: Scenario | None = None, seed: Any = 0, exact: bool = False,
                  auto_approve: bool = True, journal_path: str | None = None, keep_timeline: bool = True):
@@ -75,6 +80,10 @@ class Rehearsal:
         self.driver.inbox.put(dataclasses.replace(event, at=self.env.now))
 
     # ------------------------------------------------------------------ RehearsalControls
+    @property
+    def controls(self) -> Rehearsal:
+        return self
+
     @property
     def finished(self) -> bool:
         return self.engine.finished

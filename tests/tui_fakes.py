@@ -9,6 +9,7 @@ jitter, an optional error-rate fault on Y and an optional crashed node.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hashlib
 import heapq
@@ -34,6 +35,9 @@ class ScriptedRehearsal:
     """Conductor + RehearsalControls over the real engine and a toy world (no SimPy, no wall clock)."""
 
     world = "rehearsal"
+    badge = ""
+    quit_note = "The rehearsal is discarded (nothing real was touched). Run it again with `turnout rehearse`."
+    loop = None
 
     def __init__(self, plan: Plan | None = None, seed: int = 0, rps: float = 300.0,
                  y_error_rate: float = 0.0, fault_at: float = 0.0, crash: tuple[str, float] | None = None,
@@ -64,6 +68,10 @@ class ScriptedRehearsal:
         self._feed(stamped)
 
     # ---------------------------------------------------------------- RehearsalControls
+    @property
+    def controls(self) -> ScriptedRehearsal:
+        return self
+
     def advance(self, seconds: float) -> None:
         target = self._now + max(0.0, seconds)
         while (at := self._next_time()) is not None and at <= target:
@@ -153,12 +161,24 @@ def _hash(node: str) -> str:
 
 
 class LiveView:
-    """A scripted run seen as a LIVE conductor: no clock controls (the wall clock is not ours), a ``stop``."""
+    """A scripted run seen as a LIVE conductor: no clock controls (the wall clock is not ours), a loop
+    that only waits for ``stop`` (the test moves the scripted clock itself)."""
 
     world = "live"
+    badge = ""
+    quit_note = ""
+    controls = None
 
     def __init__(self, rehearsal: ScriptedRehearsal):
         self.rehearsal, self.stopped = rehearsal, False
+
+    @property
+    def loop(self) -> LiveView:
+        return self
+
+    async def run(self) -> None:
+        while not self.stopped:
+            await asyncio.sleep(0.01)
 
     @property
     def now(self) -> float:
