@@ -118,6 +118,8 @@ class RemoteConductor:
     """A Conductor whose run happens in another process: the TUI attaches to it over the socket."""
 
     world = "live"
+    badge = ""
+    controls = None  # the wall clock, in the conductor's process
     quit_note = ("The run goes on without you, in its conductor process: nothing stops or moves because you left. "
                  "Attach again with `turnout attach` on the same plan.")
 
@@ -130,6 +132,11 @@ class RemoteConductor:
         self.writer: asyncio.StreamWriter | None = None
         self.stopped = False
         self.refused: list[LogEntry] = []  # the conductor's refusals of what we sent, for our log
+
+    @property
+    def loop(self) -> RemoteConductor:
+        """Its loop (polling the socket) runs beside the cockpit; stopping it detaches, the run goes on."""
+        return self
 
     async def connect(self) -> None:
         """Open the socket and fetch the first snapshot (the cockpit needs one to draw)."""

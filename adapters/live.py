@@ -39,17 +39,27 @@ class AsyncioRuntime:
 
 
 class LiveConductor:
-    """Conducts one live run; implements rollout.conductor.Conductor for the TUI and headless output."""
+    """Conducts one live run; a rollout.conductor.Conductor with its own loop (``ConductorLoop``).
+
+    Whoever operates it (the cockpit, attached cockpits, the headless stand-in in tui/headless.py)
+    reads snapshots and submits operator events. ``observer(engine, commands)`` is called after
+    each event; ``on_idle()`` when everything queued has been fed and the loop is about to wait,
+    so an operator can tell a hold that nobody will lift from one an intent is about to lift.
+    """
 
     world = "live"
+    badge = ""
+    quit_note = ""  # the cockpit's own text: the run is held, resumable with `turnout run`
+    controls = None  # the wall clock is nobody's to move
 
     def __init__(self, engine: Engine, world: World, journal: Journal, first: Sequence[Any] = (),
-                 observer: Callable[[Engine, list], None] | None = None):
+                 observer: Callable[[Engine, list], None] | None = None, on_idle: Callable[[], None] | None = None):
         self.engine = engine
         self.world_ports = world
         self.journal = journal
         self.first = list(first)
         self.observer = observer or (lambda engine, commands: None)
+        self.on_idle = on_idle or (lambda: None)
         self.inbox: asyncio.Queue = asyncio.Queue()
         self.lb_lock = asyncio.Lock()
         self.tasks: set[asyncio.Task] = set()
@@ -59,6 +69,11 @@ class LiveConductor:
         """Leave the loop at the next event (headless hold, TUI quit); the journal keeps the run resumable."""
         self.stopped = True
         self.inbox.put_nowait(ev.TimerFired(self.now))
+
+    @property
+    def loop(self) -> LiveConductor:
+        """Its loop runs beside the cockpit (``run``) and stops when the operator leaves (``stop``)."""
+        return self
 
     @property
     def now(self) -> float:
@@ -77,6 +92,10 @@ class LiveConductor:
         while not self.engine.finished and not self.stopped:
             deadline = self.engine.next_deadline()
             timeout = None if deadline is None else max(0.0, deadline - self.now)
+            if self.inbox.empty():
+                self.on_idle()
+                if self.stopped:
+                    break
             try:
                 event = await asyncio.wait_for(self.inbox.get(), timeout)
             except asyncio.TimeoutError:

@@ -1,9 +1,18 @@
-"""What the TUI (and ``turnout attach``) needs from whatever is conducting a run.
+"""What the TUI (and ``turnout attach``, and the headless stand-in) needs from whatever conducts a run.
 
-Two implementations: the rehearsal session (sim/session.py, simulated clock the operator
-can speed up) and the live conductor (adapters/live.py, wall clock). The TUI only reads
-snapshots and submits operator events (StepApproved, PauseRequested, ResumeRequested,
-RollbackRequested, HaltRequested); it never talks to an adapter.
+Implementations: the live conductor (adapters/live.py, wall clock, its own loop), the remote
+conductor (adapters/control.py, a live run in another process), the rehearsal session
+(sim/session.py, a simulated clock the cockpit moves) and the drill (sim/drill.py). The
+cockpit only reads snapshots and submits operator events (StepApproved, PauseRequested,
+ResumeRequested, RollbackRequested, HaltRequested); it never talks to an adapter.
+
+What differs between them is declared, never sniffed (no ``hasattr``/``getattr`` probing):
+
+- ``badge`` and ``quit_note``: what the banner shows beside the world, and what quitting does;
+- ``loop``: a conductor whose loop runs on its own (live, remote) offers ``ConductorLoop``:
+  the cockpit runs it in a worker and stops it when the operator leaves; a rehearsal has none;
+- ``controls``: a conductor whose clock is the cockpit's to move (rehearsals, drills) offers
+  ``RehearsalControls``; on the wall clock it is None.
 """
 
 from __future__ import annotations
@@ -13,16 +22,16 @@ from typing import Protocol
 from .snapshot import Snapshot
 
 
-class Conductor(Protocol):
-    world: str  # "rehearsal" or "live"
+class ConductorLoop(Protocol):
+    """A conductor that runs by itself: on the wall clock, beside the cockpit."""
 
-    @property
-    def now(self) -> float: ...
+    async def run(self) -> object:
+        """Conduct until the run ends or ``stop`` is called."""
+        ...
 
-    def snapshot(self) -> Snapshot: ...
-
-    def submit(self, event: object) -> None:
-        """Queue an operator event; it is stamped, journaled and fed to the engine in order."""
+    def stop(self) -> None:
+        """Leave the loop at the next event. A local live run is left held (its journal resumes it);
+        a remote one only detaches (the run goes on in its conductor process)."""
         ...
 
 
@@ -37,4 +46,33 @@ class RehearsalControls(Protocol):
 
     def advance_to_next(self) -> None:
         """Run to the next thing that happens (the engine's next deadline or the world's next event)."""
+        ...
+
+
+class Conductor(Protocol):
+    world: str  # "rehearsal" or "live"
+
+    @property
+    def badge(self) -> str:
+        """Shown beside the world in the banner ("DRILL"); empty for none."""
+        ...
+
+    @property
+    def quit_note(self) -> str:
+        """What quitting mid-run does, for the quit dialog; empty for the cockpit's text for the world."""
+        ...
+
+    @property
+    def loop(self) -> ConductorLoop | None: ...
+
+    @property
+    def controls(self) -> RehearsalControls | None: ...
+
+    @property
+    def now(self) -> float: ...
+
+    def snapshot(self) -> Snapshot: ...
+
+    def submit(self, event: object) -> None:
+        """Queue an operator event; it is stamped, journaled and fed to the engine in order."""
         ...

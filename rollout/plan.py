@@ -210,6 +210,7 @@ class Plan(Strict):
     pools: Pools
     control_plane: ControlPlane | None = None
     admin_auth: AdminAuth | None = None
+    env_file: str | None = None  # NAME=value file (relative to the plan) filling the environment at run time; see adapters/env_file.py
     tls: Tls = Tls()
     timeouts: Timeouts = Timeouts()
     load_balancer: LoadBalancer

@@ -377,8 +377,8 @@ async def restart_node(state: LabState, name: str) -> None:
 def lab_env(plan_path: str) -> dict[str, str]:
     """The lab's environment (its key) when ``plan_path`` is the plan a running lab wrote, else {}.
 
-    ``turnout run`` merges this into its environment (never overriding what is already set), so
-    ``turnout run lab/plan.yml`` works without an ``export``; any other plan gets nothing.
+    For scripts that talk to the lab themselves; ``turnout run`` reads the key through the
+    plan's own ``env_file: env`` (adapters/env_file.py) and never imports the lab.
     """
     directory = os.path.dirname(os.path.abspath(plan_path))
     try:

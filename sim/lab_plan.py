@@ -7,7 +7,7 @@ about 500 rps of load (5% of 1,000 requests per window is 50 on Y, above ``min_r
 
 The lab's key-auth key is not a production secret, but the plan format refuses literal
 secret headers, so the plan names it as ``${env:TURNOUT_LAB_KEY}`` and the key lives in the
-lab's ``env`` file (mode 0600), which ``turnout run`` reads for lab plans (sim.lab.lab_env).
+lab's ``env`` file (mode 0600), which the plan names as its ``env_file`` (read by ``turnout run``).
 """
 
 from __future__ import annotations
@@ -99,6 +99,7 @@ def plan_document(layout: LabLayout) -> dict[str, Any]:
         "name": f"lab {layout.x_version} to {layout.y_version} ({layout.lab_id})",
         "mode": layout.mode,
         "pools": {"x": pool(layout.x, layout.x_version), "y": pool(layout.y, layout.y_version)},
+        "env_file": "env",  # the lab's key, written beside the plan (adapters/env_file.py)
     }
     if layout.mode == "hybrid":
         doc["control_plane"] = {"admin": layout.urls[CP_NAME]["admin"], "version": layout.y_version}

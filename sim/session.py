@@ -1,16 +1,15 @@
 """A rehearsal session: the engine conducting a plan in the simulated world, on a clock we own.
 
-``Rehearsal`` implements rollout.conductor.Conductor and RehearsalControls, so the TUI drives
-it exactly like a live run (snapshots down, operator events up) and can also move the
-simulated clock (``advance``, ``advance_to_next``). Headless runs call ``run_to_end``: a hold
-(PAUSED), or an approval nobody will give, ends a headless rehearsal as ``halted`` and the
-timeline says so. The session records the timeline and the detection; sim/report.py turns
+``Rehearsal`` is a ``sim.conductor.SimConductor`` (rollout.conductor.Conductor with
+RehearsalControls), so the TUI drives it exactly like a live run (snapshots down, operator
+events up) and can also move the simulated clock (``advance``, ``advance_to_next``).
+Headless runs call ``run_to_end``: a hold (PAUSED), or an approval nobody will give, ends a
+headless rehearsal as ``halted`` and the timeline says so. The session records the timeline and the detection; sim/report.py turns
 the record into text or JSON.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from typing import Any
 
@@ -23,10 +22,9 @@ from rollout.engine import Engine
 from rollout.journal import Journal
 from rollout.phases import Phase
 from rollout.plan import Plan
-from rollout.snapshot import Snapshot
 from rollout.summary import outcome
 
-from .driver import SimDriver
+from .conductor import SimConductor
 from .report import Detection, RunRecord, TimelineEntry
 from .scenario import Scenario, default_scenario
 from .world import SimWorld
@@ -39,62 +37,29 @@ def planned_duration(plan: Plan) -> float:
     return sum(s.bake for s in plan.steps) + plan.finish.watch + len(plan.steps) * plan.gates.window
 
 
-class Rehearsal:
-    world = "rehearsal"
+class Rehearsal(SimConductor):
+    """The engine conducting a plan in the simulated world (sim/world.py), with its timeline and detection."""
 
     def __init__(self, plan: Plan, scenario: Scenario | None = None, seed: Any = 0, exact: bool = False,
                  auto_approve: bool = True, journal_path: str | None = None, keep_timeline: bool = True):
-        self.plan = plan
         self.scenario = scenario or default_scenario(plan)
         self.auto_approve = auto_approve
         self.keep_timeline = keep_timeline
-        self.speed = 60.0
-        self.env = simpy.Environment()
+        env = simpy.Environment()
         self.cap = 3 * planned_duration(plan) + plan.timeouts.ready + 3600.0
-        self.sim = SimWorld(plan, self.scenario, self.env, seed, exact, horizon=int(planned_duration(plan)) + 600)
-        self.engine = Engine(plan)
+        self.sim = SimWorld(plan, self.scenario, env, seed, exact, horizon=int(planned_duration(plan)) + 600)
         self.journal = Journal(journal_path) if journal_path else None
         self.timeline: list[TimelineEntry] = []
         self.detection: Detection | None = None
-        self.stop = self.env.event()  # triggered when a headless run has nothing more to do
+        self.ended = env.event()  # triggered when a headless run has nothing more to do
         sha = hashlib.sha256(plan.model_dump_json().encode()).hexdigest()
         first = ev.RunStarted(0.0, plan.name, sha, world="rehearsal")
-        self.driver = SimDriver(self.env, self.engine, self.sim.ports, [first], self._observe, self.journal)
-        self.env.process(self.driver.run())
-
-    # ------------------------------------------------------------------ Conductor
-    @property
-    def now(self) -> float:
-        return self.env.now
-
-    def snapshot(self) -> Snapshot:
-        return self.engine.snapshot(self.env.now)
-
-    def submit(self, event: object) -> None:
-        """Queue an operator event, stamped with simulated time; the driver journals and feeds it in order."""
-        self.driver.inbox.put(dataclasses.replace(event, at=self.env.now))
-
-    # ------------------------------------------------------------------ RehearsalControls
-    @property
-    def finished(self) -> bool:
-        return self.engine.finished
-
-    def advance(self, seconds: float) -> None:
-        if seconds > 0:
-            self.env.run(until=self.env.now + seconds)
-
-    def advance_to_next(self) -> None:
-        """Finish what is due now, then run every event of the next moment something happens."""
-        while self.env.peek() <= self.env.now:
-            self.env.step()
-        at = self.env.peek()
-        while at != float("inf") and self.env.peek() <= at:
-            self.env.step()
+        super().__init__(plan, env, self.sim.ports, [first], self.journal)
 
     def run_to_end(self) -> RunRecord:
         """Headless: run until done, rolled back, halted, held or waiting for an approval (or the cap)."""
-        if not self.stop.triggered and not self._waiting():
-            self.env.run(until=self.stop | self.env.timeout(max(1.0, self.cap - self.env.now)))
+        if not self.ended.triggered and not self._waiting():
+            self.env.run(until=self.ended | self.env.timeout(max(1.0, self.cap - self.env.now)))
         if not self.engine.finished:
             self._note_headless_end()
         return self.record()
@@ -114,8 +79,8 @@ class Rehearsal:
             if isinstance(command, cmd.AskApproval) and self.auto_approve:
                 self.submit(ev.StepApproved(self.env.now, command.step, by="rehearsal auto-approve"))
         self._detect(engine, event)
-        if self._waiting() and not self.stop.triggered:
-            self.stop.succeed()
+        if self._waiting() and not self.ended.triggered:
+            self.ended.succeed()
 
     def _y(self) -> int:
         return self.engine.applied[1] if self.engine.applied else 0

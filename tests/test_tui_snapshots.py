@@ -15,7 +15,7 @@ from .tui_fakes import ScriptedRehearsal
 
 
 def mid_shift() -> TurnoutApp:
-    """Step 2 (25% on Y) baking, five windows judged, step 3 waiting for approval next."""
+    """Step 2 (25% on Y) baking, four windows judged, step 3 waiting for approval next."""
     rehearsal = ScriptedRehearsal(seed=1)
     rehearsal.advance(290)
     return TurnoutApp(rehearsal, autoplay=False)

@@ -9,12 +9,11 @@ uses: 0 the rollout completed, 1 it rolled back, halted, or was left unfinished.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
-
 from textual.app import App
 from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
+from rollout.conductor import Conductor
 from rollout.phases import Phase
 
 from .screens.main import Intent, MainScreen
@@ -31,7 +30,7 @@ class TurnoutApp(App[int]):
     TITLE = "turnout"
     ENABLE_COMMAND_PALETTE = False
 
-    def __init__(self, conductor: Any, autoplay: bool = True) -> None:
+    def __init__(self, conductor: Conductor, autoplay: bool = True) -> None:
         super().__init__()
         self.conductor = conductor
         self.autoplay = autoplay
@@ -40,10 +39,10 @@ class TurnoutApp(App[int]):
         return MainScreen(self.conductor, autoplay=self.autoplay)
 
     def on_mount(self) -> None:
-        """A live conductor's loop runs beside the UI, in a named worker on the same event loop."""
-        run = getattr(self.conductor, "run", None)
-        if self.conductor.world == "live" and run is not None:
-            self.run_worker(run(), name="conductor", group="conductor", exclusive=True, exit_on_error=False)
+        """A conductor with a loop of its own (live, remote) runs beside the UI, in a named worker on the same event loop."""
+        loop = self.conductor.loop
+        if loop is not None:
+            self.run_worker(loop.run(), name="conductor", group="conductor", exclusive=True, exit_on_error=False)
 
     def action_ask_quit(self) -> None:
         if isinstance(self.screen, MainScreen):
@@ -67,26 +66,26 @@ class TurnoutApp(App[int]):
 
     def leave(self) -> None:
         """Quit now. A live run is left as it is (held); its journal makes it resumable."""
-        stop = getattr(self.conductor, "stop", None)
-        if self.conductor.world == "live" and stop is not None:
-            stop()
+        if self.conductor.loop is not None:
+            self.conductor.loop.stop()
         self.exit(self.outcome())
 
 
-def run_rehearsal(session: Any, speed: float = REHEARSAL_START_SPEED) -> int:
+def run_rehearsal(session: Conductor, speed: float = REHEARSAL_START_SPEED) -> int:
     """``turnout rehearse`` on a terminal: the operator conducts the rehearsal (presses ``a`` to approve)."""
-    session.speed = speed
+    assert session.controls is not None, "a rehearsal's clock is the cockpit's"
+    session.controls.speed = speed
     result = TurnoutApp(session).run()
     return 1 if result is None else result
 
 
-async def run_live_async(conductor: Any) -> int:
+async def run_live_async(conductor: Conductor) -> int:
     """``turnout run`` on a terminal, inside the caller's event loop (the conductor's loop runs in a worker)."""
     app = TurnoutApp(conductor)
     result = await app.run_async()
     return app.outcome() if result is None else result
 
 
-def run_live(conductor: Any) -> int:
+def run_live(conductor: Conductor) -> int:
     """Synchronous twin of ``run_live_async`` for callers without an event loop."""
     return asyncio.run(run_live_async(conductor))

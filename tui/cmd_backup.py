@@ -15,19 +15,20 @@ from rollout import commands as cmd
 from rollout import events as ev
 from rollout.execute import execute
 
-from .plan_input import load_or_report
+from .plan_input import add_env_file_flag, fill_env_or_report, load_or_report
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("backup", help="back up and verify X's declarative config (kong.yml)")
     p.add_argument("plan", metavar="PLAN")
     p.add_argument("--json", action="store_true")
+    add_env_file_flag(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     plan = load_or_report(args.plan)
-    if plan is None:
+    if plan is None or not fill_env_or_report(plan, args.plan, args.env_file):
         return 2
     answer = asyncio.run(_backup(plan))
     if isinstance(answer, ev.CommandFailed):

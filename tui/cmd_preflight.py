@@ -22,7 +22,7 @@ from rollout.plan import Plan
 from rollout.ports import World
 from rollout.preflight import capacity_checks, in_checklist_order
 
-from .plan_input import load_or_report
+from .plan_input import add_env_file_flag, fill_env_or_report, load_or_report
 
 MARKS = {"pass": "✓", "warn": "!", "fail": "✗"}
 ASCII_MARKS = {"pass": "ok", "warn": "!!", "fail": "XX"}
@@ -34,12 +34,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="one JSON object {plan, ok, checks}")
     p.add_argument("--peak-rps", type=float, help="current peak requests per second (capacity hint)")
     p.add_argument("--node-rps", type=float, help="what one X node carries, requests per second (capacity hint)")
+    add_env_file_flag(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     plan = load_or_report(args.plan)
-    if plan is None:
+    if plan is None or not fill_env_or_report(plan, args.plan, args.env_file):
         return 2
     if plan.load_balancer.type == "sim":
         print(f"{args.plan}: load_balancer.type: sim plans are checked in rehearsal (turnout rehearse)", file=sys.stderr)

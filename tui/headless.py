@@ -1,23 +1,31 @@
-"""Headless output: one line per engine log entry, and the operator's stand-in for pipelines.
+"""Headless runs: the operator's stand-in, and one printed line per engine log entry.
 
 With ``--auto-approve`` an approval request is answered at once (journaled as approved by
 ``auto-approve``); without it a headless run that needs an approval, or that is held,
 stops and says how to go on, because nobody is there to press a key. A served run
 (``--serve``, ``--detach``) does not stop: an operator can attach and decide.
+
+The stand-in operates the conductor exactly as the cockpit does, through
+rollout.conductor's interface: it reads snapshots, submits operator events and, when it
+gives up, stops the conductor's loop. It decides that a hold is final only when the
+conductor says it is idle (everything queued has been fed: an intent given on the command
+line, such as ``--rollback`` after the ``Resumed`` event, has had its say).
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from typing import Any
 
 from rollout import commands as cmd
 from rollout import events as ev
+from rollout.conductor import Conductor
 from rollout.phases import Phase
 
 
-class HeadlessPrinter:
+class HeadlessOperator:
+    """Stands in for the operator where nobody watches a screen; also prints when asked to."""
+
     def __init__(self, quiet: bool = False, auto_approve: bool = False, stream=None, silent: bool = False,
                  attachable: bool = False):
         self.silent = silent  # a TUI is showing the run: no printing, no stopping
@@ -25,12 +33,21 @@ class HeadlessPrinter:
         self.auto_approve = auto_approve
         self.stream = stream or (sys.stderr if quiet else sys.stdout)
         self.seen = 0
-        self.conductor: Any = None
+        self.conductor: Conductor | None = None
+
+    @property
+    def stands_in(self) -> bool:
+        """Nobody else can decide: no cockpit on this terminal, none that may attach."""
+        return not (self.silent or self.attachable)
+
+    def operate(self, conductor: Conductor) -> None:
+        self.conductor = conductor
 
     def say(self, message: str) -> None:
         print(message, file=self.stream, flush=True)
 
     def observe(self, engine, commands: list) -> None:
+        """After each event: print the engine's new log entries, answer approval requests."""
         fresh = 0 if self.silent else engine.log_total - self.seen
         for entry in engine.log[-fresh:] if fresh > 0 else []:
             stamp = time.strftime("%H:%M:%S", time.localtime(entry.at))
@@ -39,15 +56,19 @@ class HeadlessPrinter:
         self.seen = engine.log_total
         for command in commands:
             if isinstance(command, cmd.AskApproval):
-                if self.auto_approve:
-                    self.conductor.submit(ev.StepApproved(0.0, command.step, by="auto-approve"))
-                elif self.attachable:
-                    self.say(f"step {command.step + 1} needs approval: approve it from `turnout attach`")
-                elif not self.silent:
-                    self.say(f"step {command.step + 1} needs approval: run with --auto-approve, or use the TUI")
-                    self.conductor.stop()
-        # Held, with nothing queued (an operator intent given on the command line, such as
-        # --rollback after the Resumed event, must still be read): nobody can resume, so stop.
-        stand_in = not (self.silent or self.attachable)
-        if engine.phase == Phase.PAUSED and self.conductor is not None and stand_in and self.conductor.inbox.empty():
-            self.conductor.stop()
+                self._approval(command.step)
+
+    def _approval(self, step: int) -> None:
+        assert self.conductor is not None, "operate(conductor) first"
+        if self.auto_approve:
+            self.conductor.submit(ev.StepApproved(0.0, step, by="auto-approve"))
+        elif self.attachable:
+            self.say(f"step {step + 1} needs approval: approve it from `turnout attach`")
+        elif not self.silent:
+            self.say(f"step {step + 1} needs approval: run with --auto-approve, or use the TUI")
+            self.conductor.loop.stop()
+
+    def idle(self) -> None:
+        """The conductor waits with nothing queued: a hold now is one nobody here can resume, so stop."""
+        if self.conductor is not None and self.stands_in and self.conductor.snapshot().phase == Phase.PAUSED:
+            self.conductor.loop.stop()

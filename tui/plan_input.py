@@ -17,3 +17,21 @@ def load_or_report(path: str) -> Plan | None:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return None
+
+
+def add_env_file_flag(parser) -> None:
+    parser.add_argument("--env-file", metavar="FILE",
+                        help="NAME=value lines (mode 0600) that fill the environment; wins over the plan's env_file")
+
+
+def fill_env_or_report(plan: Plan, plan_path: str, flag: str | None) -> bool:
+    """Fill the environment from ``--env-file`` and the plan's ``env_file`` (never overriding what is
+    set); False after printing the one-line refusal of an unusable file."""
+    from adapters.env_file import EnvFileError, env_file_paths, fill_environ
+
+    try:
+        fill_environ(env_file_paths(plan_path, plan.env_file, flag))
+    except EnvFileError as exc:
+        print(f"turnout: {exc}", file=sys.stderr)
+        return False
+    return True

@@ -23,6 +23,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from rollout import events as ev
+from rollout.conductor import Conductor
 from rollout.phases import FORWARD, Phase
 from rollout.snapshot import Snapshot
 
@@ -65,19 +66,19 @@ class MainScreen(Screen):
     wide: reactive[bool] = reactive(False)
     tall: reactive[bool] = reactive(False)
 
-    def __init__(self, conductor: Any, autoplay: bool = True) -> None:
+    def __init__(self, conductor: Conductor, autoplay: bool = True) -> None:
         super().__init__()
         self.conductor = conductor
-        self.controls = conductor if hasattr(conductor, "advance") else None
+        self.controls = conductor.controls
         self.autoplay = autoplay and self.controls is not None
         self._max_slice = MAX_SLICE_S[1]
         self.set_reactive(MainScreen.world, conductor.world)
-        self.set_reactive(MainScreen.speed, float(getattr(conductor, "speed", 1.0)))
+        self.set_reactive(MainScreen.speed, float(self.controls.speed) if self.controls is not None else 1.0)
         self.set_reactive(MainScreen.snapshot, conductor.snapshot())
 
     def compose(self) -> ComposeResult:
         bind = dict(snapshot=MainScreen.snapshot, world=MainScreen.world)
-        yield Banner(badge=getattr(self.conductor, "badge", "")).data_bind(MainScreen.speed, **bind)
+        yield Banner(badge=self.conductor.badge).data_bind(MainScreen.speed, **bind)
         yield SplitMeter(id="split").data_bind(**bind)
         with Vertical(id="middle"):
             with Vertical(id="pools"):
@@ -201,14 +202,9 @@ class MainScreen(Screen):
         if snap.finished:
             self.app.exit(0 if snap.phase == Phase.DONE else 1)
             return
-        note = getattr(self.conductor, "quit_note", None)
-        if note:
-            body = note
-        elif self.world == "live":
-            body = (f"The rollout is left as it is, held at X {snap.desired[0]}% / Y {snap.desired[1]}%: "
-                    "nothing moves until you come back. Resume it with `turnout run` on the same plan "
-                    "(it picks up from its journal).")
-        else:
-            body = "The rehearsal is discarded (nothing real was touched). Run it again with `turnout rehearse`."
+        body = self.conductor.quit_note or (
+            f"The rollout is left as it is, held at X {snap.desired[0]}% / Y {snap.desired[1]}%: "
+            "nothing moves until you come back. Resume it with `turnout run` on the same plan "
+            "(it picks up from its journal).")
         self.app.push_screen(ConfirmScreen("Quit while the rollout is running?", body, "Quit (y)"),
                              lambda yes: yes and self.app.leave())

@@ -1,0 +1,184 @@
+"""A live run's lifecycle: open it (start, or resume from its journal), conduct it, close it.
+
+The twin of sim/session.py for the real world, so that ``turnout run`` only parses its
+arguments, calls this and prints. ``LiveRun.open`` decides, in this order:
+
+1. the run directory's lock and the target's lock (one operator per run, one per load
+   balancer); the kernel drops both if the process dies, so a crash never blocks a restart;
+2. start or resume: an unfinished journal is replayed into a fresh engine; a journal whose
+   run started from another version of the plan file is refused (its steps and gates may no
+   longer mean what the journal recorded); a finished run's journal is archived and a new
+   run starts;
+3. a resumed run is reconciled with the weights the load balancer really has (``Resumed``:
+   someone may have moved it while Turnout was down), then the operator's intent from the
+   command line follows (resume a hold, or roll back).
+
+Each refusal is a ``Refused`` whose text is the one line the operator sees; the locks are
+released again. Headless output and the cockpit are the caller's: they receive the engine's
+progress through the conductor (adapters/live.py).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from rollout import events as ev
+from rollout.engine import Engine
+from rollout.errors import AdapterError, JournalError, TurnoutError
+from rollout.journal import Journal
+from rollout.phases import Phase
+from rollout.plan import Plan
+from rollout.ports import World
+from rollout.replay import replay
+
+from .live import LiveConductor, adapter_notes
+from .rundir import Locked, RunDir, plan_sha256, slug
+from .target_lock import TargetLock
+
+
+class Refused(TurnoutError):
+    """The run cannot be opened; the message is the whole line the operator sees."""
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What the operator asked for on the command line, for a run that resumes (``--resume``, ``--rollback``)."""
+
+    resume: bool = False
+    rollback: bool = False
+
+
+def default_run_dir(plan: Plan) -> str:
+    return os.path.join(".turnout", slug(plan.name))
+
+
+def check_live(plan: Plan, plan_path: str) -> None:
+    """A plan for the simulated world cannot touch a real one."""
+    if plan.load_balancer.type == "sim":
+        raise Refused(f"{plan_path}: load_balancer.type: sim plans run only in rehearsal (turnout rehearse)")
+
+
+@dataclass
+class LiveRun:
+    """One opened live run: its locks, world, engine, journal and the events that open it."""
+
+    plan: Plan
+    plan_path: str
+    rundir: RunDir
+    target: TargetLock
+    world: World
+    engine: Engine
+    first: list[Any] = field(default_factory=list)  # fed before anything else: RunStarted, or Resumed (+ intent)
+    note: str = ""  # "resuming the run in ... at ..." (empty for a fresh run)
+    warnings: list[str] = field(default_factory=list)  # lines for stderr (the LB's weights could not be read)
+    journal: Journal | None = None
+
+    @classmethod
+    async def open(cls, plan: Plan, plan_path: str, run_dir: str, intent: Intent = Intent()) -> LiveRun:
+        """Lock, build the world, start or resume, reconcile; raise ``Refused`` (locks released) otherwise."""
+        check_live(plan, plan_path)
+        rundir, target = RunDir(run_dir), TargetLock(plan, plan_path)
+        try:
+            rundir.lock()
+            target.acquire()
+        except Locked as exc:
+            rundir.unlock()
+            raise Refused(f"turnout: {exc}") from None
+        try:
+            return await cls._open_locked(plan, plan_path, rundir, target, intent)
+        except BaseException:
+            target.release()
+            rundir.unlock()
+            raise
+
+    @classmethod
+    async def _open_locked(cls, plan: Plan, plan_path: str, rundir: RunDir, target: TargetLock, intent: Intent) -> LiveRun:
+        from .world import build_world, plan_secrets  # the real adapters: httpx and the LB's client
+
+        world = build_world(plan, rundir.path)
+        engine, first, note = _resume_or_start(plan, plan_path, rundir, world)
+        run = cls(plan, plan_path, rundir, target, world, engine, first, note)
+        run.first += await run._reconcile(intent)
+        run.first += adapter_notes(world, world.runtime.now())
+        try:
+            run.journal = Journal(rundir.journal_path, secrets=plan_secrets(plan))  # verifies, cuts a torn tail
+        except JournalError as exc:
+            raise Refused(f"turnout: {exc}") from None
+        if run.journal.recovered:
+            run.first.append(ev.Noted(world.runtime.now(), "warn", run.journal.recovered))
+        return run
+
+    async def _reconcile(self, intent: Intent) -> list:
+        """After a restart: ask the load balancer what it really has, then apply the operator's intent."""
+        if self.engine.phase == Phase.NEW:
+            return []
+        now = self.world.runtime.now()
+        try:
+            x, y = await self.world.lb.get_weights()
+            first: list = [ev.Resumed(now, x, y)]
+        except AdapterError as exc:
+            self.warnings.append(f"turnout: cannot read the load balancer's weights: {exc}")
+            first = [ev.Resumed(now)]
+        if intent.rollback:
+            first.append(ev.RollbackRequested(now, "operator (--rollback)"))
+        elif intent.resume:
+            first.append(ev.ResumeRequested(now))
+        return first
+
+    def conductor(self, observer: Callable[[Engine, list], None] | None = None,
+                  on_idle: Callable[[], None] | None = None) -> LiveConductor:
+        """The driver for this run, fed the opening events first."""
+        assert self.journal is not None, "open() first"
+        return LiveConductor(self.engine, self.world, self.journal, first=self.first, observer=observer, on_idle=on_idle)
+
+    async def serve(self, conductor: LiveConductor, say: Callable[[str], None]) -> None:
+        """Conduct and let cockpits attach (``turnout attach``); the run decides when this ends, not a terminal."""
+        from .control import ControlServer, socket_path
+
+        server = ControlServer(conductor, socket_path(self.rundir.path))
+        await server.start()
+        say(f"serving {server.path}: attach with `turnout attach` on the same plan")
+        try:
+            await conductor.run()
+        finally:
+            await server.close()
+
+    @property
+    def completed(self) -> bool:
+        return self.engine.phase == Phase.DONE
+
+    def held(self) -> str | None:
+        """How to go on with a run left held or waiting for an approval, else None."""
+        engine = self.engine
+        if engine.phase != Phase.PAUSED and engine.pending_approval is None:
+            return None
+        why = engine.reason if engine.phase == Phase.PAUSED else f"step {engine.pending_approval + 1} waits for approval"
+        return f"held: {why}. Go on with: turnout run {self.plan_path} --resume (or --rollback)"
+
+    def close(self) -> None:
+        """Close the journal and give the locks back (the journal keeps an unfinished run resumable)."""
+        if self.journal is not None:
+            self.journal.close()
+        self.target.release()
+        self.rundir.unlock()
+
+
+def _resume_or_start(plan: Plan, plan_path: str, rundir: RunDir, world: World) -> tuple[Engine, list, str]:
+    """Replay an unfinished journal, or archive a finished one and start fresh."""
+    sha = plan_sha256(plan_path)
+    try:
+        events = rundir.previous_events()
+    except JournalError as exc:
+        raise Refused(f"turnout: {exc}") from None
+    if events:
+        started = events[0]
+        if isinstance(started, ev.RunStarted) and started.plan_sha256 and started.plan_sha256 != sha:
+            raise Refused(f"{plan_path}: the plan changed since the run in {rundir.path} started; "
+                          "finish or roll back that run first (or use another --run-dir)")
+        engine = replay(plan, events)
+        if not engine.finished:
+            return engine, [], f"resuming the run in {rundir.path} at {engine.phase} ({len(events)} events replayed)"
+        rundir.archive()
+    return Engine(plan), [ev.RunStarted(world.runtime.now(), plan.name, sha, "live")], ""
