@@ -1,6 +1,6 @@
 """The Kong adapter (adapters/kong.py) against the Kong node emulator (2.8, 3.4, 3.9 nodes).
 
-Every test talks to the emulator (sim/kong_emulator) on free 127.0.0.1 ports, started and
+Every test talks to the emulator (lab/emulator) on free 127.0.0.1 ports, started and
 stopped by the fixture, except the closed-port test, which talks to a port nobody listens on.
 """
 
@@ -15,9 +15,9 @@ import pytest
 import yaml
 
 from adapters.kong import KongAdmin, KongControlPlane
+from lab.emulator import NodeSpec, start_nodes
 from rollout.observations import NodeInfo, NodeProbe
 from rollout.plan import Plan, SmokeCheck
-from sim.kong_emulator import NodeSpec, start_nodes
 
 TOKEN = "adm-tok-9f8e7d6c"
 KEY = "smoke-key-5a4b3c"
@@ -263,7 +263,7 @@ async def test_tls_verify_on_by_default_and_ca_file(cluster, tls_files):
     with one line pointing at tls.ca_file; with tls.ca_file set to that cert the probe succeeds."""
     import ssl
 
-    from sim.kong_emulator.httpserver import HttpServer, json_response
+    from lab.emulator.httpserver import HttpServer, json_response
 
     key, cert = tls_files
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

@@ -45,7 +45,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.lab_procs import LabError
+    from lab.procs import LabError
 
     handler = {"up": _up, "down": _down, "status": _status, "load": _load, "fault": _fault}[args.lab_command]
     try:
@@ -60,7 +60,8 @@ def _emit(args: argparse.Namespace, data: dict, lines: list[str]) -> None:
 
 
 def _up(args: argparse.Namespace) -> int:
-    from sim.lab import LabOptions, up
+    from lab.state import LabOptions
+    from lab.up import up
 
     options = LabOptions(args.dir, args.x, args.y, args.x_version, args.y_version, args.mode, args.traffic)
     state = up(options)
@@ -86,7 +87,7 @@ def _up(args: argparse.Namespace) -> int:
 
 
 def _down(args: argparse.Namespace) -> int:
-    from sim.lab import down
+    from lab.up import down
 
     lines = down(args.dir)
     _emit(args, {"stopped": lines}, lines + [f"lab in {args.dir} is down"])
@@ -94,8 +95,8 @@ def _down(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from sim.lab import load_state
-    from sim.lab_status import collect, describe
+    from lab.state import load_state
+    from lab.status import collect, describe
 
     state = load_state(args.dir)
     report = asyncio.run(collect(state))
@@ -104,8 +105,8 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _load(args: argparse.Namespace) -> int:
-    from sim.lab import load_state
-    from sim.lab_status import run_load
+    from lab.state import load_state
+    from lab.status import run_load
 
     if args.rps <= 0 or args.duration <= 0:
         print("turnout lab load: --rps and --duration must be above 0", file=sys.stderr)
@@ -118,7 +119,8 @@ def _load(args: argparse.Namespace) -> int:
 
 
 def _fault(args: argparse.Namespace) -> int:
-    from sim.lab import load_state, restart_node, set_faults, targets
+    from lab.control import restart_node, set_faults, targets
+    from lab.state import load_state
 
     if args.error_share is not None and not 0 <= args.error_share <= 1:
         print("turnout lab fault: --error-share must be between 0 and 1", file=sys.stderr)

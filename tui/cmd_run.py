@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     plan = load_or_report(args.plan)
     if plan is None:
         return 2
-    from sim.lab import lab_env  # a lab plan's key comes from the lab's env file (docs/lab.md)
+    from lab.state import lab_env  # a lab plan's key comes from the lab's env file (docs/lab.md)
 
     for name, value in lab_env(args.plan).items():
         os.environ.setdefault(name, value)

@@ -1,7 +1,8 @@
 """Kong's response bodies per version, as plain dicts: what the emulator answers.
 
-Every shape is taken from shared/kong-samples (see its README for sources) and branches the
-way kong-facts.md §10 says an emulator should: 2.8 / 3.0-3.3 / 3.4+ for ``/status``,
+Every shape is taken from shared/kong-samples (see its README for sources) and branches where
+Kong's responses change between versions (Kong Admin API and Status API reference pages,
+docs.konghq.com/gateway/<version>/admin-api/ and .../api/status/): 2.8 / 3.0-3.3 / 3.4+ for ``/status``,
 2.8 / 3.x for ``available_on_server`` and metric names, 3.3+ for ``/status/ready``,
 3.6+ for ``edition`` and the key-auth "Unauthorized" text, 3.7+ for ``WWW-Authenticate: Key``.
 Pure functions of (version, node facts), so tests compare them with the samples key by key.

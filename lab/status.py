@@ -15,9 +15,10 @@ import aiohttp
 
 from rollout.errors import AdapterError
 
-from .lab import LabState, counters, haproxy_weights, y_share
-from .lab_observe import delta, observed_split
-from .lab_procs import LabError, alive
+from .control import counters, haproxy_weights, y_share
+from .observe import delta, observed_split
+from .procs import LabError, alive
+from .state import LabState
 from .loadgen import LoadGenerator, Second
 
 

@@ -7,7 +7,7 @@ about 500 rps of load (5% of 1,000 requests per window is 50 on Y, above ``min_r
 
 The lab's key-auth key is not a production secret, but the plan format refuses literal
 secret headers, so the plan names it as ``${env:TURNOUT_LAB_KEY}`` and the key lives in the
-lab's ``env`` file (mode 0600), which ``turnout run`` reads for lab plans (sim.lab.lab_env).
+lab's ``env`` file (mode 0600), which ``turnout run`` reads for lab plans (lab.state.lab_env).
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from typing import Any
 
 import yaml
 
-from adapters.haproxy_config import Server
+from .haproxy_config import Server
 
 KEY_ENV = "TURNOUT_LAB_KEY"
 BACKEND = "kong"
 CP_NAME = "cp"
-DP_HOST_SUFFIX = ".lab"  # sim/kong_emulator/cluster.py lists a DP named y1 as hostname y1.lab
+DP_HOST_SUFFIX = ".lab"  # lab/emulator/cluster.py lists a DP named y1 as hostname y1.lab
 LAB_STEPS = ({"y": 5, "bake": "6s"}, {"y": 25, "bake": "4s"}, {"y": 50, "bake": "4s"}, {"y": 100, "bake": "4s"})
 LAB_GATES: dict[str, Any] = {
     "window": "2s",
@@ -61,7 +61,7 @@ def node_names(count: int, pool: str) -> tuple[str, ...]:
 
 
 def emulator_spec(layout: LabLayout, api_key: str) -> dict[str, Any]:
-    """The ``python -m sim.kongnode --spec`` document: X and Y nodes (and a CP in hybrid mode)."""
+    """The ``python -m lab.emulator --spec`` document: X and Y nodes (and a CP in hybrid mode)."""
     role = "data_plane" if layout.mode == "hybrid" else "dbless"
     nodes: list[dict[str, Any]] = []
     if layout.mode == "hybrid":
