@@ -18,6 +18,8 @@ from typing import Any
 
 import yaml
 
+from rollout.faults import RATE
+
 from .haproxy_config import Server
 
 KEY_ENV = "TURNOUT_LAB_KEY"
@@ -136,14 +138,18 @@ def plan_text(layout: LabLayout) -> str:
 
 def scenario_text(rps: float, y_error_share: float = 0.0) -> str:
     """The lab as a rehearsal scenario: its load, loopback-fast nodes that never fail on their own,
-    and (optionally) Y answering ``y_error_share`` 500s, from the moment Y gets traffic as in a drill."""
+    and (optionally) Y answering ``y_error_share`` 500s, from the moment Y gets traffic as in a drill.
+
+    The fault is the scenario's ``error_rate`` with ``rate``; in the lab the same fault is the
+    switch ``rollout.faults.as_switches("error_rate", rate=...)`` gives (``error_share``): one vocabulary,
+    ``rollout.faults``, so the rehearsed and the real drill use the same number."""
     name = f"lab, Y answers {y_error_share:.0%} 500s" if y_error_share else "lab, healthy"
     doc: dict[str, Any] = {
         "name": name,
         "traffic": {"rps": rps},
         "nodes": {"capacity_rps": 5000, "latency_ms": {"p50": 0.5, "p99": 2.0}, "error_rate": 0.0, "start_s": "0s"},
         "load_balancer": {"health_check": "1s"},
-        "faults": [{"kind": "error_rate", "pool": "y", "rate": y_error_share, "from": "0s"}] if y_error_share else [],
+        "faults": [{"kind": "error_rate", "pool": "y", RATE.name: y_error_share, "from": "0s"}] if y_error_share else [],
     }
     header = ("# Written by `turnout lab up`: the same world as the lab, for `turnout rehearse <plan> --scenario <this>`.\n"
               "# Y gets no traffic before the first step, so a fault `from: 0s` starts when Y gets traffic, as in\n"

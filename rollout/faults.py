@@ -25,10 +25,10 @@ REHEARSAL, LAB = "rehearsal", "lab"
 
 @dataclass(frozen=True)
 class Param:
-    """One parameter: its name, the value that means "no fault", and its bounds (inclusive unless said)."""
+    """One scenario parameter: its name, its default (None: the scenario must give it), its bounds (inclusive unless said)."""
 
     name: str
-    off: Any
+    default: Any = None
     low: float | None = None
     high: float | None = None
     low_open: bool = False  # the low bound itself is not allowed (a rate of 0 is no fault)
@@ -56,8 +56,8 @@ class FaultKind:
         return next(p for p in self.params if p.name == name)
 
 
-RATE = Param("rate", 0.0, 0.0, 1.0, low_open=True, help="share of proxied requests answered 500 (0-1)")
-FACTOR = Param("factor", 1.0, 0.0, low_open=True, help="latency multiplied by this")
+RATE = Param("rate", None, 0.0, 1.0, low_open=True, help="share of proxied requests answered 500 (0-1)")
+FACTOR = Param("factor", None, 0.0, low_open=True, help="latency multiplied by this")
 
 KINDS: dict[str, FaultKind] = {k.kind: k for k in (
     FaultKind("error_rate", (REHEARSAL, LAB), "the nodes answer a share of requests with 500", (RATE,)),
@@ -116,6 +116,11 @@ def rehearsal_kinds() -> tuple[str, ...]:
 def all_off() -> dict[str, Any]:
     """Every lab switch that holds a state, at its "off" value (``turnout lab fault --clear``)."""
     return {s.key: s.off for s in SWITCHES.values() if s.state}
+
+
+def active(switches: dict[str, Any]) -> dict[str, Any]:
+    """The switches that are not "off" (what ``turnout lab status`` and ``lab fault`` show)."""
+    return {k: v for k, v in switches.items() if k in SWITCHES and v != SWITCHES[k].off}
 
 
 def check_switches(changes: dict[str, Any]) -> list[str]:

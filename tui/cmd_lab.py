@@ -13,6 +13,8 @@ import json
 import os
 import sys
 
+from rollout.faults import SWITCHES, active, all_off
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("lab", help="a local lab: Kong node emulators behind a real HAProxy, with real traffic")
@@ -31,8 +33,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     load.add_argument("--duration", type=float, default=10.0, help="seconds")
     fault = lab.add_parser("fault", help="switch emulator faults on a node, a pool (x, y) or all")
     fault.add_argument("target", metavar="NODE|x|y|all")
-    fault.add_argument("--error-share", type=float, help="share of proxied requests answered 500 (0-1)")
-    fault.add_argument("--latency-ms", type=float, help="added to every answer")
+    fault.add_argument("--error-share", "--error-rate", dest="error_share", type=float,
+                       help=SWITCHES["error_share"].help + " (a scenario's error_rate fault, rate)")
+    fault.add_argument("--latency-ms", type=float, help=SWITCHES["latency_ms"].help)
     fault.add_argument("--not-ready", action="store_true", help="/status/ready answers 503")
     fault.add_argument("--ready", action="store_true", help="undo --not-ready")
     fault.add_argument("--crash", action="store_true", help="close the node's ports now")
@@ -122,9 +125,12 @@ def _fault(args: argparse.Namespace) -> int:
     from lab.control import restart_node, set_faults, targets
     from lab.state import load_state
 
-    if args.error_share is not None and not 0 <= args.error_share <= 1:
-        print("turnout lab fault: --error-share must be between 0 and 1", file=sys.stderr)
-        return 2
+    for flag, key in (("--error-share", "error_share"), ("--latency-ms", "latency_ms")):
+        value = getattr(args, key)
+        problem = SWITCHES[key].problem(value) if value is not None else None
+        if problem:
+            print(f"turnout lab fault: {flag}: {problem}", file=sys.stderr)
+            return 2
     state = load_state(args.dir)
     changes = _fault_changes(args)
     if args.restart:
@@ -135,7 +141,7 @@ def _fault(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     result = asyncio.run(set_faults(state, args.target, changes)) if changes else {}
-    lines = [f"{n}: " + (", ".join(f"{k}={v}" for k, v in f.items() if v not in (None, False, 0, 0.0)) or "no fault")
+    lines = [f"{n}: " + (", ".join(f"{k}={v}" for k, v in active(f).items()) or "no fault")
              for n, f in result.items()] or [f"{args.target}: restarted"]
     _emit(args, {"faults": result, "restarted": bool(args.restart)}, lines)
     return 0
@@ -143,7 +149,7 @@ def _fault(args: argparse.Namespace) -> int:
 
 def _fault_changes(args: argparse.Namespace) -> dict:
     if args.clear:
-        return {"latency_ms": 0.0, "error_share": 0.0, "not_ready": False, "config_hash": None, "config_hash_drift": False}
+        return all_off()
     changes: dict = {}
     if args.error_share is not None:
         changes["error_share"] = args.error_share
