@@ -45,11 +45,12 @@ def free_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
-def spawn(role: str, argv: list[str], log_path: str, marker: str, env: dict[str, str] | None = None) -> Proc:
+def spawn(role: str, argv: list[str], log_path: str, marker: str, env: dict[str, str] | None = None,
+          cwd: str | None = None) -> Proc:
     """Start argv detached (own session, stdin closed, output to log_path); it outlives us."""
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True, close_fds=True, env=env)
+                                start_new_session=True, close_fds=True, env=env, cwd=cwd)
     return Proc(role, proc.pid, marker)
 
 

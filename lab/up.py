@@ -37,6 +37,11 @@ from .procs import LabError, Proc, spawn, stop, wait_for_file, write_private
 from .state import LabOptions, LabState, load_state, running, state_path
 
 INSTALL_HAPROXY = "apt-get install -y --no-install-recommends haproxy"
+# The lab's Python processes (``python -m lab.emulator``, ``python -m lab.loadgen``) start in the
+# directory that holds this package: ``-m`` puts the current directory first on sys.path, and
+# the lab's own runtime directory ``./lab`` (no __init__.py) there would be imported as a
+# namespace package ``lab`` in place of this one under an editable install.
+PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def up(options: LabOptions) -> LabState:
@@ -135,7 +140,8 @@ def _start_traffic(state: LabState, started: list[Proc]) -> None:
     log = os.path.join(state.dir, "logs", "traffic.log")
     argv = [sys.executable, "-m", "lab.loadgen", "--url", state.frontend + "/echo", "--rps", f"{state.traffic:g}",
             "--key-env", lp.KEY_ENV, "--stats-file", state.traffic_file]
-    started.append(spawn("traffic", argv, log, marker=state.traffic_file, env={**os.environ, lp.KEY_ENV: state.api_key}))
+    started.append(spawn("traffic", argv, log, marker=state.traffic_file, env={**os.environ, lp.KEY_ENV: state.api_key},
+                         cwd=PACKAGE_ROOT))
 
 
 def _start_emulator(directory: str, spec: dict[str, Any], started: list[Proc]) -> tuple[str, dict[str, Any]]:
@@ -146,7 +152,7 @@ def _start_emulator(directory: str, spec: dict[str, Any], started: list[Proc]) -
     if os.path.exists(ready_path):
         os.unlink(ready_path)
     argv = [sys.executable, "-m", "lab.emulator", "--spec", spec_path, "--control-port", "0", "--ports-file", ready_path]
-    proc = spawn("emulator", argv, log, marker=spec_path)
+    proc = spawn("emulator", argv, log, marker=spec_path, cwd=PACKAGE_ROOT)
     started.append(proc)
     ready = json.loads(wait_for_file(ready_path, proc, log).splitlines()[0])
     return ready["control"], ready["nodes"]

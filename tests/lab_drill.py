@@ -45,7 +45,9 @@ class DrillResult:
 
 
 def turnout_argv(*args: str) -> list[str]:
-    return [sys.executable, "-m", "tui.cli", *args]
+    """``turnout ARGS`` as the console script runs it: ``-P`` keeps the current directory off sys.path,
+    so a lab's runtime directory ``./lab`` there is never imported in place of the ``lab`` package."""
+    return [sys.executable, "-P", "-m", "tui.cli", *args]
 
 
 async def start_run(state: LabState, *extra: str) -> asyncio.subprocess.Process:
