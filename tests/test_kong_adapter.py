@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import socket
 import stat
 
 import pytest
@@ -16,6 +15,7 @@ import yaml
 
 from adapters.kong import KongAdmin, KongControlPlane
 from lab.emulator import NodeSpec, start_nodes
+from lab.procs import free_port
 from rollout.observations import NodeInfo, NodeProbe
 from rollout.plan import Plan, SmokeCheck
 
@@ -202,9 +202,7 @@ async def test_http_500_is_rejected_with_status(cluster, tmp_path):
 
 async def test_closed_port_is_unreachable(cluster):
     """A closed port (nothing listens): Unreachable naming node and call, for info and probe."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     plan = make_plan(cluster)
     node = plan.node("x34").model_copy(update={"admin": f"http://127.0.0.1:{port}", "status": f"http://127.0.0.1:{port}"})
     async with KongAdmin(plan, env=ENV) as kong:
@@ -298,9 +296,7 @@ async def test_missing_ca_file_is_one_line(cluster, tmp_path):
 async def test_info_with_unreachable_status_api_keeps_the_hash(cluster):
     """A Status API that cannot be reached (3.6+ binds it to loopback; emulator node with a dead status URL):
     info says status_reachable=False with the error, and still reads the hash from the Admin API."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     plan = make_plan(cluster)
     node = plan.node("y39").model_copy(update={"status": f"http://127.0.0.1:{port}"})
     async with KongAdmin(plan, env=ENV) as kong:
