@@ -3,7 +3,7 @@
 For each drill (healthy; Y answering 5% 500s once it gets traffic) this runs the lab plan
 ``--lab-runs`` times for real (fresh lab each time: emulated Kong behind a real HAProxy, open-loop
 load at ``--rps``) and rehearses the same plan with the lab's own scenario file
-(sim.lab_plan.scenario_text, as ``turnout lab up`` writes to ``lab/scenarios/``): single runs for the detection step and a
+(lab.layout.scenario_text, as ``turnout lab up`` writes to ``lab/scenarios/``): single runs for the detection step and a
 ``--runs`` Monte Carlo for the spread. It prints the figures side by side and checks them
 against the tolerances stated in TOLERANCE (exit 1 when one is outside).
 
@@ -25,11 +25,13 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from rollout.plan import load_plan  # noqa: E402
-from sim.lab import LabOptions, down, up  # noqa: E402
-from sim.lab_drill import drill, turnout_argv  # noqa: E402
-from sim.lab_plan import scenario_text  # noqa: E402
+from lab.layout import scenario_text  # noqa: E402
+from rollout.faults import as_switches  # noqa: E402
+from lab.state import LabOptions  # noqa: E402
+from lab.up import down, up  # noqa: E402
+from tests.lab_drill import drill, turnout_argv  # noqa: E402
 
-DRILLS = {"healthy": None, "y-errors-5pct": 0.05}  # drill -> Y's 5xx share once Y gets traffic
+DRILLS = {"healthy": None, "y-errors-5pct": 0.05}  # drill -> Y's error_rate fault (rate) once Y gets traffic
 JITTER_S = 0.5  # a live window closes a few ms to a few hundred ms late (timer, HTTP calls)
 TOLERANCE = (
     "outcome identical; detection at the same step (Y%); detection time (from Y's first traffic) within one "
@@ -45,7 +47,7 @@ def lab_run(rps: float, share: float | None, keep: str) -> dict:
     with tempfile.TemporaryDirectory(prefix="turnout-fidelity-") as tmp:
         state = up(LabOptions(dir=os.path.join(tmp, "lab"), traffic=0))
         try:
-            result = asyncio.run(drill(state, rps, {"error_share": share} if share else None))
+            result = asyncio.run(drill(state, rps, as_switches("error_rate", rate=share) if share else None))
             if not os.path.exists(os.path.join(keep, "plan.yml")):
                 shutil.copy(state.plan, os.path.join(keep, "plan.yml"))
         finally:

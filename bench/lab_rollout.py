@@ -20,8 +20,9 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from sim.lab import LabOptions, down, up  # noqa: E402
-from sim.lab_drill import DrillResult, drill  # noqa: E402
+from lab.state import LabOptions  # noqa: E402
+from lab.up import down, up  # noqa: E402
+from tests.lab_drill import DrillResult, drill  # noqa: E402
 
 
 def figures(result: DrillResult) -> dict:

@@ -4,7 +4,9 @@ A frozen, strict model like the plan (unknown keys are errors, because a misspel
 is silently ignored makes a rehearsal lie), loaded through ``rollout.located.load_model`` so
 every problem reads ``FILE:LINE: key.path: what is wrong``. Targets (nodes, pools, smoke
 checks) are cross-checked against the plan being rehearsed. The format is documented in
-docs/scenario-format.md; examples live in plans/scenarios/.
+docs/scenario-format.md; examples live in plans/scenarios/. Fault kinds, their parameters'
+bounds and defaults come from ``rollout.faults``, the vocabulary the lab's emulator and
+``turnout lab fault`` share (a test checks the models below against it).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from rollout import faults as vocab
 from rollout.durations import parse_duration
 from rollout.located import load_model
 from rollout.plan import Plan
@@ -71,6 +74,9 @@ class Balancer(Strict):
     sticky_ttl: Duration = 300.0  # mean lifetime of those connections
 
 
+_LEAK = vocab.KINDS["memory_leak"].param("per_min")
+
+
 class _Fault(Strict):
     pool: PoolName | None = None
     node: str | None = None
@@ -78,25 +84,25 @@ class _Fault(Strict):
 
 class ErrorRateFault(_Fault):
     kind: Literal["error_rate"]
-    rate: float = Field(gt=0, le=1)
+    rate: float = Field(gt=vocab.RATE.low, le=vocab.RATE.high)  # the lab's error_share
     from_: Duration = Field(default=0.0, alias="from")
 
 
 class LatencyFault(_Fault):
     kind: Literal["latency"]
-    factor: float = Field(gt=0)
+    factor: float = Field(gt=vocab.FACTOR.low)
     from_: Duration = Field(default=0.0, alias="from")
 
 
 class CrashFault(_Fault):
     kind: Literal["crash"]
-    at: Duration = 0.0  # rehearsal time; a node not running then crashes as soon as it is ready
-    restart: bool = False  # a supervisor restarts it (ready again after nodes.start_s)
+    at: Duration = vocab.KINDS["crash"].param("at").default  # a node not running then crashes as soon as it is ready
+    restart: bool = vocab.KINDS["crash"].param("restart").default  # a supervisor restarts it (ready again after nodes.start_s)
 
 
 class MemoryLeakFault(_Fault):
     kind: Literal["memory_leak"]
-    per_min: float = Field(default=0.05, gt=0, le=1)  # capacity lost per minute of uptime; OOM-killed at 0
+    per_min: float = Field(default=_LEAK.default, gt=_LEAK.low, le=_LEAK.high)  # capacity lost per minute of uptime
     from_: Duration = Field(default=0.0, alias="from")
 
 
@@ -114,7 +120,7 @@ class SmokeFailFault(_Fault):
 
 class CpSyncFault(_Fault):
     kind: Literal["cp_sync"]
-    status: Literal[SYNC_STATUSES] = "plugin_set_incompatible"  # type: ignore[valid-type]
+    status: Literal[SYNC_STATUSES] = vocab.KINDS["cp_sync"].param("status").default  # type: ignore[valid-type]
 
 
 class LbIgnoresWeightsFault(Strict):
@@ -128,8 +134,7 @@ Fault = Annotated[
           CpSyncFault, LbIgnoresWeightsFault],
     Field(discriminator="kind"),
 ]
-FAULT_KINDS = ("error_rate", "latency", "crash", "memory_leak", "config_write", "smoke_fail", "cp_sync",
-               "lb_ignores_weights")
+FAULT_KINDS = vocab.rehearsal_kinds()
 
 
 class Scenario(Strict):

@@ -1,4 +1,4 @@
-"""Fixtures for the real parts (HAProxy, nginx, Prometheus, backends); see tests/realparts.py.
+"""Fixtures for the real parts (HAProxy, nginx, Prometheus, backends); see tests/realparts.py and lab/.
 
 Registered from tests/conftest.py. Each fixture starts its processes on free loopback ports in
 tmp_path and stops them by PID in its finalizer.
@@ -10,12 +10,12 @@ from dataclasses import dataclass
 
 import pytest
 
-from adapters.haproxy_config import Server
+from lab.backends import Backends
+from lab.haproxy_config import Server
+from lab.procs import free_port, wait_port
 from adapters.nginx_config import UpstreamServer, lua_snippet, render_upstream
 
-from .realparts import (HAProxyRun, NginxRun, backends, free_port, make_plan, nginx_main_conf, require,
-                        start_haproxy, start_nginx, wait_port)
-from .realparts_backend import Backends
+from .realparts import HAProxyRun, NginxRun, backends, make_plan, nginx_main_conf, require, start_haproxy, start_nginx
 
 NODES = ["x1", "x2", "x3", "y1", "y2", "y3"]
 

@@ -2,7 +2,7 @@
 
 The lab runs emulated Kong nodes behind a real HAProxy, on free loopback ports, with files
 under tmp_path. ``lab`` starts without background traffic, so each test offers and counts
-its own load (sim.lab_drill). ``busy_lab`` has background traffic from a separate process.
+its own load (tests.lab_drill). ``busy_lab`` has background traffic from a separate process.
 The finalizer runs ``down`` even when the test failed.
 """
 
@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from sim.lab import LabOptions, down, up
+from lab.state import LabOptions
+from lab.up import down, up
 from tests.realparts import require
 
 

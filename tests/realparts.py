@@ -4,7 +4,8 @@ Every process binds 127.0.0.1 on a free port, keeps all its files in a tmp dir, 
 foreground and is stopped by its PID when the context manager exits (the fixtures in
 tests/conftest.py wrap these). A missing binary skips the test, or fails it with the
 ``apt-get install`` line when ``CI`` is set (CI must install the real parts).
-Reused by the lab: ``start_haproxy`` with ``adapters.haproxy_config.render_haproxy_cfg``.
+HAProxy, the counting backends and free ports are the lab's own (``lab.haproxy``,
+``lab.backends``, ``lab.procs``): the tests run the HAProxy that ``turnout lab up`` runs.
 """
 
 from __future__ import annotations
@@ -14,17 +15,18 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-from adapters.haproxy_config import Server, render_haproxy_cfg
-from tests.realparts_backend import Backends
+from lab.backends import Backends
+from lab.haproxy import HAProxyFiles, launch, reload, write_config
+from lab.haproxy_config import Server
+from lab.procs import Proc, free_port, stop, wait_port
 
 APT = {"haproxy": "haproxy", "nginx": "nginx", "prometheus": "prometheus", "lua": "libnginx-mod-http-lua"}
 LUA_MODULES = ("/usr/lib/nginx/modules/ndk_http_module.so", "/usr/lib/nginx/modules/ngx_http_lua_module.so")
@@ -49,21 +51,6 @@ def require_lua() -> None:
         pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port: int, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-            return
-        time.sleep(0.02)
-    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
-
-
 def wait_http_ok(url: str, timeout: float = 20.0) -> None:
     """Poll ``url`` until it answers 200: a port that accepts is not yet a server that is ready."""
     import urllib.error
@@ -77,14 +64,6 @@ def wait_http_ok(url: str, timeout: float = 20.0) -> None:
                     return
         time.sleep(0.1)
     raise TimeoutError(f"{url} did not answer 200 within {timeout}s")
-
-
-def wait_path(path: str, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not os.path.exists(path):
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{path} did not appear after {timeout}s")
-        time.sleep(0.02)
 
 
 @contextlib.contextmanager
@@ -117,75 +96,43 @@ def backends(names: list[str]) -> Iterator[Backends]:
 
 @dataclass
 class HAProxyRun:
-    dir: Path
-    cfg: Path
-    socket: str  # unix admin socket
-    tcp: str  # tcp://127.0.0.1:PORT admin API
-    master_socket: str
-    frontend_port: int
-    stats_port: int
-    state_file: str
+    """A running HAProxy from ``lab.haproxy`` (the lab's own launcher), with the names the tests use."""
+
+    files: HAProxyFiles
     backend: str
-    proc: subprocess.Popen | None = None
-    log: Path = field(default=Path("."))
+    proc: Proc
+
+    dir = property(lambda self: Path(self.files.dir))
+    cfg = property(lambda self: Path(self.files.config))
+    socket = property(lambda self: self.files.unix)  # the runtime API's unix socket
+    tcp = property(lambda self: self.files.tcp)
+    master_socket = property(lambda self: self.files.master)
+    frontend_port = property(lambda self: self.files.frontend_port)
+    stats_port = property(lambda self: self.files.stats_port)
+    state_file = property(lambda self: self.files.state_file)
+    log = property(lambda self: Path(self.files.log))
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.frontend_port}/"
 
     def reload(self) -> None:
-        """``reload`` on the master CLI; returns once the new worker answers the admin socket."""
-        reply = master_cli(self.master_socket, "reload")
-        time.sleep(0.3)
-        wait_port(self.frontend_port)
-        if reply.strip() and "Success" not in reply:
-            raise RuntimeError(f"haproxy reload: {reply.strip()}")
-
-
-def master_cli(path: str, command: str, timeout: float = 5.0) -> str:
-    """One command on the master CLI. The master re-executes itself after forking a worker,
-    and its socket refuses or resets connections meanwhile: retry those, bounded."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with socket.socket(socket.AF_UNIX) as s:
-                s.settimeout(timeout)
-                s.connect(path)
-                s.sendall(command.encode() + b"\n")
-                chunks = []
-                while chunk := s.recv(65536):
-                    chunks.append(chunk)
-            return b"".join(chunks).decode(errors="replace")
-        except (ConnectionRefusedError, ConnectionResetError):
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
+        """``reload`` on the master CLI; returns once the new worker listens."""
+        reload(self.files)
 
 
 @contextlib.contextmanager
 def start_haproxy(tmp: Path, servers: list[Server], backend: str = "be", check_inter: str = "500ms") -> Iterator[HAProxyRun]:
-    """HAProxy master-worker in the foreground (``haproxy -W -S master.sock -f cfg``), stopped by PID."""
+    """HAProxy master-worker as the lab runs it (``lab.haproxy.launch``), stopped by PID on exit."""
     binary = require("haproxy")
     tmp.mkdir(parents=True, exist_ok=True)
-    run = HAProxyRun(
-        dir=tmp, cfg=tmp / "haproxy.cfg", socket=str(tmp / "admin.sock"), tcp="", master_socket=str(tmp / "master.sock"),
-        frontend_port=free_port(), stats_port=free_port(), state_file=str(tmp / "server-state"), backend=backend,
-        log=tmp / "haproxy.log",
-    )
-    tcp_port = free_port()
-    run.tcp = f"tcp://127.0.0.1:{tcp_port}"
-    run.cfg.write_text(render_haproxy_cfg(
-        run.frontend_port, backend, servers, run.socket, run.state_file, tcp_api_port=tcp_port,
-        stats_port=run.stats_port, pidfile=str(tmp / "haproxy.pid"), check_inter=check_inter,
-    ))
-    with process([binary, "-W", "-S", run.master_socket, "-f", str(run.cfg)], run.log) as proc:
-        run.proc = proc
-        try:
-            wait_path(run.socket)
-            wait_port(run.frontend_port)
-        except TimeoutError as exc:
-            raise RuntimeError(f"{exc}; haproxy log: {run.log.read_text()[-500:]}") from None
-        yield run
+    files = HAProxyFiles.allocate(str(tmp))
+    write_config(files, backend, servers, check_inter=check_inter)
+    proc = launch(binary, files)
+    try:
+        yield HAProxyRun(files, backend, proc)
+    finally:
+        stop(proc)
 
 
 # ---- nginx ----------------------------------------------------------------------------------
@@ -255,7 +202,7 @@ def start_prometheus(tmp: Path, targets: list[str], job: str = "haproxy") -> Ite
     argv = [binary, f"--config.file={cfg}", f"--storage.tsdb.path={tmp / 'data'}",
             f"--web.listen-address=127.0.0.1:{port}", "--storage.tsdb.retention.time=1h"]
     with process(argv, tmp / "prometheus.log") as proc:
-        wait_port(port, 10)
+        wait_port(port, timeout=10)
         # Before /-/ready says 200, the API answers 503 with a text body (not JSON).
         wait_http_ok(f"http://127.0.0.1:{port}/-/ready")
         yield PrometheusRun(f"http://127.0.0.1:{port}", proc)

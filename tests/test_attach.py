@@ -18,12 +18,12 @@ import subprocess
 import pytest
 
 from adapters.control import AttachError, ControlServer, RemoteConductor, socket_path
+from lab.control import haproxy_weights, y_share
 from rollout import events as ev
 from rollout.codec import build, to_data
 from rollout.phases import Phase
 from rollout.snapshot import Snapshot
-from sim.lab import haproxy_weights, y_share
-from sim.lab_drill import turnout_argv
+from tests.lab_drill import turnout_argv
 from tui.app import TurnoutApp
 from tui.screens.confirm import ConfirmScreen
 

@@ -6,7 +6,7 @@ import stat
 
 import yaml
 
-from sim.kong_emulator import NodeSpec, start_nodes
+from lab.emulator import NodeSpec, start_nodes
 from tui.cli import main
 
 

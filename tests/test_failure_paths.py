@@ -2,17 +2,18 @@
 a timeout, a node nobody listens on. Each halts the run at preflight, before any traffic moves,
 with one line naming the node and the call, and never the token.
 
-Talks to the Kong node emulator (sim/kong_emulator) on loopback; the closed-port case talks to a
+Talks to the Kong node emulator (lab/emulator) on loopback; the closed-port case talks to a
 port nobody listens on.
 """
 
-import socket
 
 import pytest
 import yaml
 
 from adapters.kong import KongAdmin
 from adapters.live import AsyncioRuntime
+from lab.emulator import NodeSpec, start_nodes
+from lab.procs import free_port
 from rollout import commands as cmd
 from rollout import events as ev
 from rollout.engine import Engine
@@ -20,17 +21,10 @@ from rollout.execute import execute
 from rollout.phases import Phase
 from rollout.plan import load_plan
 from rollout.ports import World
-from sim.kong_emulator import NodeSpec, start_nodes
 
 from .preflight_samples import Unused
 
 TOKEN = "right-token-7c6b5a"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def plan_for(urls: dict) -> object:

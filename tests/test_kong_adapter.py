@@ -1,6 +1,6 @@
 """The Kong adapter (adapters/kong.py) against the Kong node emulator (2.8, 3.4, 3.9 nodes).
 
-Every test talks to the emulator (sim/kong_emulator) on free 127.0.0.1 ports, started and
+Every test talks to the emulator (lab/emulator) on free 127.0.0.1 ports, started and
 stopped by the fixture, except the closed-port test, which talks to a port nobody listens on.
 """
 
@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import os
-import socket
 import stat
 
 import pytest
 import yaml
 
 from adapters.kong import KongAdmin, KongControlPlane
+from lab.emulator import NodeSpec, start_nodes
+from lab.procs import free_port
 from rollout.observations import NodeInfo, NodeProbe
 from rollout.plan import Plan, SmokeCheck
-from sim.kong_emulator import NodeSpec, start_nodes
 
 TOKEN = "adm-tok-9f8e7d6c"
 KEY = "smoke-key-5a4b3c"
@@ -202,9 +202,7 @@ async def test_http_500_is_rejected_with_status(cluster, tmp_path):
 
 async def test_closed_port_is_unreachable(cluster):
     """A closed port (nothing listens): Unreachable naming node and call, for info and probe."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     plan = make_plan(cluster)
     node = plan.node("x34").model_copy(update={"admin": f"http://127.0.0.1:{port}", "status": f"http://127.0.0.1:{port}"})
     async with KongAdmin(plan, env=ENV) as kong:
@@ -263,7 +261,7 @@ async def test_tls_verify_on_by_default_and_ca_file(cluster, tls_files):
     with one line pointing at tls.ca_file; with tls.ca_file set to that cert the probe succeeds."""
     import ssl
 
-    from sim.kong_emulator.httpserver import HttpServer, json_response
+    from lab.emulator.httpserver import HttpServer, json_response
 
     key, cert = tls_files
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -298,9 +296,7 @@ async def test_missing_ca_file_is_one_line(cluster, tmp_path):
 async def test_info_with_unreachable_status_api_keeps_the_hash(cluster):
     """A Status API that cannot be reached (3.6+ binds it to loopback; emulator node with a dead status URL):
     info says status_reachable=False with the error, and still reads the hash from the Admin API."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     plan = make_plan(cluster)
     node = plan.node("y39").model_copy(update={"status": f"http://127.0.0.1:{port}"})
     async with KongAdmin(plan, env=ENV) as kong:

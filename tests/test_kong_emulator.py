@@ -1,7 +1,7 @@
-"""The Kong node emulator (sim/kong_emulator) against the shapes in shared/kong-samples.
+"""The Kong node emulator (lab/emulator) against the shapes in shared/kong-samples.
 
 Every test here talks to the emulator, started on free 127.0.0.1 ports and stopped in the
-fixture's finalizer (one test also runs it as ``python -m sim.kongnode`` and stops it by PID).
+fixture's finalizer (one test also runs it as ``python -m lab.emulator`` and stops it by PID).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from sim.kong_emulator import NodeSpec, start_nodes
+from lab.emulator import NodeSpec, start_nodes
 
 from .shared_files import kong_samples
 from .test_kong_codec import sample
@@ -207,7 +207,7 @@ async def test_admin_token_missing_and_wrong():
 
 def test_spec_errors_are_one_line():
     """Bad specs name the node and the key."""
-    from sim.kong_emulator import parse_specs
+    from lab.emulator import parse_specs
 
     with pytest.raises(ValueError, match="unknown key"):
         parse_specs({"nodes": [{"name": "a", "version": "3.4.2", "colour": "red"}]})
@@ -218,11 +218,11 @@ def test_spec_errors_are_one_line():
 
 
 def test_cli_prints_ready_line_and_stops_on_sigterm(tmp_path):
-    """python -m sim.kongnode (emulator subprocess): ready JSON line on stdout and in --ports-file; SIGTERM exits 0."""
+    """python -m lab.emulator (emulator subprocess): ready JSON line on stdout and in --ports-file; SIGTERM exits 0."""
     spec = tmp_path / "spec.json"
     spec.write_text(json.dumps({"nodes": [{"name": "x1", "version": "3.4.2"}]}))
     ports = tmp_path / "ports.json"
-    proc = subprocess.Popen([sys.executable, "-m", "sim.kongnode", "--spec", str(spec), "--ports-file", str(ports)],
+    proc = subprocess.Popen([sys.executable, "-m", "lab.emulator", "--spec", str(spec), "--ports-file", str(ports)],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         line = json.loads(proc.stdout.readline())
@@ -237,6 +237,6 @@ def test_cli_bad_spec_exits_2(tmp_path):
     """A bad spec file: one line on stderr naming the file, exit 2 (no traceback)."""
     spec = tmp_path / "bad.json"
     spec.write_text('{"nodes": [{"name": "x1"}]}')
-    proc = subprocess.run([sys.executable, "-m", "sim.kongnode", "--spec", str(spec)], cwd=ROOT,
+    proc = subprocess.run([sys.executable, "-m", "lab.emulator", "--spec", str(spec)], cwd=ROOT,
                           capture_output=True, text=True, timeout=30)
     assert proc.returncode == 2 and "bad.json" in proc.stderr and "Traceback" not in proc.stderr

@@ -1,6 +1,6 @@
 """`turnout lab up/status/fault/load/down` as a user types them, and the README's three-command flow.
 
-These tests talk to the Kong node emulator (python -m sim.kongnode) behind a real HAProxy,
+These tests talk to the Kong node emulator (python -m lab.emulator) behind a real HAProxy,
 all started by `turnout lab up` on loopback; every test runs `turnout lab down` in a finalizer.
 """
 
@@ -12,9 +12,9 @@ import subprocess
 
 import pytest
 
-from sim.lab import load_state
-from sim.lab_drill import turnout_argv
-from sim.lab_procs import alive
+from lab.procs import alive
+from lab.state import load_state
+from tests.lab_drill import turnout_argv
 from tests.realparts import require
 
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(90)]

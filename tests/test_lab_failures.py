@@ -12,8 +12,8 @@ import os
 
 import pytest
 
-from sim.lab import haproxy_weights, set_faults, y_share
-from sim.lab_drill import Observed, finish_run, start_run
+from lab.control import haproxy_weights, set_faults, y_share
+from tests.lab_drill import Observed, finish_run, start_run
 
 from .lab_support import lab  # noqa: F401
 from .test_lab_rollout import _wait_for_share

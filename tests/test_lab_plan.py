@@ -1,6 +1,6 @@
 """The lab's texts (plan, emulator spec, env) and its load generator, without HAProxy.
 
-The load-generator tests talk to the Kong node emulator started in-process (sim.kong_emulator).
+The load-generator tests talk to the Kong node emulator started in-process (lab.emulator).
 """
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ import json
 
 import pytest
 
+from lab import layout as lp
+from lab.emulator import NodeSpec, start_nodes
+from lab.loadgen import LoadGenerator
+from lab.procs import free_port
+from lab.state import lab_env
 from rollout.plan import load_plan
-from sim import lab_plan as lp
-from sim.kong_emulator import NodeSpec, start_nodes
-from sim.lab import lab_env
-from sim.lab_procs import free_port
-from sim.loadgen import LoadGenerator
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -1,6 +1,6 @@
 """End to end in the lab: Kong node emulator behind a real HAProxy, real HTTP load, `turnout run`.
 
-Every test here talks to the Kong node emulator (sim/kong_emulator) through a real HAProxy
+Every test here talks to the Kong node emulator (lab/emulator) through a real HAProxy
 started on loopback; the lab is stopped by PID in the fixture's finalizer.
 """
 
@@ -14,9 +14,9 @@ import subprocess
 
 import pytest
 
+from lab.control import haproxy_weights, y_share
 from rollout.plan import load_plan
-from sim.lab import haproxy_weights, y_share
-from sim.lab_drill import Observed, drill, finish_run, samples_for, start_run, turnout_argv
+from tests.lab_drill import Observed, drill, finish_run, samples_for, start_run, turnout_argv
 
 from .lab_support import lab  # noqa: F401
 

@@ -2,7 +2,7 @@
 terminal (tmux), the terminal goes away (tmux kill-session: SIGHUP, as when sshd loses the
 client), and the same plan run again resumes from the journal and completes.
 
-Talks to the Kong node emulator (sim/kong_emulator) through a real HAProxy on loopback, under
+Talks to the Kong node emulator (lab/emulator) through a real HAProxy on loopback, under
 real HTTP load; every wait is bounded and the lab and tmux are stopped in finalizers.
 """
 
@@ -15,8 +15,8 @@ import subprocess
 
 import pytest
 
-from sim.lab import haproxy_weights, y_share
-from sim.lab_drill import Observed, finish_run, start_run, turnout_argv
+from lab.control import haproxy_weights, y_share
+from tests.lab_drill import Observed, finish_run, start_run, turnout_argv
 
 from .lab_support import lab  # noqa: F401
 from .test_tui_tmux import screen, tmux_session, wait_for  # noqa: F401

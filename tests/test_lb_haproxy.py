@@ -10,6 +10,7 @@ import pytest
 
 from adapters.haproxy import HAProxyBalancer
 from adapters.lb import build_load_balancer
+from lab.procs import stop
 from rollout.errors import Rejected, Timeout, Unreachable
 from rollout.plan import HAProxyLB
 
@@ -87,8 +88,7 @@ async def test_out_of_range_weight_is_rejected(haproxy_lab):
 
 async def test_socket_gone_is_unreachable(haproxy_lab):
     lb = balancer(haproxy_lab)
-    haproxy_lab.haproxy.proc.terminate()
-    haproxy_lab.haproxy.proc.wait(5)
+    stop(haproxy_lab.haproxy.proc)
     with pytest.raises(Unreachable, match=f"haproxy {haproxy_lab.haproxy.socket}: set weight: unreachable"):
         await lb.set_weights(50, 50, ALL)
     tcp = balancer(haproxy_lab, socket=haproxy_lab.haproxy.tcp)
@@ -134,7 +134,7 @@ def test_rendered_config_passes_haproxy_c(tmp_path):
     """The reusable config (lab and docs) is what `haproxy -c` accepts, with the measured settings."""
     import subprocess
 
-    from adapters.haproxy_config import Server, render_haproxy_cfg
+    from lab.haproxy_config import Server, render_haproxy_cfg
 
     from .realparts import require
 

@@ -5,11 +5,11 @@ import yaml
 
 from adapters.kong import KongAdmin
 from adapters.live import AsyncioRuntime
+from lab.emulator import NodeSpec, start_nodes
 from rollout import commands as cmd
 from rollout.execute import execute
 from rollout.plan import load_plan
 from rollout.ports import World
-from sim.kong_emulator import NodeSpec, start_nodes
 from sim.runner import run_one
 
 from .preflight_samples import Unused

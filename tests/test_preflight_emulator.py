@@ -1,5 +1,5 @@
 """Preflight end to end through the real Kong adapter (adapters/kong.py) against the lab's Kong node
-emulator (sim/kong_emulator) on loopback: 2.8-, 3.4- and 3.9-shaped nodes, DB-less and hybrid."""
+emulator (lab/emulator) on loopback: 2.8-, 3.4- and 3.9-shaped nodes, DB-less and hybrid."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import pytest
 
 from adapters.kong import KongAdmin, KongControlPlane
 from adapters.live import AsyncioRuntime
+from lab.emulator import NodeSpec, start_nodes
 from rollout.plan import load_plan
 from rollout.ports import World
-from sim.kong_emulator import NodeSpec, start_nodes
 from tui.cmd_preflight import gather_and_check
 
 pytestmark = pytest.mark.timeout(30)

@@ -13,6 +13,8 @@ import json
 import os
 import sys
 
+from rollout.faults import SWITCHES, active, all_off
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("lab", help="a local lab: Kong node emulators behind a real HAProxy, with real traffic")
@@ -31,8 +33,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     load.add_argument("--duration", type=float, default=10.0, help="seconds")
     fault = lab.add_parser("fault", help="switch emulator faults on a node, a pool (x, y) or all")
     fault.add_argument("target", metavar="NODE|x|y|all")
-    fault.add_argument("--error-share", type=float, help="share of proxied requests answered 500 (0-1)")
-    fault.add_argument("--latency-ms", type=float, help="added to every answer")
+    fault.add_argument("--error-share", "--error-rate", dest="error_share", type=float,
+                       help=SWITCHES["error_share"].help + " (a scenario's error_rate fault, rate)")
+    fault.add_argument("--latency-ms", type=float, help=SWITCHES["latency_ms"].help)
     fault.add_argument("--not-ready", action="store_true", help="/status/ready answers 503")
     fault.add_argument("--ready", action="store_true", help="undo --not-ready")
     fault.add_argument("--crash", action="store_true", help="close the node's ports now")
@@ -45,7 +48,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.lab_procs import LabError
+    from lab.procs import LabError
 
     handler = {"up": _up, "down": _down, "status": _status, "load": _load, "fault": _fault}[args.lab_command]
     try:
@@ -60,7 +63,8 @@ def _emit(args: argparse.Namespace, data: dict, lines: list[str]) -> None:
 
 
 def _up(args: argparse.Namespace) -> int:
-    from sim.lab import LabOptions, up
+    from lab.state import LabOptions
+    from lab.up import up
 
     options = LabOptions(args.dir, args.x, args.y, args.x_version, args.y_version, args.mode, args.traffic)
     state = up(options)
@@ -86,7 +90,7 @@ def _up(args: argparse.Namespace) -> int:
 
 
 def _down(args: argparse.Namespace) -> int:
-    from sim.lab import down
+    from lab.up import down
 
     lines = down(args.dir)
     _emit(args, {"stopped": lines}, lines + [f"lab in {args.dir} is down"])
@@ -94,8 +98,8 @@ def _down(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from sim.lab import load_state
-    from sim.lab_status import collect, describe
+    from lab.state import load_state
+    from lab.status import collect, describe
 
     state = load_state(args.dir)
     report = asyncio.run(collect(state))
@@ -104,8 +108,8 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _load(args: argparse.Namespace) -> int:
-    from sim.lab import load_state
-    from sim.lab_status import run_load
+    from lab.state import load_state
+    from lab.status import run_load
 
     if args.rps <= 0 or args.duration <= 0:
         print("turnout lab load: --rps and --duration must be above 0", file=sys.stderr)
@@ -118,11 +122,15 @@ def _load(args: argparse.Namespace) -> int:
 
 
 def _fault(args: argparse.Namespace) -> int:
-    from sim.lab import load_state, restart_node, set_faults, targets
+    from lab.control import restart_node, set_faults, targets
+    from lab.state import load_state
 
-    if args.error_share is not None and not 0 <= args.error_share <= 1:
-        print("turnout lab fault: --error-share must be between 0 and 1", file=sys.stderr)
-        return 2
+    for flag, key in (("--error-share", "error_share"), ("--latency-ms", "latency_ms")):
+        value = getattr(args, key)
+        problem = SWITCHES[key].problem(value) if value is not None else None
+        if problem:
+            print(f"turnout lab fault: {flag}: {problem}", file=sys.stderr)
+            return 2
     state = load_state(args.dir)
     changes = _fault_changes(args)
     if args.restart:
@@ -133,7 +141,7 @@ def _fault(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     result = asyncio.run(set_faults(state, args.target, changes)) if changes else {}
-    lines = [f"{n}: " + (", ".join(f"{k}={v}" for k, v in f.items() if v not in (None, False, 0, 0.0)) or "no fault")
+    lines = [f"{n}: " + (", ".join(f"{k}={v}" for k, v in active(f).items()) or "no fault")
              for n, f in result.items()] or [f"{args.target}: restarted"]
     _emit(args, {"faults": result, "restarted": bool(args.restart)}, lines)
     return 0
@@ -141,7 +149,7 @@ def _fault(args: argparse.Namespace) -> int:
 
 def _fault_changes(args: argparse.Namespace) -> dict:
     if args.clear:
-        return {"latency_ms": 0.0, "error_share": 0.0, "not_ready": False, "config_hash": None, "config_hash_drift": False}
+        return all_off()
     changes: dict = {}
     if args.error_share is not None:
         changes["error_share"] = args.error_share

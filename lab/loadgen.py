@@ -11,7 +11,7 @@ error (refused, reset, timeout, by exception name): both count, as a user sees b
 answers are also tallied by the ``X-Kong-Node`` header when the node sent one, so a drill can
 tell which node failed them.
 
-``python -m sim.loadgen`` runs one in the background for the lab (``turnout lab up --traffic``),
+``python -m lab.loadgen`` runs one in the background for the lab (``turnout lab up --traffic``),
 writing cumulative totals to ``--stats-file`` once a second.
 """
 
@@ -180,7 +180,7 @@ class LoadGenerator:
 # ---- background traffic for the lab --------------------------------------------------------
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m sim.loadgen", description="Steady open-loop HTTP load.")
+    p = argparse.ArgumentParser(prog="python -m lab.loadgen", description="Steady open-loop HTTP load.")
     p.add_argument("--url", required=True)
     p.add_argument("--rps", type=float, required=True)
     p.add_argument("--duration", type=float, default=24 * 3600.0, help="seconds (bounded; default one day)")

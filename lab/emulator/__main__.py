@@ -1,4 +1,4 @@
-"""Run emulated Kong nodes until SIGTERM/SIGINT: ``python -m sim.kongnode --spec nodes.json``.
+"""Run emulated Kong nodes until SIGTERM/SIGINT: ``python -m lab.emulator --spec nodes.json``.
 
 The spec is ``{"nodes": [{"name": "x1", "version": "3.4.2", "role": "dbless", "api_key": "...",
 "admin_token": null, "ports": {"admin": 0, "status": 0, "proxy": 0}}, ...]}`` (every NodeSpec
@@ -22,12 +22,12 @@ import os
 import signal
 import sys
 
-from sim.kong_emulator import start_nodes
-from sim.kong_emulator.cluster import parse_specs
+from lab.emulator import start_nodes
+from lab.emulator.cluster import parse_specs
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m sim.kongnode", description="Emulated Kong nodes on loopback ports.")
+    p = argparse.ArgumentParser(prog="python -m lab.emulator", description="Emulated Kong nodes on loopback ports.")
     p.add_argument("--spec", required=True, help="JSON file with {\"nodes\": [...]}")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--control-port", type=int, default=0, help="cluster control port (0: a free one)")

@@ -19,8 +19,9 @@ import aiohttp
 
 from rollout.errors import AdapterError
 
-from .lab import LabState, counters, haproxy_weights, y_share
-from .lab_procs import LabError
+from .control import counters, haproxy_weights, y_share
+from .procs import LabError
+from .state import LabState
 
 
 @dataclass(frozen=True)

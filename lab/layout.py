@@ -18,12 +18,14 @@ from typing import Any
 
 import yaml
 
-from adapters.haproxy_config import Server
+from rollout.faults import RATE
+
+from .haproxy_config import Server
 
 KEY_ENV = "TURNOUT_LAB_KEY"
 BACKEND = "kong"
 CP_NAME = "cp"
-DP_HOST_SUFFIX = ".lab"  # sim/kong_emulator/cluster.py lists a DP named y1 as hostname y1.lab
+DP_HOST_SUFFIX = ".lab"  # lab/emulator/cluster.py lists a DP named y1 as hostname y1.lab
 LAB_STEPS = ({"y": 5, "bake": "6s"}, {"y": 25, "bake": "4s"}, {"y": 50, "bake": "4s"}, {"y": 100, "bake": "4s"})
 LAB_GATES: dict[str, Any] = {
     "window": "2s",
@@ -61,7 +63,7 @@ def node_names(count: int, pool: str) -> tuple[str, ...]:
 
 
 def emulator_spec(layout: LabLayout, api_key: str) -> dict[str, Any]:
-    """The ``python -m sim.kongnode --spec`` document: X and Y nodes (and a CP in hybrid mode)."""
+    """The ``python -m lab.emulator --spec`` document: X and Y nodes (and a CP in hybrid mode)."""
     role = "data_plane" if layout.mode == "hybrid" else "dbless"
     nodes: list[dict[str, Any]] = []
     if layout.mode == "hybrid":
@@ -137,14 +139,18 @@ def plan_text(layout: LabLayout) -> str:
 
 def scenario_text(rps: float, y_error_share: float = 0.0) -> str:
     """The lab as a rehearsal scenario: its load, loopback-fast nodes that never fail on their own,
-    and (optionally) Y answering ``y_error_share`` 500s, from the moment Y gets traffic as in a drill."""
+    and (optionally) Y answering ``y_error_share`` 500s, from the moment Y gets traffic as in a drill.
+
+    The fault is the scenario's ``error_rate`` with ``rate``; in the lab the same fault is the
+    switch ``rollout.faults.as_switches("error_rate", rate=...)`` gives (``error_share``): one vocabulary,
+    ``rollout.faults``, so the rehearsed and the real drill use the same number."""
     name = f"lab, Y answers {y_error_share:.0%} 500s" if y_error_share else "lab, healthy"
     doc: dict[str, Any] = {
         "name": name,
         "traffic": {"rps": rps},
         "nodes": {"capacity_rps": 5000, "latency_ms": {"p50": 0.5, "p99": 2.0}, "error_rate": 0.0, "start_s": "0s"},
         "load_balancer": {"health_check": "1s"},
-        "faults": [{"kind": "error_rate", "pool": "y", "rate": y_error_share, "from": "0s"}] if y_error_share else [],
+        "faults": [{"kind": "error_rate", "pool": "y", RATE.name: y_error_share, "from": "0s"}] if y_error_share else [],
     }
     header = ("# Written by `turnout lab up`: the same world as the lab, for `turnout rehearse <plan> --scenario <this>`.\n"
               "# Y gets no traffic before the first step, so a fault `from: 0s` starts when Y gets traffic, as in\n"

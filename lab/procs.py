@@ -45,11 +45,12 @@ def free_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
-def spawn(role: str, argv: list[str], log_path: str, marker: str, env: dict[str, str] | None = None) -> Proc:
+def spawn(role: str, argv: list[str], log_path: str, marker: str, env: dict[str, str] | None = None,
+          cwd: str | None = None) -> Proc:
     """Start argv detached (own session, stdin closed, output to log_path); it outlives us."""
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True, close_fds=True, env=env)
+                                start_new_session=True, close_fds=True, env=env, cwd=cwd)
     return Proc(role, proc.pid, marker)
 
 
@@ -120,21 +121,37 @@ def wait_for_file(path: str, proc: Proc, log_path: str, timeout: float = 10.0) -
                 text = f.read()
             if text.strip():
                 return text
-        if exited(proc):
-            raise LabError(f"{proc.role} exited at start: {last_line(log_path)}")
+        _check_alive(proc, log_path)
         time.sleep(0.02)
     raise LabError(f"{proc.role} (pid {proc.pid}) not ready after {timeout:g}s: {last_line(log_path)}")
 
 
-def wait_port(port: int, proc: Proc, log_path: str, timeout: float = 10.0, host: str = "127.0.0.1") -> None:
+def wait_port(port: int, proc: Proc | None = None, log_path: str | None = None, timeout: float = 10.0,
+              host: str = "127.0.0.1") -> None:
+    """Until something accepts on ``host:port``; with ``proc``, fail early (quoting its log) if it died."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with contextlib.suppress(OSError), socket.create_connection((host, port), 0.2):
             return
-        if exited(proc):
-            raise LabError(f"{proc.role} exited at start: {last_line(log_path)}")
+        _check_alive(proc, log_path)
         time.sleep(0.02)
-    raise LabError(f"{proc.role} (pid {proc.pid}): nothing listens on {host}:{port} after {timeout:g}s")
+    who = f"{proc.role} (pid {proc.pid}): " if proc else ""
+    raise LabError(f"{who}nothing listens on {host}:{port} after {timeout:g}s" + (f": {last_line(log_path)}" if log_path else ""))
+
+
+def wait_path(path: str, proc: Proc | None = None, log_path: str | None = None, timeout: float = 10.0) -> None:
+    """Until ``path`` exists (a unix socket bound); with ``proc``, fail early if it died."""
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(path):
+        if time.monotonic() > deadline:
+            raise LabError(f"{path} did not appear after {timeout:g}s" + (f": {last_line(log_path)}" if log_path else ""))
+        _check_alive(proc, log_path)
+        time.sleep(0.02)
+
+
+def _check_alive(proc: Proc | None, log_path: str | None) -> None:
+    if proc is not None and exited(proc):
+        raise LabError(f"{proc.role} exited at start: {last_line(log_path) if log_path else '(no log)'}")
 
 
 def last_line(path: str) -> str:

@@ -14,10 +14,12 @@ from typing import Any, Callable
 import aiohttp
 
 from rollout.errors import AdapterError
+from rollout.faults import active
 
-from .lab import LabState, counters, haproxy_weights, y_share
-from .lab_observe import delta, observed_split
-from .lab_procs import LabError, alive
+from .control import counters, haproxy_weights, y_share
+from .observe import delta, observed_split
+from .procs import LabError, alive
+from .state import LabState
 from .loadgen import LoadGenerator, Second
 
 
@@ -33,16 +35,12 @@ async def collect(state: LabState) -> dict[str, Any]:
     except (AdapterError, ValueError) as exc:
         report["weights_error"] = str(exc)
     try:
-        report["nodes"] = {n: {k: c[k] for k in ("requests", "errors")} | {"faults": _active(c.get("faults", {}))}
+        report["nodes"] = {n: {k: c[k] for k in ("requests", "errors")} | {"faults": active(c.get("faults", {}))}
                            for n, c in (await counters(state)).items()}
     except LabError as exc:
         report["nodes_error"] = str(exc)
     report["traffic"] = _traffic(state)
     return report
-
-
-def _active(faults: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in faults.items() if v not in (None, False, 0, 0.0)}
 
 
 def _traffic(state: LabState) -> dict[str, Any] | None:

@@ -7,7 +7,7 @@ Public API (the lab and the tests use these)::
     cluster["y1"].faults.update({"error_share": 0.05})   # or POST /__turnout/fault on its admin port
     await cluster.stop()
 
-``python -m sim.kongnode --spec nodes.json`` runs the same from a shell (see sim/kongnode.py).
+``python -m lab.emulator --spec nodes.json`` runs the same from a shell (see lab/emulator/__main__.py).
 """
 
 from .cluster import EmulatorCluster, parse_specs, start_nodes

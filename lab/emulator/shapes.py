@@ -1,8 +1,9 @@
 """Kong's response bodies per version, as plain dicts: what the emulator answers.
 
-Every shape is taken from ../shared/kong-samples (its README names each file's origin) and branches
-where Kong's code does (https://github.com/Kong/kong/blob/3.9.3/kong/api/routes/health.lua, kong.lua,
-kong/status/ready.lua, at 2.8.5, 3.4.2 and 3.9.3): 2.8 / 3.0-3.3 / 3.4+ for ``/status``,
+Every shape follows Kong's own response samples and branches where Kong's code does
+(https://github.com/Kong/kong/blob/3.9.3/kong/api/routes/health.lua, kong.lua,
+kong/status/ready.lua, at 2.8.5, 3.4.2 and 3.9.3; the Admin and Status API reference pages,
+docs.konghq.com/gateway/<version>/admin-api/): 2.8 / 3.0-3.3 / 3.4+ for ``/status``,
 2.8 / 3.x for ``available_on_server`` and metric names, 3.3+ for ``/status/ready``,
 3.6+ for ``edition`` and the key-auth "Unauthorized" text, 3.7+ for ``WWW-Authenticate: Key``.
 Pure functions of (version, node facts), so tests compare them with the samples key by key.

@@ -1,7 +1,9 @@
-"""Render a haproxy.cfg for one backend of Kong nodes, with the settings lb-notes measured.
+"""Render a haproxy.cfg for one backend of Kong nodes, with the settings measured on HAProxy 2.6.
 
-Used by the tests, by the lab (real HAProxy in front of the Kong node emulator) and as the
-reference config in docs/adapters.md. Why each setting is there:
+Used by the lab (real HAProxy in front of the Kong node emulator, ``lab.haproxy``), by the tests
+through the lab, and as the reference config in docs/adapters.md. Why each setting is there
+(HAProxy Configuration Manual: sections 3.1 "Process management" for the state file, 4.2
+"Proxies keywords reference" for the options):
 
 - ``server-state-file`` + ``load-server-state-from-file global``: runtime weights survive a
   reload only when Turnout dumps ``show servers state`` into that file (HAProxy never writes it).

@@ -1,8 +1,8 @@
 """A drill in the lab: steady load, `turnout run` on the lab plan, and an outside observer, together.
 
 Used by the lab tests (tests/test_lab_*.py) and the benchmarks (bench/lab_*.py), so both
-measure the same way: an open-loop load through HAProxy (sim.loadgen), a StepSampler reading
-HAProxy's weights and the nodes' own counters (sim.lab_observe), and the real command
+measure the same way: an open-loop load through HAProxy (lab.loadgen), a StepSampler reading
+HAProxy's weights and the nodes' own counters (lab.observe), and the real command
 ``turnout run PLAN --headless --auto-approve --json`` in a subprocess, as an operator runs it.
 An optional Y fault is switched on the moment HAProxy first gives Y a weight (Y degrades
 under real traffic; the smoke checks before the shift still pass, as they would in life).
@@ -18,9 +18,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from .lab import LabState, set_faults, y_share
-from .lab_observe import StepSample, StepSampler
-from .loadgen import LoadGenerator, LoadReport
+from lab.control import set_faults, y_share
+from lab.loadgen import LoadGenerator, LoadReport
+from lab.observe import StepSample, StepSampler
+from lab.state import LabState
 
 RUN_TIMEOUT_S = 60.0
 
@@ -44,7 +45,9 @@ class DrillResult:
 
 
 def turnout_argv(*args: str) -> list[str]:
-    return [sys.executable, "-m", "tui.cli", *args]
+    """``turnout ARGS`` as the console script runs it: ``-P`` keeps the current directory off sys.path,
+    so a lab's runtime directory ``./lab`` there is never imported in place of the ``lab`` package."""
+    return [sys.executable, "-P", "-m", "tui.cli", *args]
 
 
 async def start_run(state: LabState, *extra: str) -> asyncio.subprocess.Process:

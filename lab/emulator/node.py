@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Callable
 
 from adapters.kong_codec import EMPTY_HASH
+from rollout.faults import SWITCHES, as_switches, check_switches
 from rollout.kong.version import KongVersion
 
 from . import declarative, metrics, shapes
@@ -65,22 +66,31 @@ class NodeSpec:
 
 @dataclass
 class Faults:
-    """Run-time faults, switched through ``POST /__turnout/fault`` (JSON, any subset of these keys)."""
+    """Run-time faults, switched through ``POST /__turnout/fault``.
 
-    latency_ms: float = 0.0  # added to every Admin, Status and proxy answer
-    error_share: float = 0.0  # share of proxied requests answered 500 by the "upstream"
-    not_ready: bool | str = False  # True: no config loaded (hash zeros); a string: that 503 message (3.3+)
-    config_hash: str | None = None  # report this hash instead of the loaded one (someone wrote config)
-    config_hash_drift: bool = False  # the hash changes on every /status (config writes in progress)
-    crash: bool = False  # close every port now (restart through the cluster control endpoint)
-    sync_status: str | None = None  # hybrid: what the CP reports for this DP
-    admin_status: int | None = None  # every Admin and Status API answer has this status (e.g. 500)
+    The body is any subset of these switches, or one fault in the scenario's words
+    (``{"kind": "error_rate", "rate": 0.05}``). Their meanings, bounds and "off" values are
+    declared once in ``rollout.faults.SWITCHES``, shared with the rehearsal's scenarios and
+    ``turnout lab fault``; a test checks that these fields are exactly those switches.
+    """
+
+    latency_ms: float = SWITCHES["latency_ms"].off  # added to every Admin, Status and proxy answer
+    error_share: float = SWITCHES["error_share"].off  # share of proxied requests answered 500 by the "upstream"
+    not_ready: bool | str = SWITCHES["not_ready"].off  # True: no config loaded (hash zeros); a string: that 503 message (3.3+)
+    config_hash: str | None = SWITCHES["config_hash"].off  # report this hash instead of the loaded one
+    config_hash_drift: bool = SWITCHES["config_hash_drift"].off  # the hash changes on every /status
+    crash: bool = SWITCHES["crash"].off  # close every port now (restart through the cluster control endpoint)
+    sync_status: str | None = SWITCHES["sync_status"].off  # hybrid: what the CP reports for this DP
+    admin_status: int | None = SWITCHES["admin_status"].off  # every Admin and Status API answer has this status
 
     def update(self, data: dict[str, Any]) -> None:
-        known = {f.name for f in fields(self)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"unknown fault key(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        """Switch faults on or off; nothing changes when any key or value is refused (ValueError)."""
+        if "kind" in data:
+            params = dict(data)
+            data = as_switches(params.pop("kind"), **params)
+        problems = check_switches(data)
+        if problems:
+            raise ValueError("; ".join(problems))
         for key, value in data.items():
             setattr(self, key, value)
 
