@@ -32,7 +32,25 @@ def from_dict(data: dict) -> Any:
     cls = _BY_NAME.get(data.pop("type", ""))
     if cls is None:
         raise ValueError(f"unknown event type in journal: {data!r}")
+    if cls is ev.WindowJudged:
+        data.update({pool: _upgrade_window(data[pool]) for pool in ("x", "y") if pool in data})
     return build(cls, data)
+
+
+# Journals written before windows carried their statistics by name held them as fields.
+_OLD_STATS = ("p50_ms", "p99_ms")
+
+
+def _upgrade_window(window: dict) -> dict:
+    """A window (or a node's row) from an older journal: its ``p50_ms``/``p99_ms`` fields become
+    named statistics, so that it replays into the same verdicts as when it was written."""
+    upgraded = {k: v for k, v in window.items() if k not in _OLD_STATS}
+    old = {k: window[k] for k in _OLD_STATS if k in window}
+    if old:
+        upgraded["stats"] = {**old, **window.get("stats", {})}
+    if "nodes" in window:
+        upgraded["nodes"] = [_upgrade_window(n) for n in window["nodes"]]
+    return upgraded
 
 
 def encode(event: Any, secrets: Iterable[str] = ()) -> str:
