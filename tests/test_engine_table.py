@@ -239,3 +239,25 @@ def test_a_rule_without_plan_settings_is_off():
     gates = plan().gates.model_copy(update={"latency_p99_ms": None})
     verdict = judge(gates, 5, 65, X90, SLOW)
     assert [r.gate for r in verdict.results] == ["min_requests", "error_rate"] and verdict.verdict == "pass"
+
+
+def test_the_procedure_table_names_the_next_phase():
+    """Each forward handler completes its phase; the phase that follows comes from phases.NEXT."""
+    from rollout.phases import NEXT
+
+    for phase, (event_type, target) in NEXT.items():
+        if phase in (P.SHIFT, P.WATCH, P.ROLLING_BACK):
+            continue  # completed by a verdict or a confirmed split: covered by the tables above
+        engine = engine_at(phase)
+        event = next(e for e in sample_events(engine.now + 1) if type(e) is event_type)
+        engine.handle(event)
+        assert engine.phase == target, (phase, engine.phase)
+
+
+def test_nothing_outside_the_engine_can_assign_its_state():
+    engine = engine_at(P.SHIFT)
+    for name in ("phase", "plan", "applied", "detection", "pending_approval", "step", "reason"):
+        with pytest.raises(AttributeError):
+            setattr(engine, name, None)
+    with pytest.raises(TypeError):
+        engine.nodes["y1"] = NodeProbe("y1", True, True)  # type: ignore[index]
