@@ -6,9 +6,10 @@ it reads (rollout.observations: ``error_rate``, ``p99_ms``, ...), the ``label`` 
 screen, and how it words its limit and its evidence. ``rollout.gates.RULES`` lists the rules
 a window is judged by; each rule finds its settings in the plan by its name.
 
-Adding a rule is one class here (or one more instance of an existing one, as a p95 gate is
-``Latency("latency_p95_ms", "p95_ms", "p95")``), its plan model in ``rollout.plan.Gates``
-and its line in ``RULES``. The widget and the journal need nothing new: they render results.
+Adding a rule is one class here with a ``judge`` (or one more instance of an existing one,
+as a p95 gate is ``Latency("latency_p95_ms", "p95_ms", "p95")``), its plan model in
+``rollout.plan.Gates`` and its line in ``RULES``. The widget and the journal need nothing
+new: they render results.
 """
 
 from __future__ import annotations
@@ -40,7 +41,22 @@ class GateResult:
 
 
 class Rule(Protocol):
-    """What ``rollout.gates.judge`` needs of a rule; ``config`` is its plan model."""
+    """What ``rollout.gates.judge`` needs of a rule; ``config`` is its plan model.
+
+    ``judge`` sees both pools' whole windows (counts, named statistics, per-node rows), so a
+    rule that tests proportions or looks for an outlier node fits the same shape; the rules
+    that compare one statistic against limits share ``against_limits``.
+    """
+
+    name: str
+    statistic: str
+    label: str
+
+    def judge(self, config: Any, x: PoolWindow, y: PoolWindow, compare: bool) -> GateResult: ...
+
+
+class Limits(Protocol):
+    """A rule that compares one statistic with limits: how it words them and finds them broken."""
 
     name: str
     statistic: str
@@ -55,8 +71,8 @@ class Rule(Protocol):
     def term(self, kind: str) -> str: ...
 
 
-def judge_rule(rule: Rule, config: Any, x: PoolWindow, y: PoolWindow, compare: bool) -> GateResult:
-    """One rule on one window. X is compared only when it served enough requests (``compare``)."""
+def against_limits(rule: Limits, config: Any, x: PoolWindow, y: PoolWindow, compare: bool) -> GateResult:
+    """One statistic on one window. X is compared only when it served enough requests (``compare``)."""
     yv = y.stat(rule.statistic)
     xv = x.stat(rule.statistic) if compare else None
     shown = _shown(rule, x), _shown(rule, y)
@@ -70,7 +86,7 @@ def judge_rule(rule: Rule, config: Any, x: PoolWindow, y: PoolWindow, compare: b
     return GateResult(rule.name, "fail" if problems else "pass", yv, xv, rule.limit(config), evidence, **common)
 
 
-def _shown(rule: Rule, window: PoolWindow) -> str:
+def _shown(rule: Limits, window: PoolWindow) -> str:
     value = window.stat(rule.statistic)
     return rule.show(value) if window.requests and value is not None else "-"
 
@@ -82,6 +98,9 @@ class ErrorRate:
     name: str = "error_rate"
     statistic: str = "error_rate"
     label: str = "5xx"
+
+    def judge(self, config: Any, x: PoolWindow, y: PoolWindow, compare: bool) -> GateResult:
+        return against_limits(self, config, x, y, compare)
 
     def limit(self, config: Any) -> str:
         delta = config.max_delta_vs_x
@@ -113,6 +132,9 @@ class Latency:
     name: str = "latency_p99_ms"
     statistic: str = "p99_ms"
     label: str = "p99"
+
+    def judge(self, config: Any, x: PoolWindow, y: PoolWindow, compare: bool) -> GateResult:
+        return against_limits(self, config, x, y, compare)
 
     def limit(self, config: Any) -> str:
         ratio = config.max_ratio_vs_x

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from .gate_rules import ErrorRate, GateResult, Latency, Rule, judge_rule
+from .gate_rules import ErrorRate, GateResult, Latency, Rule
 from .observations import PoolWindow
 from .plan import Gates
 
@@ -54,7 +54,7 @@ def judge(gates: Gates, start: float, end: float, x: PoolWindow, y: PoolWindow) 
     """Judge one window by every rule the plan turns on; pure."""
     volume = _volume(gates, x, y)
     compare = x.requests >= gates.min_requests
-    results = [judge_rule(rule, config, x, y, compare) for rule, config in active(gates)]
+    results = [rule.judge(config, x, y, compare) for rule, config in active(gates)]
     if volume.verdict != "pass":
         unjudged = [_unjudged(r) for r in results]
         return WindowVerdict(start, end, "inconclusive", x, y, (volume, *unjudged))
