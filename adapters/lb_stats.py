@@ -80,7 +80,8 @@ class LuaPoolStats(Advises):
     def _pool(pool: str, before: PoolCounts, after: PoolCounts) -> PoolWindow:
         requests = after.requests[pool] - before.requests[pool]
         average = (after.rt_ms[pool] - before.rt_ms[pool]) / requests if requests else 0.0
-        return PoolWindow(requests, after.errors[pool] - before.errors[pool], average, average)
+        return PoolWindow(requests, after.errors[pool] - before.errors[pool], {"p50_ms": average, "p99_ms": average},
+                          latency_kind="average")
 
 
 ZERO_STATE = nc.LuaState(0, 0, {"x": 0, "y": 0}, {"x": 0, "y": 0}, {"x": 0.0, "y": 0.0})

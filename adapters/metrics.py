@@ -115,19 +115,17 @@ class PrometheusQuery(Advises):
     async def pool(self, pool: str, start: float, end: float) -> PoolWindow:
         window = f"{max(1, round(end - start))}s"
         q = self.queries
-        texts = [q.requests, q.errors, q.p50_ms, q.p99_ms]
-        values = await asyncio.gather(*(
-            self.value(t.replace("{pool}", pool).replace("{window}", window), end) if t else _zero() for t in texts
-        ))
-        return PoolWindow(round(values[0]), round(values[1]), values[2], values[3])
+        texts = {"requests": q.requests, "errors": q.errors, "p50_ms": q.p50_ms, "p99_ms": q.p99_ms}
+        asked = {name: t for name, t in texts.items() if t}  # a statistic with no query is not measured
+        values = dict(zip(asked, await asyncio.gather(*(
+            self.value(t.replace("{pool}", pool).replace("{window}", window), end) for t in asked.values()
+        ))))
+        stats = {name: v for name, v in values.items() if name not in ("requests", "errors")}
+        return PoolWindow(round(values["requests"]), round(values["errors"]), stats)
 
     async def window(self, start: float, end: float) -> tuple[PoolWindow, PoolWindow]:
         x, y = await asyncio.gather(self.pool("x", start, end), self.pool("y", start, end))
         return x, y
-
-
-async def _zero() -> float:
-    return 0.0
 
 
 def build_metrics(plan: Plan, lb: LoadBalancer) -> LiveMetrics:

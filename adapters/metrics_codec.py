@@ -15,7 +15,7 @@ from typing import Iterable, Mapping
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from rollout.observations import NodeWindow, PoolWindow
+from rollout.observations import LatencyKind, NodeWindow, PoolWindow
 
 from .haproxy_codec import stat_int
 
@@ -102,24 +102,25 @@ def difference(before: Counters | None, after: Counters) -> Counters:
 
 def pool_window(deltas: Iterable[tuple[str, Counters]]) -> PoolWindow:
     """Sum a pool's per-node deltas (with the per-node rows); latency from histogram buckets
-    when there are any, else the request-weighted ``rtime`` average (then p50 == p99)."""
+    when there are any, else the request-weighted ``rtime`` average (then p50 == p99, and the
+    window says its latency is an average)."""
     deltas = list(deltas)
-    total = _latency([d for _, d in deltas])
-    rows = tuple(NodeWindow(name, d.requests, d.errors, _latency([d])[1]) for name, d in deltas)
-    return PoolWindow(sum(d.requests for _, d in deltas), sum(d.errors for _, d in deltas), *total, nodes=rows)
+    stats, kind = _latency([d for _, d in deltas])
+    rows = tuple(NodeWindow(name, d.requests, d.errors, _latency([d])[0]) for name, d in deltas)
+    return PoolWindow(sum(d.requests for _, d in deltas), sum(d.errors for _, d in deltas), stats, rows, kind)
 
 
-def _latency(deltas: list[Counters]) -> tuple[float, float]:
-    """(p50, p99) in ms over some deltas: histogram quantiles, or the averaged rtime for both."""
+def _latency(deltas: list[Counters]) -> tuple[dict[str, float], LatencyKind]:
+    """p50 and p99 in ms over some deltas: histogram quantiles, or the averaged rtime for both."""
     buckets: dict[float, float] = {}
     for d in deltas:
         for le, n in d.buckets.items():
             buckets[le] = buckets.get(le, 0.0) + n
     if buckets and max(buckets.values()) > 0:
-        return histogram_quantile(0.5, buckets), histogram_quantile(0.99, buckets)
+        return {"p50_ms": histogram_quantile(0.5, buckets), "p99_ms": histogram_quantile(0.99, buckets)}, "quantile"
     requests = sum(d.requests for d in deltas)
     average = sum(d.rtime_ms * d.requests for d in deltas) / requests if requests else 0.0
-    return average, average
+    return {"p50_ms": average, "p99_ms": average}, "average"
 
 
 def histogram_quantile(q: float, buckets: Mapping[float, float]) -> float:

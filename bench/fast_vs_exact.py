@@ -44,9 +44,9 @@ def measure(plan, world, exact: bool, seed: int) -> dict:
     session = Rehearsal(plan, world, seed=seed, exact=exact)
     record = session.run_to_end()
     wall = time.perf_counter() - start
-    windows = [v for v in session.engine.tally.verdicts if v.y.requests]
+    windows = [v for v in session.engine.verdicts if v.y.requests]
     return {"wall": wall, "outcome": record.outcome, "total": record.total, "failed": record.failed,
-            "p50": float(np.mean([w.y.p50_ms for w in windows])), "p99": float(np.mean([w.y.p99_ms for w in windows]))}
+            "p50": float(np.mean([w.y.stats["p50_ms"] for w in windows])), "p99": float(np.mean([w.y.stats["p99_ms"] for w in windows]))}
 
 
 def main() -> None:

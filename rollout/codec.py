@@ -19,6 +19,7 @@ integer, got 'abc'``.
 
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import enum
 import functools
@@ -109,6 +110,8 @@ def _decode(hint: Any, value: Any, where: str) -> Any:
         raise DecodeError(f"{where}: expected one of {', '.join(map(repr, typing.get_args(hint)))}, got {_show(value)}")
     if origin is tuple:
         return _decode_tuple(typing.get_args(hint), value, where)
+    if origin in (dict, collections.abc.Mapping):
+        return _decode_mapping(typing.get_args(hint), value, where)
     if dataclasses.is_dataclass(hint):
         return _build(hint, value, where)
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
@@ -140,6 +143,14 @@ def _decode_tuple(args: tuple, value: Any, where: str) -> tuple:
     if len(value) != len(args):
         raise DecodeError(f"{where}: expected {len(args)} items, got {len(value)}")
     return tuple(_decode(a, v, f"{where}[{i}]") for i, (a, v) in enumerate(zip(args, value)))
+
+
+def _decode_mapping(args: tuple, value: Any, where: str) -> dict:
+    """A mapping such as a window's statistics by name: every key and value checked like a field."""
+    if not isinstance(value, dict):
+        raise DecodeError(f"{where}: expected a mapping, got {_show(value)}")
+    key_hint, value_hint = args or (Any, Any)
+    return {_decode(key_hint, k, f"{where}"): _decode(value_hint, v, f"{where}.{k}") for k, v in value.items()}
 
 
 def _decode_scalar(hint: Any, value: Any, where: str) -> Any:

@@ -35,8 +35,7 @@ def describe(e: object) -> str:
             # All ready is the normal case every window: worth the journal, not a log line.
             return "not ready: " + ", ".join(f"{p.node} ({p.message})" for p in bad) if bad else ""
         case ev.WindowJudged():
-            return (f"window {e.at - e.start:.0f}s: X {e.x.requests} req {e.x.error_rate:.2%} err p99 {e.x.p99_ms:.0f}ms | "
-                    f"Y {e.y.requests} req {e.y.error_rate:.2%} err p99 {e.y.p99_ms:.0f}ms")
+            return f"window {e.at - e.start:.0f}s: X {_pool(e.x)} | Y {_pool(e.y)}"
         case ev.NodesStopped():
             return f"{e.pool.upper()} nodes stopped: {', '.join(e.nodes)}"
         case ev.ConfigUnfrozen():
@@ -78,3 +77,14 @@ def _quoted(text: str) -> str:
     """Operator text as it came, unless it is not one short printable line (then escaped and cut),
     so a refused intent cannot forge lines in the log."""
     return text if text.isprintable() and len(text) <= 60 else repr(text[:60]) + ("..." if len(text) > 60 else "")
+
+
+# Kept in the journal, left out of the line: the median says little about an upgrade going
+# wrong, and it would make every window's line wrap on an 80-column screen.
+QUIET = ("p50_ms",)
+
+
+def _pool(w) -> str:
+    """A pool's window: requests, error rate and each latency statistic the source measured."""
+    stats = "".join(f" {name.removesuffix('_ms')} {value:.0f}ms" for name, value in w.stats.items() if name not in QUIET)
+    return f"{w.requests} req {w.error_rate:.2%} err{stats}"

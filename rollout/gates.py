@@ -1,11 +1,15 @@
-"""Health gates: judge one window of Y's traffic, absolutely and against X.
+"""Health gates: judge one window of Y's traffic, absolutely and against X, rule by rule.
 
-A verdict is ``pass``, ``fail`` or ``inconclusive`` and always carries the numbers it was
-made from, so the operator (and the journal's replay) can see why traffic moved or came back.
+A verdict is ``pass``, ``fail`` or ``inconclusive`` and always carries the results it was
+made from (each: the gate, its verdict, the statistic it read, the threshold and the evidence
+in words), so the operator (and the journal's replay) can see why traffic moved or came back.
 
+- ``RULES`` is the list of rules (rollout.gate_rules); a rule whose plan setting is null is off.
 - A window where Y served fewer than ``min_requests`` is inconclusive: never judged, never counted.
 - Comparisons against X are made only when X also served ``min_requests``; at 100% on Y
   there is no X traffic and only the absolute thresholds apply.
+- A rule whose statistic the source does not measure says ``no_data``: it neither passes
+  nor fails the window.
 - Connection failures count as errors (a dying node's requests never show up as 5xx).
 """
 
@@ -14,20 +18,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from .gate_rules import ErrorRate, GateResult, Latency, Rule
 from .observations import PoolWindow
 from .plan import Gates
 
-Verdict = Literal["pass", "fail", "inconclusive"]
+Verdict = Literal["pass", "fail", "inconclusive"]  # a window's; a rule's may also be no_data
 
-
-@dataclass(frozen=True)
-class GateResult:
-    gate: str  # error_rate | latency_p99_ms
-    verdict: Verdict
-    y: float
-    x: float | None
-    threshold: str  # the rule that was applied, in words
-    detail: str = ""
+RULES: tuple[Rule, ...] = (ErrorRate(), Latency("latency_p99_ms", "p99_ms", "p99"))
 
 
 @dataclass(frozen=True)
@@ -37,52 +34,54 @@ class WindowVerdict:
     verdict: Verdict
     x: PoolWindow
     y: PoolWindow
-    results: tuple[GateResult, ...]
+    results: tuple[GateResult, ...]  # min_requests first, then one per rule, in RULES order
+
+    @property
+    def judged(self) -> tuple[GateResult, ...]:
+        """The rules' results, without the min_requests precondition."""
+        return self.results[1:]
 
     @property
     def failed_gates(self) -> tuple[str, ...]:
         return tuple(r.gate for r in self.results if r.verdict == "fail")
 
     def describe(self) -> str:
-        parts = [f"{r.gate} {r.verdict} ({r.detail})" for r in self.results]
+        parts = [f"{r.gate} {r.verdict} ({r.detail})" for r in self.judged]
         return f"window {self.verdict}: Y {self.y.requests} req, X {self.x.requests} req; " + "; ".join(parts)
 
 
 def judge(gates: Gates, start: float, end: float, x: PoolWindow, y: PoolWindow) -> WindowVerdict:
-    """Judge one window; pure."""
-    if y.requests < gates.min_requests:
-        result = GateResult(
-            "min_requests", "inconclusive", y.requests, x.requests, f">= {gates.min_requests} requests on Y",
-            f"Y served {y.requests} < {gates.min_requests}",
-        )
-        return WindowVerdict(start, end, "inconclusive", x, y, (result,))
+    """Judge one window by every rule the plan turns on; pure."""
+    volume = _volume(gates, x, y)
     compare = x.requests >= gates.min_requests
-    results = (_error_rate(gates, x, y, compare), _latency(gates, x, y, compare))
-    verdict: Verdict = "fail" if any(r.verdict == "fail" for r in results) else "pass"
-    return WindowVerdict(start, end, verdict, x, y, results)
+    results = [rule.judge(config, x, y, compare) for rule, config in active(gates)]
+    if volume.verdict != "pass":
+        unjudged = [_unjudged(r) for r in results]
+        return WindowVerdict(start, end, "inconclusive", x, y, (volume, *unjudged))
+    verdicts = {r.verdict for r in results}
+    verdict: Verdict = "fail" if "fail" in verdicts else "pass" if "pass" in verdicts else "inconclusive"
+    return WindowVerdict(start, end, verdict, x, y, (volume, *results))
 
 
-def _error_rate(gates: Gates, x: PoolWindow, y: PoolWindow, compare: bool) -> GateResult:
-    rule = gates.error_rate
-    yr, xr = y.error_rate, (x.error_rate if compare else None)
-    problems = []
-    if yr > rule.max:
-        problems.append(f"Y {yr:.2%} > max {rule.max:.2%}")
-    if xr is not None and rule.max_delta_vs_x is not None and yr - xr > rule.max_delta_vs_x:
-        problems.append(f"Y {yr:.2%} - X {xr:.2%} > {rule.max_delta_vs_x:.2%}")
-    threshold = f"max {rule.max:.2%}" + (f", Y-X <= {rule.max_delta_vs_x:.2%}" if rule.max_delta_vs_x is not None else "")
-    detail = "; ".join(problems) or (f"Y {yr:.2%}" + (f" vs X {xr:.2%}" if xr is not None else ""))
-    return GateResult("error_rate", "fail" if problems else "pass", yr, xr, threshold, detail)
+def active(gates: Gates) -> list[tuple[Rule, object]]:
+    """Each rule with its plan settings (found under its name), skipping the ones set to null."""
+    pairs = [(rule, getattr(gates, rule.name)) for rule in RULES]
+    return [(rule, config) for rule, config in pairs if config is not None]
 
 
-def _latency(gates: Gates, x: PoolWindow, y: PoolWindow, compare: bool) -> GateResult:
-    rule = gates.latency_p99_ms
-    yp, xp = y.p99_ms, (x.p99_ms if compare else None)
-    problems = []
-    if yp > rule.max:
-        problems.append(f"Y p99 {yp:.0f}ms > max {rule.max:.0f}ms")
-    if xp and rule.max_ratio_vs_x is not None and yp > xp * rule.max_ratio_vs_x:
-        problems.append(f"Y p99 {yp:.0f}ms > {rule.max_ratio_vs_x}x X {xp:.0f}ms")
-    threshold = f"max {rule.max:.0f}ms" + (f", <= {rule.max_ratio_vs_x}x X" if rule.max_ratio_vs_x is not None else "")
-    detail = "; ".join(problems) or (f"Y p99 {yp:.0f}ms" + (f" vs X {xp:.0f}ms" if xp is not None else ""))
-    return GateResult("latency_p99_ms", "fail" if problems else "pass", yp, xp, threshold, detail)
+def _volume(gates: Gates, x: PoolWindow, y: PoolWindow) -> GateResult:
+    """Enough requests on Y for a window to say anything: below it, nothing is judged."""
+    enough = y.requests >= gates.min_requests
+    evidence = f"Y served {y.requests} {'>=' if enough else '<'} {gates.min_requests}"
+    return GateResult("min_requests", "pass" if enough else "inconclusive", y.requests, x.requests,
+                      f">= {gates.min_requests} requests on Y", evidence, statistic="requests", label="req",
+                      x_shown=str(x.requests), y_shown=str(y.requests))
+
+
+def _unjudged(result: GateResult) -> GateResult:
+    """A rule's row on a window too small to judge: its numbers, no verdict."""
+    return GateResult(result.gate, "inconclusive", result.y, result.x, result.threshold, "not judged: too few requests on Y",
+                      result.statistic, result.label, result.x_shown, result.y_shown)
+
+
+__all__ = ["GateResult", "RULES", "WindowVerdict", "active", "judge"]

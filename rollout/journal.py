@@ -48,6 +48,28 @@ def chain(previous: str, record: str | bytes) -> str:
     return hashlib.sha256(previous.encode() + data).hexdigest()
 
 
+# Journals written before windows carried their statistics by name held them as fields.
+_OLD_STATS = ("p50_ms", "p99_ms")
+
+
+def _upgrade_window(window: Any) -> Any:
+    """A window (or a node's row) from an older journal: its ``p50_ms``/``p99_ms`` fields become
+    named statistics, so that it replays into the same verdicts as when it was written. Anything
+    not shaped like a window is passed on as it is, for the strict codec to refuse by its field."""
+    if not isinstance(window, dict) or not any(k in window for k in (*_OLD_STATS, "nodes")):
+        return window
+    upgraded = {k: v for k, v in window.items() if k not in _OLD_STATS}
+    old = {k: window[k] for k in _OLD_STATS if k in window}
+    stats = window.get("stats", {})
+    if old and isinstance(stats, dict):
+        upgraded["stats"] = {**old, **stats}
+    elif old:
+        return window
+    if isinstance(window.get("nodes"), list):
+        upgraded["nodes"] = [_upgrade_window(n) for n in window["nodes"]]
+    return upgraded
+
+
 def encode(event: Any, secrets: Iterable[str] = ()) -> str:
     """The event's canonical record (no checksum). ValueError when it must not or cannot be journaled."""
     data = event_to_data(event)
@@ -76,6 +98,8 @@ def decode(record: str | bytes) -> Any:
         raise DecodeError("not a JSON event: nested too deeply") from None
     except ValueError as exc:
         raise DecodeError(f"not a JSON event ({exc})") from None
+    if isinstance(data, dict) and data.get("type") == "WindowJudged":
+        data.update({pool: _upgrade_window(data[pool]) for pool in ("x", "y") if isinstance(data.get(pool), dict)})
     return event_from_data(data)
 
 

@@ -6,7 +6,7 @@ engine's view without touching the world again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 CheckStatus = Literal["pass", "warn", "fail"]
@@ -25,6 +25,18 @@ class NodeProbe:
     sync_status: str = ""  # hybrid: the CP's sync_status for this DP
 
 
+LatencyKind = Literal["quantile", "average"]
+# The statistics a source may report, by name (windows carry whichever the source measures):
+# latency quantiles ``p50_ms``/``p99_ms`` (``p95_ms`` when a source adds it). ``error_rate`` is
+# derived from the counts, so every window has it.
+
+
+def _statistic(window: "PoolWindow | NodeWindow", name: str) -> float | None:
+    if name == "error_rate":
+        return window.errors / window.requests if window.requests else 0.0
+    return window.stats.get(name)
+
+
 @dataclass(frozen=True)
 class NodeWindow:
     """One node's share of a window, for the operator's per-node rows (gates judge pools)."""
@@ -32,22 +44,41 @@ class NodeWindow:
     node: str
     requests: int
     errors: int
-    p99_ms: float = 0.0
-
-
-@dataclass(frozen=True)
-class PoolWindow:
-    """One pool's traffic in one gate window. ``errors`` counts 5xx and connection failures alike."""
-
-    requests: int
-    errors: int
-    p50_ms: float = 0.0
-    p99_ms: float = 0.0
-    nodes: tuple[NodeWindow, ...] = ()  # optional per-node breakdown
+    stats: dict[str, float] = field(default_factory=dict)  # statistic name -> value, as on PoolWindow
 
     @property
     def error_rate(self) -> float:
         return self.errors / self.requests if self.requests else 0.0
+
+    def stat(self, name: str) -> float | None:
+        """The statistic ``name`` (None when the source does not measure it)."""
+        return _statistic(self, name)
+
+
+@dataclass(frozen=True)
+class PoolWindow:
+    """One pool's traffic in one gate window. ``errors`` counts 5xx and connection failures alike.
+
+    ``stats`` holds the statistics the source measured, by name (``p50_ms``, ``p99_ms``, ...);
+    a gate reads the one it names and says "no data" when it is missing. ``latency_kind`` is
+    how the source measured them: ``quantile`` (a histogram or every request) or ``average``
+    (HAProxy's ``rtime``, the nginx Lua balancer: every latency statistic then holds the same
+    average, and the gates say so in their evidence).
+    """
+
+    requests: int
+    errors: int
+    stats: dict[str, float] = field(default_factory=dict)
+    nodes: tuple[NodeWindow, ...] = ()  # optional per-node breakdown
+    latency_kind: LatencyKind = "quantile"
+
+    @property
+    def error_rate(self) -> float:
+        return self.errors / self.requests if self.requests else 0.0
+
+    def stat(self, name: str) -> float | None:
+        """The statistic ``name`` (None when the source does not measure it)."""
+        return _statistic(self, name)
 
 
 @dataclass(frozen=True)

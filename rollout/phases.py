@@ -2,9 +2,19 @@
 
 The phases follow Kong's rolling-upgrade procedure: freeze config writes, back up kong.yml,
 deploy Y beside X, smoke-test Y, shift traffic in steps, decommission X, lift the freeze,
-watch. ``TRANSITIONS`` is the single source of truth for which event may move which phase
-where; the engine asserts every move against it, a test walks every (phase, event) pair,
-and ``python -m rollout.diagram`` draws docs/state-diagram.md from it.
+watch. Two tables, beside small code (as h11 keeps its states):
+
+- ``NEXT`` is the procedure: for each phase, the event that completes it and the phase that
+  follows. When a handler says its phase is complete, the engine looks the next phase up
+  here (``next_phase``); no handler names the phase that comes after its own.
+- ``TRANSITIONS`` is every move an event may cause: NEXT's, plus those a handler decides
+  from what the event says (a failed check halts, a failed gate window holds or rolls back,
+  the operator pauses, a skipped phase jumps ahead). Those decisions go to PAUSED,
+  ROLLING_BACK or HALTED; the engine guards every move with ``allowed`` and raises
+  IllegalTransition on one the table does not list.
+
+A test walks every (phase, event) pair against TRANSITIONS, and ``python -m rollout.diagram``
+draws docs/state-diagram.md from it.
 """
 
 from __future__ import annotations
@@ -12,6 +22,10 @@ from __future__ import annotations
 from enum import StrEnum
 
 from . import events as ev
+
+
+class IllegalTransition(AssertionError):
+    """A programming error: the engine moved in a way this module's tables do not allow."""
 
 
 class Phase(StrEnum):
@@ -41,27 +55,47 @@ FROZEN = (P.BACKUP, P.DEPLOY_Y, P.SMOKE_Y, P.SHIFT, P.DECOMMISSION_X)
 PROCEDURE = FORWARD
 
 
+NEXT: dict[Phase, tuple[type, Phase]] = {
+    P.NEW: (ev.RunStarted, P.PREFLIGHT),
+    P.PREFLIGHT: (ev.PreflightChecked, P.FREEZE),
+    P.FREEZE: (ev.ConfigFrozen, P.BACKUP),
+    P.BACKUP: (ev.ConfigBackedUp, P.DEPLOY_Y),
+    P.DEPLOY_Y: (ev.NodesStarted, P.SMOKE_Y),
+    P.SMOKE_Y: (ev.SmokeChecked, P.SHIFT),
+    P.SHIFT: (ev.WindowJudged, P.DECOMMISSION_X),  # the last step passed its bake
+    P.DECOMMISSION_X: (ev.NodesStopped, P.UNFREEZE),
+    P.UNFREEZE: (ev.ConfigUnfrozen, P.WATCH),
+    P.WATCH: (ev.WindowJudged, P.DONE),  # the watch passed
+    P.ROLLING_BACK: (ev.WeightsApplied, P.ROLLED_BACK),  # the LB confirmed 100% on X
+}
+
+
+def next_phase(phase: Phase) -> Phase:
+    """The phase the procedure goes to once ``phase`` is complete."""
+    return NEXT[phase][1]
+
+
 def _table() -> dict[Phase, dict[type, frozenset[Phase]]]:
     t: dict[Phase, dict[type, set[Phase]]] = {p: {} for p in Phase}
 
     def allow(phase: Phase, event: type, *targets: Phase) -> None:
         t[phase].setdefault(event, set()).update(targets)
 
-    allow(P.NEW, ev.RunStarted, P.PREFLIGHT)
-    allow(P.PREFLIGHT, ev.PreflightChecked, P.FREEZE, P.HALTED)
-    allow(P.FREEZE, ev.ConfigFrozen, P.BACKUP)
-    allow(P.BACKUP, ev.ConfigBackedUp, P.DEPLOY_Y)
-    allow(P.DEPLOY_Y, ev.NodesStarted, P.SMOKE_Y)
-    allow(P.SMOKE_Y, ev.SmokeChecked, P.SHIFT, P.PAUSED)
+    for phase, (event, target) in NEXT.items():
+        allow(phase, event, target)
+    # Decided by a handler from what the event says: a failed check, a verdict, a skipped phase
+    # (decommission_x false skips DECOMMISSION_X; watch 0 makes WATCH done at once).
+    allow(P.PREFLIGHT, ev.PreflightChecked, P.HALTED)
+    allow(P.SMOKE_Y, ev.SmokeChecked, P.PAUSED)
     allow(P.SHIFT, ev.StepApproved, P.SHIFT, P.PAUSED)
     allow(P.SHIFT, ev.WeightsApplied, P.SHIFT, P.PAUSED)
     allow(P.SHIFT, ev.TimerFired, P.SHIFT)
-    allow(P.SHIFT, ev.WindowJudged, P.SHIFT, P.PAUSED, P.ROLLING_BACK, P.DECOMMISSION_X, P.UNFREEZE, P.WATCH, P.DONE)
-    allow(P.DECOMMISSION_X, ev.NodesStopped, P.UNFREEZE, P.WATCH, P.DONE)
-    allow(P.UNFREEZE, ev.ConfigUnfrozen, P.WATCH, P.DONE)
+    allow(P.SHIFT, ev.WindowJudged, P.SHIFT, P.PAUSED, P.ROLLING_BACK, P.UNFREEZE, P.WATCH, P.DONE)
+    allow(P.DECOMMISSION_X, ev.NodesStopped, P.WATCH, P.DONE)
+    allow(P.UNFREEZE, ev.ConfigUnfrozen, P.DONE)
     allow(P.WATCH, ev.TimerFired, P.WATCH)
-    allow(P.WATCH, ev.WindowJudged, P.WATCH, P.PAUSED, P.DONE, P.ROLLING_BACK)
-    allow(P.ROLLING_BACK, ev.WeightsApplied, P.ROLLED_BACK, P.ROLLING_BACK)
+    allow(P.WATCH, ev.WindowJudged, P.WATCH, P.PAUSED, P.ROLLING_BACK)
+    allow(P.ROLLING_BACK, ev.WeightsApplied, P.ROLLING_BACK)
     allow(P.ROLLING_BACK, ev.TimerFired, P.ROLLING_BACK)
     allow(P.ROLLING_BACK, ev.NodesStarted, P.ROLLING_BACK)
     allow(P.ROLLING_BACK, ev.NodesProbed, P.ROLLING_BACK)

@@ -1,47 +1,18 @@
 """A frozen view of the engine for the TUI, reports and ``turnout attach``: where we are and why.
 
-Widgets render a Snapshot and nothing else; they never reach into the engine.
+Widgets render a Snapshot and nothing else; they never reach into the engine. It is built
+from the engine's state (rollout.state), not from the engine, so this module and the engine
+do not import each other.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from .gates import WindowVerdict
 from .observations import BackupRecord, CheckResult, NodeProbe, SmokeResult
 from .phases import PROCEDURE, TERMINAL, Phase
-
-if TYPE_CHECKING:
-    from .engine import Engine
-
-
-@dataclass(frozen=True)
-class LogEntry:
-    at: float
-    phase: str
-    level: str  # event | info | warn | error
-    message: str
-
-
-@dataclass(frozen=True)
-class Detection:
-    """What first stopped the run on its own: a gate (``error_rate``, ``latency_p99_ms``), or
-    ``smoke``, ``config_hash``, ``node_health``, ``split``, ``lb_readback``, ``preflight``,
-    ``command:<Name>``. Operator actions are not detections."""
-
-    gate: str
-    at: float
-    y_percent: int
-    reason: str
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    at: float
-    phase: str
-    y_percent: int
-    event: str
+from .state import Detection, LogEntry, RunState, TimelineEntry
 
 
 @dataclass(frozen=True)
@@ -99,70 +70,73 @@ class Snapshot:
         return self.verdicts[-1] if self.verdicts else None
 
 
-def _procedure(engine: "Engine") -> tuple[ProcedureItem, ...]:
-    current = engine.paused_from or engine.phase
-    if engine.phase in (Phase.ROLLING_BACK, Phase.ROLLED_BACK, Phase.HALTED):
-        current = _last_forward(engine)
+def _procedure(state: RunState) -> tuple[ProcedureItem, ...]:
+    current = state.paused_from or state.phase
+    if state.phase in (Phase.ROLLING_BACK, Phase.ROLLED_BACK, Phase.HALTED):
+        current = _last_forward(state)
     order = list(PROCEDURE)
-    index = order.index(current) if current in order else (len(order) if engine.phase == Phase.DONE else -1)
+    index = order.index(current) if current in order else (len(order) if state.phase == Phase.DONE else -1)
     items = []
     for i, phase in enumerate(order):
         if i < index:
             mark = "done"
         elif i == index:
-            mark = "failed" if engine.phase in (Phase.ROLLING_BACK, Phase.ROLLED_BACK, Phase.HALTED, Phase.PAUSED) else "running"
+            mark = "failed" if state.phase in (Phase.ROLLING_BACK, Phase.ROLLED_BACK, Phase.HALTED, Phase.PAUSED) else "running"
         else:
             mark = "waiting"
-        if phase == Phase.DECOMMISSION_X and not engine.plan.finish.decommission_x and mark == "done":
+        if phase == Phase.DECOMMISSION_X and not state.plan.finish.decommission_x and mark == "done":
             mark = "skipped"
         items.append(ProcedureItem(phase.value, mark))
     return tuple(items)
 
 
-def _last_forward(engine: "Engine") -> Phase:
-    for entry in reversed(engine.log):
+def _last_forward(state: RunState) -> Phase:
+    for entry in reversed(state.log):
         if entry.phase in {p.value for p in PROCEDURE}:
             return Phase(entry.phase)
     return Phase.PREFLIGHT
 
 
-def _steps(engine: "Engine") -> tuple[StepView, ...]:
+def _steps(state: RunState) -> tuple[StepView, ...]:
     views = []
-    for i, s in enumerate(engine.plan.steps):
-        if engine.phase == Phase.DONE or i < engine.step or (i == engine.step and engine.phase in (Phase.DECOMMISSION_X, Phase.UNFREEZE, Phase.WATCH)):
+    for i, s in enumerate(state.plan.steps):
+        if state.phase == Phase.DONE or i < state.step or (i == state.step and state.phase in (Phase.DECOMMISSION_X, Phase.UNFREEZE, Phase.WATCH)):
             mark = "done"
-        elif i == engine.step:
-            mark = "failed" if engine.phase in (Phase.ROLLING_BACK, Phase.ROLLED_BACK) else "running"
+        elif i == state.step:
+            mark = "failed" if state.phase in (Phase.ROLLING_BACK, Phase.ROLLED_BACK) else "running"
         else:
             mark = "waiting"
         views.append(StepView(i, s.y, s.bake, s.approve, mark))
     return tuple(views)
 
 
-def build_snapshot(engine: "Engine", now: float) -> Snapshot:
-    plan = engine.plan
+def build_snapshot(state: RunState, now: float) -> Snapshot:
+    """The snapshot of a run's state at ``now`` (the driver's clock, for the bake countdown)."""
+    plan = state.plan
     bake_remaining = None
-    if engine.phase == Phase.SHIFT and engine.bake_start is not None:
-        bake_remaining = max(0.0, engine.bake_start + plan.steps[engine.step].bake - now)
-    elif engine.phase == Phase.WATCH and engine.watch_start is not None:
-        bake_remaining = max(0.0, engine.watch_start + plan.finish.watch - now)
+    if state.phase == Phase.SHIFT and state.bake_start is not None:
+        bake_remaining = max(0.0, state.bake_start + plan.steps[state.step].bake - now)
+    elif state.phase == Phase.WATCH and state.watch_start is not None:
+        bake_remaining = max(0.0, state.watch_start + plan.finish.watch - now)
     observed = None
-    if engine.tally.verdicts:
-        last = engine.tally.verdicts[-1]
+    if state.tally.verdicts:
+        last = state.tally.verdicts[-1]
         total = last.x.requests + last.y.requests
         observed = 100.0 * last.y.requests / total if total else None
     def probes(pool: str) -> tuple[NodeProbe, ...]:
         version = getattr(plan.pools, pool).version
-        return tuple(engine.nodes.get(n) or NodeProbe(n, reachable=False, ready=False, version=version, message="not probed yet")
+        return tuple(state.nodes.get(n) or NodeProbe(n, reachable=False, ready=False, version=version, message="not probed yet")
                      for n in getattr(plan.pools, pool).names)
     return Snapshot(
         now=now, plan_name=plan.name, x_version=plan.pools.x.version, y_version=plan.pools.y.version,
-        phase=engine.phase, paused_from=engine.paused_from, reason=engine.reason, step=engine.step,
-        steps=_steps(engine), procedure=_procedure(engine), pending_approval=engine.pending_approval,
-        desired=engine.desired, applied=engine.applied, observed_y=observed, bake_remaining=bake_remaining,
-        next_deadline=engine.next_deadline(), failures=engine.tally.failures,
-        failures_to_rollback=plan.gates.failures_to_rollback, auto_rollback=plan.rollback.automatic, verdicts=tuple(engine.tally.verdicts[-60:]),
-        x_nodes=probes("x"), y_nodes=probes("y"), frozen=engine.frozen,
-        preflight=tuple(engine.results["preflight"]), backups=tuple(engine.results["backups"]),
-        smoke=tuple(engine.results["smoke"]), log=tuple(engine.log[-200:]), detection=engine.detection,
+        phase=state.phase, paused_from=state.paused_from, reason=state.reason, step=state.step,
+        steps=_steps(state), procedure=_procedure(state), pending_approval=state.pending_approval,
+        desired=state.desired, applied=state.applied, observed_y=observed, bake_remaining=bake_remaining,
+        next_deadline=state.next_deadline, failures=state.tally.failures,
+        failures_to_rollback=plan.gates.failures_to_rollback, auto_rollback=plan.rollback.automatic, verdicts=tuple(state.tally.verdicts[-60:]),
+        x_nodes=probes("x"), y_nodes=probes("y"), frozen=state.frozen,
+        preflight=state.preflight, backups=state.backups, smoke=state.smoke, log=tuple(state.log[-200:]), detection=state.detection,
     )
+
+
+__all__ = ["Detection", "LogEntry", "ProcedureItem", "Snapshot", "StepView", "TimelineEntry", "build_snapshot"]

@@ -28,7 +28,7 @@ def summarize(engine: Engine) -> dict:
     return {
         "outcome": outcome(engine),
         "sim_duration_s": round(engine.now - start, 3),
-        "requests": dict(engine.tally.totals),
+        "requests": engine.totals,
         "detection": detection,
         "final_weights": {"x": applied[0], "y": applied[1]},
         "timeline": [

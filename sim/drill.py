@@ -72,7 +72,7 @@ class Drill(Rehearsal):
         super().__init__(drill_plan(plan), scenario, seed=seed, exact=exact, auto_approve=False)
 
     def submit(self, event: object) -> None:
-        verdicts = self.engine.tally.verdicts
+        verdicts = self.engine.verdicts
         failing = bool(verdicts) and verdicts[-1].verdict == "fail"
         self.moves.append(Move(float(self.env.now), type(event).__name__, failing))
         super().submit(event)

@@ -129,10 +129,9 @@ class TickLog:
             one = np.zeros(len(mask), dtype=bool)
             one[i] = True
             nodes.append(NodeWindow(self.table.nodes[i].name, int(self.requests[a:b, i].sum()),
-                                    int(self.errors[a:b, i].sum()), round(self._quantile(0.99, a, b, one), 2)))
-        return PoolWindow(int(self.requests[a:b, mask].sum()), int(self.errors[a:b, mask].sum()),
-                          round(self._quantile(0.50, a, b, mask), 2), round(self._quantile(0.99, a, b, mask), 2),
-                          tuple(nodes))
+                                    int(self.errors[a:b, i].sum()), {"p99_ms": round(self._quantile(0.99, a, b, one), 2)}))
+        stats = {"p50_ms": round(self._quantile(0.50, a, b, mask), 2), "p99_ms": round(self._quantile(0.99, a, b, mask), 2)}
+        return PoolWindow(int(self.requests[a:b, mask].sum()), int(self.errors[a:b, mask].sum()), stats, tuple(nodes))
 
     def totals(self, end: float) -> dict:
         b = int(math.floor(end + 1e-9))

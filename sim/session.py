@@ -89,8 +89,8 @@ class Rehearsal(SimConductor):
         self.timeline.append(TimelineEntry(float(self.env.now), self.engine.phase.value, self._y(), text, level))
 
     def _describe(self, engine: Engine, event: Any) -> str:
-        if isinstance(event, ev.WindowJudged) and engine.tally.verdicts:
-            verdict = engine.tally.verdicts[-1]
+        if isinstance(event, ev.WindowJudged) and engine.verdicts:
+            verdict = engine.verdicts[-1]
             text = f"window {event.start:.0f}s-{event.at:.0f}s: {verdict.describe()}"
             total = event.x.requests + event.y.requests
             if total and self._y() is not None and abs(100.0 * event.y.requests / total - self._y()) > 5:

@@ -33,15 +33,16 @@ finish: {decommission_x: true, watch: 2m}
 """
 
 HASH = "a" * 32
-GOOD = PoolWindow(1000, 1, 10.0, 50.0)
-BAD = PoolWindow(1000, 80, 10.0, 50.0)
+LATENCY = {"p50_ms": 10.0, "p99_ms": 50.0}
+GOOD = PoolWindow(1000, 1, LATENCY)
+BAD = PoolWindow(1000, 80, LATENCY)
 RATE = 20  # requests per window per percent of traffic
 
 
 def window_for(template: PoolWindow, percent: int) -> PoolWindow:
     """A window with ``percent`` of the traffic and the template's error rate and latencies."""
     requests = RATE * percent
-    return PoolWindow(requests, round(requests * template.error_rate), template.p50_ms, template.p99_ms)
+    return PoolWindow(requests, round(requests * template.error_rate), template.stats)
 
 
 def plan(text: str = PLAN_TEXT):

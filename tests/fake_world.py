@@ -27,6 +27,7 @@ rollback: {retry: 50ms}
 finish: {decommission_x: true, watch: 100ms}
 """
 HASH = "c" * 32
+LATENCY = {"p50_ms": 5.0, "p99_ms": 20.0}
 
 
 class FakeKong:
@@ -83,7 +84,7 @@ class FakeMetrics:
 
     async def window(self, start, end):
         x, y = self.lb.weights
-        return PoolWindow(10 * x, 0, 5.0, 20.0), PoolWindow(10 * y, round(10 * y * self.y_error_rate), 5.0, 20.0)
+        return PoolWindow(10 * x, 0, LATENCY), PoolWindow(10 * y, round(10 * y * self.y_error_rate), LATENCY)
 
 
 class FakeFleet:

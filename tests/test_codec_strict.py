@@ -60,9 +60,9 @@ def test_a_wrong_field_is_refused_by_name(data, error):
 
 def test_what_is_allowed_decodes_to_the_right_types():
     event = event_from_data({"type": "WindowJudged", "at": 9, "start": 1,
-                             "x": {"requests": 5, "errors": 0}, "y": {"requests": 5, "errors": 1, "p99_ms": 30}})
-    assert event == ev.WindowJudged(9.0, 1.0, PoolWindow(5, 0), PoolWindow(5, 1, 0.0, 30.0))
-    assert isinstance(event.at, float) and isinstance(event.y.p99_ms, float)  # a float takes an int
+                             "x": {"requests": 5, "errors": 0}, "y": {"requests": 5, "errors": 1, "stats": {"p99_ms": 30}}})
+    assert event == ev.WindowJudged(9.0, 1.0, PoolWindow(5, 0), PoolWindow(5, 1, {"p99_ms": 30.0}))
+    assert isinstance(event.at, float) and isinstance(event.y.stat("p99_ms"), float)  # a float takes an int
     assert event_from_data({"type": "Resumed", "at": 1}) == ev.Resumed(1.0)  # defaulted fields may be left out
 
 

@@ -29,3 +29,14 @@ def test_state_diagram_in_docs_is_generated_from_the_table():
     from rollout.diagram import document
 
     assert (ROOT / "docs" / "state-diagram.md").read_text() == document()
+
+
+def test_the_engine_and_its_snapshot_do_not_import_each_other():
+    """The snapshot is built from rollout.state; only the engine imports the snapshot (grimp also
+    sees imports under TYPE_CHECKING)."""
+    import grimp
+
+    graph = grimp.build_graph("rollout", cache_dir=None)
+    assert graph.find_shortest_chain(importer="rollout.snapshot", imported="rollout.engine") is None
+    assert graph.find_shortest_chain(importer="rollout.state", imported="rollout.engine") is None
+    assert graph.find_shortest_chain(importer="rollout.engine", imported="rollout.snapshot") is not None

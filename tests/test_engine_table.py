@@ -7,14 +7,14 @@ from rollout import events as ev
 from rollout.observations import CheckResult, NodeProbe, SmokeResult
 from rollout.phases import FORWARD, TERMINAL, Phase, allowed
 
-from .engine_support import HASH, PLAN_TEXT, clone, engine_at, sample_events
+from .engine_support import HASH, LATENCY, PLAN_TEXT, clone, engine_at, plan, sample_events
 from rollout.observations import PoolWindow
 
 # Windows as a 90/10 split produces them (the engine also checks the observed split).
-GOOD = PoolWindow(1800, 1, 10.0, 50.0)
+GOOD = PoolWindow(1800, 1, LATENCY)
 X90 = GOOD
-Y10 = PoolWindow(200, 0, 10.0, 50.0)
-BAD = PoolWindow(200, 16, 10.0, 50.0)
+Y10 = PoolWindow(200, 0, LATENCY)
+BAD = PoolWindow(200, 16, LATENCY)
 
 P = Phase
 
@@ -138,16 +138,14 @@ def test_a_failed_command_never_pushes_forward():
 
 
 def test_command_failure_rolls_back_when_the_plan_says_so():
-    engine = engine_at(P.SHIFT)
+    engine = engine_at(P.SHIFT, PLAN_TEXT + "rollback: {on_command_failure: rollback}\n")
     engine.handle(ev.WeightsApplied(5, 90, 10))
-    engine.plan = engine.plan.model_copy(update={"rollback": engine.plan.rollback.model_copy(update={"on_command_failure": "rollback"})})
     got = engine.handle(ev.CommandFailed(10, "JudgeWindow", "metrics: timed out"))
     assert engine.phase == P.ROLLING_BACK and got[0] == cmd.SetWeights(100, 0)
 
 
 def test_automatic_rollback_off_holds_the_step_and_warns():
-    engine = engine_at(P.SHIFT)
-    engine.plan = engine.plan.model_copy(update={"rollback": engine.plan.rollback.model_copy(update={"automatic": False})})
+    engine = engine_at(P.SHIFT, PLAN_TEXT + "rollback: {automatic: false}\n")
     engine.handle(ev.WeightsApplied(5, 90, 10))
     engine.handle(ev.WindowJudged(65, 5, X90, BAD))
     got = engine.handle(ev.WindowJudged(125, 65, X90, BAD))
@@ -158,7 +156,7 @@ def test_automatic_rollback_off_holds_the_step_and_warns():
 def test_step_waits_for_a_passing_window_after_its_bake():
     engine = engine_at(P.SHIFT)
     engine.handle(ev.WeightsApplied(5, 90, 10))
-    inconclusive = ev.WindowJudged(125, 65, PoolWindow(90, 0, 1, 1), PoolWindow(10, 0, 1, 1))
+    inconclusive = ev.WindowJudged(125, 65, PoolWindow(90, 0, {"p99_ms": 1}), PoolWindow(10, 0, {"p99_ms": 1}))
     engine.handle(ev.WindowJudged(65, 5, X90, Y10))
     got = engine.handle(inconclusive)
     assert engine.step == 0 and "holding" in got[0].message
@@ -169,7 +167,7 @@ def test_step_waits_for_a_passing_window_after_its_bake():
 def test_split_far_off_twice_holds():
     engine = engine_at(P.SHIFT, PLAN_TEXT.replace("failures_to_rollback: 2}", "failures_to_rollback: 2, max_split_error: 3}"))
     engine.handle(ev.WeightsApplied(5, 90, 10))
-    x, y = PoolWindow(2000, 2, 5, 20), PoolWindow(120, 0, 5, 20)  # 5.7% on Y, configured 10%
+    x, y = PoolWindow(2000, 2, {"p99_ms": 20}), PoolWindow(120, 0, {"p99_ms": 20})  # 5.7% on Y, configured 10%
     engine.handle(ev.WindowJudged(65, 5, x, y))
     assert engine.phase == P.SHIFT
     got = engine.handle(ev.WindowJudged(125, 65, x, y))
@@ -189,3 +187,77 @@ def test_gates_keep_judging_while_a_step_waits_for_approval():
     engine.handle(ev.WindowJudged(185, 125, X90, BAD))
     got = engine.handle(ev.WindowJudged(245, 185, X90, BAD))
     assert engine.phase == P.ROLLING_BACK and engine.pending_approval is None and got[0] == cmd.SetWeights(100, 0)
+
+
+# The gate rules: windows in, each rule's result out (gate, verdict, statistic, threshold, evidence).
+# The plan's gates: min_requests 100, error_rate max 1% / Y-X <= 0.5%, latency_p99_ms max 1000ms / <= 1.3x X.
+SLOW = PoolWindow(200, 0, {"p50_ms": 10.0, "p99_ms": 1400.0})
+NO_LATENCY = PoolWindow(200, 0)
+AVERAGE = PoolWindow(200, 0, {"p50_ms": 1200.0, "p99_ms": 1200.0}, latency_kind="average")
+GATE_TABLE = [
+    (X90, Y10, "pass", [("min_requests", "pass", "requests", ">= 100 requests on Y", "Y served 200 >= 100"),
+                        ("error_rate", "pass", "error_rate", "max 1.00%, Y-X <= 0.50%", "Y 0.00% vs X 0.06%"),
+                        ("latency_p99_ms", "pass", "p99_ms", "max 1000ms, <= 1.3x X", "Y p99 50ms vs X 50ms")]),
+    (X90, BAD, "fail", [("min_requests", "pass", "requests", ">= 100 requests on Y", "Y served 200 >= 100"),
+                        ("error_rate", "fail", "error_rate", "max 1.00%, Y-X <= 0.50%", "Y 8.00% > max 1.00%; Y 8.00% - X 0.06% > 0.50%"),
+                        ("latency_p99_ms", "pass", "p99_ms", "max 1000ms, <= 1.3x X", "Y p99 50ms vs X 50ms")]),
+    (X90, SLOW, "fail", [("min_requests", "pass", "requests", ">= 100 requests on Y", "Y served 200 >= 100"),
+                         ("error_rate", "pass", "error_rate", "max 1.00%, Y-X <= 0.50%", "Y 0.00% vs X 0.06%"),
+                         ("latency_p99_ms", "fail", "p99_ms", "max 1000ms, <= 1.3x X", "Y p99 1400ms > max 1000ms; Y p99 1400ms > 1.3x X 50ms")]),
+    # a source that does not measure latency: the latency gate has no data and neither passes nor fails the window
+    (PoolWindow(1800, 1), NO_LATENCY, "pass", [
+        ("min_requests", "pass", "requests", ">= 100 requests on Y", "Y served 200 >= 100"),
+        ("error_rate", "pass", "error_rate", "max 1.00%, Y-X <= 0.50%", "Y 0.00% vs X 0.06%"),
+        ("latency_p99_ms", "no_data", "p99_ms", "max 1000ms, <= 1.3x X", "the metrics source does not measure p99_ms")]),
+    # an average-only source (HAProxy rtime): judged, and the evidence says it compared an average
+    (PoolWindow(90, 0, {"p99_ms": 40.0}), AVERAGE, "fail", [
+        ("min_requests", "pass", "requests", ">= 100 requests on Y", "Y served 200 >= 100"),
+        ("error_rate", "pass", "error_rate", "max 1.00%, Y-X <= 0.50%", "Y 0.00%"),  # X below min_requests: not compared
+        ("latency_p99_ms", "fail", "p99_ms", "max 1000ms, <= 1.3x X", "Y p99 (an average) 1200ms > max 1000ms")]),
+    # too few requests on Y: nothing is judged, every rule's row says so
+    (X90, PoolWindow(10, 5, {"p99_ms": 5000.0}), "inconclusive", [
+        ("min_requests", "inconclusive", "requests", ">= 100 requests on Y", "Y served 10 < 100"),
+        ("error_rate", "inconclusive", "error_rate", "max 1.00%, Y-X <= 0.50%", "not judged: too few requests on Y"),
+        ("latency_p99_ms", "inconclusive", "p99_ms", "max 1000ms, <= 1.3x X", "not judged: too few requests on Y")]),
+]
+
+
+@pytest.mark.parametrize("x,y,window_verdict,results", GATE_TABLE)
+def test_gate_rules_table(x, y, window_verdict, results):
+    engine = engine_at(P.SHIFT)
+    engine.handle(ev.WeightsApplied(5, 90, 10))
+    engine.handle(ev.WindowJudged(65, 5, x, y))
+    verdict = engine.snapshot().last_verdict  # what the screen renders
+    assert verdict.verdict == window_verdict
+    assert [(r.gate, r.verdict, r.statistic, r.threshold, r.detail) for r in verdict.results] == results
+
+
+def test_a_rule_without_plan_settings_is_off():
+    """How an optional rule (a p95 gate defaulting to null) stays out of the verdict."""
+    from rollout.gates import judge
+
+    gates = plan().gates.model_copy(update={"latency_p99_ms": None})
+    verdict = judge(gates, 5, 65, X90, SLOW)
+    assert [r.gate for r in verdict.results] == ["min_requests", "error_rate"] and verdict.verdict == "pass"
+
+
+def test_the_procedure_table_names_the_next_phase():
+    """Each forward handler completes its phase; the phase that follows comes from phases.NEXT."""
+    from rollout.phases import NEXT
+
+    for phase, (event_type, target) in NEXT.items():
+        if phase in (P.SHIFT, P.WATCH, P.ROLLING_BACK):
+            continue  # completed by a verdict or a confirmed split: covered by the tables above
+        engine = engine_at(phase)
+        event = next(e for e in sample_events(engine.now + 1) if type(e) is event_type)
+        engine.handle(event)
+        assert engine.phase == target, (phase, engine.phase)
+
+
+def test_nothing_outside_the_engine_can_assign_its_state():
+    engine = engine_at(P.SHIFT)
+    for name in ("phase", "plan", "applied", "detection", "pending_approval", "step", "reason"):
+        with pytest.raises(AttributeError):
+            setattr(engine, name, None)
+    with pytest.raises(TypeError):
+        engine.nodes["y1"] = NodeProbe("y1", True, True)  # type: ignore[index]

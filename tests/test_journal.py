@@ -47,3 +47,23 @@ def test_the_journal_refuses_to_write_a_secret(tmp_path):
         journal.append(ev.CommandFailed(1.0, "GET /", "x1: rejected with token s3cr3t-token"))
     journal.close()
     assert "s3cr3t" not in (tmp_path / "j.jsonl").read_text()
+
+
+# A WindowJudged line as journals held it before windows carried their statistics by name.
+OLD_WINDOW_LINE = (
+    '{"type":"WindowJudged","at":65.0,"start":5.0,'
+    '"x":{"requests":1800,"errors":1,"p50_ms":10.0,"p99_ms":50.0,"nodes":[{"node":"x1","requests":900,"errors":1,"p99_ms":48.0}]},'
+    '"y":{"requests":200,"errors":0,"p50_ms":10.0,"p99_ms":1400.0,"nodes":[]}}'
+)
+
+
+def test_a_journal_written_before_named_statistics_still_replays():
+    """Old p50_ms/p99_ms fields become named statistics, so the old run is judged as it was."""
+    event = decode(OLD_WINDOW_LINE)
+    assert event.y.stats == {"p50_ms": 10.0, "p99_ms": 1400.0} and event.y.latency_kind == "quantile"
+    assert event.x.nodes[0].stat("p99_ms") == 48.0
+    assert decode(encode(event)) == event
+    live = Engine(plan())
+    fed = run_world(live, [ev.RunStarted(0.0, "test plan")], until=lambda e: e.phase.value == "shift" and e.bake_start is not None)
+    rebuilt = replay(plan(), fed + [event])
+    assert rebuilt.snapshot().last_verdict.failed_gates == ("latency_p99_ms",)

@@ -22,8 +22,8 @@ def test_haproxy_counters_add_connection_errors_to_5xx():
 def test_pool_window_weights_rtime_by_requests():
     w = mc.pool_window([("y1", mc.Counters(30, 1, 2.0)), ("y2", mc.Counters(10, 0, 10.0))])
     assert (w.requests, w.errors) == (40, 1)
-    assert w.p50_ms == w.p99_ms == pytest.approx(4.0)
-    assert [n.node for n in w.nodes] == ["y1", "y2"] and w.nodes[1].p99_ms == 10.0
+    assert w.stats["p50_ms"] == w.stats["p99_ms"] == pytest.approx(4.0) and w.latency_kind == "average"
+    assert [n.node for n in w.nodes] == ["y1", "y2"] and w.nodes[1].stats["p99_ms"] == 10.0
 
 
 def test_prometheus_answers():

@@ -59,7 +59,7 @@ async def test_windows_from_promql(haproxy_lab, tmp_path):
         assert result, "the window never showed the injected errors"
         x, y = result
         assert x.errors == 0 and 0 < y.errors <= outcome["500"] * 1.5 + 2  # increase() extrapolates
-        assert y.requests > 0 and x.p99_ms >= 0
+        assert y.requests > 0 and x.stats["p99_ms"] >= 0
 
 
 async def test_bad_promql_is_rejected_and_no_server_unreachable(haproxy_lab, tmp_path):

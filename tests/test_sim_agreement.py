@@ -26,8 +26,8 @@ def _figures(plan, world, exact: bool, seeds=(1, 2)) -> dict:
     for seed in seeds:
         session = Rehearsal(plan, world, seed=seed, exact=exact)
         record = session.run_to_end()
-        windows = [v for v in session.engine.tally.verdicts if v.y.requests]
-        runs.append((record, np.mean([w.y.p50_ms for w in windows]), np.mean([w.y.p99_ms for w in windows])))
+        windows = [v for v in session.engine.verdicts if v.y.requests]
+        runs.append((record, np.mean([w.y.stats["p50_ms"] for w in windows]), np.mean([w.y.stats["p99_ms"] for w in windows])))
     return {
         "outcomes": [r.outcome for r, _, _ in runs],
         "total": np.mean([r.total for r, _, _ in runs]),

@@ -14,6 +14,16 @@ from rollout.phases import Phase
 from .preflight_samples import dp_rows, infos_for, make_plan, sample_world
 
 
+def at_smoke(plan) -> Engine:
+    """An engine brought to SMOKE_Y by the events that lead there (engine state is never assigned)."""
+    engine = Engine(plan)
+    for event in (ev.RunStarted(0.0), ev.PreflightChecked(1.0), ev.ConfigFrozen(2.0), ev.ConfigBackedUp(3.0),
+                  ev.NodesStarted(4.0, "y", plan.pools.y.names)):
+        engine.handle(event)
+    assert engine.phase == Phase.SMOKE_Y
+    return engine
+
+
 async def test_a_deployed_y_node_missing_a_plugin_fails_the_smoke_phase():
     plan = make_plan("3.4.2", "3.9.3", extra="provision: {start_y: 'deploy {name}'}\n")
     infos = infos_for(plan, "3.4", "3.9")  # the samples' nodes have only "acl" available
@@ -22,8 +32,7 @@ async def test_a_deployed_y_node_missing_a_plugin_fails_the_smoke_phase():
     answer = await execute(cmd.RunSmoke(("y1", "y2")), sample_world(plan, infos))
     failed = [r for r in answer.results if not r.ok]
     assert [(r.check, r.node) for r in failed] == [("Y has every plugin in use", "y2")]
-    engine = Engine(plan)
-    engine.phase = Phase.SMOKE_Y
+    engine = at_smoke(plan)
     engine.handle(answer)
     assert engine.phase == Phase.PAUSED and engine.detection.gate == "smoke" and "key-auth" in engine.reason
 

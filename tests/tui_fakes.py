@@ -69,10 +69,10 @@ class ToyWorld:
         for name in names:
             requests = int(self.rps * (end - start) * share / max(1, len(names)) * self.random.uniform(0.97, 1.03))
             errors = int(requests * rate * self.random.uniform(0.8, 1.2))
-            nodes.append(NodeWindow(name, requests, errors, round(self.random.uniform(80, 110) * (1.0 if pool == "x" else 0.95), 1)))
+            nodes.append(NodeWindow(name, requests, errors, {"p99_ms": round(self.random.uniform(80, 110) * (1.0 if pool == "x" else 0.95), 1)}))
         requests, errors = sum(n.requests for n in nodes), sum(n.errors for n in nodes)
-        p99 = max((n.p99_ms for n in nodes if n.requests), default=0.0)
-        return PoolWindow(requests, errors, p99 / 4, p99, tuple(nodes))
+        p99 = max((n.stats["p99_ms"] for n in nodes if n.requests), default=0.0)
+        return PoolWindow(requests, errors, {"p50_ms": p99 / 4, "p99_ms": p99}, tuple(nodes))
 
 
 class ToyKong:

@@ -1,8 +1,9 @@
 """The gates: the latest judged window per gate with X and Y side by side, and a short history.
 
-Every verdict shows the numbers it was made from (requests, error rate, p99, the rule), so
-the operator sees why traffic moved on or came back. The history lines hold each pool's 5xx
-rate over the recent windows (p99 too on tall screens) on one shared scale, unlike
+Every verdict shows the results it was made from, one row per gate as the gate words its
+numbers and its limit (rollout.gate_rules), so the operator sees why traffic moved on or came
+back; nothing here knows which gates exist. The history lines hold each pool's statistic per
+gate over the recent windows (the first gate's only, unless tall) on one shared scale, unlike
 textual's Sparkline which scales each series to itself and would make X's noise look
 like Y's failure.
 """
@@ -20,28 +21,21 @@ from rollout.snapshot import Snapshot
 from .base import VERDICT_STYLE, SnapshotView, clock
 
 BARS = "▁▂▃▄▅▆▇█"
-FLOOR = {"5xx": 1.0}  # percent: below 1% errors the bars stay low, noise does not look like a fault
+# Below these the bars stay low, so noise does not look like a fault (error_rate: 1%).
+FLOOR = {"error_rate": 0.01}
 
 
-def _verdict(result: GateResult | None) -> Text:
-    if result is None:
-        return Text("-", "dim")
+def _verdict(result: GateResult) -> Text:
     return Text(result.verdict, VERDICT_STYLE.get(result.verdict, ""))
 
 
 def gate_table(verdict: WindowVerdict) -> Table:
-    results = {r.gate: r for r in verdict.results}
+    """One row per result, as each gate worded it: X, Y, its verdict and its limit."""
     table = Table(box=None, padding=(0, 1, 0, 0), expand=True, header_style="bold", show_edge=False)
     for name, justify in (("gate", "left"), ("X", "right"), ("Y", "right"), ("verdict", "left"), ("limit", "left")):
         table.add_column(name, justify=justify, no_wrap=True, overflow="ellipsis", ratio=1 if name == "limit" else None)
-    x, y = verdict.x, verdict.y
-    minimum = results.get("min_requests")
-    table.add_row("req", str(x.requests), str(y.requests), _verdict(minimum), minimum.threshold if minimum else "")
-    for gate, label, fmt in (("error_rate", "5xx", "{:.2%}"), ("latency_p99_ms", "p99", "{:.0f}ms")):
-        result = results.get(gate)
-        xs = fmt.format(x.error_rate if gate == "error_rate" else x.p99_ms) if x.requests else "-"
-        ys = fmt.format(y.error_rate if gate == "error_rate" else y.p99_ms) if y.requests else "-"
-        table.add_row(label, xs, ys, _verdict(result), result.threshold if result else "")
+    for result in verdict.results:
+        table.add_row(result.label or result.gate, result.x_shown, result.y_shown, _verdict(result), result.threshold)
     return table
 
 
@@ -54,20 +48,20 @@ def spark(values: list[float], top: float, verdicts: list[str]) -> Text:
     return text
 
 
-def history(verdicts: tuple[WindowVerdict, ...], metric: str, width: int) -> Text:
+def history(verdicts: tuple[WindowVerdict, ...], statistic: str, label: str, width: int) -> Text:
     """X and Y side by side on the same scale, so a Y that is worse than X looks worse."""
     recent = verdicts[-max(1, width):]
     def values(pool: str) -> list[float]:
-        windows = [getattr(v, pool) for v in recent]
-        return [100.0 * w.error_rate if metric == "5xx" else w.p99_ms for w in windows]
+        return [getattr(v, pool).stat(statistic) or 0.0 for v in recent]
     xs, ys = values("x"), values("y")
-    top = max(xs + ys + [FLOOR.get(metric, 0.0)])
+    top = max(xs + ys + [FLOOR.get(statistic, 0.0)])
     marks = [v.verdict for v in recent]
-    return Text.assemble((f"{metric} X ", "cyan"), spark(xs, top, marks), ("  Y ", "magenta"), spark(ys, top, marks))
+    return Text.assemble((f"{label} X ", "cyan"), spark(xs, top, marks), ("  Y ", "magenta"), spark(ys, top, marks))
 
 
 class GatesView(SnapshotView):
-    """The latest window's gate table and each pool's recent history (5xx; p99 too when tall)."""
+    """The latest window's gate table and each pool's recent history (the first gate's statistic;
+    every gate's when tall)."""
 
     DEFAULT_CSS = """
     GatesView { height: auto; }
@@ -83,7 +77,7 @@ class GatesView(SnapshotView):
         head.append(f" {verdict.verdict.upper()} ", f"reverse {VERDICT_STYLE[verdict.verdict]}")
         head.append(f"  fails {snap.failures}/{snap.failures_to_rollback}", "bold red" if snap.failures else "dim")
         width = max(1, (self.content_size.width - 12) // 2)
-        lines = [head, gate_table(verdict), history(snap.verdicts, "5xx", width)]
-        if self.tall:
-            lines.append(history(snap.verdicts, "p99", width))
+        drawn = [(r.statistic, r.label) for r in verdict.judged]
+        lines = [head, gate_table(verdict)]
+        lines += [history(snap.verdicts, stat, label, width) for stat, label in drawn[: None if self.tall else 1]]
         return Group(*lines)

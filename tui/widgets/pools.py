@@ -39,7 +39,8 @@ def _numbers(window: NodeWindow | None, length: float) -> tuple[str, str, str]:
         return "-", "-", "-"
     rate = f"{window.requests / length:.1f}"
     errors = f"{100.0 * window.errors / window.requests:.2f}" if window.requests else "-"
-    p99 = f"{window.p99_ms:.0f}" if window.requests else "-"
+    value = window.stat("p99_ms")
+    p99 = f"{value:.0f}" if window.requests and value is not None else "-"
     return rate, errors, p99
 
 
