@@ -92,6 +92,8 @@ def shown(value: Any, limit: int = 60) -> str:
     """A value quoted for a one-line message: repr (control characters escaped), cut at ``limit``."""
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
         return "a number of %d binary digits" % value.bit_length()  # repr() of a huge int raises
+    if isinstance(value, bool) or value is None:
+        return {True: "true", False: "false"}.get(value, "null")  # as YAML spells them
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
