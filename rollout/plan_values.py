@@ -32,7 +32,6 @@ from .located import QUIET, shown
 # Strict: ``y: true`` is not 1 and ``retries: "2"`` not 2; a NaN or infinity is no number of anything.
 STRICT = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 WEEK = 7 * 86400.0
-CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 IDENT = re.compile(r"[A-Za-z0-9_.:-]+")  # HAProxy proxy and server names (configuration manual, section 2.1 and 4)
 NGINX_IDENT = re.compile(r"[A-Za-z0-9_.-]+")  # an upstream name, also written after http:// in proxy_pass
 LB_UNSAFE = re.compile(r"[\s;#{}'\"\\]")  # ends a token or a line in HAProxy's runtime API and nginx's config
@@ -62,9 +61,11 @@ def duration(floor: float = 0.0, ceiling: float = WEEK) -> Any:
 
 
 def _no_control(value: str, limit: int) -> str:
-    found = CONTROL.search(value)
-    if found:
-        raise refuse(f"must not contain control characters (found U+{ord(found.group()):04X})")
+    """Printable only (str.isprintable): no NUL, newline or escape, and no invisible character
+    (a bidi override, a zero-width or non-breaking space) that makes a name read as another."""
+    found = next((c for c in value if not c.isprintable()), None)
+    if found is not None:
+        raise refuse(f"must not contain control or invisible characters (found U+{ord(found):04X})")
     if len(value) > limit:
         raise refuse(f"longer than {limit} characters")
     return value
