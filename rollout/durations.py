@@ -17,6 +17,8 @@ def parse_duration(value: object) -> float:
     if isinstance(value, bool):
         raise ValueError(f"not a duration: {value!r}")
     if isinstance(value, (int, float)):
+        if isinstance(value, int) and abs(value) > 1e300:  # math.isfinite would raise OverflowError
+            raise ValueError("must be a finite duration, not a number this large")
         if not math.isfinite(value):
             raise ValueError(f"must be a finite duration, not {'.nan' if math.isnan(value) else '.inf'}")
         if value < 0:

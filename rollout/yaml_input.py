@@ -120,8 +120,9 @@ class _GuardedConstructor(SafeConstructor):
         except (yaml.YAMLError, InputRefused):
             raise
         except Exception as exc:  # int('9' * 5000), datetime(2024, 2, 30), ...: bad input at the edge
-            detail = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
-            raise InputRefused(node.start_mark.line + 1, f"cannot read this value: {detail}") from None
+            kind = str(node.tag).rsplit(":", 1)[-1]
+            detail = str(exc).splitlines()[0].split(";")[0][:120] if isinstance(exc, (ValueError, OverflowError)) and str(exc) else ""
+            raise InputRefused(node.start_mark.line + 1, f"cannot read this value as {kind}" + (f": {detail}" if detail else "")) from None
 
 
 try:

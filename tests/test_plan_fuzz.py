@@ -16,7 +16,7 @@ import time
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from adapters.rundir import slug
@@ -100,6 +100,7 @@ ALL_PATHS = list(paths(GOOD_DOC))
 
 @settings(max_examples=300, deadline=None)
 @given(st.sampled_from(ALL_PATHS), st.sampled_from(["replace", "delete", "add"]), ODD)
+@example(("finish", "watch"), "replace", 10**400)  # found by this test: math.isfinite(10**400) raised OverflowError
 def test_a_mutated_plan_loads_or_is_refused_located(path, op, value):
     loads_or_refuses(dump(mutated(path, op, value)))
 
