@@ -71,9 +71,9 @@ def _no_control(value: str, limit: int) -> str:
     return value
 
 
-def one_line(value: str) -> str:
+def one_line(value: str | None) -> str | None:
     """URLs, paths and file names: one line, no control characters (a NUL is an error deep in os)."""
-    return _no_control(value, 4096)
+    return value if value is None else _no_control(value, 4096)
 
 
 def _label(value: str) -> str:

@@ -84,6 +84,7 @@ ACCEPTED = [
     ("floats may be written as integers", "error_rate: {max: 0.01,", "error_rate: {max: 0,"),
     ("a name with punctuation and unicode", "name: demo 3.4 to 3.9", "name: prod-tokyo (3.4 → 3.9), take 2"),
     ("a node name that is a host name", "{name: x1,", "{name: kong-x1.prod.example.com:8000,"),
+    ("an optional LB path written as null", "backend: kong}", "backend: kong, config: null, state_file: null}"),
     ("a token_env in lower case", "token_env: KONG_ADMIN_TOKEN", "token_env: kong_admin_token_prod"),
 ]
 
