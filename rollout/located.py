@@ -10,6 +10,7 @@ and cut, so it can neither flood the screen nor drive the terminal).
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable, TypeVar
 
 import yaml
@@ -20,6 +21,7 @@ from .yaml_input import InputRefused, parse, read_text
 
 M = TypeVar("M", bound=BaseModel)
 QUIET = "turnout"  # a PydanticCustomError type whose message is printed as written, never with the input
+SECRET_PATH = re.compile(r"token|secret|passw|auth|api-?key", re.I)  # key paths whose values are never echoed
 
 
 def line_index(root: yaml.Node | None) -> dict[tuple, int]:
@@ -105,21 +107,24 @@ def _is_tag(part: str) -> bool:
 
 def _message(err: dict, dotted: str) -> str:
     kind = err.get("type", "")
+    # the value itself, unless it is a container or sits under a key that holds secrets (a token
+    # pasted as ``admin_auth: kpat_...`` must not be printed back)
+    echo = "input" in err and not isinstance(err["input"], (dict, list)) and not SECRET_PATH.search(dotted)
     if kind == "extra_forbidden":
         return "unknown key"
     if kind == "missing":
         return "missing (required)"
     if kind == "literal_error":
-        return f"got {shown(err.get('input'))}; {err['msg'].lower()}"
+        return (f"got {shown(err['input'])}; " if echo else "") + err["msg"].lower()
     if kind == "union_tag_invalid":
         ctx = err.get("ctx", {})
         return f"unknown type {shown(ctx.get('tag'))}; expected one of {ctx.get('expected_tags')}"
     msg = err["msg"]
     if kind == QUIET:
         return msg
-    if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
-    return f"{msg[0].lower()}{msg[1:]} (got {shown(err.get('input'))})" if "input" in err and not isinstance(err.get("input"), (dict, list)) else msg
+    msg = msg.removeprefix("Value error, ")
+    msg = msg[:1].lower() + msg[1:]
+    return f"{msg} (got {shown(err['input'])})" if echo else msg
 
 
 def load_model(

@@ -76,6 +76,16 @@ def test_a_token_in_token_env_is_refused_without_being_echoed(value):
                      "not hold the token"]
 
 
+@pytest.mark.parametrize("old,new", [
+    ("admin_auth: {header: Kong-Admin-Token, token_env: KONG_ADMIN_TOKEN}", f"admin_auth: {TOKEN}"),
+    ("admin_auth: {header: Kong-Admin-Token, token_env: KONG_ADMIN_TOKEN}", f"admin_auth: [{TOKEN}]"),
+    ('"${env:SMOKE_KEY}"', "9876543210987654321"),
+])
+def test_a_secret_in_the_wrong_shape_is_not_echoed(old, new):
+    found = problems(GOOD.replace(old, new, 1))
+    assert found and not any(TOKEN in p or "9876543210987654321" in p for p in found), found
+
+
 ACCEPTED = [
     ("bake 0s is one judged window", "{y: 5, bake: 2m}", "{y: 5, bake: 0s}"),
     ("the shortest window", "window: 60s", "window: 50ms"),
