@@ -140,17 +140,7 @@ def load_model(
     ``tags`` names the members of the model's own discriminated unions (e.g. a scenario's fault
     kinds), which pydantic puts into error locations although they are not keys of the file.
     """
-    try:
-        root, data = parse(read_text(path) if text is None else text)
-    except InputRefused as exc:
-        raise PlanError([Problem(path, exc.line, "", exc.message)]) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else 0
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise PlanError([Problem(path, line, "", _clip(f"not valid YAML: {problem}"))]) from None
-    if not isinstance(data, dict):
-        raise PlanError([Problem(path, 1, "", "expected a mapping of keys at the top of the file")])
+    root, data = _document(path, text)
     index = line_index(root)
     problems = [Problem(path, line, dotted(key), f"written twice (first at line {first}); a second key never silently wins")
                 for key, line, first in duplicate_keys(root)]
@@ -168,6 +158,22 @@ def load_model(
         if problems:
             raise PlanError(problems)
     return result
+
+
+def _document(path: str, text: str | None) -> tuple[yaml.Node, dict]:
+    """The composed tree and its data, a mapping; PlanError with the one line that says why not."""
+    try:
+        root, data = parse(read_text(path) if text is None else text)
+    except InputRefused as exc:
+        raise PlanError([Problem(path, exc.line, "", exc.message)]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 0
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise PlanError([Problem(path, line, "", _clip(f"not valid YAML: {problem}"))]) from None
+    if not isinstance(data, dict):
+        raise PlanError([Problem(path, 1, "", "expected a mapping of keys at the top of the file")])
+    return root, data
 
 
 def _validation_problems(path: str, exc: ValidationError, index: dict[tuple, int], special: dict[str, str] | None,

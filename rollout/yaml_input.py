@@ -78,7 +78,10 @@ def _require_regular(st: os.stat_result) -> None:
 
 def parse(text: str) -> tuple[yaml.Node | None, Any]:
     """The composed tree (for line numbers) and the data; YAMLError or InputRefused otherwise."""
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except UnicodeEncodeError:  # a lone surrogate in text handed in by a program, never from a file
+        raise InputRefused(0, "not UTF-8 text") from None
     try:
         root = loader.get_single_node()
         return root, loader.construct_document(root) if root is not None else None
