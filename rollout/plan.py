@@ -1,9 +1,12 @@
 """The plan: one rolling upgrade of Kong nodes from pool X to pool Y, as the operator wrote it.
 
 The model is strict (unknown keys are errors) because a misspelt ``aproval: true`` that is
-silently ignored is how traffic moves without a human looking. ``load_plan`` reports every
-problem at once, each located as ``FILE:LINE: key.path: what is wrong`` (see rollout.located).
-The format is documented in docs/plan-format.md.
+silently ignored is how traffic moves without a human looking, and its values are held to what a
+live run survives: finite bounded durations, strict numbers, names safe for the run directory and
+the LB's syntax (rollout.plan_values says why each rule exists). ``load_plan`` reports every
+problem at once, each located as ``FILE:LINE: key.path: what is wrong`` (see rollout.located);
+a hostile file is refused in one line before that (rollout.yaml_input). The format and its
+limits are documented in docs/plan-format.md.
 """
 
 from __future__ import annotations
