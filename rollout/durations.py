@@ -1,9 +1,15 @@
-"""Durations as operators write them in plans: ``90s``, ``2m``, ``1h30m``, ``500ms`` or plain seconds."""
+"""Durations as operators write them in plans: ``90s``, ``2m``, ``1h30m``, ``500ms`` or plain seconds.
 
+Only finite, non-negative values parse (a ``.nan`` or ``.inf`` from YAML is refused here); the
+floor and ceiling each key needs are applied by ``rollout.plan_values.duration``.
+"""
+
+import math
 import re
 
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
+MAX_TEXT = 32  # longer is no duration, and the unit regex would take quadratic time to say so
 
 
 def parse_duration(value: object) -> float:
@@ -11,18 +17,34 @@ def parse_duration(value: object) -> float:
     if isinstance(value, bool):
         raise ValueError(f"not a duration: {value!r}")
     if isinstance(value, (int, float)):
+        if isinstance(value, int) and abs(value) > 1e300:  # math.isfinite would raise OverflowError
+            raise ValueError("must be a finite duration, not a number this large")
+        if not math.isfinite(value):
+            raise ValueError(f"must be a finite duration, not {'.nan' if math.isnan(value) else '.inf'}")
         if value < 0:
             raise ValueError(f"negative duration: {value!r}")
         return float(value)
     if not isinstance(value, str):
-        raise ValueError(f"not a duration: {value!r}")
+        raise ValueError(f"not a duration: a {type(value).__name__} (use e.g. 90s, 2m, 1h30m, 500ms)")
     text = value.strip().replace(" ", "")
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"not a duration: {len(text)} characters (use e.g. 90s, 2m, 1h30m, 500ms)")
     if re.fullmatch(r"\d+(\.\d+)?", text):
         return float(text)
     parts = _PART.findall(text)
     if not parts or "".join(n + u for n, u in parts) != text:
         raise ValueError(f"unparsable duration {value!r} (use e.g. 90s, 2m, 1h30m, 500ms)")
     return sum(float(n) * _UNITS[u] for n, u in parts)
+
+
+def spoken(seconds: float) -> str:
+    """A bound or a value in an error message, in the unit an operator would write: ``50ms``, ``7d``."""
+    if seconds == 0:
+        return "0s"
+    for unit, size in (("d", 86400.0), ("h", 3600.0), ("m", 60.0), ("s", 1.0)):
+        if seconds >= size:
+            return f"{seconds / size:g}{unit}"
+    return f"{seconds * 1000:g}ms"
 
 
 def format_duration(seconds: float) -> str:

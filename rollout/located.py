@@ -2,19 +2,26 @@
 
 Plans and scenarios share this, so every input file in Turnout reports errors the same way:
 ``plans/prod.yml:14: steps.2.y: must be between 0 and 100``. No traceback ever reaches the
-operator for bad input.
+operator for bad input: a hostile file (a FIFO, a binary, an alias bomb) is refused in one line
+by ``rollout.yaml_input`` before any of this runs, a key written twice is an error at its
+second line, and every message is one line of bounded length (a value from the file is quoted
+and cut, so it can neither flood the screen nor drive the terminal).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import PlanError, Problem
+from .yaml_input import InputRefused, parse, read_text
 
 M = TypeVar("M", bound=BaseModel)
+QUIET = "turnout"  # a PydanticCustomError type whose message is printed as written, never with the input
+SECRET_PATH = re.compile(r"token|secret|passw|auth|api-?key", re.I)  # key paths whose values are never echoed
 
 
 def line_index(root: yaml.Node | None) -> dict[tuple, int]:
@@ -37,6 +44,33 @@ def line_index(root: yaml.Node | None) -> dict[tuple, int]:
     return index
 
 
+def duplicate_keys(root: yaml.Node | None) -> list[tuple[tuple, int, int]]:
+    """Every key written twice in one mapping: (key path, its line, the first one's line).
+
+    YAML says keys are unique, PyYAML lets the last one win: a plan with ``name:`` twice would
+    run under a name its author did not read last.
+    """
+    found: list[tuple[tuple, int, int]] = []
+
+    def walk(node: yaml.Node, path: tuple) -> None:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[tuple, int] = {}
+            for key, value in node.value:
+                sub, line = path + (str(key.value),), key.start_mark.line + 1
+                if isinstance(key, yaml.ScalarNode) and (key.tag, key.value) in seen:
+                    found.append((sub, line, seen[(key.tag, key.value)]))
+                elif isinstance(key, yaml.ScalarNode):
+                    seen[(key.tag, key.value)] = line
+                walk(value, sub)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                walk(item, path + (i,))
+
+    if root is not None:
+        walk(root, ())
+    return found
+
+
 def locate(index: dict[tuple, int], loc: tuple, tags: tuple[str, ...] = ()) -> tuple[str, int]:
     """Turn a pydantic error location into ("a.b.0.c", line), skipping union tags absent from the file."""
     path: tuple = ()
@@ -47,7 +81,23 @@ def locate(index: dict[tuple, int], loc: tuple, tags: tuple[str, ...] = ()) -> t
     probe = path
     while probe and probe not in index:
         probe = probe[:-1]
-    return ".".join(str(p) for p in path), index.get(probe, 1)
+    return dotted(path), index.get(probe, 1)
+
+
+def dotted(path: tuple) -> str:
+    """``pools.x.nodes.0.name``; a key from the file that is long or holds control characters is
+    shown quoted and cut, so an error line stays one line and cannot drive the terminal."""
+    return ".".join(str(p) if str(p).isprintable() and len(str(p)) <= 40 else shown(str(p)) for p in path)
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """A value quoted for a one-line message: repr (control characters escaped), cut at ``limit``."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
+        return "a number of %d binary digits" % value.bit_length()  # repr() of a huge int raises
+    if isinstance(value, bool) or value is None:
+        return {True: "true", False: "false"}.get(value, "null")  # as YAML spells them
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _is_tag(part: str) -> bool:
@@ -58,19 +108,24 @@ def _is_tag(part: str) -> bool:
 
 def _message(err: dict, dotted: str) -> str:
     kind = err.get("type", "")
+    # the value itself, unless it is a container or sits under a key that holds secrets (a token
+    # pasted as ``admin_auth: kpat_...`` must not be printed back)
+    echo = "input" in err and not isinstance(err["input"], (dict, list)) and not SECRET_PATH.search(dotted)
     if kind == "extra_forbidden":
         return "unknown key"
     if kind == "missing":
         return "missing (required)"
     if kind == "literal_error":
-        return f"got {err.get('input')!r}; {err['msg'].lower()}"
+        return (f"got {shown(err['input'])}; " if echo else "") + err["msg"].lower()
     if kind == "union_tag_invalid":
         ctx = err.get("ctx", {})
-        return f"unknown type {ctx.get('tag')!r}; expected one of {ctx.get('expected_tags')}"
+        return f"unknown type {shown(ctx.get('tag'))}; expected one of {ctx.get('expected_tags')}"
     msg = err["msg"]
-    if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
-    return f"{msg[0].lower()}{msg[1:]} (got {err.get('input')!r})" if "input" in err and not isinstance(err.get("input"), (dict, list)) else msg
+    if kind == QUIET:
+        return msg
+    msg = msg.removeprefix("Value error, ")
+    msg = msg[:1].lower() + msg[1:]
+    return f"{msg} (got {shown(err['input'])})" if echo else msg
 
 
 def load_model(
@@ -86,44 +141,58 @@ def load_model(
     ``tags`` names the members of the model's own discriminated unions (e.g. a scenario's fault
     kinds), which pydantic puts into error locations although they are not keys of the file.
     """
-    if text is None:
-        try:
-            with open(path, encoding="utf-8") as f:
-                text = f.read()
-        except OSError as exc:
-            raise PlanError([Problem(path, 0, "", f"cannot read: {exc.strerror or exc}")]) from None
+    root, data = _document(path, text)
+    index = line_index(root)
+    problems = [Problem(path, line, dotted(key), f"written twice (first at line {first}); a second key never silently wins")
+                for key, line, first in duplicate_keys(root)]
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data: Any = yaml.safe_load(text)
+        result = model.model_validate(data)
+    except ValidationError as exc:
+        raise PlanError(problems + _dedupe(_validation_problems(path, exc, index, special, tags))) from None
+    if problems:
+        raise PlanError(problems)
+    if cross_check:
+        for where, message, *anchor in cross_check(result):
+            at = anchor[0] if anchor else where  # a missing key is best shown where it is needed
+            key = tuple(int(p) if p.isdigit() else p for p in at.split("."))
+            problems.append(Problem(path, locate(index, key)[1], where, _clip(message)))
+        if problems:
+            raise PlanError(problems)
+    return result
+
+
+def _document(path: str, text: str | None) -> tuple[yaml.Node, dict]:
+    """The composed tree and its data, a mapping; PlanError with the one line that says why not."""
+    try:
+        root, data = parse(read_text(path) if text is None else text)
+    except InputRefused as exc:
+        raise PlanError([Problem(path, exc.line, "", exc.message)]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 0
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise PlanError([Problem(path, line, "", f"not valid YAML: {problem}")]) from None
+        raise PlanError([Problem(path, line, "", _clip(f"not valid YAML: {problem}"))]) from None
     if not isinstance(data, dict):
         raise PlanError([Problem(path, 1, "", "expected a mapping of keys at the top of the file")])
-    index = line_index(root)
-    try:
-        result = model.model_validate(data)
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            tag = str(err.get("ctx", {}).get("discriminator", "type")).strip("'")
-            loc = tuple(err["loc"]) + ((tag,) if err.get("type") == "union_tag_invalid" else ())
-            dotted, line = locate(index, loc, tags)
-            message = (special or {}).get(dotted) or _message(err, dotted)
-            problems.append(Problem(path, line, dotted, message))
-        raise PlanError(_dedupe(problems)) from None
-    if cross_check:
-        problems = []
-        for dotted, message, *anchor in cross_check(result):
-            at = anchor[0] if anchor else dotted  # a missing key is best shown where it is needed
-            key = tuple(int(p) if p.isdigit() else p for p in at.split("."))
-            _, line = locate(index, key)
-            problems.append(Problem(path, line, dotted, message))
-        if problems:
-            raise PlanError(problems)
-    return result
+    return root, data
+
+
+def _validation_problems(path: str, exc: ValidationError, index: dict[tuple, int], special: dict[str, str] | None,
+                         tags: tuple[str, ...]) -> list[Problem]:
+    problems = []
+    for err in exc.errors():
+        tag = str(err.get("ctx", {}).get("discriminator", "type")).strip("'")
+        loc = tuple(err["loc"]) + ((tag,) if err.get("type") == "union_tag_invalid" else ())
+        where, line = locate(index, loc, tags)
+        message = (special or {}).get(where) or _message(err, where)
+        problems.append(Problem(path, line, where, _clip(message)))
+    return problems
+
+
+def _clip(message: str, limit: int = 300) -> str:
+    """One line of bounded length, whatever a file managed to put into a message."""
+    message = " ".join(message.split())
+    return message if len(message) <= limit else message[: limit - 3] + "..."
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:

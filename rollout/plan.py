@@ -1,9 +1,12 @@
 """The plan: one rolling upgrade of Kong nodes from pool X to pool Y, as the operator wrote it.
 
 The model is strict (unknown keys are errors) because a misspelt ``aproval: true`` that is
-silently ignored is how traffic moves without a human looking. ``load_plan`` reports every
-problem at once, each located as ``FILE:LINE: key.path: what is wrong`` (see rollout.located).
-The format is documented in docs/plan-format.md.
+silently ignored is how traffic moves without a human looking, and its values are held to what a
+live run survives: finite bounded durations, strict numbers, names safe for the run directory and
+the LB's syntax (rollout.plan_values says why each rule exists). ``load_plan`` reports every
+problem at once, each located as ``FILE:LINE: key.path: what is wrong`` (see rollout.located);
+a hostile file is refused in one line before that (rollout.yaml_input). The format and its
+limits are documented in docs/plan-format.md.
 """
 
 from __future__ import annotations
@@ -11,32 +14,32 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal, Union, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, Field, field_validator
 
-from .durations import parse_duration
 from .env_refs import ENV_REF
 from .errors import Problem
 from .located import load_model
+from .plan_values import (IDENT, STRICT, Duration, EnvName, HttpToken, Label, LbToken, Line, NodeName, NotBool, RunName,
+                          duration, haproxy_name, nginx_name, one_line)
 
-Duration = Annotated[float, BeforeValidator(parse_duration)]
 Percent = Annotated[int, Field(ge=0, le=100)]
 SECRET_HEADER = re.compile(r"(apikey|api-key|authorization|token|secret|password)", re.I)
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = STRICT  # unknown keys refused; numbers must be numbers, finite (see plan_values)
 
 
 class Node(Strict):
     """One Kong node (DB-less) or data plane (hybrid)."""
 
-    name: str = Field(min_length=1)
-    admin: str | None = None  # Admin API base URL
-    status: str | None = None  # Status API base URL (status_listen); /status/ready lives only here
-    proxy: str | None = None  # proxy URL; smoke requests go here directly, not through the LB
-    server: str | None = None  # the LB's name for this node when it is not ``name``
-    metrics: str | None = None  # where /metrics is served when not on the Status API
-    hostname: str | None = None  # hybrid: the DP's hostname as the CP lists it, when not ``name``
+    name: NodeName
+    admin: Line | None = None  # Admin API base URL
+    status: Line | None = None  # Status API base URL (status_listen); /status/ready lives only here
+    proxy: Line | None = None  # proxy URL; smoke requests go here directly, not through the LB
+    server: LbToken | None = None  # the LB's name for this node when it is not ``name``
+    metrics: Line | None = None  # where /metrics is served when not on the Status API
+    hostname: LbToken | None = None  # hybrid: the DP's hostname as the CP lists it, when not ``name``
 
     @property
     def lb_name(self) -> str:
@@ -44,7 +47,7 @@ class Node(Strict):
 
 
 class Pool(Strict):
-    version: str
+    version: Label
     nodes: list[Node] = Field(min_length=1)
 
     @property
@@ -58,24 +61,24 @@ class Pools(Strict):
 
 
 class ControlPlane(Strict):
-    admin: str
-    version: str | None = None
+    admin: Line
+    version: Label | None = None
 
 
 class AdminAuth(Strict):
-    header: str = "Kong-Admin-Token"
-    token_env: str
+    header: HttpToken = "Kong-Admin-Token"
+    token_env: EnvName  # a pasted token is refused without being echoed
 
 
 class Tls(Strict):
     verify: bool = True
-    ca_file: str | None = None
+    ca_file: Line | None = None
 
 
 class Timeouts(Strict):
-    request: Duration = 5.0  # one HTTP call to a node
+    request: duration(0.1, 600.0) = 5.0  # one HTTP call to a node
     retries: int = Field(default=2, ge=0, le=10)
-    ready: Duration = 300.0  # how long a started Y node may take to become ready
+    ready: duration(1.0, 86400.0) = 300.0  # how long a started Y node may take to become ready
 
 
 class HAProxyLB(Strict):
@@ -87,6 +90,9 @@ class HAProxyLB(Strict):
     max_weight: int = Field(default=256, ge=1, le=256)
     drain_timeout: Duration = 30.0  # retire: wait this long for a server's open sessions to end before maint
 
+    _backend_name = field_validator("backend")(haproxy_name)  # sent in `;`-joined runtime API lines
+    _one_line = field_validator("socket", "config", "state_file")(one_line)
+
 
 class NginxLB(Strict):
     type: Literal["nginx"]
@@ -97,6 +103,9 @@ class NginxLB(Strict):
     binary: str = "nginx"
     admin: str | None = None  # lua mode: the loopback admin location, e.g. http://127.0.0.1:8083/weights
     status: str | None = None  # stub_status URL, optional
+
+    _upstream_name = field_validator("upstream")(nginx_name)  # written as `upstream NAME {`
+    _one_line = field_validator("upstream_file", "conf", "binary", "admin", "status")(one_line)
 
 
 class CommandLB(Strict):
@@ -136,31 +145,31 @@ class MetricsSpec(Strict):
 
 
 class Backup(Strict):
-    dir: str = "./backups"
-    kong_yml: str | None = None  # used when the node's version does not serve GET /config
+    dir: Line = "./backups"
+    kong_yml: Line | None = None  # used when the node's version does not serve GET /config
 
 
 class SmokeRequest(Strict):
-    method: str = "GET"
-    path: str = "/"
-    headers: dict[str, str] = Field(default_factory=dict)
+    method: HttpToken = "GET"
+    path: Line = "/"
+    headers: dict[HttpToken, Line] = Field(default_factory=dict)
     body: str | None = None
 
 
 class SmokeExpect(Strict):
-    status: int = 200
+    status: int = Field(default=200, ge=100, le=599)
     body_contains: str | None = None
 
 
 class SmokeCheck(Strict):
-    name: str
+    name: Label
     request: SmokeRequest
     expect: SmokeExpect = SmokeExpect()
 
 
 class Step(Strict):
     y: Percent
-    bake: Duration = 60.0
+    bake: Duration = 60.0  # 0s is a step of one judged window
     approve: bool = False  # ask the operator before traffic moves to this step
 
 
@@ -175,7 +184,7 @@ class LatencyGate(Strict):
 
 
 class Gates(Strict):
-    window: Duration = 60.0
+    window: duration(0.05, 86400.0) = 60.0  # every window is a judged, journaled event
     min_requests: int = Field(default=200, ge=1)
     failures_to_rollback: int = Field(default=2, ge=1)
     error_rate: ErrorRateGate = ErrorRateGate()
@@ -188,7 +197,7 @@ class Gates(Strict):
 class Rollback(Strict):
     automatic: bool = True  # off in drills: the trainee decides
     on_command_failure: Literal["hold", "rollback"] = "hold"
-    retry: Duration = 2.0  # how often a failed rollback weight change is tried again
+    retry: duration(1.0, 600.0) = 2.0  # how often a failed rollback weight change is tried again (maybe for hours)
 
 
 class Finish(Strict):
@@ -204,13 +213,13 @@ class Provision(Strict):
 
 
 class Plan(Strict):
-    turnout: Literal[1]
-    name: str
+    turnout: Annotated[Literal[1], NotBool]
+    name: RunName
     mode: Literal["dbless", "hybrid"]
     pools: Pools
     control_plane: ControlPlane | None = None
     admin_auth: AdminAuth | None = None
-    env_file: str | None = None  # NAME=value file (relative to the plan) filling the environment at run time; see adapters/env_file.py
+    env_file: Line | None = None  # NAME=value file (relative to the plan) filling the environment at run time; see adapters/env_file.py
     tls: Tls = Tls()
     timeouts: Timeouts = Timeouts()
     load_balancer: LoadBalancer
@@ -251,9 +260,16 @@ def check_plan(plan: Plan) -> list[tuple[str, ...]]:
         for header, value in check.request.headers.items():
             if SECRET_HEADER.search(header) and not ENV_REF.match(value):
                 problems.append((f"smoke.{i}.request.headers.{header}", 'a secret written in clear; use "${env:NAME}"'))
-    if plan.gates.window <= 0:
-        problems.append(("gates.window", "must be longer than 0s"))
+    if plan.load_balancer.type == "haproxy":
+        problems += _haproxy_server_names(plan)
     return problems
+
+
+def _haproxy_server_names(plan: Plan) -> list[tuple[str, ...]]:
+    """A node's ``server:`` is an HAProxy server name behind an HAProxy LB (node names always are)."""
+    return [(f"pools.{pool}.nodes.{i}.server", f"an HAProxy server name is letters, digits and . _ : - (got {node.server!r})")
+            for pool in ("x", "y") for i, node in enumerate(getattr(plan.pools, pool).nodes)
+            if node.server is not None and not IDENT.fullmatch(node.server)]
 
 
 SPECIAL_MESSAGES = {

@@ -14,39 +14,38 @@ from __future__ import annotations
 import math
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from rollout import faults as vocab
-from rollout.durations import parse_duration
 from rollout.located import load_model
 from rollout.plan import Plan
+from rollout.plan_values import STRICT, Duration, Label, duration
 
-Duration = Annotated[float, BeforeValidator(parse_duration)]
 PoolName = Literal["x", "y"]
 SYNC_STATUSES = ("kong_version_incompatible", "plugin_set_incompatible", "plugin_version_incompatible",
                  "filter_set_incompatible", "unknown")
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = STRICT  # as plans: numbers are numbers, finite; durations bounded (rollout.plan_values)
 
 
 class Traffic(Strict):
     """Requests per second offered to the load balancer, Poisson arrivals around a shape."""
 
-    rps: float = Field(default=2000.0, gt=0)
+    rps: float = Field(default=2000.0, gt=0, le=1e6)
     shape: Literal["flat", "diurnal", "bursts"] = "flat"
     amplitude: float = Field(default=0.3, ge=0, lt=1)  # diurnal: +-30% around rps
-    period: Duration = 86400.0  # diurnal: one day
+    period: duration(1.0) = 86400.0  # diurnal: one day
     offset: Duration = 0.0  # diurnal: where in the period the rehearsal starts
-    burst_factor: float = Field(default=3.0, ge=1)  # bursts: rps multiplied by this...
-    burst_every: Duration = 300.0  # ...once every burst_every seconds...
+    burst_factor: float = Field(default=3.0, ge=1, le=1000)  # bursts: rps multiplied by this...
+    burst_every: duration(1.0) = 300.0  # ...once every burst_every seconds...
     burst_length: Duration = 20.0  # ...for burst_length seconds
 
 
 class LatencyMs(Strict):
-    p50: float = Field(default=15.0, gt=0)
-    p99: float = Field(default=90.0, gt=0)
+    p50: float = Field(default=15.0, gt=0, le=1e6)
+    p99: float = Field(default=90.0, gt=0, le=1e6)
 
     @model_validator(mode="after")
     def _ordered(self) -> "LatencyMs":
@@ -58,11 +57,11 @@ class LatencyMs(Strict):
 class Nodes(Strict):
     """How every Kong node behaves when healthy (faults change some of them)."""
 
-    capacity_rps: float = Field(default=1500.0, gt=0)
+    capacity_rps: float = Field(default=1500.0, gt=0, le=1e7)
     latency_ms: LatencyMs = LatencyMs()
     error_rate: float = Field(default=0.0005, ge=0, le=1)
-    start_s: Duration = 20.0  # from start to /status/ready 200
-    queue_s: Duration = 2.0  # backlog a node holds (in seconds of capacity) before it refuses requests
+    start_s: duration(0.0, 86400.0) = 20.0  # from start to /status/ready 200
+    queue_s: duration(0.0, 3600.0) = 2.0  # backlog a node holds (in seconds of capacity) before it refuses requests
 
 
 class Balancer(Strict):
@@ -79,7 +78,7 @@ _LEAK = vocab.KINDS["memory_leak"].param("per_min")
 
 class _Fault(Strict):
     pool: PoolName | None = None
-    node: str | None = None
+    node: Label | None = None
 
 
 class ErrorRateFault(_Fault):
@@ -90,7 +89,7 @@ class ErrorRateFault(_Fault):
 
 class LatencyFault(_Fault):
     kind: Literal["latency"]
-    factor: float = Field(gt=vocab.FACTOR.low)
+    factor: float = Field(gt=vocab.FACTOR.low, le=1000)
     from_: Duration = Field(default=0.0, alias="from")
 
 
@@ -113,8 +112,8 @@ class ConfigWriteFault(_Fault):
 
 class SmokeFailFault(_Fault):
     kind: Literal["smoke_fail"]
-    check: str | None = None  # the plan's smoke check that fails; None: the first one
-    status: int = 401
+    check: Label | None = None  # the plan's smoke check that fails; None: the first one
+    status: int = Field(default=401, ge=100, le=599)
     body: str = '{"message":"Unauthorized"}'
 
 
@@ -138,7 +137,7 @@ FAULT_KINDS = vocab.rehearsal_kinds()
 
 
 class Scenario(Strict):
-    name: str = "scenario"
+    name: Label = "scenario"
     traffic: Traffic = Traffic()
     nodes: Nodes = Nodes()
     load_balancer: Balancer = Balancer()

@@ -23,7 +23,7 @@ steps:
   - {y: 50, bake: 100ms, approve: true}
   - {y: 100, bake: 100ms}
 gates: {window: 50ms, min_requests: 10, failures_to_rollback: 2}
-rollback: {retry: 50ms}
+rollback: {retry: 1s}
 finish: {decommission_x: true, watch: 100ms}
 """
 HASH = "c" * 32

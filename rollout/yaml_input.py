@@ -1,0 +1,155 @@
+"""Reading a plan or scenario file that may be hostile, within bounds of time and memory.
+
+The path on the command line may be a typo away from anything: a FIFO (``open`` waits for a
+writer forever), ``/dev/zero``, a directory, a 50 MB log, a binary. The file itself may be a
+9-line alias bomb (PyYAML expands ``*alias`` chains into billions of values when they are
+walked) or 5,000 nested brackets (PyYAML's composer recurses: a RecursionError). Each must end
+in one line naming the file, within a second or two, so:
+
+- only a regular file is opened, checked with ``os.stat`` before the open and ``os.fstat`` on
+  the descriptor after it (a swap in between changes nothing); ``O_NONBLOCK`` keeps even that
+  open from waiting on a FIFO;
+- at most ``MAX_BYTES`` are read, and they must be UTF-8;
+- the YAML is composed from libyaml's events (PyYAML's ``CParser``, else its pure parser) by
+  PyYAML's own composer with three guards: no anchors or aliases (plans never need them; see
+  docs/plan-format.md), nesting at most ``MAX_DEPTH`` deep, at most ``MAX_NODES`` values;
+- a value the YAML constructor cannot build (a 5,000-digit integer, ``2024-02-30``) is refused
+  at its line instead of escaping as a ValueError.
+
+Duplicate keys are found by ``rollout.located`` on the composed tree, where key paths are known.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from typing import Any
+
+import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.events import AliasEvent
+from yaml.resolver import Resolver
+
+MAX_BYTES = 1 << 20  # a plan for a thousand nodes is about 150 KiB
+LIMIT = "1 MiB"
+MAX_DEPTH = 32  # plans nest 5 levels (smoke.0.request.headers.apikey)
+MAX_NODES = 20_000  # keys and values; a thousand-node plan has about 9,000
+FILE_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+              (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+class InputRefused(Exception):
+    """The file cannot be a plan; ``line`` is 1-based, 0 when the whole file is the problem."""
+
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+def read_text(path: str) -> str:
+    """The file's text, or InputRefused saying in one line why it cannot be a plan."""
+    try:
+        _require_regular(os.stat(path))
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as f:
+            _require_regular(os.fstat(f.fileno()))
+            data = f.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise InputRefused(0, f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > MAX_BYTES:
+        raise InputRefused(0, f"larger than {LIMIT}; expected a small YAML file")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputRefused(line, f"not UTF-8 text (byte 0x{data[exc.start]:02x}); expected a YAML file") from None
+
+
+def _require_regular(st: os.stat_result) -> None:
+    if stat.S_ISREG(st.st_mode):
+        if st.st_size > MAX_BYTES:
+            raise InputRefused(0, f"larger than {LIMIT} ({st.st_size:,} bytes); expected a small YAML file")
+        return
+    kind = next((name for test, name in FILE_KINDS if test(st.st_mode)), "a special file")
+    raise InputRefused(0, f"{kind}, not a regular file; expected a YAML file")
+
+
+def parse(text: str) -> tuple[yaml.Node | None, Any]:
+    """The composed tree (for line numbers) and the data; YAMLError or InputRefused otherwise."""
+    try:
+        loader = _Loader(text)
+    except UnicodeEncodeError:  # a lone surrogate in text handed in by a program, never from a file
+        raise InputRefused(0, "not UTF-8 text") from None
+    try:
+        root = loader.get_single_node()
+        return root, loader.construct_document(root) if root is not None else None
+    finally:
+        loader.dispose()
+
+
+class _GuardedComposer(Composer):
+    """PyYAML's composer, refusing anchors and aliases, deep nesting and too many values."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._depth = 0
+        self._nodes = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        event = self.peek_event()
+        line = event.start_mark.line + 1
+        if isinstance(event, AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise InputRefused(line, "YAML anchors and aliases (&name, *name) are not allowed in plans; write the value out")
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            raise InputRefused(line, f"more than {MAX_NODES:,} YAML values; a plan is far smaller")
+        if self._depth >= MAX_DEPTH:
+            raise InputRefused(line, f"nested deeper than {MAX_DEPTH} levels; a plan is a few levels deep")
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+class _GuardedConstructor(SafeConstructor):
+    """SafeConstructor, turning a value it cannot build into a refusal at that value's line."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (yaml.YAMLError, InputRefused):
+            raise
+        except Exception as exc:  # int('9' * 5000), datetime(2024, 2, 30), ...: bad input at the edge
+            kind = str(node.tag).rsplit(":", 1)[-1]
+            detail = str(exc).splitlines()[0].split(";")[0][:120] if isinstance(exc, (ValueError, OverflowError)) and str(exc) else ""
+            raise InputRefused(node.start_mark.line + 1, f"cannot read this value as {kind}" + (f": {detail}" if detail else "")) from None
+
+
+try:
+    from yaml._yaml import CParser
+
+    class _Loader(_GuardedComposer, CParser, _GuardedConstructor, Resolver):  # type: ignore[misc]
+        """libyaml scans and parses (fast, no recursion); the guarded composer above builds the tree."""
+
+        def __init__(self, text: str) -> None:
+            CParser.__init__(self, text)
+            _GuardedComposer.__init__(self)
+            _GuardedConstructor.__init__(self)
+            Resolver.__init__(self)
+
+except ImportError:  # PyYAML built without libyaml: the pure parser, slower but as guarded
+    from yaml.parser import Parser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class _Loader(Reader, Scanner, Parser, _GuardedComposer, _GuardedConstructor, Resolver):  # type: ignore[no-redef]
+        def __init__(self, text: str) -> None:
+            Reader.__init__(self, text)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+            _GuardedComposer.__init__(self)
+            _GuardedConstructor.__init__(self)
+            Resolver.__init__(self)
