@@ -54,12 +54,23 @@ def test_fix_writes_a_private_converted_copy_and_says_which_node_gets_which(fixt
     assert f"keep {fixture_28} for the X nodes (2.8)" in text and f"give {out} to the Y nodes (3.4)" in text
 
 
-def test_fix_reports_what_it_could_not_convert_and_exits_1(tmp_path, capsys):
+def test_fix_writes_nothing_while_an_error_kong_would_refuse_is_left(tmp_path, capsys):
     src = tmp_path / "kong.yml"
     src.write_text('_format_version: "2.1"\nplugins:\n- name: http-log\n  config:\n    headers: {X-A: [a, b]}\n')
     out = tmp_path / "out.yml"
     assert main(["lint", str(src), "--from", "2.8", "--to", "3.4", "--fix", str(out)]) == 1
-    assert f"{out}:" in capsys.readouterr().out and out.exists()
+    text = capsys.readouterr().out
+    assert f"{out}:" in text and "not written: 1 error left" in text and not out.exists()
+    assert main(["lint", str(src), "--from", "2.8", "--to", "3.4", "--fix", str(out), "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["fixed"]["written"] is False and not out.exists()
+
+
+def test_fix_writes_the_copy_when_only_warnings_are_left_and_exits_1(tmp_path, capsys):
+    src = tmp_path / "kong.yml"
+    src.write_text('_format_version: "2.1"\nplugins:\n- name: prometheus\n  config: {per_consumer: true}\n')
+    out = tmp_path / "out.yml"
+    assert main(["lint", str(src), "--from", "2.8", "--to", "3.4", "--fix", str(out)]) == 1
+    assert f"wrote {out}" in capsys.readouterr().out and out.exists()
 
 
 @pytest.mark.parametrize("args, message", [

@@ -1,7 +1,8 @@
 """``turnout lint KONG_YML --from V --to V [--fix OUT] [--json]``: the kong.yml lint for one hop.
 
-Exit 0 no findings, 1 findings (with ``--fix``: findings the conversion could not handle),
-2 bad input (unreadable file, unknown version, unparsable YAML, OUT equal to the input).
+Exit 0 no findings, 1 findings (with ``--fix``: findings the conversion could not handle; when
+one of them is an error, Kong would refuse the copy, so nothing is written, as decK refuses a
+conflict), 2 bad input (unreadable file, unknown version, unparsable YAML, OUT equal to the input).
 ``--fix`` never writes in place: the original stays for the X nodes (and a rollback), the
 copy is for Y. The copy is written mode 0600, because kong.yml holds credentials.
 """
@@ -16,7 +17,7 @@ import sys
 from adapters.private_file import write_private
 from rollout.kong.config import LintError
 from rollout.kong.findings import Finding, make_hop
-from rollout.kong.lint import fix, lint
+from rollout.kong.lint import blocking, fix, lint
 from rollout.kong.version import VersionError
 from rollout.plan import count
 
@@ -53,10 +54,10 @@ def run(args: argparse.Namespace) -> int:
         return _bad(f"--fix {args.fix}: refusing to overwrite the input; X keeps it, write the converted copy elsewhere")
     try:
         findings = lint(text, args.source, args.target, router_flavor=args.router_flavor)
-        fixed = fix(text, args.source, args.target) if args.fix else None
+        fixed = fix(text, args.source, args.target, router_flavor=args.router_flavor) if args.fix else None
     except LintError as exc:
         return _bad(f"{args.kong_yml}: {exc}")
-    if fixed is not None:
+    if fixed is not None and not blocking(fixed[1]):
         try:
             write_private(args.fix, fixed[0])
         except OSError as exc:
@@ -78,7 +79,8 @@ def _report(args: argparse.Namespace, findings: list[Finding], fixed: tuple[str,
     if args.json:
         out: dict = {"file": args.kong_yml, "from": args.source, "to": args.target, "findings": [f.as_dict() for f in findings]}
         if fixed is not None:
-            out["fixed"] = {"out": args.fix, "not_converted": [f.as_dict() for f in fixed[1]]}
+            out["fixed"] = {"out": args.fix, "not_converted": [f.as_dict() for f in fixed[1]],
+                            "written": not blocking(fixed[1])}
         print(json.dumps(out, indent=2))
         return
     for f in findings:
@@ -89,8 +91,11 @@ def _report(args: argparse.Namespace, findings: list[Finding], fixed: tuple[str,
           f"({count(errors, 'error')}, {count(len(findings) - errors, 'warning')}, {fixable} fixable with --fix)")
     if fixed is None:
         return
-    print(f"wrote {args.fix}")
+    errors_left = blocking(fixed[1])
+    print(f"not written: {count(len(errors_left), 'error')} left that Kong would refuse" if errors_left else f"wrote {args.fix}")
     for f in fixed[1]:
         print(f"{args.fix}:{f.line}: not converted: {f.entity}: {f.message}")
+    if errors_left:
+        return
     if any(f.rule == "rollback-file" for f in findings):
         print(f"keep {args.kong_yml} for the X nodes ({args.source}) and a rollback; give {args.fix} to the Y nodes ({args.target})")

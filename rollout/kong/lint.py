@@ -5,20 +5,16 @@ route that silently became a literal, a removed plugin field that now fails vali
 file that the 2.8 nodes (and so the rollback) reject. ``lint`` walks the file's entities and
 runs the rules registered in ``rollout.kong.lint_registry``; every finding names the entity and
 its YAML line. ``fix`` does what decK's ``file convert`` does
-(https://developer.konghq.com/deck/file/convert/), on parsed data, and reports what it could not
-convert.
+(https://developer.konghq.com/deck/file/convert/), on round-trip YAML, and reports what it could not
+convert; ``turnout lint --fix`` writes nothing while an error is left, as decK refuses a conflict.
 """
 
 from __future__ import annotations
 
-import copy
-from typing import Any
-
-import yaml
-
 from .config import load_config
 from .findings import Finding, make_hop
 from .lint_registry import FIXERS, RULES
+from .lint_yaml import dump_roundtrip, load_roundtrip
 
 
 def lint(text: str, source: str, target: str, router_flavor: str = "traditional_compatible") -> list[Finding]:
@@ -28,23 +24,23 @@ def lint(text: str, source: str, target: str, router_flavor: str = "traditional_
     return sorted(findings, key=lambda f: (f.line, f.rule))
 
 
-class _PlainDumper(yaml.SafeDumper):
-    """Write shared values out in full: a converted kong.yml should not grow YAML aliases."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
-def fix(text: str, source: str, target: str) -> tuple[str, list[Finding]]:
+def fix(text: str, source: str, target: str, router_flavor: str = "traditional_compatible") -> tuple[str, list[Finding]]:
     """Convert the mechanical findings like decK's ``file convert``; return the text and what is left.
 
-    The left-over findings are those of the converted text (their lines are the new file's),
-    without the rollback-file reminder, which the caller reports on its own.
+    The text is edited as round-trip YAML, so comments, key order and quoting stay. The left-over
+    findings are those of the converted text (their lines are the new file's), without the
+    rollback-file reminder, which the caller reports on its own. A left-over error means Kong would
+    refuse the converted file (or decK would refuse to convert it): the caller must not write it.
     """
-    doc, hop = load_config(text), make_hop(source, target)
-    data = copy.deepcopy(doc.data)
+    load_config(text)  # bad input fails here, located, before the round-trip parser sees it
+    hop = make_hop(source, target)
+    data, layout = load_roundtrip(text)
     changed = [fixer(data, hop) for fixer in FIXERS]
-    converted = text if not any(changed) else yaml.dump(
-        data, Dumper=_PlainDumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=4096)
-    left = [f for f in lint(converted, source, target) if f.rule != "rollback-file"]
+    converted = dump_roundtrip(data, layout) if any(changed) else text
+    left = [f for f in lint(converted, source, target, router_flavor) if f.rule != "rollback-file"]
     return converted, left
+
+
+def blocking(left: list[Finding]) -> list[Finding]:
+    """The left-over errors that forbid writing the converted file."""
+    return [f for f in left if f.severity == "error"]
