@@ -4,8 +4,10 @@ the session plugin's ``off`` -> ``Lax``). Pure; no server."""
 
 from __future__ import annotations
 
+import pytest
 import yaml
 
+from rollout.kong.config import LintError
 from rollout.kong.lint import blocking, fix, lint
 
 from .test_lint_rules import doc
@@ -116,3 +118,30 @@ def test_a_whole_float_queue_size_is_accepted_and_left_as_written():
         """)
     assert lint(text, "3.3", "3.4") == []
     assert fix(text, "3.3", "3.4") == (text, [])
+
+
+def test_a_document_start_is_kept_and_a_duplicate_key_is_refused_without_its_values():
+    converted, _ = fix('---\n_format_version: "1.1"\nroutes:\n- name: r\n  paths: [/a/\\d+]\n', "2.8", "3.4")
+    assert converted.startswith('---\n_format_version: "3.0"\n')
+    text = '_format_version: "1.1"\nkeyauth_credentials:\n- key: s3cret\n  key: 0ther\n'
+    with pytest.raises(LintError) as exc:
+        fix(text, "2.8", "3.4")
+    assert str(exc.value).startswith("line 4: ") and "s3cret" not in str(exc.value) and "0ther" not in str(exc.value)
+
+
+def test_3_14_defaults_reach_datakit_call_nodes_and_nested_redis_only_when_present():
+    text = doc("""
+        _format_version: "3.0"
+        plugins:
+        - name: datakit
+          config:
+            nodes: [{name: a, type: call, url: 'https://x'}, {name: b, type: jq}]
+        - name: rate-limiting
+          config: {minute: 1}
+        - name: rate-limiting
+          config: {minute: 1, redis: {host: r}}
+        """)
+    datakit, plain, with_redis = (p["config"] for p in yaml.safe_load(fix(text, "3.10", "3.14")[0])["plugins"])
+    assert datakit["nodes"] == [{"name": "a", "type": "call", "url": "https://x", "ssl_verify": False}, {"name": "b", "type": "jq"}]
+    assert plain == {"minute": 1} and with_redis["redis"] == {"host": "r", "ssl_verify": False}
+    assert [f.rule for f in lint(text, "3.10", "3.14")] == ["secure-defaults", "secure-defaults"]

@@ -59,9 +59,15 @@ def _parent(cfg: dict, dotted: str) -> tuple[Any, str]:
     return (node if isinstance(node, dict) else None), leaf
 
 
+def _call_nodes(e: Entity) -> list[dict]:
+    """datakit's ``call`` nodes, which make HTTP calls of their own (decK's ``nodes[].ssl_verify``)."""
+    nodes = config_of(e).get("nodes") if e.data.get("name") == "datakit" else None
+    return [n for n in (nodes if isinstance(nodes, list) else []) if isinstance(n, dict) and n.get("type") == "call"]
+
+
 def _unset_verifies(e: Entity) -> list[str]:
     """The TLS-verify fields decK would write for this plugin: their parents exist, they do not."""
-    unset = []
+    unset = ["nodes[].ssl_verify"] if any("ssl_verify" not in n for n in _call_nodes(e)) else []
     for path in SSL_VERIFY.get(str(e.data.get("name")), ()):
         holder, leaf = _parent(config_of(e), path)
         if holder is not None and leaf not in holder:
@@ -129,6 +135,8 @@ def _plugin_defaults(e: Entity) -> bool:
         holder, leaf = _parent(cfg, path)
         if holder is not None:
             changed = set_default(holder, leaf, False) or changed
+    for node in _call_nodes(e):
+        changed = set_default(node, "ssl_verify", False) or changed
     return changed
 
 

@@ -10,13 +10,17 @@ it replaces). They also work on plain dicts and lists, so a fixer does not care 
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, ScalarString
 from ruamel.yaml.util import load_yaml_guess_indent
+
+from .config import LintError
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,10 @@ class Layout:
     mapping: int = 2
     sequence: int = 2
     offset: int = 0
+    explicit_start: bool = False  # the file opens with ``---``
+
+
+_EXPLICIT_START = re.compile(r"^(?:[ \t]*(?:#[^\n]*)?\n)*---(?:[ \t]|$)", re.MULTILINE)
 
 
 def _yaml(layout: Layout) -> YAML:
@@ -33,15 +41,25 @@ def _yaml(layout: Layout) -> YAML:
     y.preserve_quotes = True
     y.width = 4096  # never fold a long Lua snippet or regex onto two lines
     y.indent(mapping=layout.mapping, sequence=layout.sequence, offset=layout.offset)
+    y.explicit_start = layout.explicit_start
     return y
 
 
 def load_roundtrip(text: str) -> tuple[Any, Layout]:
-    """The document as ruamel round-trip data, and the file's indentation."""
-    _, indent, block_seq = load_yaml_guess_indent(text)
+    """The document as ruamel round-trip data, and the file's indentation. The lint has read the text
+    already, so a failure here is where the two parsers differ (a duplicate key: PyYAML keeps the last,
+    ruamel refuses): say so, located, rather than guess which value the copy should keep."""
+    try:
+        data, indent, block_seq = load_yaml_guess_indent(text, yaml=_yaml(Layout()))
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark else ""
+        problem = (getattr(exc, "problem", None) or str(exc).splitlines()[0]).split(" with value")[0]  # no values: kong.yml holds keys
+        raise LintError(f"{where}--fix cannot convert this YAML: {problem}") from None
     indent, block_seq = indent or 2, block_seq or 0
-    layout = Layout(mapping=indent - block_seq if indent - block_seq >= 2 else 2, sequence=indent, offset=block_seq)
-    return _yaml(layout).load(text), layout
+    layout = Layout(mapping=indent - block_seq if indent - block_seq >= 2 else 2, sequence=indent, offset=block_seq,
+                    explicit_start=bool(_EXPLICIT_START.match(text)))
+    return data, layout
 
 
 def dump_roundtrip(data: Any, layout: Layout) -> str:
