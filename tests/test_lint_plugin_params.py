@@ -123,3 +123,29 @@ def test_statsd_advanced_and_acme_vault_auth_method_warn_into_3x():
     assert {f.severity for f in findings if f.rule == "ee-plugin-changes"} == {"warning"}
     assert found(lint(EE, "3.4", "3.9"), "ee-plugin-changes") == [("plugin statsd-advanced (global)", line_of(EE, "statsd-advanced"))]
     assert found(lint(EE, "2.7", "2.8"), "ee-plugin-changes") == []
+
+
+OIDC = doc("""
+    _format_version: "3.0"
+    plugins:
+    - name: openid-connect
+      config:
+        issuer: https://idp.example/
+        session_cookie_samesite: "off"
+        session_memcache_host: mc
+        session_strategy: regenerate
+    - name: saml
+      config: {session_redis_cluster_maxredirections: 3}
+    """)
+
+
+def test_openid_connect_and_saml_session_renames_warn_and_convert():
+    findings = [f for f in lint(OIDC, "3.1", "3.4") if f.rule == "session-renames"]
+    assert [(f.line, f.fixable) for f in findings] == [
+        (line_of(OIDC, "session_cookie_samesite"), True), (line_of(OIDC, "session_memcache_host"), True),
+        (line_of(OIDC, "session_strategy"), False), (line_of(OIDC, "maxredirections"), True)]
+    assert {f.severity for f in findings} == {"warning"}
+    oidc, saml = (p["config"] for p in yaml.safe_load(fix(OIDC, "3.1", "3.4")[0])["plugins"])
+    assert oidc == {"issuer": "https://idp.example/", "session_cookie_same_site": "Lax",
+                    "session_memcached_host": "mc", "session_strategy": "regenerate"}
+    assert saml == {"session_redis_cluster_max_redirections": 3}

@@ -1,7 +1,8 @@
 """What the lint says and about which hop: ``Finding``, ``Hop`` and the helpers every rule shares. Pure.
 
 A rule is ``rule(doc, hop, router_flavor) -> iterable of Finding`` and decides for itself whether
-the hop concerns it; a fixer is ``fixer(data, hop) -> bool`` (changed anything). Both live in the
+the hop concerns it; a fixer is ``fixer(data, hop) -> bool`` (changed anything; ``data`` is round-trip YAML
+from ``lint_yaml``, edited in place with its helpers so comments and order stay). Both live in the
 rule modules and are registered in ``rollout.kong.lint_registry``.
 """
 

@@ -99,7 +99,7 @@ def ai_310(doc: ConfigDoc, hop: Hop, flavor: str) -> Iterator[Finding]:
 
 def later_plugins(doc: ConfigDoc, hop: Hop, flavor: str) -> Iterator[Finding]:
     for e in _plugins(doc, ("kafka-consume",)):
-        on_service = "on service" in e.label or bool(e.data.get("service"))
+        on_service = e.path[0] == "services" and e.path[2] == "plugins" or bool(e.data.get("service"))
         if hop.crosses(3, 12) and on_service:
             yield finding(doc, "kafka-consume-service", "warning", e, e.path,
                           "from 3.12 kafka-consume on a service no longer takes effect: attach it to a route", SRC_DEVDOCS)
