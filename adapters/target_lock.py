@@ -28,6 +28,7 @@ import dataclasses
 import errno
 import hashlib
 import os
+import stat
 
 from rollout.errors import AdapterError
 from rollout.plan import Plan
@@ -55,27 +56,35 @@ def target_of(plan: Plan) -> str | None:
     return None if isinstance(target, NoHostLock) else target.label
 
 
-def _shared(path: str) -> str:
-    """The directory, made if missing, mode 1777 like /tmp: every user may lock, nobody may remove another's file."""
+def _shared(path: str, parents: bool = True) -> str:
+    """The directory, made if missing (its parent too, when ``parents``), mode 1777 like /tmp: every
+    user may lock, nobody may remove another's file. A world-writable one without the sticky bit
+    is refused: anyone could remove a held lock's file, and the next run would lock a new one."""
     if not os.path.isdir(path):
-        os.makedirs(path, exist_ok=True)
         try:
+            (os.makedirs if parents else os.mkdir)(path)
             os.chmod(path, 0o1777)
-        except PermissionError:
-            pass  # another user created it a moment ago, and set its mode
+        except (FileExistsError, PermissionError):
+            pass  # another user made it a moment ago, or we may not: what it is now is checked below
+    mode = os.stat(path).st_mode
+    if not stat.S_ISDIR(mode):
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), path)
+    if mode & stat.S_IWOTH and not mode & stat.S_ISVTX:
+        raise PermissionError(errno.EPERM, "world-writable without the sticky bit (chmod +t it)", path)
     return path
 
 
 def lock_directory(candidates: tuple[str, ...], fallback: str) -> tuple[str, str | None]:
     """(directory, warning): ``TURNOUT_LOCK_DIR``, else the first shared candidate this user can
-    use, else ``fallback`` with a warning (other operators may lock elsewhere)."""
+    use (made only where its parent exists), else ``fallback`` with a warning (other operators
+    may lock elsewhere)."""
     if os.environ.get("TURNOUT_LOCK_DIR"):
         return _shared(os.environ["TURNOUT_LOCK_DIR"]), None
     for path in candidates:
         if os.path.isdir(path) and not os.access(path, os.W_OK | os.X_OK):
             continue  # made by an admin without 1777: not ours to change
         try:
-            return _shared(path), None
+            return _shared(path, parents=False), None
         except OSError:
             continue
     return _shared(fallback), (

@@ -173,23 +173,36 @@ def test_detach_beside_a_live_conductor_leaves_its_socket_alone(tmp_path):
 # ---- where the target locks live ------------------------------------------------------------
 
 def test_the_lock_directory_is_one_for_the_whole_host_by_default(tmp_path, monkeypatch):
-    """The first shared directory this user can use (made 1777), else /tmp's with a warning;
-    TURNOUT_LOCK_DIR overrides both."""
+    """The first shared directory this user can use (made 1777, never its parents), else /tmp's
+    with a warning; TURNOUT_LOCK_DIR overrides both."""
     monkeypatch.delenv("TURNOUT_LOCK_DIR")
+    (tmp_path / "run-lock").mkdir()
     shared, spare, fallback = (str(tmp_path / n / "turnout") for n in ("run-lock", "var-lock", "tmp"))
-    os.makedirs(os.path.dirname(shared))
     assert lock_directory((shared, spare), fallback) == (shared, None)
     assert os.stat(shared).st_mode & 0o7777 == 0o1777
     assert not os.path.exists(spare) and not os.path.exists(fallback)
-    missing_parent = str(tmp_path / "not-there" / "turnout")
-    with open(tmp_path / "a-file", "w"):
-        pass
-    unusable = str(tmp_path / "a-file" / "turnout")
-    directory, warning = lock_directory((unusable, missing_parent.replace("not-there", "a-file")), fallback)
+    assert lock_directory((shared, spare), fallback) == (shared, None)  # made once, then shared
+
+
+def test_unusable_shared_directories_fall_back_to_tmp_with_a_warning(tmp_path, monkeypatch):
+    monkeypatch.delenv("TURNOUT_LOCK_DIR")
+    (tmp_path / "a-file").write_text("")
+    (tmp_path / "open").mkdir(mode=0o777)
+    os.chmod(tmp_path / "open", 0o777)  # world-writable, no sticky bit: anyone could remove a held lock's file
+    under_a_file, no_parent, not_sticky = (str(tmp_path / n) for n in ("a-file/turnout", "none/turnout", "open"))
+    fallback = str(tmp_path / "tmp" / "turnout-locks")
+    directory, warning = lock_directory((under_a_file, no_parent, not_sticky), fallback)
     assert directory == fallback and os.stat(fallback).st_mode & 0o7777 == 0o1777
-    assert warning.startswith(f"turnout: none of {unusable}, ") and f"install -d -m 1777 {unusable}" in warning
+    assert not os.path.exists(tmp_path / "none") and os.stat(not_sticky).st_mode & 0o7777 == 0o777
+    assert warning == (f"turnout: none of {under_a_file}, {no_parent}, {not_sticky} is writable by this user: the target "
+                       f"lock is in {fallback}, where an operator locking in {under_a_file} does not see it; "
+                       f"ask for `install -d -m 1777 {under_a_file}`")
     monkeypatch.setenv("TURNOUT_LOCK_DIR", str(tmp_path / "tests"))
-    assert lock_directory((shared,), fallback) == (str(tmp_path / "tests"), None)
+    assert lock_directory((not_sticky,), fallback) == (str(tmp_path / "tests"), None)
+    monkeypatch.setenv("TURNOUT_LOCK_DIR", not_sticky)
+    lock = TargetLock(load_plan(write_plan(tmp_path, "a")), "a.yml")
+    with pytest.raises(Locked, match=f"cannot take the target lock in {not_sticky}: world-writable without the sticky bit"):
+        lock.acquire()
 
 
 def test_a_lock_taken_outside_turnout_lock_dir_warns_once_it_is_taken(tmp_path, monkeypatch):
