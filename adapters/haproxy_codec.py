@@ -154,6 +154,39 @@ def state_file_from_config(text: str) -> str | None:
     return None
 
 
+# ---- which HAProxy answers ------------------------------------------------------------------
+
+def parse_show_info(reply: str) -> dict[str, str]:
+    """``show info``: one ``Name: value`` per line."""
+    fields = dict(line.split(": ", 1) for line in reply.splitlines() if ": " in line)
+    if "Pid" not in fields:
+        raise ReplyError(f"show info: unexpected reply: {reply.strip()[:120]!r}")
+    return fields
+
+
+def cli_listeners(reply: str) -> list[str]:
+    """``show cli sockets``: the runtime API's listeners (``unix@/run/haproxy/admin.sock``,
+    ``ipv4@127.0.0.1:9999``), sorted. The master's ``sockpair@N`` is left out: its fd number
+    changes on every reload."""
+    lines = [ln for ln in reply.splitlines() if ln.strip()]
+    if not lines or not lines[0].startswith("# socket"):
+        raise ReplyError(f"show cli sockets: unexpected reply: {reply.strip()[:120]!r}")
+    return sorted({ln.split()[0] for ln in lines[1:] if not ln.startswith("sockpair@")})
+
+
+def runtime_identity(info_reply: str, sockets_reply: str) -> str:
+    """Which HAProxy this is, whatever route reached it: its ``node`` name (the host's name unless
+    the config sets one) and every runtime API listener it serves. A unix socket reached through a
+    symlink and the TCP address of the same process give the same answer, and so does the process
+    after a reload (same config, new worker pid) or a restart. The pid is not part of it for that
+    reason: a reload mid-run would let a second operator in."""
+    node = parse_show_info(info_reply).get("node", "")
+    listeners = cli_listeners(sockets_reply)
+    if not listeners:
+        raise ReplyError("show cli sockets: no listener listed")
+    return f"haproxy node {node or '?'} runtime API {' '.join(listeners)}"
+
+
 # ---- weights --------------------------------------------------------------------------------
 
 def pool_weights(x: int, y: int, nx: int, ny: int, max_weight: int) -> tuple[list[int], list[int]]:

@@ -5,7 +5,8 @@ An entry declares together what the live side needs of a type:
 - ``build``: the adapter behind the ``LoadBalancer`` port (every one also ``Advises``: its
   ``warnings`` are things the operator should know before traffic moves);
 - ``lock``: what the host-wide target lock guards (adapters/target_lock.py), or ``NoHostLock``
-  saying why there is nothing to guard;
+  saying why there is nothing to guard; with ``identify`` when the plan's words are not enough
+  to know what they reach (adapters/lock_identity.py asks the LB or the filesystem);
 - ``lb_metrics``: metrics source ``lb`` over the LB's own counters, or None when it keeps none
   Turnout reads (``metrics.source lb`` is then refused at wiring, naming kong and prometheus).
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Protocol
 
 from rollout.plan import Plan
 from rollout.ports import Advises, LoadBalancer, Metrics
@@ -40,10 +41,11 @@ class LiveMetrics(Metrics, Advises, Protocol):
 
 @dataclass(frozen=True)
 class LockTarget:
-    """What a target lock guards. ``label`` names it to the operator; ``key`` names the lock file.
-    Today a type's ``lock`` gives only the label (the plan's words for the target), and the key
-    is the label; a type that learns the identity of what it guards (the HAProxy process behind
-    a socket) gives ``identity`` too, and nothing else changes."""
+    """What a target lock guards. ``label`` names it to the operator (the plan's words for the
+    target); ``key`` names the lock file: the ``identity`` of what the words reach, the same for
+    every route to it. A type whose spec says it (command) gives it in ``lock``; a type that must
+    ask (HAProxy, nginx) declares ``identify`` and adapters/target_lock.py fills it in. Without an
+    identity (only ``--rollback`` goes on when it cannot be read) the key is the label."""
 
     label: str
     identity: str | None = None
@@ -65,6 +67,7 @@ class LiveLB:
     build: Callable[[Plan], LiveBalancer]
     lock: Callable[[Any], LockTarget] | NoHostLock  # from the plan's ``load_balancer`` spec
     lb_metrics: Callable[[Plan, Any], LiveMetrics] | None  # (plan, the LB ``build`` made) -> metrics source lb
+    identify: Callable[[Any, float], Awaitable[str]] | None = None  # (spec, timeout) -> identity; None: ``lock`` gives it
 
     def of(self, spec: Any) -> LiveLB:
         return self
@@ -103,10 +106,18 @@ def _haproxy_stats(plan: Plan, lb: HAProxyBalancer) -> LiveMetrics:
     return stats
 
 
+async def _haproxy_identity(spec: Any, timeout: float) -> str:
+    """The HAProxy behind the socket or TCP address (``show info``, ``show cli sockets``)."""
+    from .lock_identity import haproxy_identity
+
+    return await haproxy_identity(spec, timeout)
+
+
 HAPROXY = LiveLB(
     build=_haproxy,
     lock=lambda spec: LockTarget(f"haproxy {_path(spec.socket)} backend {spec.backend}"),
     lb_metrics=_haproxy_stats,
+    identify=_haproxy_identity,
 )
 
 
@@ -124,16 +135,32 @@ def _lua_pool_stats(plan: Plan, lb: NginxLua) -> LiveMetrics:
     return LuaPoolStats(lb)
 
 
+async def _upstream_file_identity(spec: Any, timeout: float) -> str:
+    """The upstream file's resolved directory (device, inode) and name: the file nginx includes."""
+    from .lock_identity import upstream_file_identity
+
+    return await upstream_file_identity(spec, timeout)
+
+
+async def _admin_identity(spec: Any, timeout: float) -> str:
+    """The Lua admin URL's host, resolved (every address of this host is one), and port."""
+    from .lock_identity import admin_identity
+
+    return await admin_identity(spec, timeout)
+
+
 NGINX = Flavours("mode", lambda spec: spec.mode, {
     "reload": LiveLB(
         build=_nginx,
         lock=lambda spec: LockTarget(f"nginx {_path(spec.upstream_file or '')} upstream {spec.upstream}"),
         lb_metrics=None,
+        identify=_upstream_file_identity,
     ),
     "lua": LiveLB(
         build=_nginx,
         lock=lambda spec: LockTarget(f"nginx lua {spec.admin}"),
         lb_metrics=_lua_pool_stats,
+        identify=_admin_identity,
     ),
 })
 
@@ -150,9 +177,15 @@ def _rehearsal_only(plan: Plan) -> LiveBalancer:
     raise plan_problem("load_balancer.type", "sim plans run only in rehearsal (turnout rehearse), not live")
 
 
+def _command_lock(spec: Any) -> LockTarget:
+    """The template, whitespace normalised: Turnout cannot know what a command steers, so two
+    plans are one target only when they run the same command (docs/adapters.md says so)."""
+    return LockTarget(f"command {spec.set_weights.strip()}", identity=f"command {' '.join(spec.set_weights.split())}")
+
+
 COMMAND = LiveLB(
     build=_command,
-    lock=lambda spec: LockTarget(f"command {spec.set_weights.strip()}"),
+    lock=_command_lock,
     lb_metrics=None,
 )
 SIM = LiveLB(

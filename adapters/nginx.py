@@ -122,14 +122,17 @@ class NginxReload(Advises):
             raise Unreachable(self.target, "read upstream file", exc.strerror or str(exc)) from None
 
     def _write(self, text: str | None) -> None:
+        """Replace the file atomically; through a symlink, the file it points to (the symlink stays,
+        so nginx's include and the target lock's key, adapters/lock_identity.py, still mean one file)."""
+        path = os.path.realpath(self.path)
         try:
             if text is None:
-                os.remove(self.path)
+                os.remove(path)
                 return
-            tmp = self.path + ".turnout-tmp"
+            tmp = path + ".turnout-tmp"
             with open(tmp, "w", encoding="utf-8") as f:
                 f.write(text)
-            os.replace(tmp, self.path)
+            os.replace(tmp, path)
         except OSError as exc:
             raise Rejected(self.target, "write upstream file", exc.strerror or str(exc)) from None
 

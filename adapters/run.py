@@ -82,6 +82,7 @@ class LiveRun:
         rundir, target = RunDir(run_dir), TargetLock(plan, plan_path)
         try:
             rundir.lock()
+            await target.identify(rollback=intent.rollback)  # asks the LB which one it is (adapters/lock_identity.py)
             target.acquire()
         except Locked as exc:
             rundir.unlock()
@@ -101,6 +102,7 @@ class LiveRun:
         engine, first, note = _resume_or_start(plan, plan_path, rundir, world)
         run = cls(plan, plan_path, rundir, target, world, engine, first, note)
         run.first += await run._reconcile(intent)
+        run.warnings += target.warnings  # the lock's fallbacks: a key from the plan's words, a lock dir in /tmp
         run.first += adapter_notes(world, world.runtime.now())
         try:
             run.journal = Journal(rundir.journal_path, secrets=plan_secrets(plan))  # verifies, cuts a torn tail

@@ -193,7 +193,7 @@ def test_turnout_run_on_a_bad_journal_says_one_line_and_no_traceback(tmp_path, s
     (tmp_path / "journal.jsonl").write_text(
         '{"at":1.0,"plan_name":"p","plan_sha256":"","type":"RunStarted","world":"live"}\n' + second + "\n")
     env = dict(os.environ, TURNOUT_LOCK_DIR=str(tmp_path / "locks"), PYTHONPATH=os.getcwd())
-    run = subprocess.run([sys.executable, "-m", "tui.cli", "run", "plans/haproxy-example.yml", "--headless",
+    run = subprocess.run([sys.executable, "-m", "tui.cli", "run", "plans/weighted-dns.yml", "--headless",
                           "--run-dir", str(tmp_path)], capture_output=True, text=True, timeout=60, env=env)
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert run.stderr.count("\n") == 1 and run.stderr.startswith(f"turnout: {tmp_path}/journal.jsonl:2: ")

@@ -103,3 +103,27 @@ def test_pool_weights_within_range_and_close(x, nx, ny, max_weight):
     assert all(0 <= w <= max_weight for w in wx + wy)
     assert abs(codec.split_of(wx, wy)[0] - x) <= 1
     assert (x == 0) == (sum(wx) == 0) and (x == 100) == (sum(wy) == 0)
+
+
+# ---- which HAProxy answers (the target lock's key) -----------------------------------------
+
+INFO = "Name: HAProxy\nVersion: 2.6.12-1+deb12u4\nPid: 27276\nUptime_sec: 0\nnode: vm\nStart_time_sec: 1795937598\n"
+SOCKETS = ("# socket lvl processes\nunix@/tmp/h/admin.sock admin all\nipv4@127.0.0.1:48357 admin all\n"
+           "sockpair@4 admin all\n")
+
+
+def test_the_runtime_identity_is_the_node_and_every_listener_not_the_pid():
+    """HAProxy 2.6's replies (master-worker, unix and TCP runtime API): a reload changes the pid
+    and the master's sockpair fd, and neither is part of the identity."""
+    first = codec.runtime_identity(INFO, SOCKETS)
+    assert first == "haproxy node vm runtime API ipv4@127.0.0.1:48357 unix@/tmp/h/admin.sock"
+    reloaded = INFO.replace("Pid: 27276", "Pid: 27301"), SOCKETS.replace("sockpair@4", "sockpair@5")
+    assert codec.runtime_identity(*reloaded) == first
+    assert codec.runtime_identity(INFO.replace("node: vm", "node: lb2"), SOCKETS) != first
+
+
+@pytest.mark.parametrize("info,sockets", [("Unknown command.", SOCKETS), (INFO, "Unknown command."),
+                                          (INFO, "# socket lvl processes\nsockpair@4 admin all\n")])
+def test_a_reply_that_names_no_haproxy_is_a_reply_error(info, sockets):
+    with pytest.raises(codec.ReplyError):
+        codec.runtime_identity(info, sockets)

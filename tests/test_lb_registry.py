@@ -86,6 +86,16 @@ def test_the_lock_key_is_the_label_until_the_entry_knows_an_identity(tmp_path, m
         first.release()
 
 
+def test_every_lock_is_keyed_by_what_the_plan_reaches_not_only_by_its_words():
+    """Issue 17, item 7: an entry either asks the world which thing the plan reaches (``identify``,
+    adapters/lock_identity.py) or says it from the spec (the command's normalised template)."""
+    for name in LIVE_EXAMPLES:
+        spec = load_plan(str(ROOT / "plans" / name)).load_balancer
+        entry = live_lb(spec)
+        assert (entry.identify is not None) != (entry.lock(spec).identity is not None), name
+    assert {n for n, e in LIVE_LBS.items() for f in flavours(e) if f.identify} == {"haproxy", "nginx"}
+
+
 # ---- an unknown type is an error, everywhere ------------------------------------------------
 
 def test_an_unknown_type_fails_validate_with_a_located_error(tmp_path):

@@ -1,6 +1,7 @@
 """Opening a live run (adapters/run.py), its env files (adapters/env_file.py) and the headless
-operator stand-in (tui/headless.py). No load balancer is contacted: the plans point at sockets
-nobody serves, or the drivers run against tests/fake_world.py."""
+operator stand-in (tui/headless.py). No load balancer is contacted: the plans steer a command
+that fails (an HAProxy nobody serves would refuse the run at its target lock, adapters/target_lock.py),
+or the drivers run against tests/fake_world.py."""
 
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ mode: dbless
 pools:
   x: {{version: "3.4.3", nodes: [{{name: x1, admin: "http://127.0.0.1:9"}}]}}
   y: {{version: "3.9.1", nodes: [{{name: y1, admin: "http://127.0.0.1:9"}}]}}
-load_balancer: {{type: haproxy, socket: /nonexistent/admin.sock, backend: kong}}
+load_balancer: {{type: command, set_weights: "false", get_weights: "false"}}
+metrics: {{source: kong}}
 steps: [{{y: 100}}]
 """
 
@@ -162,7 +164,7 @@ async def test_a_changed_plan_is_refused_and_the_locks_are_given_back(tmp_path):
 
 
 async def test_a_resumed_run_is_reconciled_then_gets_the_operators_intent(tmp_path):
-    """The LB cannot be read here (no socket): the run resumes without its weights, says so, and the
+    """The LB cannot be read here (its command fails): the run resumes without its weights, says so, and the
     operator's --rollback follows the Resumed event."""
     plan_path = write_plan(tmp_path)
     first = await LiveRun.open(load_plan(plan_path), plan_path, str(tmp_path / "run"))
@@ -180,7 +182,7 @@ async def test_a_resumed_run_is_reconciled_then_gets_the_operators_intent(tmp_pa
 
 def test_a_sim_plan_is_refused_before_any_lock(tmp_path):
     plan_path = tmp_path / "sim.yml"
-    plan_path.write_text(PLAN.format(name="sim").replace("{type: haproxy, socket: /nonexistent/admin.sock, backend: kong}",
+    plan_path.write_text(PLAN.format(name="sim").replace('{type: command, set_weights: "false", get_weights: "false"}',
                                                          "{type: sim}"))
     with pytest.raises(Refused, match="sim plans run only in rehearsal"):
         asyncio.run(LiveRun.open(load_plan(str(plan_path)), str(plan_path), str(tmp_path / "run")))
