@@ -247,3 +247,29 @@ async def test_attach_on_a_finished_run_says_what_happened(finished, plan_path, 
 def test_attach_with_no_run_still_says_no_conductor_answers(plan_path, tmp_path):
     done = turnout(tmp_path, "attach", plan_path)
     assert done.returncode == 2 and "no conductor answers" in done.stderr and "--detach" in done.stderr
+
+
+async def test_on_a_terminal_the_refusal_comes_before_the_cockpit_opens(finished, plan_path, tmp_path):
+    """``turnout run`` on a terminal (the TUI path): the same line, and no cockpit drawn (no escape sequence)."""
+    run_dir, _, _ = finished
+    primary, secondary = os.openpty()
+    try:
+        done = subprocess.run([sys.executable, "-m", "tui.cli", "run", plan_path, "--run-dir", run_dir],
+                              stdin=secondary, stdout=secondary, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+                              timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT), "TERM": "xterm"})
+        os.close(secondary)
+        drawn = b""
+        while chunk := _read_some(primary):
+            drawn += chunk
+    finally:
+        os.close(primary)
+    assert done.returncode == 2 and done.stderr.startswith(f"turnout: the run in {run_dir} "), done.stderr
+    assert done.stderr.count("\n") == 1 and "\x1b[" not in done.stderr + drawn.decode(errors="replace"), \
+        "the cockpit (Textual draws on stderr) never opened"
+
+
+def _read_some(fd: int) -> bytes:
+    try:
+        return os.read(fd, 4096)
+    except OSError:  # EIO: the terminal's other side is closed and drained
+        return b""
