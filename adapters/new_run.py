@@ -18,6 +18,7 @@ Everything here returns the operator's line (or None); adapters/run.py raises it
 from __future__ import annotations
 
 import os
+import shlex
 import time
 
 from rollout import events as ev
@@ -35,10 +36,11 @@ OUTCOMES = {Phase.DONE: "completed", Phase.ROLLED_BACK: "rolled back", Phase.HAL
 
 
 def command(plan: Plan, plan_path: str, run_dir: str, flag: str) -> str:
-    """The command line an operator types next; ``--run-dir`` only when the run is not in the default one."""
+    """The command line an operator types next, quoted for a shell; ``--run-dir`` only when the run is
+    not in the default one."""
     default = os.path.join(".turnout", slug(plan.name))
-    where = "" if os.path.normpath(run_dir) == os.path.normpath(default) else f" --run-dir {run_dir}"
-    return f"turnout run {plan_path}{where} {flag}"
+    where = "" if os.path.normpath(run_dir) == os.path.normpath(default) else f" --run-dir {shlex.quote(run_dir)}"
+    return f"turnout run {shlex.quote(plan_path)}{where} {flag}"
 
 
 def finished_at(engine: Engine) -> float:

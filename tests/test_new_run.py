@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import adapters.world
-from adapters.new_run import what_happened
+from adapters.new_run import command, what_happened
 from adapters.run import Intent, LiveRun, Refused
 from rollout import events as ev
 from rollout.errors import Unreachable
@@ -273,3 +273,9 @@ def _read_some(fd: int) -> bytes:
         return os.read(fd, 4096)
     except OSError:  # EIO: the terminal's other side is closed and drained
         return b""
+
+
+def test_the_command_it_points_at_is_quoted_and_names_only_a_run_dir_of_ones_own(plan_path):
+    plan = load_plan(plan_path)
+    assert command(plan, "my plans/p.yml", ".turnout/fast-plan", "--new-run") == "turnout run 'my plans/p.yml' --new-run"
+    assert command(plan, "p.yml", "runs/a b", "--rollback") == "turnout run p.yml --run-dir 'runs/a b' --rollback"
