@@ -189,7 +189,7 @@ async def _resume_or_start(plan: Plan, plan_path: str, rundir: RunDir, world: Wo
             return engine, [], f"resuming the run in {rundir.path} at {engine.phase} ({len(events)} events replayed)"
         if not intent.new_run:
             raise Refused(finished_refusal(engine, plan_path, rundir))
-    if not intent.rollback and (line := await lb_not_at_x(world, plan_path, rundir.path)):
+    if (intent.new_run or not intent.rollback) and (line := await lb_not_at_x(world, plan_path, rundir.path)):
         raise Refused(line)  # --rollback without a journal is the emergency path's, not a new run's
     now = world.runtime.now()
     first: list = [ev.RunStarted(now, plan.name, sha, "live")]
