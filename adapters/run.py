@@ -7,8 +7,9 @@ arguments, calls this and prints. ``LiveRun.open`` decides, in this order:
    balancer); the kernel drops both if the process dies, so a crash never blocks a restart;
 2. start or resume: an unfinished journal is replayed into a fresh engine; a journal whose
    run started from another version of the plan file is refused (its steps and gates may no
-   longer mean what the journal recorded); a finished run's journal is archived and a new
-   run starts;
+   longer mean what the journal recorded); a finished run is refused in one line (what
+   happened, when) unless the operator asked for ``--new-run``: then its journal is archived
+   and a new run starts, but only from a load balancer at 100% X (adapters/new_run.py);
 3. a resumed run is reconciled with the weights the load balancer really has (``Resumed``:
    someone may have moved it while Turnout was down), then the operator's intent from the
    command line follows (resume a hold, or roll back).
@@ -34,6 +35,7 @@ from rollout.ports import World
 from rollout.replay import replay
 
 from .live import LiveConductor, adapter_notes
+from .new_run import changed_plan, finished_refusal, lb_not_at_x, unfinished_refusal
 from .rundir import Locked, RunDir, plan_sha256, slug
 from .target_lock import TargetLock
 
@@ -44,10 +46,12 @@ class Refused(TurnoutError):
 
 @dataclass(frozen=True)
 class Intent:
-    """What the operator asked for on the command line, for a run that resumes (``--resume``, ``--rollback``)."""
+    """What the operator asked for on the command line: for a run that resumes (``--resume``,
+    ``--rollback``), or a new run over a finished one (``--new-run``)."""
 
     resume: bool = False
     rollback: bool = False
+    new_run: bool = False
 
 
 def default_run_dir(plan: Plan) -> str:
@@ -99,7 +103,7 @@ class LiveRun:
         from .world import build_world, plan_secrets  # the real adapters: httpx and the LB's client
 
         world = build_world(plan, rundir.path)
-        engine, first, note = _resume_or_start(plan, plan_path, rundir, world)
+        engine, first, note = await _resume_or_start(plan, plan_path, rundir, world, intent)
         run = cls(plan, plan_path, rundir, target, world, engine, first, note)
         run.first += await run._reconcile(intent)
         run.warnings += target.warnings  # the lock's fallbacks: a key from the plan's words, a lock dir in /tmp
@@ -167,20 +171,30 @@ class LiveRun:
         self.rundir.unlock()
 
 
-def _resume_or_start(plan: Plan, plan_path: str, rundir: RunDir, world: World) -> tuple[Engine, list, str]:
-    """Replay an unfinished journal, or archive a finished one and start fresh."""
+async def _resume_or_start(plan: Plan, plan_path: str, rundir: RunDir, world: World,
+                           intent: Intent) -> tuple[Engine, list, str]:
+    """Replay an unfinished journal; refuse a finished one unless ``--new-run`` (then archive it and
+    start fresh); refuse to start fresh while the load balancer gives Y weight."""
     sha = plan_sha256(plan_path)
     try:
         events = rundir.previous_events()
     except JournalError as exc:
         raise Refused(f"turnout: {exc}") from None
     if events:
-        started = events[0]
-        if isinstance(started, ev.RunStarted) and started.plan_sha256 and started.plan_sha256 != sha:
+        if changed_plan(events[0], sha):
             raise Refused(f"{plan_path}: the plan changed since the run in {rundir.path} started; "
                           "finish or roll back that run first (or use another --run-dir)")
         engine = replay(plan, events)
         if not engine.finished:
+            if intent.new_run:
+                raise Refused(unfinished_refusal(engine, plan_path, rundir))
             return engine, [], f"resuming the run in {rundir.path} at {engine.phase} ({len(events)} events replayed)"
-        rundir.archive()
-    return Engine(plan), [ev.RunStarted(world.runtime.now(), plan.name, sha, "live")], ""
+        if not intent.new_run:
+            raise Refused(finished_refusal(engine, plan_path, rundir))
+    if (intent.new_run or not intent.rollback) and (line := await lb_not_at_x(world, plan_path, rundir.path)):
+        raise Refused(line)  # --rollback without a journal is the emergency path's, not a new run's
+    now = world.runtime.now()
+    first: list = [ev.RunStarted(now, plan.name, sha, "live")]
+    if events:
+        first.append(ev.Noted(now, "info", f"a new run: the finished run's journal is archived as {rundir.archive()}"))
+    return Engine(plan), first, ""

@@ -3,7 +3,8 @@
 The conductor was started with ``turnout run PLAN --detach`` (or ``--serve``). Keys work as
 in ``turnout run``: approve, pause and resume, roll back (type the word). Quitting leaves
 the run going on. Exit 0 when the run completed, 1 when it rolled back, halted or is still
-going, 2 when no conductor answers.
+going, 2 when no conductor answers. When none answers because the run has finished, the
+line says what happened and when, and how to start a new run (``turnout run PLAN --new-run``).
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ import argparse
 import asyncio
 import os
 import sys
+from typing import Callable
 
 from adapters.control import AttachError, RemoteConductor, socket_path
+from adapters.new_run import finished_run
 from adapters.rundir import slug
 
 from .plan_input import load_or_report
@@ -30,16 +33,17 @@ def run(args: argparse.Namespace) -> int:
     plan = load_or_report(args.plan)
     if plan is None:
         return 2
-    path = socket_path(args.run_dir or os.path.join(".turnout", slug(plan.name)))
-    return asyncio.run(_attach(path))
+    run_dir = args.run_dir or os.path.join(".turnout", slug(plan.name))
+    return asyncio.run(_attach(run_dir, lambda: finished_run(plan, args.plan, run_dir)))
 
 
-async def _attach(path: str) -> int:
-    conductor = RemoteConductor(path)
+async def _attach(run_dir: str, finished: Callable[[], str | None]) -> int:
+    """``finished`` reads the run's journal, only when no conductor answers."""
+    conductor = RemoteConductor(socket_path(run_dir))
     try:
         await conductor.connect()
     except AttachError as exc:
-        print(f"turnout attach: {exc}", file=sys.stderr)
+        print(f"turnout attach: {finished() or exc}", file=sys.stderr)
         return 2
     from .app import run_live_async
 

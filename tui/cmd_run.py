@@ -2,7 +2,11 @@
 
 Resumable: the journal under the run directory is replayed on start, and the run carries on
 from where it was after reconciling with the weights the load balancer really has.
-Exit 0 completed, 1 rolled back or halted (or held and left), 2 bad input.
+A run whose journal says it finished (completed, rolled back, halted) is not started again:
+the command is refused in one line unless ``--new-run`` asks for a new run; a run that would
+start fresh while the load balancer gives Y weight is refused, pointing at ``--rollback``.
+Exit 0 completed, 1 rolled back or halted (or held and left), 2 bad input or a refusal
+(the operator must say what they mean: ``--new-run``, ``--resume``, ``--rollback``).
 
 This module only parses and prints: opening the run (locks, start or resume, reconciling with
 the load balancer) is adapters/run.py's ``LiveRun``; the operator is the cockpit, or on a
@@ -31,6 +35,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--run-dir", help="where the journal and lock live (default .turnout/<plan name>)")
     p.add_argument("--resume", action="store_true", help="a held run: resume it (headless operator intent)")
     p.add_argument("--rollback", action="store_true", help="roll the run back now (headless operator intent)")
+    p.add_argument("--new-run", action="store_true",
+                   help="the run in RUN_DIR finished: archive its journal and start a new run (from 100%% on X)")
     p.add_argument("--serve", action="store_true",
                    help="headless, serving RUN_DIR/control.sock for `turnout attach`; holds and approvals wait for an operator")
     p.add_argument("--detach", action="store_true",
@@ -50,6 +56,10 @@ def run(args: argparse.Namespace) -> int:
     except Refused as exc:
         print(exc, file=sys.stderr)
         return 2
+    if args.new_run and (args.resume or args.rollback):
+        print("turnout: --new-run starts a new run; it does not go with --resume or --rollback (they act on the run "
+              "in RUN_DIR)", file=sys.stderr)
+        return 2
     run_dir = args.run_dir or default_run_dir(plan)
     if args.detach:
         from adapters.rundir import RunDir
@@ -67,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
 async def _conduct(args: argparse.Namespace, plan, run_dir: str) -> int:
     from adapters.run import Intent, LiveRun
 
-    live = await LiveRun.open(plan, args.plan, run_dir, Intent(resume=args.resume, rollback=args.rollback))
+    live = await LiveRun.open(plan, args.plan, run_dir, Intent(resume=args.resume, rollback=args.rollback, new_run=args.new_run))
     for line in live.warnings:
         print(line, file=sys.stderr)
     headless = args.headless or args.json or args.serve or not sys.stdout.isatty()
