@@ -21,13 +21,14 @@ progress through the conductor (adapters/live.py).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from rollout import events as ev
 from rollout.engine import Engine
-from rollout.errors import AdapterError, JournalError, TurnoutError
+from rollout.errors import AdapterError, JournalError, PlanError, TurnoutError
 from rollout.journal import Journal
 from rollout.phases import Phase
 from rollout.plan import Plan
@@ -102,7 +103,10 @@ class LiveRun:
     async def _open_locked(cls, plan: Plan, plan_path: str, rundir: RunDir, target: TargetLock, intent: Intent) -> LiveRun:
         from .world import build_world, plan_secrets  # the real adapters: httpx and the LB's client
 
-        world = build_world(plan, rundir.path)
+        try:
+            world = build_world(plan, rundir.path)
+        except PlanError as exc:  # wiring found what validation did not: one located line per problem
+            raise Refused("\n".join(str(dataclasses.replace(p, file=plan_path)) for p in exc.problems)) from None
         engine, first, note = await _resume_or_start(plan, plan_path, rundir, world, intent)
         run = cls(plan, plan_path, rundir, target, world, engine, first, note)
         run.first += await run._reconcile(intent)

@@ -12,7 +12,7 @@ limits are documented in docs/plan-format.md.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal, Union, get_args
+from typing import Annotated, ClassVar, Literal, Union, get_args
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -83,6 +83,7 @@ class Timeouts(Strict):
 
 class HAProxyLB(Strict):
     type: Literal["haproxy"]
+    counts_requests: ClassVar[bool] = True  # ``show stat`` counts requests, 5xx and response times per server
     socket: str  # unix socket path or tcp://HOST:PORT of the runtime API (level admin)
     backend: str
     config: str | None = None  # haproxy.cfg, read to find server-state-file
@@ -97,6 +98,12 @@ class HAProxyLB(Strict):
 class NginxLB(Strict):
     type: Literal["nginx"]
     mode: Literal["reload", "lua"] = "reload"
+
+    @property
+    def counts_requests(self) -> bool:
+        """Only the Lua balancer snippet counts requests per pool; a reloaded upstream block counts nothing."""
+        return self.mode == "lua"
+
     upstream_file: str | None = None  # reload mode: the file Turnout writes
     upstream: str = "kong"  # reload mode: the upstream block's name
     conf: str | None = None  # nginx.conf for `nginx -t -c` and `-s reload`
@@ -110,6 +117,7 @@ class NginxLB(Strict):
 
 class CommandLB(Strict):
     type: Literal["command"]
+    counts_requests: ClassVar[bool] = False  # only its commands know what it does
     set_weights: str  # shell template with {x} and {y} (percent); may use {x_weight}/{y_weight}
     get_weights: str | None = None  # prints "X Y" (percent) on stdout
     timeout: Duration = 30.0
@@ -117,6 +125,7 @@ class CommandLB(Strict):
 
 class SimLB(Strict):
     type: Literal["sim"]
+    counts_requests: ClassVar[bool] = True  # the rehearsal's world counts every request
     propagation: Duration = 1.0
 
 
@@ -260,6 +269,9 @@ def check_plan(plan: Plan) -> list[tuple[str, ...]]:
         for header, value in check.request.headers.items():
             if SECRET_HEADER.search(header) and not ENV_REF.match(value):
                 problems.append((f"smoke.{i}.request.headers.{header}", 'a secret written in clear; use "${env:NAME}"'))
+    if plan.metrics.source == "lb" and not plan.load_balancer.counts_requests:
+        problems.append(("metrics.source", "source lb reads HAProxy stats (or the nginx Lua balancer's counters); "
+                         f"this load balancer counts no requests: use source kong or prometheus"))
     if plan.load_balancer.type == "haproxy":
         problems += _haproxy_server_names(plan)
     return problems

@@ -68,6 +68,31 @@ def test_the_lb_metrics_source_is_declared_per_flavour():
     assert live_lb(make_plan({"type": "nginx", "mode": "lua", "admin": "http://127.0.0.1:8083/weights"}).load_balancer).lb_metrics
 
 
+def test_a_plan_model_says_whether_its_lb_counts_requests_as_the_live_entry_does():
+    """``metrics.source: lb`` is judged at validation from the plan model's declaration; the live
+    entry's metrics factory must agree, or validate would pass a plan the run cannot wire."""
+    specs = [{"type": "haproxy", "socket": "/run/haproxy.sock", "backend": "kong"},
+             {"type": "nginx", "mode": "reload", "upstream_file": "/etc/nginx/kong.conf"},
+             {"type": "nginx", "mode": "lua", "admin": "http://127.0.0.1:8083/weights"},
+             {"type": "command", "set_weights": "true"}]
+    for spec in specs:
+        lb = make_plan(spec).load_balancer
+        assert lb.counts_requests == (live_lb(lb).lb_metrics is not None), spec
+
+
+def test_metrics_from_an_lb_that_counts_nothing_fail_validate_with_a_located_error(tmp_path):
+    text = (ROOT / "plans" / "weighted-dns.yml").read_text()
+    assert "metrics:" in text and "source: kong" in text
+    plan = tmp_path / "dns.yml"
+    plan.write_text(text.replace("source: kong", "source: lb"))
+    line = next(i for i, row in enumerate(plan.read_text().splitlines(), 1) if "source: lb" in row)
+    done = subprocess.run([sys.executable, "-m", "tui.cli", "validate", str(plan)], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 2 and not done.stderr, done
+    assert done.stdout.splitlines() == [
+        f"{plan}:{line}: metrics.source: source lb reads HAProxy stats (or the nginx Lua balancer's counters); "
+        "this load balancer counts no requests: use source kong or prometheus"]
+
+
 def test_the_lock_key_is_the_label_until_the_entry_knows_an_identity(tmp_path, monkeypatch):
     """Issue 17 keys locks by what they guard: an entry that gives ``identity`` changes the key, nothing else."""
     assert LockTarget("haproxy /s backend kong").key == "haproxy /s backend kong"

@@ -33,6 +33,7 @@ from tui.headless import HeadlessOperator
 from .fake_world import FAST_PLAN, FakeLB, fast_world
 
 ROOT = Path(__file__).resolve().parents[1]
+LB_COMMAND = '{type: command, set_weights: "false", get_weights: "false"}\nmetrics: {source: prometheus, url: "http://127.0.0.1:9", queries: {requests: r, errors: e}}'
 
 
 @pytest.fixture(autouse=True)
@@ -42,8 +43,10 @@ def lock_dir(tmp_path, monkeypatch):
 
 @pytest.fixture
 def plan_path(tmp_path) -> str:
+    # A command LB: its lock is keyed by the template, so no load balancer has to answer for the
+    # lock (the fake world stands in for it; an HAProxy nobody serves would be refused at the lock).
     path = tmp_path / "fast.yml"
-    path.write_text(FAST_PLAN)
+    path.write_text(FAST_PLAN.replace("{type: haproxy, socket: /nonexistent.sock, backend: kong}", LB_COMMAND))
     return str(path)
 
 

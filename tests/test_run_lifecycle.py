@@ -247,3 +247,22 @@ async def test_without_auto_approve_the_stand_in_stops_and_says_how_to_go_on(tmp
                                   [ev.RunStarted(world.runtime.now(), "p")])
     assert engine.pending_approval == 1 and engine.phase == Phase.SHIFT
     assert lines[-1] == "step 2 needs approval: run with --auto-approve, or use the TUI"
+
+
+async def test_a_plan_the_adapters_cannot_wire_is_one_located_line_not_a_traceback(tmp_path, monkeypatch):
+    """Validation catches what it knows; should wiring still find a problem, the run is refused in
+    a line naming the plan file, and both locks are given back."""
+    import adapters.world
+    from rollout.errors import PlanError, Problem
+
+    def refuse(plan, run_dir):
+        raise PlanError([Problem("plan", 0, "metrics.source", "cannot be wired")])
+
+    monkeypatch.setattr(adapters.world, "build_world", refuse)
+    plan_path = write_plan(tmp_path)
+    with pytest.raises(Refused) as refused:
+        await LiveRun.open(load_plan(plan_path), plan_path, str(tmp_path / "run"))
+    assert str(refused.value) == f"{plan_path}: metrics.source: cannot be wired"
+    with pytest.raises(Refused) as again:  # both locks were given back: the same line again, not "another turnout"
+        await LiveRun.open(load_plan(plan_path), plan_path, str(tmp_path / "run"))
+    assert str(again.value) == str(refused.value)
