@@ -12,7 +12,6 @@ Control endpoints (no token, no injected latency): ``GET|POST /__turnout/fault``
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 

@@ -197,34 +197,46 @@ def _plugin_check(v: KongVersion, installed: frozenset[str]):
     return check
 
 
+def _service(stamped: dict[str, F]) -> dict[str, F]:
+    return {**stamped, "name": F("string"), "retries": F("integer", between=(0, 32767)),
+            "protocol": F("string", one_of=PROTOCOLS), "host": F("string"), "port": PORT, "path": F("string"),
+            "connect_timeout": TIMEOUT, "write_timeout": TIMEOUT, "read_timeout": TIMEOUT, "url": F("string"),
+            "client_certificate": F("foreign", reference="certificates"), "tls_verify": BOOL,
+            "tls_verify_depth": F("integer", between=(0, 64)), "ca_certificates": F("array", elements=ID), "enabled": BOOL}
+
+
+def _route(v: KongVersion, stamped: dict[str, F]) -> dict[str, F]:
+    return {**stamped, "name": F("string"), "protocols": F("set", check=_route_protocols(v)), "methods": STRINGS,
+            "hosts": STRINGS, "paths": F("array", elements=F("string", check=route_path(v))), "headers": F("map"),
+            "https_redirect_status_code": F("integer", one_of=(426, 301, 302, 307, 308)), "regex_priority": F("integer"),
+            "strip_path": BOOL, "path_handling": F("string", one_of=("v0", "v1")), "preserve_host": BOOL,
+            "request_buffering": BOOL, "response_buffering": BOOL, "snis": STRINGS, "sources": F("array"),
+            "destinations": F("array"), "service": F("foreign", reference="services")}
+
+
+def _plugin(stamped: dict[str, F]) -> dict[str, F]:
+    return {**stamped, "name": F("string", required=True), "instance_name": F("string"), "config": F("record"),
+            "protocols": F("set", elements=F("string", one_of=PROTOCOLS)), "enabled": BOOL, "ordering": F("record"),
+            "service": F("foreign", reference="services"), "route": F("foreign", reference="routes"),
+            "consumer": F("foreign", reference="consumers")}
+
+
+def _upstream(stamped: dict[str, F]) -> dict[str, F]:
+    hashing = F("string", one_of=("none", "consumer", "ip", "header", "cookie", "path", "query_arg", "uri_capture"))
+    names = ("hash_on_header", "hash_fallback_header", "hash_on_cookie", "hash_on_cookie_path", "hash_on_query_arg",
+             "hash_fallback_query_arg", "hash_on_uri_capture", "hash_fallback_uri_capture")
+    return {**stamped, "name": F("string", required=True),
+            "algorithm": F("string", one_of=("consistent-hashing", "least-connections", "round-robin", "latency")),
+            "hash_on": hashing, "hash_fallback": hashing, **{n: F("string") for n in names},
+            "slots": F("integer", between=(10, 65536)), "healthchecks": healthchecks(), "host_header": F("string"),
+            "client_certificate": F("foreign", reference="certificates"), "use_srv_name": BOOL}
+
+
 def schemas(v: KongVersion, installed: frozenset[str]) -> dict[str, EntitySchema]:
     """Every checked entity of the played version, keyed by its declarative key."""
     common = {"id": ID, "created_at": TS, "tags": TAGS}
     stamped = {**common, "updated_at": TS} if v.at_least(3, 0) else common
-    service = {**stamped, "name": F("string"), "retries": F("integer", between=(0, 32767)),
-               "protocol": F("string", one_of=PROTOCOLS), "host": F("string"), "port": PORT, "path": F("string"),
-               "connect_timeout": TIMEOUT, "write_timeout": TIMEOUT, "read_timeout": TIMEOUT, "url": F("string"),
-               "client_certificate": F("foreign", reference="certificates"), "tls_verify": BOOL,
-               "tls_verify_depth": F("integer", between=(0, 64)), "ca_certificates": F("array", elements=ID), "enabled": BOOL}
-    route = {**stamped, "name": F("string"), "protocols": F("set", check=_route_protocols(v)), "methods": STRINGS,
-             "hosts": STRINGS, "paths": F("array", elements=F("string", check=route_path(v))), "headers": F("map"),
-             "https_redirect_status_code": F("integer", one_of=(426, 301, 302, 307, 308)), "regex_priority": F("integer"),
-             "strip_path": BOOL, "path_handling": F("string", one_of=("v0", "v1")), "preserve_host": BOOL,
-             "request_buffering": BOOL, "response_buffering": BOOL, "snis": STRINGS, "sources": F("array"),
-             "destinations": F("array"), "service": F("foreign", reference="services")}
-    plugin = {**stamped, "name": F("string", required=True), "instance_name": F("string"), "config": F("record"),
-              "protocols": F("set", elements=F("string", one_of=PROTOCOLS)), "enabled": BOOL, "ordering": F("record"),
-              "service": F("foreign", reference="services"), "route": F("foreign", reference="routes"),
-              "consumer": F("foreign", reference="consumers")}
-    upstream = {**stamped, "name": F("string", required=True),
-                "algorithm": F("string", one_of=("consistent-hashing", "least-connections", "round-robin", "latency")),
-                "hash_on": F("string", one_of=("none", "consumer", "ip", "header", "cookie", "path", "query_arg", "uri_capture")),
-                "hash_fallback": F("string", one_of=("none", "consumer", "ip", "header", "cookie", "path", "query_arg", "uri_capture")),
-                "hash_on_header": F("string"), "hash_fallback_header": F("string"), "hash_on_cookie": F("string"),
-                "hash_on_cookie_path": F("string"), "hash_on_query_arg": F("string"), "hash_fallback_query_arg": F("string"),
-                "hash_on_uri_capture": F("string"), "hash_fallback_uri_capture": F("string"),
-                "slots": F("integer", between=(10, 65536)), "healthchecks": healthchecks(), "host_header": F("string"),
-                "client_certificate": F("foreign", reference="certificates"), "use_srv_name": BOOL}
+    service, route, plugin, upstream = _service(stamped), _route(v, stamped), _plugin(stamped), _upstream(stamped)
     on_consumer = {**common, "consumer": F("foreign", reference="consumers")}
     return {
         "services": EntitySchema("services", service, ("routes", "plugins"), "name", ("name",),
