@@ -197,3 +197,17 @@ async def test_a_consumer_is_named_by_its_username_and_28_ignores_flatten_errors
     r28 = await post_case(nodes["2.8"]["admin"], {"content_type": "application/json", "body": bad, "query": "flatten_errors=1"})
     assert r28.status_code == 400 and "flattened_errors" not in r28.json()
     assert r28.json()["fields"] == {"flatten_errors": "unknown field", "consumers": [{"not_allowed": "unknown field"}]}
+
+
+async def test_top_level_keys_follow_the_version_and_the_installed_plugins():
+    """2.8 knows ``vaults_beta``, not ``vaults``; ``keyauth_credentials`` exist only with key-auth installed."""
+    c = await start_nodes([NodeSpec("n28", "2.8.5"), NodeSpec("bare", "3.4.2", plugins=["prometheus"])])
+    try:
+        r28 = await post_case(c["n28"].urls()["admin"], {"content_type": "application/json",
+                                                         "body": {"_format_version": "2.1", "vaults": []}})
+        bare = await post_case(c["bare"].urls()["admin"], {"content_type": "application/json",
+                                                          "body": {"_format_version": "3.0", "keyauth_credentials": []}})
+    finally:
+        await c.stop()
+    assert (r28.status_code, r28.json()["fields"]) == (400, {"vaults": "unknown field"})
+    assert (bare.status_code, bare.json()["fields"]) == (400, {"keyauth_credentials": "unknown field"})

@@ -68,13 +68,12 @@ def migrate(doc: dict[str, Any]) -> None:
 def check(v: KongVersion, doc: dict[str, Any], installed: frozenset[str]) -> dict[str, Any]:
     """Kong's error tree for ``doc`` (already migrated), or {} when Kong would load it."""
     known = schemas(v, installed)
-    return _schema_pass(v, doc, known) or _reference_pass(doc, known) or _unique_pass(doc, known)
+    return _schema_pass(v, doc, known, top_level_keys(v, installed)) or _reference_pass(doc, known) or _unique_pass(doc, known)
 
 
-def _schema_pass(v: KongVersion, doc: dict[str, Any], known: dict[str, EntitySchema]) -> dict[str, Any]:
+def _schema_pass(v: KongVersion, doc: dict[str, Any], known: dict[str, EntitySchema], allowed: tuple[str, ...]) -> dict[str, Any]:
     errs: dict[str, Any] = {}
     versions = ("1.1", "2.1", "3.0") if v.at_least(3, 0) else ("1.1", "2.1")
-    allowed = top_level_keys(v)
     for key, value in doc.items():
         if key in META_KEYS:
             err = check_value(META_KEYS[key], value)

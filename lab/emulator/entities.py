@@ -28,9 +28,10 @@ INT_MAX = 2147483648
 TOP_LEVEL_28 = ("consumers", "certificates", "ca_certificates", "services", "routes", "snis", "upstreams",
                 "targets", "plugins", "parameters", "workspaces", "clustering_data_planes", "vaults_beta")
 TOP_LEVEL_3X = ("consumers", "certificates", "ca_certificates", "services", "routes", "snis", "upstreams",
-                "targets", "plugins", "parameters", "workspaces", "clustering_data_planes", "vaults", "keys", "key_sets")
-PLUGIN_DAOS = ("keyauth_credentials", "basicauth_credentials", "hmacauth_credentials", "jwt_secrets", "acls",
-               "oauth2_credentials", "oauth2_authorization_codes", "oauth2_tokens", "acme_storage", "sessions")
+                "targets", "plugins", "parameters", "workspaces", "clustering_data_planes", "vaults")
+PLUGIN_DAOS = {"keyauth_credentials": "key-auth", "basicauth_credentials": "basic-auth", "hmacauth_credentials": "hmac-auth",
+               "jwt_secrets": "jwt", "acls": "acl", "oauth2_credentials": "oauth2", "oauth2_authorization_codes": "oauth2",
+               "oauth2_tokens": "oauth2", "acme_storage": "acme", "sessions": "session"}
 CREDENTIALS = ("keyauth_credentials", "basicauth_credentials", "acls", "jwt_secrets", "hmacauth_credentials",
                "oauth2_credentials")
 
@@ -270,8 +271,12 @@ def children_of(v: KongVersion, installed: frozenset[str]) -> dict[str, tuple[st
     return {name: schema.children for name, schema in schemas(v, installed).items()}
 
 
-def top_level_keys(v: KongVersion) -> tuple[str, ...]:
-    return (TOP_LEVEL_3X if v.at_least(3, 0) else TOP_LEVEL_28) + PLUGIN_DAOS
+def top_level_keys(v: KongVersion, installed: frozenset[str]) -> tuple[str, ...]:
+    """Core entities per version (``keys``/``key_sets`` 3.1, ``filter_chains`` 3.4) and the DAO
+    entities of installed plugins (kong/db/schema/others/declarative_config.lua ``load``)."""
+    later = (("keys", "key_sets") if v.at_least(3, 1) else ()) + (("filter_chains",) if v.at_least(3, 4) else ())
+    daos = tuple(dao for dao, plugin in PLUGIN_DAOS.items() if plugin in installed)
+    return (TOP_LEVEL_3X if v.at_least(3, 0) else TOP_LEVEL_28) + later + daos
 
 
 # Kong's relationships (errors.lua builds them from the DAOs' foreign fields): for each entity,
