@@ -296,3 +296,13 @@ async def test_form_encoded_config_post(cluster):
     """POST /config takes ``config=<yaml>`` as a urlencoded form, as Kong's Admin API does."""
     r = await post(url(cluster, "n34", "admin"), "/config", data={"config": _with_prometheus({}, "3.0")})
     assert r.status_code == 201 and "consumers" in r.json()
+
+
+def test_cli_refuses_a_node_config_kong_would_refuse(tmp_path):
+    """A node spec whose kong.yml Kong would refuse: one line with Kong's message, exit 2."""
+    spec = tmp_path / "bad-config.json"
+    spec.write_text(json.dumps({"nodes": [{"name": "x1", "version": "3.4.2", "config": "_format_version: '3.0'\nservices:\n- port: 1\n"}]}))
+    proc = subprocess.run([sys.executable, "-m", "lab.emulator", "--spec", str(spec)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert 'declarative config is invalid: {services={{host="required field missing"}}}' in proc.stderr

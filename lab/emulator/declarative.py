@@ -29,6 +29,7 @@ from rollout.kong.version import KongVersion
 
 from .config_check import check, migrate
 from .entities import schemas
+from .kong_errors import pretty
 from .shapes import BUNDLED_PLUGINS
 
 PROMETHEUS_FLAGS = ("status_code_metrics", "latency_metrics", "bandwidth_metrics", "upstream_health_metrics")
@@ -49,11 +50,14 @@ class Loaded:
 
 
 @dataclass
-class Invalid(Exception):
+class Invalid(ValueError):
     """Kong's error tree (``fields``; 1-based int keys for array items) and the checked input."""
 
     fields: dict[Any, Any]
     doc: dict[str, Any] | None = field(default=None)
+
+    def __str__(self) -> str:
+        return f"declarative config is invalid: {pretty(self.fields)}"
 
 
 def lab_config(api_key: str, format_version: str = "3.0") -> str:
