@@ -218,11 +218,20 @@ def error_detail(body_text: str) -> str:
 def _first_flattened(entry: Any) -> str:
     if not isinstance(entry, Mapping):
         return ""
-    name = entry.get("entity_name") or entry.get("entity_id") or "?"
+    name = entry.get("entity_name") or entry.get("entity_id") or _entity_label(entry.get("entity")) or "?"
     errors = entry.get("errors") or []
     what = "; ".join(str(e.get("field", "") + ": " if e.get("field") else "") + str(e.get("message", ""))
                      for e in errors if isinstance(e, Mapping))
     return f"{entry.get('entity_type', '?')} {name}: {what}"
+
+
+def _entity_label(entity: Any) -> str:
+    """Kong names an entity by ``name`` only; a consumer has none, so say its username or custom_id
+    (never a credential's key, which is a secret)."""
+    if not isinstance(entity, Mapping):
+        return ""
+    label = entity.get("username") or entity.get("custom_id")
+    return str(label) if isinstance(label, (str, int)) else ""
 
 
 def redact(text: str, secrets: list[str] | tuple[str, ...]) -> str:

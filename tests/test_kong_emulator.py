@@ -240,3 +240,69 @@ def test_cli_bad_spec_exits_2(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "lab.emulator", "--spec", str(spec)], cwd=ROOT,
                           capture_output=True, text=True, timeout=30)
     assert proc.returncode == 2 and "bad.json" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def _with_prometheus(config: dict | None, fmt: str) -> str:
+    """The lab's kong.yml with the prometheus plugin's config replaced (None: the plugin removed)."""
+    from lab.emulator.declarative import lab_config
+
+    doc = yaml.safe_load(lab_config("k-123456", fmt))
+    doc["plugins"] = [] if config is None else [{"name": "prometheus", "config": config}]
+    doc["upstreams"] = [{"name": "up", "targets": [{"target": "127.0.0.1:9"}]}]
+    return yaml.safe_dump(doc)
+
+
+async def _families(cluster, node: str, config: dict | None, fmt: str) -> set[str]:
+    assert (await post(url(cluster, node, "admin"), "/config", json={"config": _with_prometheus(config, fmt)})).status_code == 201
+    await get(url(cluster, node, "proxy"), "/echo", headers={"apikey": "k-123456"})
+    text = (await get(url(cluster, node, "status"), "/metrics")).text
+    return {f.name for f in text_string_to_metric_families(text)}
+
+
+async def test_prometheus_flags_decide_the_per_request_families(cluster):
+    """3.x exports a per-request family only with its flag on; 2.8 exports them whenever the plugin is on."""
+    per_request = {"kong_http_requests", "kong_request_latency_ms", "kong_bandwidth_bytes", "kong_upstream_target_health"}
+    assert not per_request & await _families(cluster, "n34", {}, "3.0")
+    assert per_request & await _families(cluster, "n34", {"latency_metrics": True}, "3.0") == {"kong_request_latency_ms"}
+    assert per_request & await _families(cluster, "n39", {"bandwidth_metrics": True, "upstream_health_metrics": True},
+                                         "3.0") == {"kong_bandwidth_bytes", "kong_upstream_target_health"}
+    old = {"kong_http_status", "kong_latency", "kong_bandwidth", "kong_upstream_target_health"}
+    assert old <= await _families(cluster, "n28", {}, "2.1")
+    assert not old & await _families(cluster, "n28", None, "2.1")
+
+
+async def test_drain_takes_a_form_body_too(cluster):
+    """POST /status/ready (3.9) reads Kong's request params: a urlencoded ``status=draining`` drains."""
+    s39 = url(cluster, "n39", "status")
+    assert (await post(s39, "/status/ready", data={"status": "nope"})).status_code == 400
+    assert (await post(s39, "/status/ready", data={"status": "draining"})).status_code == 204
+    assert (await get(s39, "/status/ready")).json() == {"message": "draining"}
+
+
+async def test_clustering_status_on_a_control_plane(cluster):
+    """The deprecated GET /clustering/status: the CP's DPs by id, with ``Deprecation: true``; 400 elsewhere."""
+    r = await get(url(cluster, "cp", "admin"), "/clustering/status")
+    assert r.status_code == 200 and r.headers["deprecation"] == "true"
+    rows = (await get(url(cluster, "cp", "admin"), "/clustering/data-planes?size=10")).json()["data"]
+    assert r.json().keys() == {row["id"] for row in rows} and len(rows) == 2
+    for row in rows:
+        got = r.json()[row["id"]]
+        assert set(got) == {"config_hash", "hostname", "ip", "last_seen"} and abs(got["last_seen"] - row["last_seen"]) <= 2
+        assert (got["hostname"], got["config_hash"]) == (row["hostname"], row["config_hash"])
+    assert (await get(url(cluster, "n34", "admin"), "/clustering/status")).status_code == 400
+
+
+async def test_form_encoded_config_post(cluster):
+    """POST /config takes ``config=<yaml>`` as a urlencoded form, as Kong's Admin API does."""
+    r = await post(url(cluster, "n34", "admin"), "/config", data={"config": _with_prometheus({}, "3.0")})
+    assert r.status_code == 201 and "consumers" in r.json()
+
+
+def test_cli_refuses_a_node_config_kong_would_refuse(tmp_path):
+    """A node spec whose kong.yml Kong would refuse: one line with Kong's message, exit 2."""
+    spec = tmp_path / "bad-config.json"
+    spec.write_text(json.dumps({"nodes": [{"name": "x1", "version": "3.4.2", "config": "_format_version: '3.0'\nservices:\n- port: 1\n"}]}))
+    proc = subprocess.run([sys.executable, "-m", "lab.emulator", "--spec", str(spec)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert 'declarative config is invalid: {services={{host="required field missing"}}}' in proc.stderr

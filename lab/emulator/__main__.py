@@ -8,7 +8,7 @@ stdout (and to ``--ports-file`` when given, written atomically)::
     {"event": "ready", "pid": 1234, "control": "http://127.0.0.1:PORT",
      "nodes": {"x1": {"admin": URL, "status": URL, "proxy": URL, "version": "3.4.2", "role": "dbless"}}}
 
-Bad input prints one line on stderr and exits 2. Faults: ``POST <admin>/__turnout/fault`` or
+Bad input (a node ``config`` Kong would refuse too) prints one line on stderr and exits 2. Faults: ``POST <admin>/__turnout/fault`` or
 ``POST <control>/__turnout/nodes/<name>/fault``; restart a crashed node with
 ``POST <control>/__turnout/nodes/<name>/start``.
 """
@@ -53,6 +53,9 @@ async def serve(args: argparse.Namespace) -> int:
         cluster = await start_nodes(specs, host=args.host, control_port=args.control_port)
     except OSError as exc:
         print(f"{args.spec}: cannot bind: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:  # a node's ``config`` that Kong would refuse
+        print(f"{args.spec}: {exc}", file=sys.stderr)
         return 2
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

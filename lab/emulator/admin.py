@@ -1,8 +1,9 @@
 """The emulated Admin API (and the ``/__turnout/`` control endpoints on the same port).
 
 Admin API: ``GET /``, ``GET /status``, ``GET /metrics``, ``GET|POST /config`` (DB-less and
-DPs), ``GET /clustering/data-planes`` (control planes), read-only entity lists, and 405 for
-entity writes on DB-less nodes. With ``admin_token`` set, every Admin API call wants the
+DPs; the config checked and refused as Kong refuses it, ``flatten_errors`` from 3.2),
+``GET /clustering/data-planes`` and the deprecated ``GET /clustering/status`` (control planes),
+read-only entity lists, and 405 for entity writes on DB-less nodes. With ``admin_token`` set, every Admin API call wants the
 token header; the two 401 texts are EE's (missing vs wrong token).
 
 Control endpoints (no token, no injected latency): ``GET|POST /__turnout/fault``,
@@ -11,11 +12,11 @@ Control endpoints (no token, no injected latency): ``GET|POST /__turnout/fault``
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from . import declarative, shapes
+from . import declarative, kong_errors, shapes
+from .entities import children_of
 from .httpserver import Request, Response, json_response
 
 if TYPE_CHECKING:
@@ -58,10 +59,10 @@ def _route(node: "EmulatedNode", req: Request, h: list[tuple[str, str]]) -> Resp
         if role == "control_plane":
             return json_response(400, {"message": shapes.NO_DB}, h)
         return _get_config(node, h) if method == "GET" else _post_config(node, req, h)
-    if path == "/clustering/data-planes" and method == "GET":
+    if path in ("/clustering/data-planes", "/clustering/status") and method == "GET":
         if role != "control_plane":
             return json_response(400, {"message": shapes.NOT_CP}, h)
-        return _data_planes(node, req, h)
+        return _data_planes(node, req, h) if path.endswith("planes") else _clustering_status(node, h)
     entity = path.strip("/").split("/")[0]
     if entity in ENTITIES:
         if method == "GET":
@@ -79,40 +80,50 @@ def _root_facts(node: "EmulatedNode") -> dict[str, Any]:
 
 
 def _get_config(node: "EmulatedNode", h: list[tuple[str, str]]) -> Response:
-    return json_response(200, {"config": declarative.export(node.version, node.loaded.doc)}, h)
+    return json_response(200, {"config": declarative.export(node.version, node.loaded)}, h)
 
 
-def _config_text(req: Request) -> str:
-    """The three body forms: JSON ``{"config": "..."}``, a JSON document, or raw YAML."""
+def _config_input(req: Request, params: dict[str, Any]) -> tuple[str | None, dict[str, Any] | None]:
+    """Kong's body forms (kong/api/routes/config.lua): the document itself as JSON (then every
+    parameter, query ones too, is the document), ``config=<text>`` in JSON, a urlencoded or a
+    multipart form, or the raw body (YAML or JSON text)."""
     raw = req.body.decode("utf-8", "replace")
-    if "json" in req.headers.get("content-type", ""):
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            return raw
-        if isinstance(body, dict) and isinstance(body.get("config"), str):
-            return body["config"]
-    return raw
+    if "_format_version" in params:
+        return raw, params
+    if isinstance(params.get("config"), str):
+        return params["config"], None
+    return (raw, None) if raw.strip() else (None, None)
 
 
 def _post_config(node: "EmulatedNode", req: Request, h: list[tuple[str, str]]) -> Response:
     if req.method != "POST":
         return json_response(405, {"message": "Method not allowed"}, h)
-    text = _config_text(req)
-    if not text.strip():
+    params = req.params()
+    check_hash = str(params.pop("check_hash", "")) == "1"
+    flatten = node.version.at_least(3, 2) and str(params.pop("flatten_errors", "")).lower() in TRUTHY
+    text, doc = _config_input(req, params)
+    if text is None:
         return json_response(400, {"message": "expected a declarative configuration"}, h)
-    if req.query.get("check_hash") == "1" and declarative.md5(text) == node.config_hash():
+    if check_hash and doc is None and declarative.md5(text) == node.config_hash():
         return Response(304, b"", h)
     try:
-        loaded = declarative.load(node.version, text)
+        loaded = declarative.load(node.version, text, node.installed(), doc)
     except declarative.Invalid as exc:
-        flatten = node.version.at_least(3, 2) and req.query.get("flatten_errors", "").lower() in TRUTHY
-        return json_response(400, shapes.invalid_config(exc.fields, exc.flattened if flatten else None), h)
+        flattened = None
+        if flatten and exc.doc is not None:
+            flattened = kong_errors.flatten(exc.fields, exc.doc, children_of(node.version, node.installed()))
+        return json_response(400, kong_errors.body(exc.fields, flattened), h)
     node.loaded = loaded
     node.faults.config_hash = None
     if node.on_config is not None:
         node.on_config(node)
     return json_response(201, declarative.entities_by_id(loaded.doc), h)
+
+
+def _clustering_status(node: "EmulatedNode", h: list[tuple[str, str]]) -> Response:
+    """The deprecated ``GET /clustering/status`` (2.2+, still in 3.9.3): this CP's DPs by id."""
+    rows = {r["id"]: {k: r[k] for k in ("config_hash", "hostname", "ip", "last_seen")} for r in node.rows()}
+    return json_response(200, rows, h + [("Deprecation", "true")])
 
 
 def _data_planes(node: "EmulatedNode", req: Request, h: list[tuple[str, str]]) -> Response:

@@ -12,7 +12,9 @@ request until the delayed answer is written, so answers never overtake each othe
 from __future__ import annotations
 
 import asyncio
+import email.policy
 import json
+from email.parser import BytesParser
 from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import parse_qsl
@@ -40,6 +42,35 @@ class Request:
 
     def json(self) -> Any:
         return json.loads(self.body or b"null")
+
+    def params(self) -> dict[str, Any]:
+        """The request's parameters as Kong's Admin API sees them (lapis ``self.params``): the query
+        arguments, then the body's fields when it is a JSON object, a urlencoded form or a
+        multipart form. Anything else (YAML, text, bad JSON) adds nothing; the raw body stays."""
+        params: dict[str, Any] = dict(self.query)
+        kind = self.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind == "application/json":
+            try:
+                body = json.loads(self.body or b"null")
+            except ValueError:
+                body = None
+            params.update(body if isinstance(body, dict) else {})
+        elif kind == "application/x-www-form-urlencoded":
+            params.update(parse_qsl(self.body.decode("utf-8", "replace"), keep_blank_values=True))
+        elif kind == "multipart/form-data":
+            params.update(_multipart(self.headers["content-type"], self.body))
+        return params
+
+
+def _multipart(content_type: str, body: bytes) -> dict[str, str]:
+    """The text fields of a multipart/form-data body (``curl -F config=@kong.yml``)."""
+    message = BytesParser(policy=email.policy.HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
+    fields = {}
+    for part in message.iter_parts() if message.is_multipart() else ():
+        name = part.get_param("name", header="content-disposition")
+        if name:
+            fields[str(name)] = part.get_payload(decode=True).decode("utf-8", "replace")
+    return fields
 
 
 @dataclass

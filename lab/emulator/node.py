@@ -103,6 +103,8 @@ class Counters:
     errors: int = 0  # 5xx answered
     by_code: dict[int, int] = field(default_factory=dict)
     total_requests: int = 0  # every request on every port, as /status's server.total_requests
+    bytes_in: int = 0  # proxied request bodies (prometheus bandwidth, ingress)
+    bytes_out: int = 0  # proxied answer bodies (egress)
 
     def as_json(self, name: str) -> dict[str, Any]:
         return {"node": name, "requests": self.requests, "errors": self.errors,
@@ -124,12 +126,19 @@ class EmulatedNode:
         self.draining = False
         self.stopped_at: float | None = None
         self.drift = 0
-        self.loaded = declarative.load(self.version, spec.config or declarative.lab_config(spec.api_key, self._format()))
+        # The boot config is checked against every bundled plugin, so a spec that takes a plugin away
+        # (a preflight drill) still boots; POST /config checks against ``installed()``.
+        boot = spec.config or declarative.lab_config(spec.api_key, self._format())
+        self.loaded = declarative.load(self.version, boot, frozenset(shapes.BUNDLED_PLUGINS) | self.installed())
         self.on_config: Callable[["EmulatedNode"], None] | None = None  # the cluster pushes CP config to DPs
         self.rows: Callable[[], list[dict[str, Any]]] = list  # the cluster fills a CP's data-plane rows
         self.servers: dict[str, HttpServer] = {}
         self.ports: dict[str, int] = dict(spec.ports)
         self._echo = self._echo_response()
+
+    def installed(self) -> frozenset[str]:
+        """The plugins this node has (``available_on_server``); a config naming another is refused."""
+        return frozenset(self.spec.plugins if self.spec.plugins is not None else shapes.BUNDLED_PLUGINS)
 
     def _format(self) -> str:
         return "3.0" if self.version.at_least(3, 0) else "2.1"
@@ -188,7 +197,9 @@ class EmulatedNode:
         return [c for s in self.servers.values() for c in s.connections]
 
     def metrics_text(self) -> str:
-        return metrics.render(self.version, self.node_id, self.counters.by_code, self.latency, self.counters.total_requests)
+        c = self.counters
+        traffic = metrics.Traffic(c.by_code, self.latency, c.total_requests, c.bytes_in, c.bytes_out)
+        return metrics.render(self.version, self.node_id, traffic, metrics.exporting(self.version, self.loaded.doc))
 
     def schedule_crash(self) -> None:
         asyncio.get_running_loop().call_soon(lambda: asyncio.ensure_future(self.stop()))
@@ -219,17 +230,16 @@ class EmulatedNode:
 
     def _ready(self, req: Request, h: list[tuple[str, str]]) -> Response:
         if req.method == "POST" and self.version.at_least(3, 9):
-            try:
-                ok = req.json() == {"status": "draining"}
-            except ValueError:
-                ok = False
+            # ``kong drain`` sends JSON; the route reads lapis params, so a form body works too
+            ok = req.params().get("status") == "draining"
             self.draining = self.draining or ok
             return Response(204, b"", h) if ok else json_response(400, {"message": "invalid request"}, h)
         if req.method != "GET":
             return json_response(405, {"message": "Method not allowed"}, h)
         not_ready = self.faults.not_ready
         message = not_ready if isinstance(not_ready, str) else (shapes.NOT_READY_NO_CONFIG if not_ready else "")
-        code, body = shapes.ready(self.version, self.spec.role, self.config_hash(), message, self.draining)
+        empty = self.loaded.empty and not not_ready
+        code, body = shapes.ready(self.version, self.spec.role, self.config_hash(), message, self.draining, empty)
         return json_response(code, body, h)
 
     # ---- proxy (hot path) ------------------------------------------------------------------
@@ -250,6 +260,8 @@ class EmulatedNode:
         else:
             resp = json_response(404, {"message": "no Route matched with those values"}, self.kong_headers())
         c.by_code[resp.status] = c.by_code.get(resp.status, 0) + 1
+        c.bytes_in += len(req.body)
+        c.bytes_out += len(resp.body)
         if resp.status >= 500:
             c.errors += 1
         delay = self.delay()

@@ -22,11 +22,14 @@ BUNDLED_PLUGINS = {
     "file-log": 9, "hmac-auth": 1030, "http-log": 12, "ip-restriction": 990, "jwt": 1450, "key-auth": 1250,
     "post-function": -1000, "pre-function": 1000000, "prometheus": 13, "proxy-cache": 100,
     "rate-limiting": 910, "request-size-limiting": 951, "request-termination": 2, "request-transformer": 801,
-    "response-transformer": 800, "session": 1900, "statsd": 11,
+    "response-transformer": 800, "session": 1900, "statsd": 11, "tcp-log": 7, "udp-log": 8, "syslog": 4,
+    "loggly": 6, "datadog": 10, "zipkin": 100000, "opentelemetry": 14, "aws-lambda": 750, "azure-functions": 749,
+    "acme": 1705, "grpc-gateway": 998, "grpc-web": 3, "ldap-auth": 1200, "oauth2": 1400, "response-ratelimiting": 900,
 }
 NO_DB = "this endpoint is only available when Kong is configured to not use a database"
 NOT_CP = "this endpoint is only available when Kong is configured to run as Control Plane for the cluster"
 NOT_READY_NO_CONFIG = "no configuration available (configuration hash is not initialized)"
+NOT_READY_EMPTY = "no configuration available (empty configuration present)"
 SYNC_STATUSES = ("unknown", "normal", "kong_version_incompatible", "plugin_set_incompatible",
                  "plugin_version_incompatible", "filter_set_incompatible")
 
@@ -97,14 +100,18 @@ def node_status(v: KongVersion, role: str, config_hash: str, server: dict[str, i
     return body
 
 
-def ready(v: KongVersion, role: str, config_hash: str, not_ready: str, draining: bool) -> tuple[int, dict[str, str]]:
-    """``GET /status/ready`` (3.3+; the caller answers 404 before): readiness-messages-by-version.yaml."""
+def ready(v: KongVersion, role: str, config_hash: str, not_ready: str, draining: bool,
+          empty: bool = False) -> tuple[int, dict[str, str]]:
+    """``GET /status/ready`` (3.3+; the caller answers 404 before): readiness-messages-by-version.yaml.
+
+    ``empty``: the loaded config has no entities, so its hash is the 32 zeros and Kong says
+    "empty configuration present" (kong@3.4.2 kong/status/ready.lua)."""
     if draining:
         return 503, {"message": "draining"}
     if not_ready:
         return 503, {"message": not_ready}
     if role != "control_plane" and (not config_hash or config_hash == EMPTY_HASH):
-        return 503, {"message": NOT_READY_NO_CONFIG}
+        return 503, {"message": NOT_READY_EMPTY if empty else NOT_READY_NO_CONFIG}
     return 200, {"message": "ready"}
 
 
@@ -127,24 +134,6 @@ def dbless_write_405(method: str, entity: str) -> dict[str, Any]:
     """An entity write on a DB-less node (dbless-write-405.json)."""
     verb = {"POST": "create", "PUT": "create or update", "PATCH": "update", "DELETE": "delete"}.get(method, "create")
     return {"code": 12, "name": "operation unsupported", "message": f"cannot {verb} '{entity}' entities when not using a database"}
-
-
-def invalid_config(fields: dict[str, Any], flattened: list[dict[str, Any]] | None) -> dict[str, Any]:
-    """A 400 from ``POST /config`` (config-post-400-errors-3.4.json), with ``flattened_errors`` when asked."""
-    inner = ", ".join(f"{k}={_lua(v)}" for k, v in fields.items())
-    body: dict[str, Any] = {"code": 14, "name": "invalid declarative configuration",
-                            "message": f"declarative config is invalid: {{{inner}}}", "fields": fields}
-    if flattened is not None:
-        body["flattened_errors"] = flattened
-    return body
-
-
-def _lua(value: Any) -> str:
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{k}={_lua(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list):
-        return "{" + ",".join(_lua(v) for v in value) + "}"
-    return f'"{value}"'
 
 
 def data_plane_row(cp: KongVersion, dp: dict[str, Any]) -> dict[str, Any]:
