@@ -33,8 +33,12 @@ import numpy as np
 from rollout.observations import PoolWindow
 from rollout.plan import Plan
 
+from .measure_haproxy import HAProxyAverage
+from .measure_kong import KongHistogram
+from .measure_prometheus import PrometheusRate
 from .metrics import TickLog
 from .scenario import Scenario
+from .tick_reads import exact_latencies, lb_counts, moments, pooled, ticks, whole_ms
 
 
 class Measurement(Protocol):
@@ -57,10 +61,6 @@ def measurement_name(plan: Plan) -> str:
 
 
 def build_measurement(plan: Plan, scenario: Scenario, log: TickLog, rng: np.random.Generator) -> Measurement:
-    from .measure_haproxy import HAProxyAverage
-    from .measure_kong import KongHistogram
-    from .measure_prometheus import PrometheusRate
-
     name = measurement_name(plan)
     if name == "haproxy":
         return HAProxyAverage(log, rng)
@@ -71,57 +71,6 @@ def build_measurement(plan: Plan, scenario: Scenario, log: TickLog, rng: np.rand
     if name == "prometheus":
         return PrometheusRate(log, rng, plan, scenario.metrics.scrape_interval)
     return Ideal(log)
-
-
-# ---- what every measurement reads from the tick log ---------------------------------------------
-
-def ticks(start: float, end: float) -> tuple[int, int]:
-    """The ticks a window ``[start, end)`` covers, as the TickLog counts them."""
-    return int(math.floor(start + 1e-9)), int(math.floor(end + 1e-9))
-
-
-def moments(log: TickLog, a: int, b: int, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Fast mode, node ``i``, ticks ``[a, b)``: (served, mean ms, variance ms^2) per tick of its
-    shifted log-normal latency (queueing wait + exp(N(mu, sigma)))."""
-    sigma = float(log.table.sigma[i])
-    served = log.served[a:b, i].astype(float)
-    scale = np.exp(log.mu[a:b, i] + sigma * sigma / 2.0)
-    return served, log.wait_ms[a:b, i] + scale, scale * scale * math.expm1(sigma * sigma)
-
-
-def pooled(served: np.ndarray, mean: np.ndarray, var: np.ndarray) -> tuple[float, float, float]:
-    """(requests, mean, variance) of the requests of several ticks together (law of total variance)."""
-    count = float(served.sum())
-    if count <= 0:
-        return 0.0, 0.0, 0.0
-    m = float((served * mean).sum()) / count
-    return count, m, max(0.0, float((served * (var + mean * mean)).sum()) / count - m * m)
-
-
-def whole_ms(latencies_ms, rng: np.random.Generator) -> np.ndarray:
-    """Latencies as a millisecond clock reports them: the difference of two truncated timestamps,
-    ``floor(d + U)`` with U uniform (HAProxy's Tr, nginx's ``request_time`` and
-    ``upstream_response_time`` all have millisecond resolution). Unbiased: its mean is d's."""
-    values = np.asarray(latencies_ms, dtype=float)
-    return np.floor(values + rng.random(len(values)))
-
-
-def exact_latencies(log: TickLog, a: int, b: int, i: int) -> list[float]:
-    """Exact mode: node ``i``'s request latencies (ms) of ticks ``[a, b)``, in arrival-tick order."""
-    return [v for k in range(a, b) for v in log.latencies.get((k, i), ())]
-
-
-def lb_counts(log: TickLog, a: int, b: int, i: int) -> tuple[int, int]:
-    """What a load balancer counts: every request it sent, and 5xx plus connection failures."""
-    return int(log.requests[a:b, i].sum()), int(log.errors[a:b, i].sum())
-
-
-def kong_counts(log: TickLog, a: int, b: int, i: int) -> tuple[int, int]:
-    """What Kong counts itself: only the requests it served (a refused or lost request never
-    reaches its log phase), and the 5xx among them."""
-    served = int(log.served[a:b, i].sum())
-    lost = int(log.requests[a:b, i].sum()) - served
-    return served, int(log.errors[a:b, i].sum()) - lost
 
 
 # ---- the simple ones -------------------------------------------------------------------------------
@@ -150,7 +99,7 @@ class LuaAverage:
 
     def window(self, pool: str, start: float, end: float) -> PoolWindow:
         a, b = ticks(start, end)
-        self.log._room(b)
+        self.log.extend_to(b)
         nodes = np.flatnonzero(self.log.table.pool_mask(pool))
         counts = [lb_counts(self.log, a, b, int(i)) for i in nodes]
         average = self._average(a, b, nodes)

@@ -33,7 +33,7 @@ import numpy as np
 
 from rollout.observations import NodeWindow, PoolWindow
 
-from .measure import exact_latencies, lb_counts, moments, pooled, ticks, whole_ms
+from .tick_reads import exact_latencies, lb_counts, moments, pooled, ticks, whole_ms
 from .metrics import TickLog
 
 SAMPLES = 1024  # HAProxy's TIME_STATS_SAMPLES
@@ -60,7 +60,7 @@ class HAProxyAverage:
 
     def window(self, pool: str, start: float, end: float) -> PoolWindow:
         a, b = ticks(start, end)
-        self.log._room(b)
+        self.log.extend_to(b)
         rows = []
         for i in np.flatnonzero(self.log.table.pool_mask(pool)):
             requests, errors = lb_counts(self.log, a, b, int(i))

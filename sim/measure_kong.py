@@ -26,7 +26,7 @@ import numpy as np
 from rollout.histograms import histogram_quantile
 from rollout.observations import NodeWindow, PoolWindow
 
-from .measure import exact_latencies, kong_counts, ticks, whole_ms
+from .tick_reads import exact_latencies, kong_counts, ticks, whole_ms
 from .metrics import TickLog, _phi
 
 KONG_3_REQUEST_BUCKETS = (25, 50, 80, 100, 250, 400, 700, 1000, 2000, 5000, 10000, 30000, 60000)
@@ -92,7 +92,7 @@ class KongHistogram:
 
     def window(self, pool: str, start: float, end: float) -> PoolWindow:
         a, b = ticks(start, end)
-        self.log._room(b)
+        self.log.extend_to(b)
         rows, histograms = [], []
         for i in (int(i) for i in np.flatnonzero(self.log.table.pool_mask(pool))):
             requests, errors = kong_counts(self.log, a, b, i)

@@ -31,7 +31,7 @@ from rollout.durations import parse_duration
 from rollout.observations import PoolWindow
 from rollout.plan import Plan
 
-from .measure import kong_counts
+from .tick_reads import kong_counts
 from .measure_kong import bucket_counts, cumulative, merged, quantiles, request_buckets
 from .metrics import TickLog
 
@@ -95,7 +95,7 @@ class PrometheusRate:
     def _scrape_to(self, end: float) -> None:
         while self.next_scrape <= end + 1e-9:
             at, tick = self.next_scrape, int(np.floor(self.next_scrape + 1e-9))
-            self.log._room(tick)
+            self.log.extend_to(tick)
             for i, node in enumerate(self.nodes):
                 requests, errors = kong_counts(self.log, node.tick, tick, i)
                 before = node.buckets[-1] if node.buckets else np.zeros(node.width, dtype=np.int64)

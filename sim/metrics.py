@@ -91,6 +91,10 @@ class TickLog:
             new[: len(old)] = old
             setattr(self, name, new)
 
+    def extend_to(self, end: int) -> None:
+        """Room for ticks up to ``end`` (a window may be read before traffic reached its last tick)."""
+        self._room(end)
+
     def store(self, k0: int, requests, errors, bad, served, wait_ms, mu) -> None:
         """Fast mode: a whole stretch of ticks at once."""
         k1 = k0 + len(requests)

@@ -15,7 +15,8 @@ import pytest
 
 from rollout.histograms import histogram_quantile
 from rollout.plan import load_plan
-from sim.measure import measurement_name, ticks
+from sim.measure import measurement_name
+from sim.tick_reads import ticks
 from sim.measure_haproxy import SAMPLES, _settle
 from sim.measure_kong import KONG_2_REQUEST_BUCKETS, KONG_3_REQUEST_BUCKETS, request_buckets
 from sim.measure_prometheus import extrapolated_increase, query_range
