@@ -3,7 +3,7 @@
 ``SimWorld`` owns the node lifecycle (start-up time, crashes, OOM kills, config writes) as
 SimPy processes, and the faults of the scenario. Before any change that moves traffic it
 lets the fast mode catch up (``traffic.advance_to(now)``), so every tick is computed with
-the state that held then. Random numbers come from four independent streams spawned from
+the state that held then. Random numbers come from five independent streams spawned from
 one SeedSequence: traffic (arrivals, routing), latency, errors, faults (start-up jitter),
 measure (how the plan's metrics source reads the traffic: sim/measure.py).
 Nothing here prints: the session and the report decide what the operator sees.
