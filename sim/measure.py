@@ -43,6 +43,7 @@ from .tick_reads import exact_latencies, lb_counts, moments, pooled, ticks, whol
 
 class Measurement(Protocol):
     name: str  # the measurement's name, after the source it imitates
+    note: str  # one line for the rehearsal's timeline: how the gates' numbers were measured ("" for ideal)
 
     def window(self, pool: str, start: float, end: float) -> PoolWindow: ...
 
@@ -79,6 +80,7 @@ class Ideal:
     """The true order statistics of the window's requests (sim/metrics.py), per pool and node."""
 
     name = "ideal"
+    note = ""  # nothing to say: the rehearsal's own exact view
 
     def __init__(self, log: TickLog):
         self.log = log
@@ -93,6 +95,7 @@ class LuaAverage:
     (p50 == p99, ``latency_kind`` average). It keeps no per-node rows."""
 
     name = "nginx_lua"
+    note = "measured as the nginx Lua balancer measures: the pool's average upstream time per window (avg, not p99)"
 
     def __init__(self, log: TickLog, rng: np.random.Generator):
         self.log, self.rng = log, rng

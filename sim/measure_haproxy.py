@@ -53,6 +53,8 @@ class _Server:
 
 class HAProxyAverage:
     name = "haproxy"
+    note = ("measured as HAProxy measures: per server rtime, whole ms over its last 1024 responses "
+            "(a new server's rounded up); the pool's latency is their average (avg, not p99)")
 
     def __init__(self, log: TickLog, rng: np.random.Generator):
         self.log, self.rng = log, rng

@@ -85,6 +85,7 @@ def quantiles(histogram: dict[float, float]) -> dict[str, float]:
 
 class KongHistogram:
     name = "kong"
+    note = "measured as Kong's /metrics: per-node request-latency histograms, quantiles estimated from Kong's buckets"
 
     def __init__(self, log: TickLog, rng: np.random.Generator):
         self.log, self.rng = log, rng

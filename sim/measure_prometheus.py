@@ -91,6 +91,9 @@ class PrometheusRate:
         self.edges = [request_buckets(node.version) for node in log.table.nodes]
         self.nodes = [_Scrapes(len(e) + 1) for e in self.edges]
         self.next_scrape = self.phase
+        span = f"{self.range_s:g}s" if self.range_s else "the gate window"
+        self.note = (f"measured as Prometheus measures: Kong's counters scraped every {interval:g}s, "
+                     f"increase/rate over {span}, quantiles from the rated buckets")
 
     def _scrape_to(self, end: float) -> None:
         while self.next_scrape <= end + 1e-9:

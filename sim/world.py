@@ -61,6 +61,8 @@ class SimWorld:
         self.ports = World(plan, self.runtime, SimKong(self), self.lb, metrics, SimFleet(self),
                            SimControlPlane(self) if plan.mode == "hybrid" else None, run_dir)
         self.notes: list[tuple[float, str]] = []  # what the world did on its own, for the timeline
+        if self.measurement.note:
+            self.notes.append((0.0, self.measurement.note))
         self._initial_states()
         self._schedule_faults()
 

@@ -208,3 +208,12 @@ def test_unknown_pool_keys_are_refused(tmp_path):
 
     with pytest.raises(PlanError, match="nodes.y.latency_fctor"):
         scenario(tmp_path, "nodes:\n  y: {latency_fctor: 1.1}\n")
+
+
+def test_the_timeline_says_how_the_gates_numbers_were_measured(tmp_path):
+    for text, says in ((HAPROXY_PLAN, "whole ms"), (KONG_PLAN, "Kong's buckets"), (PROMETHEUS_PLAN, "increase/rate over 30s"),
+                       (SMALL_PLAN, None)):
+        plan = small_plan(tmp_path, text)
+        record = Rehearsal(plan, scenario(tmp_path, TENS_OF_MS, plan), seed=1).run_to_end()
+        notes = [e.event for e in record.timeline if e.event.startswith("measured as")]
+        assert (notes and says in notes[0]) if says else notes == [], (text, notes)
