@@ -217,3 +217,11 @@ def test_the_timeline_says_how_the_gates_numbers_were_measured(tmp_path):
         record = Rehearsal(plan, scenario(tmp_path, TENS_OF_MS, plan), seed=1).run_to_end()
         notes = [e.event for e in record.timeline if e.event.startswith("measured as")]
         assert (notes and says in notes[0]) if says else notes == [], (text, notes)
+
+
+def test_fast_and_exact_read_kong_buckets_alike(tmp_path):
+    plan = small_plan(tmp_path, KONG_PLAN)
+    world = scenario(tmp_path, TENS_OF_MS, plan)
+    p99 = {exact: np.mean([v.y.stats["p99_ms"] for seed in (1, 2) for v in _windows(plan, world, seed, exact)[1]])
+           for exact in (False, True)}
+    assert p99[False] == pytest.approx(p99[True], rel=0.1)
