@@ -3,6 +3,7 @@ Prometheus API answers; differences between two snapshots; one PoolWindow per po
 
 Counters only ever grow, so a window is ``after - before``; a counter that went down means
 the process restarted, and then ``after`` alone is the best estimate of the window.
+Quantiles come from rollout/histograms.py, the estimator the rehearsal shares.
 The Kong exposition format is parsed with prometheus-client's parser, never by hand; the
 family names differ before and after Kong 3.0 (../shared/kong-samples/prometheus-metrics-by-version.yaml).
 """
@@ -15,6 +16,7 @@ from typing import Iterable, Mapping
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from rollout.histograms import histogram_quantile
 from rollout.observations import LatencyKind, NodeWindow, PoolWindow
 
 from .haproxy_codec import stat_int
@@ -121,23 +123,3 @@ def _latency(deltas: list[Counters]) -> tuple[dict[str, float], LatencyKind]:
     requests = sum(d.requests for d in deltas)
     average = sum(d.rtime_ms * d.requests for d in deltas) / requests if requests else 0.0
     return {"p50_ms": average, "p99_ms": average}, "average"
-
-
-def histogram_quantile(q: float, buckets: Mapping[float, float]) -> float:
-    """Prometheus' ``histogram_quantile``: linear inside the bucket; the top finite bound for +Inf."""
-    bounds = sorted(buckets)
-    total = buckets[bounds[-1]] if bounds else 0.0
-    if total <= 0:
-        return 0.0
-    rank = q * total
-    lower_bound, lower_count = 0.0, 0.0
-    for le in bounds:
-        count = buckets[le]
-        if count >= rank:
-            if math.isinf(le):
-                return lower_bound
-            if count == lower_count:
-                return le
-            return lower_bound + (le - lower_bound) * (rank - lower_count) / (count - lower_count)
-        lower_bound, lower_count = le, count
-    return lower_bound

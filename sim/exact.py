@@ -63,13 +63,18 @@ class ExactTraffic(TrafficModel):
         node_up = self.table.nodes[i].state == "ready" and self.lb.rotation[i]
         server = self.servers[i]
         if not node_up or len(server.queue) > capacity[i] * self.table.queue_s:
-            self.log.add_request(k, i, True, True)  # connection failure or refused: never the base rate
+            self.log.add_request(k, i, True, True, served=False)  # connection failure or refused: never the base rate
             return
+        if np.isposinf(self.table.warm_from[i]) and self.table.warmup is not None:
+            self.table.warm_from[i] = float(k)  # a cold node's first request: its warm-up starts in this tick
+            self.table.epoch += 1
+            _, capacity, fault_rate, mu = self._physics(k)
         base = self.err_rng.random() < self.table.base_error[i]
         fault = not base and self.err_rng.random() < fault_rate[i]
         self.log.add_request(k, i, base or fault, fault)
         with server.request() as slot:
             yield slot
             yield self.env.timeout(1.0 / capacity[i])
-        yield self.env.timeout(math.exp(mu[i] + self.table.sigma * self.lat_rng.standard_normal()) / 1000.0)
+        processing_ms = math.exp(mu[i] + self.table.sigma[i] * self.lat_rng.standard_normal()) + self.table.extra_ms[i]
+        yield self.env.timeout(processing_ms / 1000.0)
         self.log.add_latency(k, i, 1000.0 * (self.env.now - arrived))

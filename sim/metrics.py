@@ -91,6 +91,10 @@ class TickLog:
             new[: len(old)] = old
             setattr(self, name, new)
 
+    def extend_to(self, end: int) -> None:
+        """Room for ticks up to ``end`` (a window may be read before traffic reached its last tick)."""
+        self._room(end)
+
     def store(self, k0: int, requests, errors, bad, served, wait_ms, mu) -> None:
         """Fast mode: a whole stretch of ticks at once."""
         k1 = k0 + len(requests)
@@ -102,12 +106,14 @@ class TickLog:
         self.wait_ms[k0:k1] = wait_ms
         self.mu[k0:k1] = mu
 
-    def add_request(self, k: int, i: int, error: bool, bad: bool) -> None:
-        """Exact mode: one request arrived (counted when it arrives, as the fast mode does)."""
+    def add_request(self, k: int, i: int, error: bool, bad: bool, served: bool = True) -> None:
+        """Exact mode: one request arrived (counted when it arrives, as the fast mode does);
+        ``served``: a node took it (not refused, not sent to a node that is not there)."""
         self._room(k + 1)
         self.requests[k, i] += 1
         self.errors[k, i] += error
         self.bad[k, i] += bad
+        self.served[k, i] += served
 
     def add_latency(self, k: int, i: int, ms: float) -> None:
         self.latencies.setdefault((k, i), []).append(ms)
@@ -118,7 +124,7 @@ class TickLog:
             values = [v for k in range(a, b) for i in np.flatnonzero(mask) for v in self.latencies.get((k, int(i)), ())]
             return exact_quantile(q, values)
         return mixture_quantile(q, self.served[a:b, mask], self.wait_ms[a:b, mask], self.mu[a:b, mask],
-                                self.table.sigma, self.rng)
+                                float(self.table.sigma[mask][0]), self.rng)  # one pool: one sigma
 
     def pool_window(self, pool: str, start: float, end: float) -> PoolWindow:
         a, b = int(math.floor(start + 1e-9)), int(math.floor(end + 1e-9))
@@ -145,12 +151,16 @@ class TickLog:
 
 
 class SimMetrics:
-    """rollout.ports.Metrics over the tick log; brings traffic up to date before reading."""
+    """rollout.ports.Metrics over the tick log, read through the plan's kind of measurement
+    (sim/measure.py); brings traffic up to date before reading."""
 
-    def __init__(self, log: TickLog, traffic):
+    def __init__(self, log: TickLog, traffic, measurement=None):
         self.log = log
         self.traffic = traffic
+        self.measurement = measurement
 
     async def window(self, start: float, end: float) -> tuple[PoolWindow, PoolWindow]:
         self.traffic.advance_to(end)
-        return self.log.pool_window("x", start, end), self.log.pool_window("y", start, end)
+        if self.measurement is None:
+            return self.log.pool_window("x", start, end), self.log.pool_window("y", start, end)
+        return self.measurement.window("x", start, end), self.measurement.window("y", start, end)

@@ -2,8 +2,9 @@
 
 Physics are per node and vectorised over ticks, so the fast mode can compute a whole stretch
 of traffic in one numpy call: capacity (reduced by a memory leak), base and fault error
-rates, and the log-normal latency fitted to the scenario's p50/p99 (scaled by latency faults
-and by a leak's GC pressure). The lifecycle itself is plain state that the world changes at
+rates, and the log-normal latency fitted to the scenario's p50/p99 (each pool may have its
+own, or a benign factor and extra milliseconds: ``nodes.x``/``nodes.y``), scaled by latency
+faults, by a leak's GC pressure and by the warm-up of a node that started cold. The lifecycle itself is plain state that the world changes at
 SimPy event times; the fast mode is told just before every change so past ticks keep the old
 state.
 """
@@ -43,6 +44,14 @@ def fit_lognormal(p50_ms: float, p99_ms: float) -> tuple[float, float]:
     return math.log(p50_ms), sigma
 
 
+def _pool_latency(spec, pool: str) -> tuple[float, float, float]:
+    """(mu, sigma, extra ms) of one pool: its own p50/p99 or the nodes', times its factor."""
+    tweak = getattr(spec, pool)
+    latency = tweak.latency_ms or spec.latency_ms
+    mu, sigma = fit_lognormal(latency.p50, latency.p99)
+    return mu + math.log(tweak.latency_factor), sigma, tweak.latency_ms_extra
+
+
 def _targets(fault, table: "NodeTable", default_pool: str) -> np.ndarray:
     mask = np.zeros(len(table.nodes), dtype=bool)
     if getattr(fault, "node", None):
@@ -59,10 +68,13 @@ class NodeTable:
     nodes: list[SimNode]
     capacity: np.ndarray
     base_error: np.ndarray
-    mu: float
-    sigma: float
+    mu: np.ndarray  # per node: ln(ms) of the healthy median
+    sigma: np.ndarray  # per node (equal within a pool)
     queue_s: float
     is_y: np.ndarray
+    extra_ms: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per node: ms added to every request
+    warmup: tuple[float, float] | None = None  # (seconds, factor) of a cold start
+    warm_from: np.ndarray = field(default_factory=lambda: np.zeros(0))  # first request after a cold start; -inf: warm
     error_faults: list[tuple[np.ndarray, float, float]] = field(default_factory=list)  # (mask, from, rate)
     latency_faults: list[tuple[np.ndarray, float, float]] = field(default_factory=list)  # (mask, from, factor)
     leaks: list[tuple[np.ndarray, float, float]] = field(default_factory=list)  # (mask, from, per_min)
@@ -73,9 +85,13 @@ class NodeTable:
         nodes = [SimNode(n.name, pool, i, getattr(plan.pools, pool).version)
                  for i, (pool, n) in enumerate([("x", n) for n in plan.pools.x.nodes] + [("y", n) for n in plan.pools.y.nodes])]
         count = len(nodes)
-        mu, sigma = fit_lognormal(scenario.nodes.latency_ms.p50, scenario.nodes.latency_ms.p99)
-        table = cls(nodes, np.full(count, scenario.nodes.capacity_rps), np.full(count, scenario.nodes.error_rate),
-                    mu, sigma, scenario.nodes.queue_s, np.array([n.pool == "y" for n in nodes]))
+        spec = scenario.nodes
+        fitted = {pool: _pool_latency(spec, pool) for pool in ("x", "y")}
+        warmup = (spec.warmup.for_, spec.warmup.factor) if spec.warmup and spec.warmup.for_ > 0 else None
+        table = cls(nodes, np.full(count, spec.capacity_rps), np.full(count, spec.error_rate),
+                    np.array([fitted[n.pool][0] for n in nodes]), np.array([fitted[n.pool][1] for n in nodes]),
+                    spec.queue_s, np.array([n.pool == "y" for n in nodes]),
+                    np.array([fitted[n.pool][2] for n in nodes]), warmup, np.full(count, -np.inf))
         for fault in scenario.faults:
             if isinstance(fault, ErrorRateFault):
                 table.error_faults.append((_targets(fault, table, "y"), fault.from_, fault.rate))
@@ -127,12 +143,27 @@ class NodeTable:
         return rate
 
     def log_latency_mu(self, t: np.ndarray, frac: np.ndarray | None = None) -> np.ndarray:
-        """mu of ln(ms) per tick and node: latency faults multiply, a leak adds up to 2x (GC pressure)."""
+        """mu of ln(ms) per tick and node: latency faults multiply, a leak adds up to 2x (GC pressure),
+        a cold node's warm-up multiplies by a factor falling linearly to 1."""
         frac = self.leak_fraction(t) if frac is None else frac
-        mu = np.full((len(t), len(self.nodes)), self.mu) + np.log(1.0 + (1.0 - frac))
+        mu = np.broadcast_to(self.mu, (len(t), len(self.nodes))) + np.log(1.0 + (1.0 - frac))
         for mask, start, factor in self.latency_faults:
             mu = mu + np.where((t[:, None] >= start) & mask[None, :], math.log(factor), 0.0)
+        if self.warmup is not None:
+            seconds, factor = self.warmup
+            since = t[:, None] - self.warm_from[None, :]
+            cold = np.where(since >= 0, np.clip(1.0 - since / seconds, 0.0, 1.0), 0.0)
+            mu = mu + np.log1p((factor - 1.0) * cold)
         return mu
+
+    def first_requests(self, t: np.ndarray, arrivals: np.ndarray) -> None:
+        """A cold node's warm-up starts at its first request (the tick it arrives in)."""
+        if self.warmup is None:
+            return
+        for i in np.flatnonzero(np.isposinf(self.warm_from)):
+            hit = np.flatnonzero(arrivals[:, i] > 0)
+            if len(hit):
+                self.warm_from[i] = t[hit[0]]
 
     def physics(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(capacity, fault error rate, latency mu) per node during tick ``k``, as the fast mode uses them."""

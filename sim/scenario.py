@@ -54,6 +54,25 @@ class LatencyMs(Strict):
         return self
 
 
+class PoolLatency(Strict):
+    """How one pool's healthy latency differs from ``nodes.latency_ms``, benignly (not a fault).
+
+    A new release is often a little slower or faster without being broken; the rehearsal must
+    be able to say whether the gates take that for a regression.
+    """
+
+    latency_ms: LatencyMs | None = None  # the pool's own distribution (None: nodes.latency_ms)
+    latency_factor: float = Field(default=1.0, gt=0, le=1000)  # p50 and p99 multiplied (1.1: 10% slower)
+    latency_ms_extra: float = Field(default=0.0, ge=0, le=1e6)  # ms added to every request
+
+
+class Warmup(Strict):
+    """A node that starts cold is slower at first (LuaJIT traces, caches, connection pools)."""
+
+    for_: duration(0.0, 86400.0) = Field(alias="for")  # from the node's first request until it is warm
+    factor: float = Field(ge=1, le=1000)  # latency multiplied by this at the first request, falling linearly to 1
+
+
 class Nodes(Strict):
     """How every Kong node behaves when healthy (faults change some of them)."""
 
@@ -62,6 +81,9 @@ class Nodes(Strict):
     error_rate: float = Field(default=0.0005, ge=0, le=1)
     start_s: duration(0.0, 86400.0) = 20.0  # from start to /status/ready 200
     queue_s: duration(0.0, 3600.0) = 2.0  # backlog a node holds (in seconds of capacity) before it refuses requests
+    x: PoolLatency = PoolLatency()  # pool X's own latency, when it differs
+    y: PoolLatency = PoolLatency()  # pool Y's own latency, when it differs (e.g. latency_factor: 1.1)
+    warmup: Warmup | None = None  # nodes that start cold during the rehearsal (Y, restarts) warm up
 
 
 class Balancer(Strict):
@@ -136,11 +158,18 @@ Fault = Annotated[
 FAULT_KINDS = vocab.rehearsal_kinds()
 
 
+class Metrics(Strict):
+    """How the rehearsal measures, beyond what the plan's ``metrics.source`` says (sim/measure.py)."""
+
+    scrape_interval: duration(1.0, 3600.0) = 15.0  # source prometheus: how often Prometheus scrapes each node
+
+
 class Scenario(Strict):
     name: Label = "scenario"
     traffic: Traffic = Traffic()
     nodes: Nodes = Nodes()
     load_balancer: Balancer = Balancer()
+    metrics: Metrics = Metrics()
     faults: list[Fault] = Field(default_factory=list)
 
     def onset(self) -> float | None:

@@ -106,8 +106,9 @@ class FluidTraffic(TrafficModel):
         refused = np.minimum(refused, arrivals).astype(np.int64)
         served = np.where(serving[None, :], arrivals - refused, 0)
         lost = arrivals - served  # refused by a full queue, or sent to a node that is not there
+        table.first_requests(t, served)
         base = self.err_rng.binomial(served, table.base_error[None, :])
         fault = self.err_rng.binomial(served - base, table.fault_error_rate(t))
-        wait_ms = 1000.0 * (wait + jitter_wait(offered, capacity) + 1.0 / capacity)  # queueing, then service
+        wait_ms = 1000.0 * (wait + jitter_wait(offered, capacity) + 1.0 / capacity) + table.extra_ms  # queueing, service, a pool's extra
         self.log.store(int(t[0]), arrivals, base + fault + lost, fault + lost, served, wait_ms,
                        table.log_latency_mu(t, frac))

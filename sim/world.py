@@ -3,8 +3,9 @@
 ``SimWorld`` owns the node lifecycle (start-up time, crashes, OOM kills, config writes) as
 SimPy processes, and the faults of the scenario. Before any change that moves traffic it
 lets the fast mode catch up (``traffic.advance_to(now)``), so every tick is computed with
-the state that held then. Random numbers come from four independent streams spawned from
-one SeedSequence: traffic (arrivals, routing), latency, errors, faults (start-up jitter).
+the state that held then. Random numbers come from five independent streams spawned from
+one SeedSequence: traffic (arrivals, routing), latency, errors, faults (start-up jitter),
+measure (how the plan's metrics source reads the traffic: sim/measure.py).
 Nothing here prints: the session and the report decide what the operator sees.
 """
 
@@ -20,13 +21,14 @@ from .balancer import SimBalancer
 from .driver import SimRuntime
 from .exact import ExactTraffic
 from .kong_model import SimControlPlane, SimFleet, SimKong, config_hash
+from .measure import build_measurement
 from .metrics import SimMetrics, TickLog
 from .nodes import NodeTable, SimNode
 from .scenario import (ConfigWriteFault, CpSyncFault, CrashFault, LbIgnoresWeightsFault, MemoryLeakFault, Scenario,
                        SmokeFailFault)
 from .traffic import FluidTraffic
 
-STREAMS = ("traffic", "latency", "errors", "faults")
+STREAMS = ("traffic", "latency", "errors", "faults", "measure")  # a stream added last leaves the others' draws as they were
 
 
 def streams(seed: int | np.random.SeedSequence) -> dict[str, np.random.Generator]:
@@ -54,9 +56,13 @@ class SimWorld:
         self.log = TickLog(self.table, self.rng["latency"], exact=exact, horizon=horizon)
         parts = (scenario.traffic, self.table, self.lb, self.log, self.rng)
         self.traffic = ExactTraffic(env, *parts) if exact else FluidTraffic(*parts)
-        self.ports = World(plan, self.runtime, SimKong(self), self.lb, SimMetrics(self.log, self.traffic), SimFleet(self),
+        self.measurement = build_measurement(plan, scenario, self.log, self.rng["measure"])
+        metrics = SimMetrics(self.log, self.traffic, self.measurement)
+        self.ports = World(plan, self.runtime, SimKong(self), self.lb, metrics, SimFleet(self),
                            SimControlPlane(self) if plan.mode == "hybrid" else None, run_dir)
         self.notes: list[tuple[float, str]] = []  # what the world did on its own, for the timeline
+        if self.measurement.note:
+            self.notes.append((0.0, self.measurement.note))
         self._initial_states()
         self._schedule_faults()
 
@@ -67,6 +73,8 @@ class SimWorld:
                 node.state, node.message = "down", "not deployed yet (provision.start_y starts it in deploy Y)"
             else:
                 self._configure(node)
+            if node.pool == "x":
+                self.table.warm_from[node.index] = -np.inf  # X has served for long: warm; Y has served nothing yet
         self.lb.rotation[:] = self.table.serving()  # the LB has known these nodes for long
 
     def catch_up(self) -> None:
@@ -82,6 +90,7 @@ class SimWorld:
         now_ready = state == "ready"
         if now_ready and not was:
             node.ready_since = self.env.now
+            self.table.warm_from[index] = np.inf  # cold until its first request (scenario nodes.warmup)
             self._on_ready(node)
         elif not now_ready:
             node.ready_since = None
