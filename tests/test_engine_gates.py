@@ -143,3 +143,16 @@ def test_a_journal_written_now_replays_into_the_same_verdicts():
     again = replay(engine.plan, [decode(encode(e)) for e in fed])
     assert again.verdicts == engine.verdicts and again.phase == engine.phase == P.ROLLING_BACK
     assert again.reason == engine.reason and "node y2" in again.reason
+
+
+def test_the_window_ratio_is_scipy_binomial_likelihoods():
+    """window_log_lr's line of numpy is the ratio of scipy's binomial pmfs (the coefficients cancel)."""
+    from scipy.stats import binom
+
+    from rollout.evidence import K_GRID, window_log_lr
+
+    got = window_log_lr(200, 5, 1800, 3)
+    pi0 = 200 / 2000
+    for k, value in zip(K_GRID, got):
+        pik = k * 200 / (k * 200 + 1800)
+        assert value == pytest.approx(binom.logpmf(5, 8, pik) - binom.logpmf(5, 8, pi0))
