@@ -96,11 +96,11 @@ def absolute(limit: float, y: PoolWindow | NodeWindow, x: PoolWindow | None, alp
     return [], [], [f"{said} but not worse than X {pct(x.error_rate)}: not charged to Y"]
 
 
-def sequential(evidence: Evidence, alpha: float, delta: float, who: str) -> tuple[bool, str]:
-    """The step's SPRT against X: has it crossed, and its evidence in words."""
+def sequential(evidence: Evidence, alpha: float, delta: float, who: str, against: str = "X") -> tuple[bool, str]:
+    """The step's SPRT against X (or the node's peers): has it crossed, and its evidence in words."""
     crossed = evidence.regression(alpha, delta)
     sign = ">=" if evidence.mixture >= math.log(1 / alpha) else "<"
-    return crossed, (f"{who} step {pct(evidence.y_rate)} vs X {pct(evidence.x_rate)} over {evidence.y_requests} req, "
+    return crossed, (f"{who} step {pct(evidence.y_rate)} vs {against} {pct(evidence.x_rate)} over {evidence.y_requests} req, "
                      f"ln LR {evidence.mixture:.1f} {sign} {math.log(1 / alpha):.1f}")
 
 
@@ -163,8 +163,8 @@ class NodeErrorRate:
         for node in y.nodes:
             key, reference = self._reference(node, x, y, ctx.compare)
             updates[key] = ctx.evidence.get(key, Evidence()).add(node.requests, node.errors, reference.requests, reference.errors)
-            crossed, words = sequential(updates[key], ctx.budget.sequential, config.max_delta_vs_x or 0.0, f"node {node.node}")
-            words = words.replace("vs X", "vs X" if ctx.compare else "vs its Y peers")
+            crossed, words = sequential(updates[key], ctx.budget.sequential, config.max_delta_vs_x or 0.0, f"node {node.node}",
+                                        "X" if ctx.compare else "its Y peers")
             (failed if crossed else said).append(words)
         worst = max(y.nodes, key=lambda n: n.error_rate)
         result = GateResult(self.name, "fail" if failed else "pass", worst.error_rate, x.error_rate if ctx.compare else None,
