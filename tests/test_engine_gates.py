@@ -60,6 +60,9 @@ NOISE_TABLE = [
     ("A/A near the ceiling", PLAN_TEXT, [(q(1800, 1, 960.0), q(200, 0, 1010.0))] * 2, P.SHIFT, ["pass", "pass"], ""),
     # X breaks the ceiling just as much: hold with a warning, the operator decides
     ("X breaks it too", PLAN_TEXT, [(q(1800, 1, 1200.0), q(200, 0, 1250.0))] * 2, P.PAUSED, ["hold", "hold"], "X breaks it too"),
+    # both pools fail 3% against a ceiling of 1%: Y's true rate is over it, and so is X's: hold
+    ("X breaks the error ceiling too", PLAN_TEXT, [(q(18000, 540, 50.0), q(2000, 60, 50.0))] * 2, P.PAUSED, ["hold", "hold"],
+     "X breaks it too: Y 3.00% > max 1.00%"),
     # a dry-run gate measures and shows, never moves traffic: 8% errors on Y, nothing happens
     ("dry run", PLAN_TEXT.replace("failures_to_rollback: 2}", "failures_to_rollback: 2, error_rate: {dry_run: true}}"),
      [(q(1800, 1, 50.0), q(200, 16, 50.0))] * 3, P.SHIFT, ["pass", "pass", "pass"], ""),
@@ -156,3 +159,15 @@ def test_the_window_ratio_is_scipy_binomial_likelihoods():
     for k, value in zip(K_GRID, got):
         pik = k * 200 / (k * 200 + 1800)
         assert value == pytest.approx(binom.logpmf(5, 8, pik) - binom.logpmf(5, 8, pi0))
+
+
+def test_at_100_percent_on_y_a_node_meets_its_peers():
+    """No X traffic to compare: the bad node is judged against the other Y nodes, and named."""
+    from rollout.gates import judge
+
+    gates = plan(THREE_Y).gates
+    y = y3([(3000, 1), (3000, 45), (3000, 2)])
+    verdict = judge(gates, 0, 60, PoolWindow(0, 0), y, Budget.of(plan(THREE_Y)))
+    node = next(r for r in verdict.results if r.gate == "error_rate_node")
+    assert node.verdict == "fail" and "node y2 step 1.50% vs its Y peers 0.05%" in node.detail
+    assert set(verdict.evidence) == {"node:y1:peers", "node:y2:peers", "node:y3:peers"}
