@@ -85,6 +85,11 @@ QUIET = ("p50_ms",)
 
 
 def _pool(w) -> str:
-    """A pool's window: requests, error rate and each latency statistic the source measured."""
-    stats = "".join(f" {name.removesuffix('_ms')} {value:.0f}ms" for name, value in w.stats.items() if name not in QUIET)
+    """A pool's window: requests, error rate and each latency statistic the source measured
+    (an average-only source's statistics all hold its average: named ``avg``, once)."""
+    if w.latency_kind == "average":
+        average = next((value for name, value in w.stats.items() if name.endswith("_ms")), None)
+        stats = f" avg {average:.0f}ms" if average is not None else ""
+    else:
+        stats = "".join(f" {name.removesuffix('_ms')} {value:.0f}ms" for name, value in w.stats.items() if name not in QUIET)
     return f"{w.requests} req {w.error_rate:.2%} err{stats}"

@@ -232,21 +232,33 @@ class Engine:
         if self._s.phase not in (P.SHIFT, P.WATCH):
             return []
         verdict = self._s.tally.record(e)
+        notes = [cmd.Notify("warn", f"dry-run gate {r.gate} would {r.verdict}: {r.detail}") for r in verdict.dry_run_failures]
         if self._s.tally.tripped:
-            reason = f"{self._s.tally.failures} failed windows ({', '.join(verdict.failed_gates)}) at {self._s.desired[1]}% on Y: {verdict.describe()}"
-            if self._s.plan.rollback.automatic:
-                return self._m.rollback(reason, "+".join(verdict.failed_gates))
-            if self._s.detection is None:  # a drill: the gates caught it, the trainee decides
-                self._s.detection = Detection("+".join(verdict.failed_gates), self._s.now, self._s.desired[1], reason)
-            return [cmd.Notify("error", f"gates failing, automatic rollback is off: {reason}")]
+            return notes + self._gates_tripped(verdict)
         off = self._s.tally.split_off(e, self._s.desired[1])
         if off:
-            return self._m.hold(off, "split")
+            return notes + self._m.hold(off, "split")
         if self._s.phase == P.WATCH:
-            if e.at >= (self._s.watch_start or 0) + self._s.plan.finish.watch and verdict.verdict != "fail":
-                return self._m.advance()
-            return []
-        return self._maybe_next_step(verdict)
+            if e.at >= (self._s.watch_start or 0) + self._s.plan.finish.watch and verdict.verdict not in ("fail", "hold"):
+                return notes + self._m.advance()
+            return notes
+        return notes + self._maybe_next_step(verdict)
+
+    def _gates_tripped(self, verdict: WindowVerdict) -> list[cmd.Command]:
+        """Roll back when Y is charged; hold when X breaks the limit too (rolling back would not help)."""
+        y = self._s.desired[1]
+        if verdict.verdict == "hold":
+            gates = "+".join(verdict.held_gates)
+            return self._m.hold(f"{self._s.tally.failures} windows over a limit that X breaks too ({gates}) at {y}% on Y; "
+                                f"the operator decides: {verdict.describe()}", gates)
+        gates = "+".join(verdict.failed_gates)
+        how = "failed on the step's evidence" if verdict.decisive else f"{self._s.tally.failures} failed windows"
+        reason = f"{how} ({', '.join(verdict.failed_gates)}) at {y}% on Y: {verdict.describe()}"
+        if self._s.plan.rollback.automatic:
+            return self._m.rollback(reason, gates)
+        if self._s.detection is None:  # a drill: the gates caught it, the trainee decides
+            self._s.detection = Detection(gates, self._s.now, y, reason)
+        return [cmd.Notify("error", f"gates failing, automatic rollback is off: {reason}")]
 
     def _maybe_next_step(self, verdict: WindowVerdict) -> list[cmd.Command]:
         step = self._s.plan.steps[self._s.step]

@@ -1,155 +1,188 @@
-"""The gate rules: each one reads one statistic of a window and says pass, fail or no data.
+"""The gate rules: each one reads one statistic of a window and says pass, fail, hold or no data.
 
-A rule is a small class with its ``name`` (its key under ``gates:`` in the plan, and the
-gate's name in verdicts, detections and the journal's log), the ``statistic`` of the window
-it reads (rollout.observations: ``error_rate``, ``p99_ms``, ...), the ``label`` of its row on
-screen, and how it words its limit and its evidence. ``rollout.gates.RULES`` lists the rules
-a window is judged by; each rule finds its settings in the plan by its name.
+A rule is a small class with its ``name`` (the gate's name in verdicts, detections and the
+journal's log), the ``setting`` it finds its plan model under (``gates.<setting>``), the
+``statistic`` of the window it reads (rollout.observations: ``error_rate``, ``p99_ms``, ...),
+the ``label`` of its row on screen, and a ``judge`` that returns its result and the evidence
+it carries to the next window of the step (rollout.evidence). ``rollout.gates.RULES`` lists
+the rules a window is judged by.
 
-Adding a rule is one class here with a ``judge`` (or one more instance of an existing one,
-as a p95 gate is ``Latency("latency_p95_ms", "p95_ms", "p95")``), its plan model in
-``rollout.plan.Gates`` and its line in ``RULES``. The widget and the journal need nothing
-new: they render results.
+Adding a rule is one class (or one more instance of an existing one, as a p95 gate is
+``Latency("latency_p95_ms", "p95_ms", "p95")`` in rollout.gate_latency), its plan model in
+``rollout.plan.Gates`` and its line in ``RULES``. The widget and the journal need nothing new:
+they render results.
+
+Verdicts: ``fail`` charges Y (a ``decisive`` fail stands on the step's accumulated evidence and
+rolls back at once; any other fail counts toward ``failures_to_rollback``); ``hold``: Y breaks a
+limit but X breaks it just as much, so rolling back would not help and the operator decides;
+``inconclusive``: not enough evidence either way; ``no_data``: the source does not measure it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal, Mapping, Protocol
 
-from .observations import PoolWindow
+from .evidence import Budget, Evidence, over_limit, worse_than_x
+from .observations import NodeWindow, PoolWindow
 
-# pass | fail; no_data: the source does not measure the statistic; inconclusive: the window
-# was too small to judge (see rollout.gates.judge).
-GateVerdict = Literal["pass", "fail", "no_data", "inconclusive"]
+GateVerdict = Literal["pass", "fail", "hold", "no_data", "inconclusive"]
 
 
 @dataclass(frozen=True)
 class GateResult:
     """One gate's judgement of one window, with everything the operator needs to see why."""
 
-    gate: str  # the rule's name: min_requests | error_rate | latency_p99_ms | ...
+    gate: str  # the rule's name: min_requests | error_rate | error_rate_node | latency_p99_ms | ...
     verdict: GateVerdict
     y: float | None  # the statistic on Y (None: no data)
     x: float | None  # the statistic on X when X was compared (enough X traffic), else None
     threshold: str  # the limit that was applied, in words
-    detail: str = ""  # the evidence, in words
+    detail: str = ""  # the evidence, in words (names the node when a node is at fault)
     statistic: str = ""  # which statistic of the window the gate read
     label: str = ""  # the row's label on screen
     x_shown: str = "-"  # X's and Y's values as the gate words them, for the table
     y_shown: str = "-"
+    test: str = ""  # the tests applied and their thresholds (binomial, Fisher, SPRT, ...)
+    decisive: bool = False  # a fail on the step's accumulated evidence: rolls back without waiting
+    dry_run: bool = False  # measured and shown, never moves traffic
+
+
+@dataclass(frozen=True)
+class Judging:
+    """What a rule knows besides the window: may it compare X, its error budget, the step's evidence."""
+
+    compare: bool  # X served min_requests in this window
+    budget: Budget
+    evidence: Mapping[str, Evidence] = field(default_factory=dict)  # this step's, before this window
 
 
 class Rule(Protocol):
-    """What ``rollout.gates.judge`` needs of a rule; ``config`` is its plan model.
-
-    ``judge`` sees both pools' whole windows (counts, named statistics, per-node rows), so a
-    rule that tests proportions or looks for an outlier node fits the same shape; the rules
-    that compare one statistic against limits share ``against_limits``.
-    """
+    """What ``rollout.gates.judge`` needs of a rule; ``config`` is its plan model."""
 
     name: str
+    setting: str
+    switch: str  # a boolean under ``gates`` that turns the rule on ('' : always on when its setting is set)
     statistic: str
     label: str
 
-    def judge(self, config: Any, x: PoolWindow, y: PoolWindow, compare: bool) -> GateResult: ...
+    def judge(self, config: Any, x: PoolWindow, y: PoolWindow, ctx: Judging) -> tuple[GateResult, dict[str, Evidence]]: ...
 
 
-class Limits(Protocol):
-    """A rule that compares one statistic with limits: how it words them and finds them broken."""
-
-    name: str
-    statistic: str
-    label: str
-
-    def limit(self, config: Any) -> str: ...
-
-    def problems(self, config: Any, y: float, x: float | None, kind: str) -> list[str]: ...
-
-    def show(self, value: float) -> str: ...
-
-    def term(self, kind: str) -> str: ...
+def pct(value: float) -> str:
+    return f"{value:.2%}"
 
 
-def against_limits(rule: Limits, config: Any, x: PoolWindow, y: PoolWindow, compare: bool) -> GateResult:
-    """One statistic on one window. X is compared only when it served enough requests (``compare``)."""
-    yv = y.stat(rule.statistic)
-    xv = x.stat(rule.statistic) if compare else None
-    shown = _shown(rule, x), _shown(rule, y)
-    common = dict(statistic=rule.statistic, label=rule.label, x_shown=shown[0], y_shown=shown[1])
-    if yv is None:
-        evidence = f"the metrics source does not measure {rule.statistic}"
-        return GateResult(rule.name, "no_data", None, xv, rule.limit(config), evidence, **common)
-    problems = rule.problems(config, yv, xv, y.latency_kind)
-    term = rule.term(y.latency_kind)
-    evidence = "; ".join(problems) or (f"Y {term}{rule.show(yv)}" + (f" vs X {rule.show(xv)}" if xv is not None else ""))
-    return GateResult(rule.name, "fail" if problems else "pass", yv, xv, rule.limit(config), evidence, **common)
+def outcome(problems: list[str], held: list[str], notes: list[str]) -> GateVerdict:
+    """A rule's verdict from what it found: Y charged, X breaks it too, not enough evidence, or fine."""
+    return "fail" if problems else "hold" if held else "inconclusive" if notes else "pass"
 
 
-def _shown(rule: Limits, window: PoolWindow) -> str:
-    value = window.stat(rule.statistic)
-    return rule.show(value) if window.requests and value is not None else "-"
+def absolute(limit: float, y: PoolWindow | NodeWindow, x: PoolWindow | None, alpha: float) -> tuple[list[str], list[str], list[str]]:
+    """The error-rate ceiling on one window: breached only when the test says Y's true rate is over it,
+    charged to Y only when Y is also worse than X (when X is compared), held when X is over it too."""
+    over, p = over_limit(y.errors, y.requests, limit, alpha)
+    if not over:
+        return [], [], []
+    said = f"Y {pct(y.error_rate)} > max {pct(limit)} (binomial p={p:.1g})"
+    if x is None:
+        return [said], [], []
+    worse, pw = worse_than_x(y.errors, y.requests, x.errors, x.requests, alpha)
+    if worse:
+        return [f"{said}, worse than X {pct(x.error_rate)} (Fisher p={pw:.1g})"], [], []
+    if x.error_rate > limit:
+        return [], [f"X breaks it too: {said}, X {pct(x.error_rate)}"], []
+    return [], [], [f"{said} but not worse than X {pct(x.error_rate)}: not charged to Y"]
+
+
+def sequential(evidence: Evidence, alpha: float, delta: float, who: str, against: str = "X") -> tuple[bool, str]:
+    """The step's SPRT against X (or the node's peers): has it crossed, and its evidence in words."""
+    crossed = evidence.regression(alpha, delta)
+    sign = ">=" if evidence.mixture >= math.log(1 / alpha) else "<"
+    return crossed, (f"{who} step {pct(evidence.y_rate)} vs {against} {pct(evidence.x_rate)} over {evidence.y_requests} req, "
+                     f"ln LR {evidence.mixture:.1f} {sign} {math.log(1 / alpha):.1f}")
 
 
 @dataclass(frozen=True)
 class ErrorRate:
-    """5xx and connection failures over requests: an absolute ceiling and a margin over X."""
+    """5xx and connection failures over requests: a ceiling per window, and Y against X over the step."""
 
     name: str = "error_rate"
+    setting: str = "error_rate"
+    switch: str = ""
     statistic: str = "error_rate"
     label: str = "5xx"
 
-    def judge(self, config: Any, x: PoolWindow, y: PoolWindow, compare: bool) -> GateResult:
-        return against_limits(self, config, x, y, compare)
+    def judge(self, config: Any, x: PoolWindow, y: PoolWindow, ctx: Judging) -> tuple[GateResult, dict[str, Evidence]]:
+        xw = x if ctx.compare else None
+        problems, held, notes = absolute(config.max, y, xw, ctx.budget.window)
+        updates: dict[str, Evidence] = {}
+        said = [f"Y {pct(y.error_rate)}" + (f" vs X {pct(x.error_rate)}" if xw else "")]
+        decisive = False
+        if xw is not None and config.max_delta_vs_x is not None:
+            updates["pool"] = ctx.evidence.get("pool", Evidence()).add(y.requests, y.errors, x.requests, x.errors)
+            decisive, words = sequential(updates["pool"], ctx.budget.sequential, config.max_delta_vs_x, "Y")
+            (problems if decisive else said).append(words)
+        result = GateResult(self.name, outcome(problems, held, notes), y.error_rate, x.error_rate if xw else None,
+                            self.limit(config), "; ".join(problems or held or notes or said), self.statistic, self.label,
+                            pct(x.error_rate) if x.requests else "-", pct(y.error_rate) if y.requests else "-",
+                            test=self.test(config, ctx.budget), decisive=decisive)
+        return result, updates
 
     def limit(self, config: Any) -> str:
         delta = config.max_delta_vs_x
-        return f"max {config.max:.2%}" + (f", Y-X <= {delta:.2%}" if delta is not None else "")
+        return f"max {pct(config.max)}" + (f", Y-X <= {pct(delta)}" if delta is not None else "")
 
-    def problems(self, config: Any, y: float, x: float | None, kind: str) -> list[str]:
-        out = []
-        if y > config.max:
-            out.append(f"Y {y:.2%} > max {config.max:.2%}")
-        if x is not None and config.max_delta_vs_x is not None and y - x > config.max_delta_vs_x:
-            out.append(f"Y {y:.2%} - X {x:.2%} > {config.max_delta_vs_x:.2%}")
-        return out
-
-    def show(self, value: float) -> str:
-        return f"{value:.2%}"
-
-    def term(self, kind: str) -> str:
-        return ""
+    def test(self, config: Any, budget: Budget) -> str:
+        words = f"binomial vs max, p < {budget.window:.2g} per window"
+        if config.max_delta_vs_x is not None:
+            words += (f"; SPRT vs X over the step (errors' split, k 2-256): ln LR >= {math.log(1 / budget.sequential):.1f}"
+                      f" and Y-X > {pct(config.max_delta_vs_x / 2)}")
+        return words
 
 
 @dataclass(frozen=True)
-class Latency:
-    """One latency statistic of Y (a quantile, in ms): an absolute ceiling and a ratio to X's.
+class NodeErrorRate:
+    """Each Y node against X (against its Y peers when X is not compared): one bad node of many
+    is caught at the speed of a bad pool, and named. Its settings are ``error_rate``'s; on with
+    ``gates.per_node``."""
 
-    When the source only gives an average (``latency_kind`` average), the statistic holds that
-    average and the evidence says so: the gate then compares averages, never quantiles.
-    """
+    name: str = "error_rate_node"
+    setting: str = "error_rate"
+    switch: str = "per_node"
+    statistic: str = "error_rate"
+    label: str = "5xx node"
 
-    name: str = "latency_p99_ms"
-    statistic: str = "p99_ms"
-    label: str = "p99"
+    def judge(self, config: Any, x: PoolWindow, y: PoolWindow, ctx: Judging) -> tuple[GateResult, dict[str, Evidence]]:
+        if not y.nodes:
+            return GateResult(self.name, "no_data", None, None, self.limit(config), "the metrics source gives no per-node rows",
+                              self.statistic, self.label, test=self.test(ctx.budget)), {}
+        updates: dict[str, Evidence] = {}
+        failed, said = [], []
+        for node in y.nodes:
+            key, reference = self._reference(node, x, y, ctx.compare)
+            updates[key] = ctx.evidence.get(key, Evidence()).add(node.requests, node.errors, reference.requests, reference.errors)
+            crossed, words = sequential(updates[key], ctx.budget.sequential, config.max_delta_vs_x or 0.0, f"node {node.node}",
+                                        "X" if ctx.compare else "its Y peers")
+            (failed if crossed else said).append(words)
+        worst = max(y.nodes, key=lambda n: n.error_rate)
+        result = GateResult(self.name, "fail" if failed else "pass", worst.error_rate, x.error_rate if ctx.compare else None,
+                            self.limit(config), "; ".join(failed) or f"worst node {worst.node} {pct(worst.error_rate)}",
+                            self.statistic, self.label, pct(x.error_rate) if ctx.compare else "-",
+                            f"{worst.node} {pct(worst.error_rate)}", test=self.test(ctx.budget), decisive=bool(failed))
+        return result, updates
 
-    def judge(self, config: Any, x: PoolWindow, y: PoolWindow, compare: bool) -> GateResult:
-        return against_limits(self, config, x, y, compare)
+    @staticmethod
+    def _reference(node: NodeWindow, x: PoolWindow, y: PoolWindow, compare: bool) -> tuple[str, PoolWindow | NodeWindow]:
+        if compare:
+            return f"node:{node.node}:x", x
+        peers = [n for n in y.nodes if n.node != node.node]
+        return f"node:{node.node}:peers", NodeWindow("peers", sum(n.requests for n in peers), sum(n.errors for n in peers))
 
     def limit(self, config: Any) -> str:
-        ratio = config.max_ratio_vs_x
-        return f"max {config.max:.0f}ms" + (f", <= {ratio}x X" if ratio is not None else "")
+        delta = config.max_delta_vs_x or 0.0
+        return f"each Y node: node-X <= {pct(delta)}"
 
-    def problems(self, config: Any, y: float, x: float | None, kind: str) -> list[str]:
-        out, term = [], self.term(kind)
-        if y > config.max:
-            out.append(f"Y {term}{y:.0f}ms > max {config.max:.0f}ms")
-        if x and config.max_ratio_vs_x is not None and y > x * config.max_ratio_vs_x:
-            out.append(f"Y {term}{y:.0f}ms > {config.max_ratio_vs_x}x X {x:.0f}ms")
-        return out
-
-    def show(self, value: float) -> str:
-        return f"{value:.0f}ms"
-
-    def term(self, kind: str) -> str:
-        return f"{self.label} " if kind == "quantile" else f"{self.label} (an average) "
+    def test(self, budget: Budget) -> str:
+        return f"SPRT per node vs X over the step (errors' split, k 2-256): ln LR >= {math.log(1 / budget.sequential):.1f}"

@@ -1,30 +1,41 @@
 """Health gates: judge one window of Y's traffic, absolutely and against X, rule by rule.
 
-A verdict is ``pass``, ``fail`` or ``inconclusive`` and always carries the results it was
-made from (each: the gate, its verdict, the statistic it read, the threshold and the evidence
-in words), so the operator (and the journal's replay) can see why traffic moved or came back.
+A verdict is ``pass``, ``fail``, ``hold`` or ``inconclusive`` and always carries the results it
+was made from (each: the gate, its verdict, the statistic it read, the test and threshold and
+the evidence in words), so the operator (and the journal's replay) can see why traffic moved
+or came back.
 
-- ``RULES`` is the list of rules (rollout.gate_rules); a rule whose plan setting is null is off.
-- A window where Y served fewer than ``min_requests`` is inconclusive: never judged, never counted.
+- ``RULES`` is the list of rules (rollout.gate_rules, rollout.gate_latency); a rule whose plan
+  setting is null is off, and the per-node rule is on with ``gates.per_node``.
+- A window where Y served fewer than ``min_requests`` is inconclusive: never judged, never
+  counted, and it adds nothing to the step's evidence.
 - Comparisons against X are made only when X also served ``min_requests``; at 100% on Y
-  there is no X traffic and only the absolute thresholds apply.
+  there is no X traffic and only the absolute thresholds apply (and nodes meet their peers).
 - A rule whose statistic the source does not measure says ``no_data``: it neither passes
   nor fails the window.
+- A gate with ``dry_run: true`` is judged and shown like the others, and its verdict never
+  counts: it cannot fail, hold or roll back anything.
 - Connection failures count as errors (a dying node's requests never show up as 5xx).
+
+``judge`` is pure: the step's evidence before the window goes in, the evidence after it comes
+out on the verdict, so a journal replayed into a fresh engine judges every window the same.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Literal, Mapping
 
-from .gate_rules import ErrorRate, GateResult, Latency, Rule
+from .evidence import Budget, Evidence
+from .gate_latency import Latency
+from .gate_rules import ErrorRate, GateResult, Judging, NodeErrorRate, Rule
 from .observations import PoolWindow
 from .plan import Gates
 
-Verdict = Literal["pass", "fail", "inconclusive"]  # a window's; a rule's may also be no_data
+Verdict = Literal["pass", "fail", "hold", "inconclusive"]  # a window's; a rule's may also be no_data
 
-RULES: tuple[Rule, ...] = (ErrorRate(), Latency("latency_p99_ms", "p99_ms", "p99"))
+RULES: tuple[Rule, ...] = (ErrorRate(), NodeErrorRate(), Latency("latency_p99_ms", "p99_ms", "p99"))
 
 
 @dataclass(frozen=True)
@@ -35,6 +46,7 @@ class WindowVerdict:
     x: PoolWindow
     y: PoolWindow
     results: tuple[GateResult, ...]  # min_requests first, then one per rule, in RULES order
+    evidence: Mapping[str, Evidence] = field(default_factory=dict)  # the step's, after this window
 
     @property
     def judged(self) -> tuple[GateResult, ...]:
@@ -43,29 +55,52 @@ class WindowVerdict:
 
     @property
     def failed_gates(self) -> tuple[str, ...]:
-        return tuple(r.gate for r in self.results if r.verdict == "fail")
+        return tuple(r.gate for r in self.counted if r.verdict == "fail")
+
+    @property
+    def held_gates(self) -> tuple[str, ...]:
+        return tuple(r.gate for r in self.counted if r.verdict == "hold")
+
+    @property
+    def decisive(self) -> bool:
+        """A gate failed on the step's accumulated evidence: roll back now."""
+        return any(r.verdict == "fail" and r.decisive for r in self.counted)
+
+    @property
+    def counted(self) -> tuple[GateResult, ...]:
+        """The results that decide (dry-run gates are shown, never counted)."""
+        return tuple(r for r in self.results if not r.dry_run)
+
+    @property
+    def dry_run_failures(self) -> tuple[GateResult, ...]:
+        return tuple(r for r in self.results if r.dry_run and r.verdict in ("fail", "hold"))
 
     def describe(self) -> str:
-        parts = [f"{r.gate} {r.verdict} ({r.detail})" for r in self.judged]
+        parts = [f"{r.gate}{' (dry run)' if r.dry_run else ''} {r.verdict} ({r.detail})" for r in self.judged]
         return f"window {self.verdict}: Y {self.y.requests} req, X {self.x.requests} req; " + "; ".join(parts)
 
 
-def judge(gates: Gates, start: float, end: float, x: PoolWindow, y: PoolWindow) -> WindowVerdict:
-    """Judge one window by every rule the plan turns on; pure."""
+def judge(gates: Gates, start: float, end: float, x: PoolWindow, y: PoolWindow,
+          budget: Budget | None = None, evidence: Mapping[str, Evidence] | None = None) -> WindowVerdict:
+    """Judge one window by every rule the plan turns on; pure. ``evidence`` is the step's so far."""
+    before = dict(evidence or {})
+    ctx = Judging(x.requests >= gates.min_requests, budget or Budget.of_gates(gates), before)
     volume = _volume(gates, x, y)
-    compare = x.requests >= gates.min_requests
-    results = [rule.judge(config, x, y, compare) for rule, config in active(gates)]
+    judged = [(rule.judge(config, x, y, ctx), config) for rule, config in active(gates)]
+    results = [dataclasses.replace(r, dry_run=True, threshold="dry run: " + r.threshold) if config.dry_run else r
+               for (r, _), config in judged]
     if volume.verdict != "pass":
         unjudged = [_unjudged(r) for r in results]
-        return WindowVerdict(start, end, "inconclusive", x, y, (volume, *unjudged))
-    verdicts = {r.verdict for r in results}
-    verdict: Verdict = "fail" if "fail" in verdicts else "pass" if "pass" in verdicts else "inconclusive"
-    return WindowVerdict(start, end, verdict, x, y, (volume, *results))
+        return WindowVerdict(start, end, "inconclusive", x, y, (volume, *unjudged), before)
+    after = before | {k: v for (_, updates), _ in judged for k, v in updates.items()}
+    verdicts = {r.verdict for r in results if not r.dry_run}
+    verdict: Verdict = next((v for v in ("fail", "hold", "pass") if v in verdicts), "inconclusive")
+    return WindowVerdict(start, end, verdict, x, y, (volume, *results), after)
 
 
 def active(gates: Gates) -> list[tuple[Rule, object]]:
-    """Each rule with its plan settings (found under its name), skipping the ones set to null."""
-    pairs = [(rule, getattr(gates, rule.name)) for rule in RULES]
+    """Each rule with its plan settings (found under its setting), skipping the ones set to null."""
+    pairs = [(rule, getattr(gates, rule.setting)) for rule in RULES if not rule.switch or getattr(gates, rule.switch)]
     return [(rule, config) for rule, config in pairs if config is not None]
 
 
@@ -80,8 +115,7 @@ def _volume(gates: Gates, x: PoolWindow, y: PoolWindow) -> GateResult:
 
 def _unjudged(result: GateResult) -> GateResult:
     """A rule's row on a window too small to judge: its numbers, no verdict."""
-    return GateResult(result.gate, "inconclusive", result.y, result.x, result.threshold, "not judged: too few requests on Y",
-                      result.statistic, result.label, result.x_shown, result.y_shown)
+    return dataclasses.replace(result, verdict="inconclusive", detail="not judged: too few requests on Y", decisive=False)
 
 
 __all__ = ["GateResult", "RULES", "WindowVerdict", "active", "judge"]

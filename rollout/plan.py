@@ -184,12 +184,15 @@ class Step(Strict):
 
 class ErrorRateGate(Strict):
     max: float = Field(default=0.01, ge=0, le=1)
-    max_delta_vs_x: float | None = Field(default=0.005, ge=0, le=1)
+    max_delta_vs_x: float | None = Field(default=0.005, ge=0, le=1)  # the regression over X worth rolling back
+    dry_run: bool = False  # judged, journaled and shown; never moves traffic
 
 
 class LatencyGate(Strict):
     max: float = Field(default=1000, gt=0)
     max_ratio_vs_x: float | None = Field(default=1.3, gt=0)
+    min_delta_ms: float = Field(default=5.0, ge=0, le=60000)  # a ratio never fails Y less slower than this; 0: bare ratio
+    dry_run: bool = False
 
 
 class Gates(Strict):
@@ -201,6 +204,10 @@ class Gates(Strict):
     # Percentage points the observed share on Y may differ from the configured split before the
     # run holds (the LB is not doing what it was told); judged on windows with min_requests.
     max_split_error: float = Field(default=10.0, gt=0, le=100)
+    per_node: bool = True  # judge each Y node against X too (and name it)
+    # The chance that a healthy Y is rolled back over the whole rollout; each test's level follows
+    # from it (rollout.evidence.Budget).
+    false_rollback_rate: float = Field(default=0.01, gt=0, lt=1)
 
 
 class Rollback(Strict):

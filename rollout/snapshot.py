@@ -50,6 +50,7 @@ class Snapshot:
     next_deadline: float | None
     failures: int
     failures_to_rollback: int
+    decided: bool  # the last window failed on the step's accumulated evidence (no run of failures needed)
     auto_rollback: bool  # plan.rollback.automatic: off in drills, where failing gates only warn
     verdicts: tuple[WindowVerdict, ...]
     x_nodes: tuple[NodeProbe, ...]
@@ -133,7 +134,7 @@ def build_snapshot(state: RunState, now: float) -> Snapshot:
         steps=_steps(state), procedure=_procedure(state), pending_approval=state.pending_approval,
         desired=state.desired, applied=state.applied, observed_y=observed, bake_remaining=bake_remaining,
         next_deadline=state.next_deadline, failures=state.tally.failures,
-        failures_to_rollback=plan.gates.failures_to_rollback, auto_rollback=plan.rollback.automatic, verdicts=tuple(state.tally.verdicts[-60:]),
+        failures_to_rollback=plan.gates.failures_to_rollback, decided=state.tally.decided, auto_rollback=plan.rollback.automatic, verdicts=tuple(state.tally.verdicts[-60:]),
         x_nodes=probes("x"), y_nodes=probes("y"), frozen=state.frozen,
         preflight=state.preflight, backups=state.backups, smoke=state.smoke, log=tuple(state.log[-200:]), detection=state.detection,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .evidence import Budget
 from .observations import BackupRecord, CheckResult, NodeProbe, SmokeResult
 from .phases import TERMINAL, Phase
 from .plan import Plan
@@ -89,4 +90,4 @@ class RunState:
 
     @classmethod
     def fresh(cls, plan: Plan) -> "RunState":
-        return cls(plan, Tally(plan.gates))
+        return cls(plan, Tally(plan.gates, Budget.of(plan)))

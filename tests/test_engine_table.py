@@ -15,6 +15,7 @@ GOOD = PoolWindow(1800, 1, LATENCY)
 X90 = GOOD
 Y10 = PoolWindow(200, 0, LATENCY)
 BAD = PoolWindow(200, 16, LATENCY)
+SLOW10 = PoolWindow(200, 0, {"p50_ms": 10.0, "p99_ms": 1400.0})  # over the latency ceiling, and 28x X
 
 P = Phase
 
@@ -61,8 +62,11 @@ SHIFT_TABLE = [
     ([ev.TimerFired(65)], P.SHIFT, [cmd.ProbeNodes, cmd.JudgeWindow(5, 65)]),
     ([ev.TimerFired(64)], P.SHIFT, []),
     ([ev.WindowJudged(65, 5, X90, Y10)], P.SHIFT, []),
-    ([ev.WindowJudged(65, 5, X90, BAD)], P.SHIFT, []),
-    ([ev.WindowJudged(65, 5, X90, BAD), ev.WindowJudged(125, 65, X90, BAD)], P.ROLLING_BACK, [cmd.SetWeights(100, 0), cmd.Notify]),
+    # 8% of Y's requests fail against X's 0.06%: the step's evidence is decisive in the first window
+    ([ev.WindowJudged(65, 5, X90, BAD)], P.ROLLING_BACK, [cmd.SetWeights(100, 0), cmd.Notify]),
+    # a window over a per-window limit counts; failures_to_rollback (2) in a row roll back
+    ([ev.WindowJudged(65, 5, X90, SLOW10)], P.SHIFT, []),
+    ([ev.WindowJudged(65, 5, X90, SLOW10), ev.WindowJudged(125, 65, X90, SLOW10)], P.ROLLING_BACK, [cmd.SetWeights(100, 0), cmd.Notify]),
     ([ev.WindowJudged(65, 5, X90, Y10), ev.WindowJudged(125, 65, X90, Y10)], P.SHIFT,
      [cmd.Notify, cmd.AskApproval(1, 50), cmd.Notify]),
     ([ev.NodesProbed(70, (NodeProbe("x1", True, True, config_hash="b" * 32),))], P.PAUSED, [cmd.Notify]),
@@ -147,8 +151,7 @@ def test_command_failure_rolls_back_when_the_plan_says_so():
 def test_automatic_rollback_off_holds_the_step_and_warns():
     engine = engine_at(P.SHIFT, PLAN_TEXT + "rollback: {automatic: false}\n")
     engine.handle(ev.WeightsApplied(5, 90, 10))
-    engine.handle(ev.WindowJudged(65, 5, X90, BAD))
-    got = engine.handle(ev.WindowJudged(125, 65, X90, BAD))
+    got = engine.handle(ev.WindowJudged(65, 5, X90, BAD))
     assert engine.phase == P.SHIFT and engine.step == 0
     assert got[0].level == "error" and "automatic rollback is off" in got[0].message
 
@@ -184,8 +187,7 @@ def test_gates_keep_judging_while_a_step_waits_for_approval():
     assert engine.pending_approval == 1 and isinstance(got[1], cmd.AskApproval)
     assert engine.next_deadline() == 185
     assert engine.handle(ev.TimerFired(185)) == [cmd.ProbeNodes(("x1", "x2", "y1", "y2")), cmd.JudgeWindow(125, 185)]
-    engine.handle(ev.WindowJudged(185, 125, X90, BAD))
-    got = engine.handle(ev.WindowJudged(245, 185, X90, BAD))
+    got = engine.handle(ev.WindowJudged(185, 125, X90, BAD))
     assert engine.phase == P.ROLLING_BACK and engine.pending_approval is None and got[0] == cmd.SetWeights(100, 0)
 
 
@@ -194,31 +196,34 @@ def test_gates_keep_judging_while_a_step_waits_for_approval():
 SLOW = PoolWindow(200, 0, {"p50_ms": 10.0, "p99_ms": 1400.0})
 NO_LATENCY = PoolWindow(200, 0)
 AVERAGE = PoolWindow(200, 0, {"p50_ms": 1200.0, "p99_ms": 1200.0}, latency_kind="average")
+ERR = "max 1.00%, Y-X <= 0.50%"
+LAT = "max 1000ms, <= 1.3x X and +5ms"
+NODE = "each Y node: node-X <= 0.50%"
+VOLUME = ("min_requests", "pass", "requests", ">= 100 requests on Y", "Y served 200 >= 100")
+NO_NODES = ("error_rate_node", "no_data", "error_rate", NODE, "the metrics source gives no per-node rows")
+HEALTHY = ("error_rate", "pass", "error_rate", ERR, "Y 0.00% vs X 0.06%; Y step 0.00% vs X 0.06% over 200 req, ln LR -0.9 < 7.5")
 GATE_TABLE = [
-    (X90, Y10, "pass", [("min_requests", "pass", "requests", ">= 100 requests on Y", "Y served 200 >= 100"),
-                        ("error_rate", "pass", "error_rate", "max 1.00%, Y-X <= 0.50%", "Y 0.00% vs X 0.06%"),
-                        ("latency_p99_ms", "pass", "p99_ms", "max 1000ms, <= 1.3x X", "Y p99 50ms vs X 50ms")]),
-    (X90, BAD, "fail", [("min_requests", "pass", "requests", ">= 100 requests on Y", "Y served 200 >= 100"),
-                        ("error_rate", "fail", "error_rate", "max 1.00%, Y-X <= 0.50%", "Y 8.00% > max 1.00%; Y 8.00% - X 0.06% > 0.50%"),
-                        ("latency_p99_ms", "pass", "p99_ms", "max 1000ms, <= 1.3x X", "Y p99 50ms vs X 50ms")]),
-    (X90, SLOW, "fail", [("min_requests", "pass", "requests", ">= 100 requests on Y", "Y served 200 >= 100"),
-                         ("error_rate", "pass", "error_rate", "max 1.00%, Y-X <= 0.50%", "Y 0.00% vs X 0.06%"),
-                         ("latency_p99_ms", "fail", "p99_ms", "max 1000ms, <= 1.3x X", "Y p99 1400ms > max 1000ms; Y p99 1400ms > 1.3x X 50ms")]),
+    (X90, Y10, "pass", [VOLUME, HEALTHY, NO_NODES, ("latency_p99_ms", "pass", "p99_ms", LAT, "Y p99 50ms vs X 50ms")]),
+    # 16 errors in 200 on Y: over the ceiling by the binomial test, worse than X by Fisher's, and the SPRT crosses
+    (X90, BAD, "fail", [VOLUME, ("error_rate", "fail", "error_rate", ERR,
+                                 "Y 8.00% > max 1.00% (binomial p=3e-10), worse than X 0.06% (Fisher p=9e-16); "
+                                 "Y step 8.00% vs X 0.06% over 200 req, ln LR 32.1 >= 7.5"),
+                        NO_NODES, ("latency_p99_ms", "pass", "p99_ms", LAT, "Y p99 50ms vs X 50ms")]),
+    (X90, SLOW, "fail", [VOLUME, HEALTHY, NO_NODES, ("latency_p99_ms", "fail", "p99_ms", LAT,
+                                                     "Y p99 1400ms > max 1000ms; Y p99 1400ms > 1.3x X 50ms and +1350ms > 5ms")]),
     # a source that does not measure latency: the latency gate has no data and neither passes nor fails the window
-    (PoolWindow(1800, 1), NO_LATENCY, "pass", [
-        ("min_requests", "pass", "requests", ">= 100 requests on Y", "Y served 200 >= 100"),
-        ("error_rate", "pass", "error_rate", "max 1.00%, Y-X <= 0.50%", "Y 0.00% vs X 0.06%"),
-        ("latency_p99_ms", "no_data", "p99_ms", "max 1000ms, <= 1.3x X", "the metrics source does not measure p99_ms")]),
-    # an average-only source (HAProxy rtime): judged, and the evidence says it compared an average
-    (PoolWindow(90, 0, {"p99_ms": 40.0}), AVERAGE, "fail", [
-        ("min_requests", "pass", "requests", ">= 100 requests on Y", "Y served 200 >= 100"),
-        ("error_rate", "pass", "error_rate", "max 1.00%, Y-X <= 0.50%", "Y 0.00%"),  # X below min_requests: not compared
-        ("latency_p99_ms", "fail", "p99_ms", "max 1000ms, <= 1.3x X", "Y p99 (an average) 1200ms > max 1000ms")]),
+    (PoolWindow(1800, 1), NO_LATENCY, "pass", [VOLUME, HEALTHY, NO_NODES,
+        ("latency_p99_ms", "no_data", "p99_ms", LAT, "the metrics source does not measure p99_ms")]),
+    # an average-only source (HAProxy rtime): judged, and the row and the evidence say "avg", never p99
+    (PoolWindow(90, 0, {"p99_ms": 40.0}), AVERAGE, "fail", [VOLUME,
+        ("error_rate", "pass", "error_rate", ERR, "Y 0.00%"),  # X below min_requests: not compared
+        NO_NODES, ("latency_p99_ms", "fail", "p99_ms", LAT, "Y avg 1200ms > max 1000ms")]),
     # too few requests on Y: nothing is judged, every rule's row says so
     (X90, PoolWindow(10, 5, {"p99_ms": 5000.0}), "inconclusive", [
         ("min_requests", "inconclusive", "requests", ">= 100 requests on Y", "Y served 10 < 100"),
-        ("error_rate", "inconclusive", "error_rate", "max 1.00%, Y-X <= 0.50%", "not judged: too few requests on Y"),
-        ("latency_p99_ms", "inconclusive", "p99_ms", "max 1000ms, <= 1.3x X", "not judged: too few requests on Y")]),
+        ("error_rate", "inconclusive", "error_rate", ERR, "not judged: too few requests on Y"),
+        ("error_rate_node", "inconclusive", "error_rate", NODE, "not judged: too few requests on Y"),
+        ("latency_p99_ms", "inconclusive", "p99_ms", LAT, "not judged: too few requests on Y")]),
 ]
 
 
@@ -236,7 +241,7 @@ def test_a_rule_without_plan_settings_is_off():
     """How an optional rule (a p95 gate defaulting to null) stays out of the verdict."""
     from rollout.gates import judge
 
-    gates = plan().gates.model_copy(update={"latency_p99_ms": None})
+    gates = plan().gates.model_copy(update={"latency_p99_ms": None, "per_node": False})
     verdict = judge(gates, 5, 65, X90, SLOW)
     assert [r.gate for r in verdict.results] == ["min_requests", "error_rate"] and verdict.verdict == "pass"
 

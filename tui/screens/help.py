@@ -24,10 +24,12 @@ HELP = """\
   split      X vs Y as the LB has it; observed = Y's share of the
              requests in the last window (⚠ when > 2 points off)
   X / Y      per node: version, ready (DOWN = probe failed), config
-             hash, req/s, 5xx %, p99 ms in the last window
+             hash, req/s, 5xx %, p99 ms in the last window (avg ms
+             when the source gives only averages, as HAProxy does)
   procedure  ✓ done  ▶ running  · waiting  ✗ failed; * = needs approval
   gates      last window: X and Y numbers, limit, verdict; history bars
-             (green pass, red fail, yellow inconclusive)
+             (green pass, red fail, yellow inconclusive or hold: X
+             breaks it too); "5xx node" is the worst Y node, named
 """
 
 

@@ -16,7 +16,7 @@ from rollout.snapshot import Snapshot
 
 MARKS = {"done": ("✓", "green"), "running": ("▶", "bold yellow"), "waiting": ("·", "dim"),
          "failed": ("✗", "bold red"), "skipped": ("–", "dim")}
-VERDICT_STYLE = {"pass": "green", "fail": "bold red", "inconclusive": "yellow", "no_data": "yellow"}
+VERDICT_STYLE = {"pass": "green", "fail": "bold red", "hold": "bold yellow", "inconclusive": "yellow", "no_data": "yellow"}
 
 
 def clock(at: float, world: str) -> str:

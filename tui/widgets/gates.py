@@ -75,9 +75,12 @@ class GatesView(SnapshotView):
         head = Text(no_wrap=True, overflow="ellipsis")
         head.append(f"window {clock(verdict.start, self.world)}–{clock(verdict.end, self.world)} ")
         head.append(f" {verdict.verdict.upper()} ", f"reverse {VERDICT_STYLE[verdict.verdict]}")
-        head.append(f"  fails {snap.failures}/{snap.failures_to_rollback}", "bold red" if snap.failures else "dim")
+        if snap.decided:
+            head.append("  step evidence", "bold red")  # failed on the step's accumulated evidence
+        else:
+            head.append(f"  fails {snap.failures}/{snap.failures_to_rollback}", "bold red" if snap.failures else "dim")
         width = max(1, (self.content_size.width - 12) // 2)
-        drawn = [(r.statistic, r.label) for r in verdict.judged]
+        drawn = list({r.statistic: (r.statistic, r.label) for r in reversed(verdict.judged)}.values())[::-1]  # one line per statistic
         lines = [head, gate_table(verdict)]
         lines += [history(snap.verdicts, stat, label, width) for stat, label in drawn[: None if self.tall else 1]]
         return Group(*lines)

@@ -64,8 +64,10 @@ class PoolTable(SnapshotView):
                          width=min(NAME_MAX, max(len("X pool"), *map(len, names))))
         versions = [p.version for p in snap.x_nodes + snap.y_nodes] + [snap.x_version, snap.y_version]
         table.add_column("ver", no_wrap=True, overflow="ellipsis", width=min(VERSION_MAX, max(map(len, versions))))
+        # an average-only source (HAProxy rtime) is named for what it gives: avg, never p99
+        average = snap.last_verdict is not None and snap.last_verdict.y.latency_kind == "average"
         for header, width, justify in (("rdy", 4, "left"), ("hash", HASH_CHARS, "left"), ("req/s", 6, "right"),
-                                       ("5xx%", 5, "right"), ("p99ms", 5, "right")):
+                                       ("5xx%", 5, "right"), ("avgms" if average else "p99ms", 5, "right")):
             table.add_column(header, justify=justify, no_wrap=True, width=width)
         if self.wide:
             table.add_column("probe", no_wrap=True, overflow="ellipsis", ratio=1)

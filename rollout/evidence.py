@@ -1,0 +1,135 @@
+"""The gates' statistics: tests on counts, the evidence a step accumulates, and the error budget.
+
+Why these tests (see docs/plan-format.md, "How the gates decide"):
+
+- **Y against X, across the windows of a step**: a sequential probability ratio test (Wald)
+  on the error counts, conditioned on where the errors fell. Given the errors of both pools in
+  a window, under "Y is as good as X" each error is Y's with probability ``pi0 = n_y / (n_x +
+  n_y)``, whatever the base rate is (requests as Poisson draws), so the test needs no estimate
+  of X's rate and no luck in it. The alternative "Y's rate is k times X's" is a mixture over a
+  fixed grid of k (2 to 256), so a +5 point regression is caught on the evidence a +5 point
+  regression leaves and a +0.5 point one on its own; the price of not knowing k is ln(8) nats
+  on the threshold. The mixture's likelihood ratio is a non-negative martingale under the null,
+  so by Ville's inequality it ever reaches ``1/alpha`` with probability at most ``alpha``:
+  however many windows a step has, however long it bakes. A rollout also needs Y to be worse
+  by what the plan calls a regression: the step's error rate on Y must exceed X's by half of
+  ``max_delta_vs_x`` (half-way between "as good" and "worse by max_delta_vs_x", SPRT's point of
+  indifference), so a Y worse by a hair is not rolled back on a long bake.
+- **Absolute limits, per window**: a one-sided exact binomial test that Y's true rate is over
+  the limit (not its estimate): the binomial tail at the limit, scipy's ``binom.sf``.
+- **Is Y worse than X in this window**: Fisher's exact test, one-sided (scipy's ``fisher_exact``),
+  to tell "Y breaks the limit" from "X breaks it too".
+
+``Budget`` splits the plan's ``false_rollback_rate`` (the chance that a healthy Y is rolled back
+over the whole rollout) Bonferroni-style: half over the sequential tests (per step: one for the
+pool, one per Y node when ``per_node``; a step at 100% has no X, its nodes meet their peers), half
+over the absolute tests of every window the plan's bakes and watch hold.
+
+scipy is imported where it is used: importing the engine to validate a plan stays fast.
+The SPRT's per-window ratio is two binomial likelihoods at the same count, whose coefficients
+cancel: it is a line of numpy (``window_log_lr``), checked against scipy in the tests.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .plan import Plan
+
+K_GRID = tuple(2.0 ** j for j in range(1, 9))  # Y's error rate as a multiple of X's: 2x .. 256x
+LOG_K_WEIGHT = math.log(len(K_GRID))  # the mixture weighs each k equally
+K = np.array(K_GRID)
+ZERO = np.zeros(len(K_GRID))
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The false-rollback rate, split into the level each test is held to."""
+
+    sequential: float  # per sequential test (one pool or one node) per step
+    window: float  # per absolute test per judged window
+
+    @classmethod
+    def of_gates(cls, gates) -> "Budget":
+        """Without the plan's steps (a window judged on its own): the whole rate to each half."""
+        return cls(sequential=gates.false_rollback_rate / 2, window=gates.false_rollback_rate / 2)
+
+    @classmethod
+    def of(cls, plan: Plan) -> "Budget":
+        gates = plan.gates
+        tests = 1 + (len(plan.pools.y.nodes) if gates.per_node and len(plan.pools.y.nodes) > 1 else 0)
+        windows = sum(max(1, math.ceil(s.bake / gates.window)) for s in plan.steps)
+        windows += math.ceil(plan.finish.watch / gates.window)
+        half = gates.false_rollback_rate / 2
+        return cls(sequential=half / (len(plan.steps) * tests), window=half / max(1, windows))
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What one comparison (a pool, or one Y node, against X) has seen so far in this step."""
+
+    log_lr: tuple[float, ...] = (0.0,) * len(K_GRID)  # log likelihood ratio per k of K_GRID
+    y_requests: int = 0
+    y_errors: int = 0
+    x_requests: int = 0
+    x_errors: int = 0
+    mixture: float = 0.0  # ln of the mixture likelihood ratio: the statistic compared with ln(1/alpha)
+
+    def add(self, y_requests: int, y_errors: int, x_requests: int, x_errors: int) -> "Evidence":
+        """The evidence after one more window (pure: a new value)."""
+        log_lr = np.asarray(self.log_lr) + window_log_lr(y_requests, y_errors, x_requests, x_errors)
+        mixture = float(np.logaddexp.reduce(log_lr)) - LOG_K_WEIGHT
+        return Evidence(tuple(float(v) for v in log_lr), self.y_requests + y_requests, self.y_errors + y_errors,
+                        self.x_requests + x_requests, self.x_errors + x_errors, mixture)
+
+    @property
+    def y_rate(self) -> float:
+        return self.y_errors / self.y_requests if self.y_requests else 0.0
+
+    @property
+    def x_rate(self) -> float:
+        return self.x_errors / self.x_requests if self.x_requests else 0.0
+
+    def regression(self, alpha: float, delta: float) -> bool:
+        """Y is worse than X: the evidence crossed ln(1/alpha) and Y's rate is over X's by delta/2."""
+        return self.mixture >= math.log(1 / alpha) and self.y_rate - self.x_rate > delta / 2
+
+
+def window_log_lr(y_requests: int, y_errors: int, x_requests: int, x_errors: int) -> np.ndarray:
+    """Each k's log likelihood ratio for one window: where did this window's errors fall?
+
+    Given ``e`` errors in the window, Y's count is Binomial(e, pi) with pi0 = n_y / n under the
+    null and pi_k = k n_y / (k n_y + n_x) under "k times X's rate"; the binomial coefficient is
+    the same in both, so the ratio is ``e_y ln(pi_k/pi0) + e_x ln((1-pi_k)/(1-pi0))``.
+    """
+    if y_errors + x_errors == 0 or y_requests == 0 or x_requests == 0:
+        return ZERO
+    pi0 = y_requests / (y_requests + x_requests)
+    pi1 = K * y_requests / (K * y_requests + x_requests)
+    return y_errors * np.log(pi1 / pi0) + x_errors * np.log((1 - pi1) / (1 - pi0))
+
+
+def over_limit(errors: int, requests: int, limit: float, alpha: float) -> tuple[bool, float]:
+    """Is the true error rate over ``limit``? (the one-sided binomial test's verdict and p-value)."""
+    if requests == 0 or errors <= limit * requests:
+        return False, 1.0
+    if limit <= 0:
+        return True, 0.0
+    from scipy.stats import binom
+
+    p = float(binom.sf(errors - 1, requests, limit))  # P(at least this many errors at the limit)
+    return p < alpha, p
+
+
+def worse_than_x(y_errors: int, y_requests: int, x_errors: int, x_requests: int, alpha: float) -> tuple[bool, float]:
+    """Is Y's error rate higher than X's in this window? (Fisher's exact test, one-sided)."""
+    if y_requests == 0 or x_requests == 0 or y_errors * x_requests <= x_errors * y_requests:
+        return False, 1.0
+    from scipy.stats import fisher_exact
+
+    table = [[y_errors, y_requests - y_errors], [x_errors, x_requests - x_errors]]
+    p = fisher_exact(table, alternative="greater").pvalue
+    return p < alpha, float(p)

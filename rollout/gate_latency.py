@@ -1,0 +1,94 @@
+"""The latency gate: one latency statistic of Y (in ms) against a ceiling and against X.
+
+A latency statistic comes without its sample (a quantile from a histogram, or an average from
+HAProxy's ``rtime``), so there is no test on counts to run. What the gate can do honestly:
+
+- **Never compare finer than the source measures.** HAProxy gives whole-millisecond averages;
+  a ratio of 1 ms to 0.6 ms is noise. Y is "worse than X" only when it is over the ratio *and*
+  more than ``min_delta_ms`` slower (and at least the source's resolution, 1 ms for averages).
+  ``min_delta_ms: 0`` keeps the bare ratio of earlier versions.
+- **A ceiling is charged to Y only when Y is worse than X**: when X is compared and over the
+  ceiling too, the verdict is "X breaks it too" (hold: rolling back to X would not help); when
+  Y is over it but not worse than X, the window is not charged to Y (inconclusive). Without X
+  to compare (100% on Y), the ceiling alone judges, as before.
+- **Honest names**: where the source gives averages (``latency_kind`` average) the row and the
+  evidence say ``avg``, never ``p99``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .evidence import Evidence
+from .gate_rules import GateResult, Judging, outcome
+from .observations import PoolWindow
+
+RESOLUTION_MS = {"average": 1.0, "quantile": 0.0}  # HAProxy rtime: whole ms
+
+
+@dataclass(frozen=True)
+class Latency:
+    """One latency statistic of Y: an absolute ceiling and a ratio to X's, above a floor in ms."""
+
+    name: str = "latency_p99_ms"
+    statistic: str = "p99_ms"
+    label: str = "p99"
+    switch: str = ""
+
+    @property
+    def setting(self) -> str:
+        return self.name
+
+    def judge(self, config: Any, x: PoolWindow, y: PoolWindow, ctx: Judging) -> tuple[GateResult, dict[str, Evidence]]:
+        yv, xv = y.stat(self.statistic), x.stat(self.statistic) if ctx.compare else None
+        label = self.term(y.latency_kind)
+        common = dict(statistic=self.statistic, label=label, x_shown=self._shown(x), y_shown=self._shown(y),
+                      test=self.test(config, y.latency_kind))
+        if yv is None:
+            return GateResult(self.name, "no_data", None, xv, self.limit(config), f"the metrics source does not measure {self.statistic}", **common), {}
+        floor = self.floor(config, y.latency_kind)
+        problems, held, notes = [], [], []
+        worse = xv is not None and self.worse(config, yv, xv, floor)
+        if worse and config.max_ratio_vs_x is not None:
+            problems.append(f"Y {label} {yv:.0f}ms > {config.max_ratio_vs_x}x X {xv:.0f}ms" + (f" and +{yv - xv:.0f}ms > {floor:g}ms" if floor else ""))
+        if yv > config.max:
+            said = f"Y {label} {yv:.0f}ms > max {config.max:.0f}ms"
+            if xv is None or worse:
+                problems.insert(0, said)
+            elif xv > config.max:
+                held.append(f"X breaks it too: {said}, X {xv:.0f}ms")
+            else:
+                notes.append(f"{said} but not worse than X {xv:.0f}ms: not charged to Y")
+        said = f"Y {label} {yv:.0f}ms" + (f" vs X {xv:.0f}ms" if xv is not None else "")
+        return GateResult(self.name, outcome(problems, held, notes), yv, xv, self.limit(config),
+                          "; ".join(problems or held or notes) or said, **common), {}
+
+    @staticmethod
+    def floor(config: Any, kind: str) -> float:
+        """How much slower Y must be before a ratio counts: min_delta_ms, at least the source's resolution."""
+        return max(config.min_delta_ms, RESOLUTION_MS.get(kind, 0.0)) if config.min_delta_ms > 0 else 0.0
+
+    @staticmethod
+    def worse(config: Any, y: float, x: float, floor: float) -> bool:
+        """Y slower than X beyond the ratio (when set) and beyond the floor; a bare ratio when the floor is 0."""
+        if floor == 0 and config.max_ratio_vs_x is not None:
+            return bool(x) and y > x * config.max_ratio_vs_x
+        over_ratio = config.max_ratio_vs_x is None or y > x * config.max_ratio_vs_x
+        return over_ratio and y - x > floor
+
+    def limit(self, config: Any) -> str:
+        ratio = config.max_ratio_vs_x
+        floor = f" and +{config.min_delta_ms:g}ms" if ratio is not None and config.min_delta_ms > 0 else ""
+        return f"max {config.max:.0f}ms" + (f", <= {ratio}x X{floor}" if ratio is not None else "")
+
+    def test(self, config: Any, kind: str) -> str:
+        what = "averages (whole ms)" if kind == "average" else "quantiles"
+        return f"{what} compared, ratio counted above +{self.floor(config, kind):g}ms; ceiling charged to Y only when worse than X"
+
+    def _shown(self, window: PoolWindow) -> str:
+        value = window.stat(self.statistic)
+        return f"{value:.0f}ms" if window.requests and value is not None else "-"
+
+    def term(self, kind: str) -> str:
+        return self.label if kind == "quantile" else "avg"
