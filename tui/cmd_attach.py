@@ -9,12 +9,8 @@ going, 2 when no conductor answers.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
-
-from adapters.control import AttachError, RemoteConductor, socket_path
-from adapters.rundir import slug
 
 from .plan_input import load_or_report
 
@@ -27,6 +23,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from adapters.control import socket_path
+    from adapters.rundir import slug
+
     plan = load_or_report(args.plan)
     if plan is None:
         return 2
@@ -35,6 +36,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _attach(path: str) -> int:
+    from adapters.control import AttachError, RemoteConductor
+
     conductor = RemoteConductor(path)
     try:
         await conductor.connect()
