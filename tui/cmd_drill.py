@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import secrets
 import sys
 
 from .plan_input import load_or_report
@@ -54,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
         print("turnout drill: a drill needs a terminal, because the trainee makes the calls "
               "(for a report without one: turnout rehearse --headless)", file=sys.stderr)
         return 2
+    import secrets
+
     seed = args.seed if args.seed is not None else secrets.randbelow(10**6)
     drill = Drill(plan, seed, args.fault)
     from tui.app import run_rehearsal
