@@ -1,15 +1,19 @@
 """HAProxy runtime API, pure half: build command lines, split and parse the replies, plan weights.
 
-No I/O here (adapters/haproxy.py sends); every function is tested on the outputs quoted in
-lb-notes. Facts that shape it:
+No I/O here (adapters/haproxy.py sends); every function is tested on replies recorded from
+HAProxy 2.6.12 (tests/test_lb_haproxy_codec.py). The commands are those of the management guide's
+section 9.3 (https://docs.haproxy.org/2.6/management.html#9.3) and the statistics those of its
+CSV format (https://docs.haproxy.org/2.6/management.html#9.1). Facts that shape it:
 
 - Several commands go in one connection joined by ``;``. Each reply ends with one newline when
   it is empty (a successful ``set``) and with an empty line after its text otherwise, so a
   reply stream is split by walking the commands in order (``split_replies``).
 - Errors are text with no status (``No such server.``, ``Absolute weight can only be between 0
   and 256 inclusive.``): ANY non-empty reply to a ``set`` is a failure (``set_failures``).
-- ``set weight N%`` is relative to the config weight (useless when it is 0): absolute only.
-- ``show stat`` column positions differ between versions: read the CSV by header name.
+- ``set weight N%`` is relative to the config weight (useless when it is 0): absolute only
+  (https://docs.haproxy.org/2.6/management.html#9.3-set%20weight).
+- ``show stat`` column positions differ between versions: read the CSV by the names on its
+  ``# pxname,svname,...`` header line (management guide 9.1).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Pure parsing of Kong Admin/Status API responses, per Kong version. No I/O here.
 
-The shapes differ by version (docs/kong-adapter.md says which, with Kong's sources; the tests read
-the samples in ../shared/kong-samples). Versions are ``rollout.kong.version.KongVersion.lenient``,
-as nodes print them:
+The shapes differ by version (docs/kong-adapter.md says which, with Kong's sources; the tests
+read samples taken from Kong's docs and specs through tests/shared_files.py). Versions are
+``rollout.kong.version.KongVersion.lenient``, as nodes print them:
 
 - ``GET /`` ``plugins.available_on_server`` is ``{name: true}`` on 2.8 and
   ``{name: {version, priority}}`` from 3.0 (the docs' arrays are wrong, but accepted too);

@@ -5,7 +5,9 @@ Counters only ever grow, so a window is ``after - before``; a counter that went 
 the process restarted, and then ``after`` alone is the best estimate of the window.
 Quantiles come from rollout/histograms.py, the estimator the rehearsal shares.
 The Kong exposition format is parsed with prometheus-client's parser, never by hand; the
-family names differ before and after Kong 3.0 (../shared/kong-samples/prometheus-metrics-by-version.yaml).
+family names differ before and after Kong 3.0 (kong/plugins/prometheus/exporter.lua at
+https://github.com/Kong/kong/blob/2.8.5/kong/plugins/prometheus/exporter.lua and
+https://github.com/Kong/kong/blob/3.4.2/kong/plugins/prometheus/exporter.lua).
 """
 
 from __future__ import annotations
@@ -47,7 +49,10 @@ class Counters:
 def haproxy_counters(rows: Iterable[Mapping[str, str]]) -> dict[str, Counters]:
     """Per server: requests = stot (req_tot when present), errors = hrsp_5xx + eresp + econ.
 
-    ``eresp``/``econ`` are there because a dying node's failures never show as 5xx (lb-notes).
+    ``eresp``/``econ`` are there because a dying node's failures never show as 5xx: a request
+    lost mid-response counts as a response error, a refused one as a connection error
+    (https://docs.haproxy.org/2.6/management.html#9.1, fields 13-14; measured on loopback: a
+    server killed under load gave eresp and client socket errors, no hrsp_5xx).
     """
     out = {}
     for row in rows:

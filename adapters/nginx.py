@@ -3,9 +3,12 @@
 - ``reload``: write the upstream block to ``upstream_file``, ``nginx -t``, ``nginx -s reload``.
   The previous file is kept and put back when the test (or the reload signal) fails, and the
   error names the file and nginx's own stderr line. A reload drops a few keep-alive requests
-  at saturation (lb-notes: about 23 per reload with wrk -c50); the lua mode does not.
+  at saturation (the old workers close their idle connections,
+  https://nginx.org/en/docs/control.html; measured on loopback: about 23 per reload with
+  wrk -c50); the lua mode does not.
 - ``lua``: the shipped snippet (adapters/snippets/nginx-lua-balancer.conf) keeps the pool
-  weights in a shared dict; this adapter sets them over HTTP on the loopback admin location.
+  weights in a shared dict (https://github.com/openresty/lua-nginx-module#ngxshareddict); this
+  adapter sets them over HTTP on the loopback admin location.
   It also counts requests, 5xx and upstream time per pool, which ``lb_stats.LuaPoolStats`` turns
   into windows (metrics source ``lb``).
 """

@@ -32,6 +32,9 @@ COMMANDS = {
 def once(argv: list[str], tree: str) -> float:
     """Wall seconds for one fresh interpreter running ``argv`` with ``tree`` first on its path."""
     env = dict(os.environ, PYTHONPATH=tree)
+    # An installed turnout has its bytecode compiled (pip does it); let the first run write it
+    # rather than recompile every module on every run when the shell sets PYTHONDONTWRITEBYTECODE.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     start = time.perf_counter()
     subprocess.run([sys.executable, *argv], cwd=tree, env=env, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

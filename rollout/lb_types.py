@@ -18,8 +18,10 @@ from .errors import PlanError, Problem
 from .plan import CommandLB, HAProxyLB, NginxLB, SimLB, Strict, lb_type_name
 from .splits import Split, haproxy_split, nginx_split, percent_split
 
-SRC_HAPROXY = "HAProxy management guide 'set weight' (0..256 per server); lb-notes.md"
-SRC_NGINX = "nginx ngx_http_upstream_module 'server ... weight=number' (>= 1) and 'down'"
+SRC_HAPROXY = ("HAProxy 2.6 management guide 'set weight' (absolute, 0..256 per server): "
+               "https://docs.haproxy.org/2.6/management.html#9.3-set%20weight")
+SRC_NGINX = ("nginx ngx_http_upstream_module 'server ... weight=number' (>= 1) and 'down': "
+             "https://nginx.org/en/docs/http/ngx_http_upstream_module.html#server")
 SRC_COMMAND = "plan load_balancer.command: {x} and {y} are passed as percentages"
 SRC_SIM = "the rehearsal's simulated load balancer takes the pool percentages as they are"
 

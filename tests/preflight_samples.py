@@ -1,4 +1,5 @@
-"""Preflight test material built from ../shared/kong-samples (read, never retyped), plus a tiny fake world.
+"""Preflight test material built from Kong's response samples (read through tests/shared_files.py,
+never retyped), plus a tiny fake world.
 
 Node shapes: 2.8 (``available_on_server`` maps names to true, no /status/ready), 3.4 (status_listen
 off by default) and 3.9 (status_listen on loopback by default), all starting from the 3.6 OSS

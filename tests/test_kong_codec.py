@@ -1,7 +1,7 @@
-"""The pure Kong codec (adapters/kong_codec.py) on every sample in ../shared/kong-samples.
+"""The pure Kong codec (adapters/kong_codec.py) on every Kong response sample (tests/shared_files.py).
 
 No server is involved: each test feeds a sample file (Kong's docs/specs, as found or
-derived; see the samples' README) or a value built from one to the parser.
+derived from Kong's source at a tag) or a value built from one to the parser.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from . import shared_files
 
 
 def sample(name: str):
-    """One sample of ../shared/kong-samples: JSON decoded, YAML parsed."""
+    """One Kong response sample: JSON decoded, YAML parsed."""
     value = shared_files.sample(name)
     return yaml.safe_load(value) if isinstance(value, str) else value
 

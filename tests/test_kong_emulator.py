@@ -1,4 +1,5 @@
-"""The Kong node emulator (lab/emulator) against the shapes in shared/kong-samples.
+"""The Kong node emulator (lab/emulator) against Kong's response shapes (samples from Kong's docs,
+specs and source, read through tests/shared_files.py).
 
 Every test here talks to the emulator, started on free 127.0.0.1 ports and stopped in the
 fixture's finalizer (one test also runs it as ``python -m lab.emulator`` and stops it by PID).

@@ -1,4 +1,5 @@
-"""The pure HAProxy runtime-API codec, on the replies quoted in lb-notes (HAProxy 2.6.12)."""
+"""The pure HAProxy runtime-API codec, on replies recorded from HAProxy 2.6.12's runtime API
+(commands: https://docs.haproxy.org/2.6/management.html#9.3; stat CSV: ...#9.1)."""
 
 import pytest
 from hypothesis import given
@@ -71,7 +72,7 @@ def test_servers_state_drain_and_maint():
 
 
 def test_show_stat_is_read_by_header_name():
-    """The lb-notes example: x1 with 4 injected 500s out of 21 requests."""
+    """A recorded example: x1 with 4 injected 500s out of 21 requests."""
     text = "\n".join([
         STAT_HEADER,
         stat_row(pxname="be", svname="x1", stot="21", hrsp_5xx="4", econ="0", eresp="0", status="UP", req_tot="21"),

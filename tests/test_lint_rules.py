@@ -1,4 +1,6 @@
-"""The kong.yml lint: decK's 2.8 -> 3.4 fixture from ../shared/kong-samples, plus one small file per rule.
+"""The kong.yml lint: decK's 2.8 -> 3.4 conversion fixture (Kong/deck
+tests/integration/testdata/file-convert/002-kong-gateway-28x-to-34x-migration, read through
+tests/shared_files.py), plus one small file per rule.
 Every finding must name its entity and the YAML line. Pure; no server."""
 
 from __future__ import annotations

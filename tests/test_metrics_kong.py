@@ -1,5 +1,7 @@
 """Kong /metrics parsing and the Kong scrape source, on exposition text built from
-../shared/kong-samples/prometheus-metrics-by-version.yaml (2.8 and 3.x family names, labels, buckets).
+the per-version table of the prometheus plugin's families (2.8 and 3.x names, labels, buckets), read
+off kong/plugins/prometheus/exporter.lua at Kong's tags (for example
+https://github.com/Kong/kong/blob/3.4.2/kong/plugins/prometheus/exporter.lua; tests/shared_files.py).
 
 The "Kong-shaped server" here is a sample-built stub: an httpx.MockTransport that serves the
 text built below per node; no Kong and no emulator.

@@ -25,7 +25,9 @@ WAIT_S = 15.0
 
 
 async def poll(predicate, timeout: float = WAIT_S, every: float = 0.25):
-    """Poll until predicate() returns a truthy value; the first sample takes about 5.5 s (lb-notes)."""
+    """Poll until predicate() returns a truthy value; the first sample takes about 5.5 s, because
+    Prometheus's discovery manager hands targets to the scrapers on a 5 s tick (``updatert`` in
+    https://github.com/prometheus/prometheus/blob/v2.42.0/discovery/manager.go)."""
     deadline = time.monotonic() + timeout
     while True:
         value = await predicate()

@@ -1,4 +1,4 @@
-"""Each preflight check against NodeInfo / DataPlaneRow values built from ../shared/kong-samples
+"""Each preflight check against NodeInfo / DataPlaneRow values built from Kong's response samples
 (2.8-, 3.4- and 3.9-shaped nodes). No server: the values are what the Kong adapter reports."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """``turnout preflight`` through tui.cli.main and ``gather_and_check`` against a sample-built fake world
-(tests/preflight_samples.py: ports answering with NodeInfos built from ../shared/kong-samples; no server)."""
+(tests/preflight_samples.py: ports answering with NodeInfos built from Kong's response samples; no server)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The smoke phase re-checks Y once deployed (Y started by provision was not there at preflight).
 
-Talks to no server: NodeInfos and DP rows are built from ../shared/kong-samples (tests/preflight_samples.py).
+Talks to no server: NodeInfos and DP rows are built from Kong's response samples (tests/preflight_samples.py).
 """
 
 import dataclasses

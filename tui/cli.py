@@ -1,6 +1,9 @@
 """The ``turnout`` command: the composition root that wires plans, engine, worlds and screens.
 
 Each subcommand lives in its own ``tui/cmd_*.py`` module with ``add_parser`` and ``run``.
+All of them are imported here to declare their flags, so a command module imports argparse and
+little else at the top; what it runs (the plan model, asyncio, the worlds, the cockpit) it
+imports inside ``run``. ``turnout --help`` then loads none of them (tests/test_startup.py).
 Exit codes: 0 success, 1 the rollout (or check) did not succeed, 2 bad input.
 """
 

@@ -10,14 +10,9 @@ line says what happened and when, and how to start a new run (``turnout run PLAN
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from typing import Callable
-
-from adapters.control import AttachError, RemoteConductor, socket_path
-from adapters.new_run import finished_run
-from adapters.rundir import slug
 
 from .plan_input import load_or_report
 
@@ -30,6 +25,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from adapters.new_run import finished_run
+    from adapters.rundir import slug
+
     plan = load_or_report(args.plan)
     if plan is None:
         return 2
@@ -39,6 +39,8 @@ def run(args: argparse.Namespace) -> int:
 
 async def _attach(run_dir: str, finished: Callable[[], str | None]) -> int:
     """``finished`` reads the run's journal, only when no conductor answers."""
+    from adapters.control import AttachError, RemoteConductor, socket_path
+
     conductor = RemoteConductor(socket_path(run_dir))
     try:
         await conductor.connect()

@@ -8,12 +8,7 @@ was taken and verified, 1 when a node failed, 2 bad input.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-
-from rollout import commands as cmd
-from rollout import events as ev
-from rollout.execute import execute
 
 from .plan_input import add_env_file_flag, fill_env_or_report, load_or_report
 
@@ -27,6 +22,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from rollout import events as ev
+
     plan = load_or_report(args.plan)
     if plan is None or not fill_env_or_report(plan, args.plan, args.env_file):
         return 2
@@ -46,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
 
 async def _backup(plan):
     from adapters.world import build_world
+    from rollout import commands as cmd
+    from rollout.execute import execute
 
     world = build_world(plan, ".", traffic=False)
     return await execute(cmd.BackupConfig(), world)

@@ -11,25 +11,41 @@ from __future__ import annotations
 
 import argparse
 import json
-import secrets
 import sys
 
-from sim.drill import DRILL_FAULTS, Drill
-from sim.drill_score import score_text
-
 from .plan_input import load_or_report
+
+
+class DrillFaultNames:
+    """The choices of ``--fault``: sim.drill's ``DRILL_FAULTS``, read only when argparse asks (a
+    ``--fault`` given, ``turnout drill --help``), so declaring the flag loads no simulator. (The
+    flag has a metavar because argparse lists the choices of one without it at declaration.)"""
+
+    def __contains__(self, name: object) -> bool:
+        from sim.drill import DRILL_FAULTS
+
+        return name in DRILL_FAULTS
+
+    def __iter__(self):
+        from sim.drill import DRILL_FAULTS
+
+        return iter(sorted(DRILL_FAULTS))
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("drill", help="a rehearsal with a hidden fault and automatic rollback off, scored (for trainees)")
     p.add_argument("plan", metavar="PLAN")
     p.add_argument("--seed", type=int, help="picks the fault and its onset; the card prints it so a drill can be replayed (default: random)")
-    p.add_argument("--fault", choices=sorted(DRILL_FAULTS), help="the instructor's choice instead of the seed's (still hidden on screen)")
+    p.add_argument("--fault", choices=DrillFaultNames(), metavar="KIND",
+                   help="the instructor's choice instead of the seed's, one of: %(choices)s (still hidden on screen)")
     p.add_argument("--json", action="store_true", help="print the score card as one JSON object")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from sim.drill import Drill
+    from sim.drill_score import score_text
+
     plan = load_or_report(args.plan)
     if plan is None:
         return 2
@@ -37,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
         print("turnout drill: a drill needs a terminal, because the trainee makes the calls "
               "(for a report without one: turnout rehearse --headless)", file=sys.stderr)
         return 2
+    import secrets
+
     seed = args.seed if args.seed is not None else secrets.randbelow(10**6)
     drill = Drill(plan, seed, args.fault)
     from tui.app import run_rehearsal

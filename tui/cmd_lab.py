@@ -8,7 +8,6 @@ world failed (one line on stderr), 2 bad input.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import sys
@@ -98,6 +97,8 @@ def _down(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
+    import asyncio
+
     from lab.state import load_state
     from lab.status import collect, describe
 
@@ -108,6 +109,8 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _load(args: argparse.Namespace) -> int:
+    import asyncio
+
     from lab.state import load_state
     from lab.status import run_load
 
@@ -122,6 +125,8 @@ def _load(args: argparse.Namespace) -> int:
 
 
 def _fault(args: argparse.Namespace) -> int:
+    import asyncio
+
     from lab.control import restart_node, set_faults, targets
     from lab.state import load_state
 

@@ -13,13 +13,10 @@ import argparse
 import json
 import os
 import sys
+from typing import TYPE_CHECKING
 
-from adapters.private_file import write_private
-from rollout.kong.config import LintError
-from rollout.kong.findings import Finding, make_hop
-from rollout.kong.lint import blocking, fix, lint
-from rollout.kong.version import VersionError
-from rollout.plan import count
+if TYPE_CHECKING:
+    from rollout.kong.findings import Finding
 
 FLAVORS = ("traditional_compatible", "traditional", "expressions")
 
@@ -41,6 +38,12 @@ def _bad(message: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from adapters.private_file import write_private
+    from rollout.kong.config import LintError
+    from rollout.kong.findings import make_hop
+    from rollout.kong.lint import blocking, fix, lint
+    from rollout.kong.version import VersionError
+
     try:
         make_hop(args.source, args.target)
     except VersionError as exc:
@@ -76,6 +79,9 @@ def _same_file(a: str, b: str) -> bool:
 
 
 def _report(args: argparse.Namespace, findings: list[Finding], fixed: tuple[str, list[Finding]] | None) -> None:
+    from rollout.kong.lint import blocking
+    from rollout.plan import count
+
     if args.json:
         out: dict = {"file": args.kong_yml, "from": args.source, "to": args.target, "findings": [f.as_dict() for f in findings]}
         if fixed is not None:

@@ -9,20 +9,16 @@ Exit 0 nothing failed (warnings allowed), 1 a check failed, 2 bad input.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
-
-from rollout import events as ev
-from rollout.commands import RunPreflight
-from rollout.errors import AdapterError
-from rollout.execute import execute
-from rollout.observations import CheckResult
-from rollout.plan import Plan
-from rollout.ports import World
-from rollout.preflight import capacity_checks, in_checklist_order
+from typing import TYPE_CHECKING
 
 from .plan_input import add_env_file_flag, fill_env_or_report, load_or_report
+
+if TYPE_CHECKING:
+    from rollout.observations import CheckResult
+    from rollout.plan import Plan
+    from rollout.ports import World
 
 MARKS = {"pass": "✓", "warn": "!", "fail": "✗"}
 ASCII_MARKS = {"pass": "ok", "warn": "!!", "fail": "XX"}
@@ -39,6 +35,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from rollout.errors import AdapterError
+
     plan = load_or_report(args.plan)
     if plan is None or not fill_env_or_report(plan, args.plan, args.env_file):
         return 2
@@ -66,6 +66,12 @@ def build_live_world(plan: Plan, run_dir: str) -> World:
 
 async def gather_and_check(plan: Plan, world: World, capacity: dict | None = None) -> list[CheckResult]:
     """The engine's preflight (which lints X's config too), with the capacity hint, in checklist order."""
+    from rollout import events as ev
+    from rollout.commands import RunPreflight
+    from rollout.execute import execute
+    from rollout.observations import CheckResult
+    from rollout.preflight import capacity_checks, in_checklist_order
+
     answer = await execute(RunPreflight(), world)
     if isinstance(answer, ev.CommandFailed):
         return [CheckResult("preflight", "fail", answer.error)]

@@ -13,13 +13,6 @@ import argparse
 import json
 import sys
 
-from rollout.errors import PlanError
-from rollout.plan import load_plan
-from sim.report import monte_carlo_json, monte_carlo_text, run_json, run_text
-from sim.runner import monte_carlo
-from sim.scenario import default_scenario, load_scenario
-from sim.session import Rehearsal
-
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("rehearse", help="rehearse a plan in the simulated world (timeline, or Monte Carlo report card)")
@@ -34,6 +27,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from rollout.errors import PlanError
+    from rollout.plan import load_plan
+    from sim.report import monte_carlo_json, monte_carlo_text, run_json, run_text
+    from sim.runner import monte_carlo
+    from sim.scenario import default_scenario, load_scenario
+    from sim.session import Rehearsal
+
     try:
         plan = load_plan(args.plan)
         scenario = load_scenario(args.scenario, plan) if args.scenario else default_scenario(plan)
@@ -59,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _interactive(plan, scenario, args) -> int | None:
     """The TUI, when it is installed; None means: fall back to headless output."""
+    from sim.session import Rehearsal
+
     try:
         from tui.app import run_rehearsal
     except ImportError as exc:

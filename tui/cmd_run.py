@@ -16,13 +16,9 @@ headless run tui/headless.py's stand-in.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 
-from rollout.summary import summarize
-
-from .headless import HeadlessOperator
 from .plan_input import add_env_file_flag, fill_env_or_report, load_or_report
 
 
@@ -46,6 +42,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio
+
     from adapters.run import Refused, check_live, default_run_dir
 
     plan = load_or_report(args.plan)
@@ -76,6 +74,9 @@ def run(args: argparse.Namespace) -> int:
 
 async def _conduct(args: argparse.Namespace, plan, run_dir: str) -> int:
     from adapters.run import Intent, LiveRun
+    from rollout.summary import summarize
+
+    from .headless import HeadlessOperator
 
     live = await LiveRun.open(plan, args.plan, run_dir, Intent(resume=args.resume, rollback=args.rollback, new_run=args.new_run))
     for line in live.warnings:

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from rollout.errors import PlanError
-from rollout.plan import load_plan, plan_summary
-
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("validate", help="check plan files; exit 0 when valid, 2 when not")
@@ -15,6 +12,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from rollout.errors import PlanError
+    from rollout.plan import load_plan, plan_summary
+
     status = 0
     for path in args.plans:
         try:

@@ -1,16 +1,23 @@
 """Loading the PLAN argument the same way in every subcommand: a valid plan, or every located problem
-on stderr and exit code 2 (no traceback ever reaches the operator for bad input)."""
+on stderr and exit code 2 (no traceback ever reaches the operator for bad input).
+
+Every ``tui/cmd_*.py`` imports this module to declare its flags, so it imports the plan model
+(pydantic) only when a plan is loaded: ``turnout --help`` stays cheap."""
 
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
-from rollout.errors import PlanError
-from rollout.plan import Plan, load_plan
+if TYPE_CHECKING:
+    from rollout.plan import Plan
 
 
 def load_or_report(path: str) -> Plan | None:
     """The plan at ``path``, or None after printing each problem as ``FILE:LINE: key: message``."""
+    from rollout.errors import PlanError
+    from rollout.plan import load_plan
+
     try:
         return load_plan(path)
     except PlanError as exc:

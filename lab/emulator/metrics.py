@@ -1,6 +1,7 @@
 """``/metrics`` in the exposition format of the played Kong version.
 
-Names follow prometheus-metrics-by-version.yaml: 2.8 exports ``kong_http_status`` and the
+Names follow the prometheus plugin's exporter.lua (https://github.com/Kong/kong/blob/2.8.5/kong/plugins/prometheus/exporter.lua,
+https://github.com/Kong/kong/blob/3.4.2/kong/plugins/prometheus/exporter.lua): 2.8 exports ``kong_http_status`` and the
 ``kong_latency`` histogram (``type`` label); 3.x exports ``kong_http_requests_total`` (with
 ``source``), ``kong_request_latency_ms`` and ``kong_node_info``; 3.7+ adds ``workspace``.
 

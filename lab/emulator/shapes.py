@@ -65,7 +65,9 @@ def configuration(v: KongVersion, role: str, listens: dict[str, str]) -> dict[st
 
 
 def admin_root(v: KongVersion, node: dict[str, Any]) -> dict[str, Any]:
-    """Admin API ``GET /`` (keys as admin-root-3.6-oss.json; ``edition`` from 3.6)."""
+    """Admin API ``GET /`` (keys as the example in Kong's OpenAPI spec,
+    https://github.com/Kong/docs.konghq.com/blob/fb0334b0c3/api-specs/Gateway-OSS/latest/kong-oss.yaml;
+    ``edition`` from 3.6)."""
     body = {
         "tagline": "Welcome to kong",
         "version": v.text,
@@ -102,7 +104,8 @@ def node_status(v: KongVersion, role: str, config_hash: str, server: dict[str, i
 
 def ready(v: KongVersion, role: str, config_hash: str, not_ready: str, draining: bool,
           empty: bool = False) -> tuple[int, dict[str, str]]:
-    """``GET /status/ready`` (3.3+; the caller answers 404 before): readiness-messages-by-version.yaml.
+    """``GET /status/ready`` (3.3+; the caller answers 404 before): the messages of
+    https://github.com/Kong/kong/blob/3.4.2/kong/status/ready.lua (and 3.9.3).
 
     ``empty``: the loaded config has no entities, so its hash is the 32 zeros and Kong says
     "empty configuration present" (kong@3.4.2 kong/status/ready.lua)."""
@@ -116,7 +119,8 @@ def ready(v: KongVersion, role: str, config_hash: str, not_ready: str, draining:
 
 
 def key_auth_reject(v: KongVersion, reason: str) -> tuple[dict[str, str], list[tuple[str, str]]]:
-    """key-auth's 401 body and headers (key-auth-errors-by-version.yaml); reason: missing|invalid|duplicate."""
+    """key-auth's 401 body and headers (https://github.com/Kong/kong/blob/3.4.2/kong/plugins/key-auth/handler.lua, and the
+    same file at the other tags); reason: missing|invalid|duplicate."""
     if reason == "missing":
         message = "No API key found in request"
     elif reason == "duplicate":
@@ -131,13 +135,15 @@ def key_auth_reject(v: KongVersion, reason: str) -> tuple[dict[str, str], list[t
 
 
 def dbless_write_405(method: str, entity: str) -> dict[str, Any]:
-    """An entity write on a DB-less node (dbless-write-405.json)."""
+    """An entity write on a DB-less node (as asserted in
+    https://github.com/Kong/kong/blob/3.4.2/spec/02-integration/04-admin_api/15-off_spec.lua)."""
     verb = {"POST": "create", "PUT": "create or update", "PATCH": "update", "DELETE": "delete"}.get(method, "create")
     return {"code": 12, "name": "operation unsupported", "message": f"cannot {verb} '{entity}' entities when not using a database"}
 
 
 def data_plane_row(cp: KongVersion, dp: dict[str, Any]) -> dict[str, Any]:
-    """One clustering_data_planes row in the shape of the CP's version (endpoint-shapes-by-version.yaml)."""
+    """One clustering_data_planes row in the shape of the CP's version (the entity's schema,
+    https://github.com/Kong/kong/blob/3.9.3/kong/db/schema/entities/clustering_data_planes.lua, at each tag)."""
     row: dict[str, Any] = {"id": dp["id"], "last_seen": int(dp["last_seen"]), "ip": dp["ip"], "config_hash": dp["config_hash"],
                            "hostname": dp["hostname"], "version": dp["version"], "sync_status": dp["sync_status"],
                            "ttl": 1209600 - max(0, int(dp["now"] - dp["last_seen"]))}
