@@ -58,8 +58,14 @@ def make_plan(x: str = "3.4.2", y: str = "3.9.3", *, mode: str = "dbless", nx: i
     ys = ", ".join(f"{{name: y{i + 1}}}" for i in range(ny))
     text = (f'turnout: 1\nname: preflight test\nmode: {mode}\n'
             f'pools:\n  x: {{version: "{x}", nodes: [{xs}]}}\n  y: {{version: "{y}", nodes: [{ys}]}}\n'
-            f'load_balancer: {lb}\nsteps:\n  - {{y: 10}}\n  - {{y: 50}}\n  - {{y: 100}}\n{extra}')
+            f'load_balancer: {lb}\n{_metrics_for(lb)}steps:\n  - {{y: 10}}\n  - {{y: 50}}\n  - {{y: 100}}\n{extra}')
     return load_plan("preflight-test.yml", text)
+
+
+def _metrics_for(lb: str) -> str:
+    """An LB that counts no requests (command, nginx reload) needs the gates' numbers from Kong."""
+    counts = "haproxy" in lb or "mode: lua" in lb
+    return "" if counts else "metrics: {source: kong}\n"
 
 
 def infos_for(plan: Plan, x_shape: str, y_shape: str, **y_changes) -> list[NodeInfo]:

@@ -29,6 +29,7 @@ pools:
   x: {{version: "3.4.3", nodes: [{{name: x1, admin: "http://127.0.0.1:9"}}]}}
   y: {{version: "3.9.1", nodes: [{{name: y1, admin: "http://127.0.0.1:9"}}]}}
 load_balancer: {lb}
+metrics: {{source: kong}}
 steps: [{{y: 100}}]
 """
 HAPROXY = "{type: haproxy, socket: /run/haproxy/admin.sock, backend: kong}"

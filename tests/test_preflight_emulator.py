@@ -25,7 +25,7 @@ def _plan(cluster, x: str, y: str, mode: str = "dbless", cp: str | None = None):
     ys = ", ".join(_node(n, cluster[n].urls()) for n in ("y1", "y2"))
     extra = f'control_plane: {{admin: "{cluster["cp"].urls()["admin"]}", version: "{cp}"}}\n' if cp else ""
     text = (f'turnout: 1\nname: emulated\nmode: {mode}\npools:\n  x: {{version: "{x}", nodes: [{xs}]}}\n'
-            f'  y: {{version: "{y}", nodes: [{ys}]}}\nload_balancer: {{type: command, set_weights: "true"}}\n'
+            f'  y: {{version: "{y}", nodes: [{ys}]}}\nload_balancer: {{type: command, set_weights: "true"}}\nmetrics: {{source: kong}}\n'
             f'steps: [{{y: 10}}, {{y: 100}}]\n{extra}')
     return load_plan("emulated.yml", text)
 
