@@ -9,20 +9,24 @@ never land after the rollback that followed it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import signal
 import time
-from typing import Any, Awaitable, Callable, Sequence
+from typing import Any, Awaitable, Callable, Iterator, Sequence
 
 from rollout import commands as cmd
 from rollout import events as ev
 from rollout.engine import Engine
 from rollout.execute import execute
+from rollout.errors import JournalError
 from rollout.intents import admit, is_intent
 from rollout.journal import Journal
 from rollout.ports import World
 from rollout.snapshot import Snapshot
 
 LB_COMMANDS = (cmd.SetWeights, cmd.StopNodes)
+HOLD_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 
 class AsyncioRuntime:
@@ -45,6 +49,11 @@ class LiveConductor:
     reads snapshots and submits operator events. ``observer(engine, commands)`` is called after
     each event; ``on_idle()`` when everything queued has been fed and the loop is about to wait,
     so an operator can tell a hold that nobody will lift from one an intent is about to lift.
+
+    It also stops by itself, the run unfinished and the load balancer left as it is, when an
+    event cannot be journaled (``journal_failure``: a full disk, a read-only file; an event that
+    is not journaled is never acted upon, or a replay would not know it) or on SIGTERM/SIGHUP
+    (``stopped_by``, journaled as a note). ``on_stopped()`` is then called, so a cockpit leaves.
     """
 
     world = "live"
@@ -64,6 +73,9 @@ class LiveConductor:
         self.lb_lock = asyncio.Lock()
         self.tasks: set[asyncio.Task] = set()
         self.stopped = False
+        self.journal_failure: JournalError | None = None
+        self.stopped_by = ""  # "stopped by SIGTERM"
+        self.on_stopped: Callable[[], None] = lambda: None
 
     def stop(self) -> None:
         """Leave the loop at the next event (headless hold, TUI quit); the journal keeps the run resumable."""
@@ -106,10 +118,28 @@ class LiveConductor:
             task.cancel()
         return self.engine
 
+    def interrupt(self, signal_name: str) -> None:
+        """SIGTERM or SIGHUP: journal a note, leave the load balancer as it is, stop (resumable)."""
+        if self.stopped:
+            return
+        self.stopped_by = f"stopped by {signal_name}"
+        self.feed(ev.Noted(self.now, "warn", self.stopped_by))
+        self._stop_by_itself()
+
+    def _stop_by_itself(self) -> None:
+        if not self.stopped:
+            self.stop()
+            self.on_stopped()
+
     def feed(self, event: Any) -> None:
         if is_intent(event):  # checked at its turn: the run may have moved since the intent arrived
             event = admit(self.engine.snapshot(event.at), event)
-        self.journal.append(event)
+        try:
+            self.journal.append(event)
+        except JournalError as exc:  # not journaled, so not acted upon: hold where the run is
+            self.journal_failure = exc
+            self._stop_by_itself()
+            return
         commands = self.engine.handle(event)
         self.observer(self.engine, commands)
         for command in commands:
@@ -138,3 +168,18 @@ def adapter_notes(world: World, now: float) -> list[ev.Noted]:
         notes += [ev.Noted(now, "warn", text) for text in port.warnings]
         port.warnings.clear()
     return notes
+
+
+@contextlib.contextmanager
+def signals_hold(conductor: LiveConductor) -> Iterator[None]:
+    """While a live run is conducted, SIGTERM and SIGHUP hold it (``LiveConductor.interrupt``)
+    instead of killing the process: the note is journaled, the cockpit and the control socket
+    close on the way out, and the caller says how to go on."""
+    loop = asyncio.get_running_loop()
+    for number in HOLD_SIGNALS:
+        loop.add_signal_handler(number, conductor.interrupt, signal.Signals(number).name)
+    try:
+        yield
+    finally:
+        for number in HOLD_SIGNALS:
+            loop.remove_signal_handler(number)

@@ -28,7 +28,7 @@ from typing import Any, Callable
 
 from rollout import events as ev
 from rollout.engine import Engine
-from rollout.errors import AdapterError, JournalError, PlanError, TurnoutError
+from rollout.errors import AdapterError, JournalError, JournalIOError, PlanError, TurnoutError
 from rollout.journal import Journal
 from rollout.phases import Phase
 from rollout.plan import Plan
@@ -43,6 +43,25 @@ from .target_lock import TargetLock
 
 class Refused(TurnoutError):
     """The run cannot be opened; the message is the whole line the operator sees."""
+
+
+class JournalUnusable(Refused):
+    """The run's journal cannot be read or opened (``error``: corrupt, unreadable, or no journal
+    for a ``--rollback``). Refused, except for a rollback, which goes on without it (``Rescued``)."""
+
+    def __init__(self, error: JournalError):
+        self.error = error
+        super().__init__(f"turnout: {error}")
+
+
+class Rescued(TurnoutError):
+    """The run could not be opened from its journal, so ``--rollback`` went on without it
+    (adapters/emergency.py): ``lines`` say what happened, ``rolled_back`` whether Y is at 0."""
+
+    def __init__(self, lines: list[str], rolled_back: bool):
+        self.lines = lines
+        self.rolled_back = rolled_back
+        super().__init__("\n".join(lines))
 
 
 @dataclass(frozen=True)
@@ -79,6 +98,7 @@ class LiveRun:
     note: str = ""  # "resuming the run in ... at ..." (empty for a fresh run)
     warnings: list[str] = field(default_factory=list)  # lines for stderr (the LB's weights could not be read)
     journal: Journal | None = None
+    driver: LiveConductor | None = None  # the conductor, once asked for
 
     @classmethod
     async def open(cls, plan: Plan, plan_path: str, run_dir: str, intent: Intent = Intent()) -> LiveRun:
@@ -93,7 +113,13 @@ class LiveRun:
             rundir.unlock()
             raise Refused(f"turnout: {exc}") from None
         try:
-            return await cls._open_locked(plan, plan_path, rundir, target, intent)
+            try:
+                return await cls._open_locked(plan, plan_path, rundir, target, intent)
+            except JournalUnusable as exc:
+                if not intent.rollback:
+                    raise
+                from .world import build_world
+                raise await _rescue(build_world(plan, rundir.path), plan_path, rundir, exc.error) from None
         except BaseException:
             target.release()
             rundir.unlock()
@@ -107,6 +133,8 @@ class LiveRun:
             world = build_world(plan, rundir.path)
         except PlanError as exc:  # wiring found what validation did not: one located line per problem
             raise Refused("\n".join(str(dataclasses.replace(p, file=plan_path)) for p in exc.problems)) from None
+        if intent.rollback and not os.path.exists(rundir.journal_path):  # the emergency path's (adapters/emergency.py)
+            raise JournalUnusable(JournalIOError(rundir.journal_path, "no journal (nothing says where this run was)"))
         engine, first, note = await _resume_or_start(plan, plan_path, rundir, world, intent)
         run = cls(plan, plan_path, rundir, target, world, engine, first, note)
         run.first += await run._reconcile(intent)
@@ -115,7 +143,7 @@ class LiveRun:
         try:
             run.journal = Journal(rundir.journal_path, secrets=plan_secrets(plan))  # verifies, cuts a torn tail
         except JournalError as exc:
-            raise Refused(f"turnout: {exc}") from None
+            raise JournalUnusable(exc) from None
         if run.journal.recovered:
             run.first.append(ev.Noted(world.runtime.now(), "warn", run.journal.recovered))
         return run
@@ -141,7 +169,8 @@ class LiveRun:
                   on_idle: Callable[[], None] | None = None) -> LiveConductor:
         """The driver for this run, fed the opening events first."""
         assert self.journal is not None, "open() first"
-        return LiveConductor(self.engine, self.world, self.journal, first=self.first, observer=observer, on_idle=on_idle)
+        self.driver = LiveConductor(self.engine, self.world, self.journal, first=self.first, observer=observer, on_idle=on_idle)
+        return self.driver
 
     async def serve(self, conductor: LiveConductor, say: Callable[[str], None]) -> None:
         """Conduct and let cockpits attach (``turnout attach``); the run decides when this ends, not a terminal."""
@@ -161,11 +190,31 @@ class LiveRun:
 
     def held(self) -> str | None:
         """How to go on with a run left held or waiting for an approval, else None."""
+        if stopped := self._stopped_by_itself():
+            return stopped
         engine = self.engine
         if engine.phase != Phase.PAUSED and engine.pending_approval is None:
             return None
         why = engine.reason if engine.phase == Phase.PAUSED else f"step {engine.pending_approval + 1} waits for approval"
         return f"held: {why}. Go on with: turnout run {self.plan_path} --resume (or --rollback)"
+
+    def _stopped_by_itself(self) -> str | None:
+        """The conductor stopped the run unfinished: an event it could not journal, or a signal."""
+        driver, go_on = self.driver, f"turnout run {self.plan_path} --resume (or --rollback)"
+        if driver is None or self.engine.finished:
+            return None
+        if driver.journal_failure is not None:
+            return (f"held: {driver.journal_failure}: the event was not journaled, so it was not acted upon; "
+                    f"the load balancer is left as it is. Once the journal can be written: {go_on}; "
+                    f"`turnout run {self.plan_path} --rollback` works even if it cannot")
+        if driver.stopped_by:
+            return f"held: {driver.stopped_by}; the load balancer is left as it is. Go on with: {go_on}"
+        return None
+
+    async def rescue(self) -> Rescued:
+        """``--rollback`` whose first events could not be journaled: roll back without the journal."""
+        assert self.driver is not None and self.driver.journal_failure is not None, "a journal failure first"
+        return await _rescue(self.world, self.plan_path, self.rundir, self.driver.journal_failure)
 
     def close(self) -> None:
         """Close the journal and give the locks back (the journal keeps an unfinished run resumable)."""
@@ -183,7 +232,7 @@ async def _resume_or_start(plan: Plan, plan_path: str, rundir: RunDir, world: Wo
     try:
         events = rundir.previous_events()
     except JournalError as exc:
-        raise Refused(f"turnout: {exc}") from None
+        raise JournalUnusable(exc) from None
     if events:
         if changed_plan(events[0], sha):
             raise Refused(f"{plan_path}: the plan changed since the run in {rundir.path} started; "
@@ -202,3 +251,13 @@ async def _resume_or_start(plan: Plan, plan_path: str, rundir: RunDir, world: Wo
     if events:
         first.append(ev.Noted(now, "info", f"a new run: the finished run's journal is archived as {rundir.archive()}"))
     return Engine(plan), first, ""
+
+
+async def _rescue(world: World, plan_path: str, rundir: RunDir, problem: JournalError) -> Rescued:
+    """``--rollback`` when the journal cannot be used: from the load balancer and Kong alone, under the run's locks."""
+    from .emergency import rollback_without_journal
+    from .world import plan_secrets
+
+    lines: list[str] = []
+    ok = await rollback_without_journal(world, plan_path, rundir.journal_path, problem, plan_secrets(world.plan), lines.append)
+    return Rescued(lines, ok)

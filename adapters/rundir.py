@@ -11,6 +11,7 @@ import fcntl
 import hashlib
 import os
 import re
+import stat
 import time
 
 from rollout.errors import TurnoutError
@@ -19,6 +20,10 @@ from rollout.journal import Journal
 
 class Locked(TurnoutError):
     pass
+
+
+class Unsafe(Locked):
+    """The run directory (or its journal) could be changed by someone else: it is not locked or used."""
 
 
 def slug(name: str) -> str:
@@ -53,8 +58,25 @@ class RunDir:
         self.journal_path = os.path.join(path, "journal.jsonl")
         self._lock_fd: int | None = None
 
+    def check_private(self) -> None:
+        """Refuse a directory or journal another user could write: the journal there decides what
+        traffic does on ``--resume`` and ``--rollback``, so it must be the operator's alone."""
+        for path in (self.path, self.journal_path):
+            try:
+                st = os.stat(path)
+            except FileNotFoundError:
+                continue
+            if st.st_uid != os.geteuid():
+                raise Unsafe(f"{path}: owned by another user (uid {st.st_uid}); "
+                             "a run directory must be yours alone (use another --run-dir)")
+            if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+                who = "everyone" if st.st_mode & stat.S_IWOTH else "its group"
+                raise Unsafe(f"{path}: writable by {who} (mode {stat.S_IMODE(st.st_mode):o}); its journal decides "
+                             f"what traffic does, so it must be yours alone: chmod go-w {path}")
+
     def lock(self) -> None:
-        """Take the run's lock or raise Locked naming the holder's pid."""
+        """Take the run's lock or raise Locked naming the holder's pid (Unsafe: the directory is not private)."""
+        self.check_private()
         fd = os.open(os.path.join(self.path, "lock"), os.O_RDWR | os.O_CREAT, 0o600)
         holder = try_flock(fd, str(os.getpid()))
         if holder is not None:

@@ -17,6 +17,7 @@ import simpy
 from rollout import commands as cmd
 from rollout import events as ev
 from rollout.engine import Engine
+from rollout.errors import JournalError
 from rollout.execute import execute
 from rollout.intents import admit, is_intent
 from rollout.ports import World
@@ -74,6 +75,7 @@ class SimDriver:
         self.engine = engine
         self.world_ports = world
         self.journal = journal
+        self.journal_failure: JournalError | None = None  # an event could not be journaled: the driver stopped
         self.observer = observer or (lambda engine, event, commands: None)
         self.inbox = simpy.Store(env)
         self.lb_lock = simpy.Resource(env, capacity=1)
@@ -82,7 +84,7 @@ class SimDriver:
 
     def run(self):
         """SimPy process: conduct until the engine reaches a terminal phase."""
-        while not self.engine.finished:
+        while not self.engine.finished and self.journal_failure is None:
             deadline = self.engine.next_deadline()
             get = self.inbox.get()
             if deadline is None:
@@ -100,7 +102,11 @@ class SimDriver:
         if is_intent(event):  # checked at its turn: the run may have moved since the intent arrived
             event = admit(self.engine.snapshot(event.at), event)
         if self.journal is not None:
-            self.journal.append(event)
+            try:
+                self.journal.append(event)
+            except JournalError as exc:  # not journaled, so not acted upon: the run holds where it is
+                self.journal_failure = exc
+                return
         commands = self.engine.handle(event)
         self.observer(self.engine, event, commands)
         for command in commands:

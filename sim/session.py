@@ -111,7 +111,9 @@ class Rehearsal(SimConductor):
             self.detection = Detection(d.gate, float(d.at), d.y_percent)
 
     def _note_headless_end(self) -> None:
-        if self.engine.phase == Phase.PAUSED:
+        if self.driver.journal_failure is not None:
+            text = f"held: {self.driver.journal_failure}; the event was not journaled, so it was not acted upon"
+        elif self.engine.phase == Phase.PAUSED:
             text = f"held ({self.engine.reason}); nobody can resume a headless rehearsal: it ends here, halted"
         elif self.engine.pending_approval is not None:
             text = f"step {self.engine.pending_approval + 1} waits for approval; a headless rehearsal ends here, halted"

@@ -44,35 +44,39 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import asyncio
 
-    from adapters.run import Refused, check_live, default_run_dir
+    from adapters.run import Refused, Rescued, check_live, default_run_dir
+    from adapters.rundir import RunDir, Unsafe
 
     plan = load_or_report(args.plan)
     if plan is None or not fill_env_or_report(plan, args.plan, args.env_file):
         return 2
     try:
         check_live(plan, args.plan)
-    except Refused as exc:
+        run_dir = RunDir(args.run_dir or default_run_dir(plan))
+        run_dir.check_private()
+    except (Refused, Unsafe) as exc:
         print(exc, file=sys.stderr)
         return 2
     if args.new_run and (args.resume or args.rollback):
         print("turnout: --new-run starts a new run; it does not go with --resume or --rollback (they act on the run "
               "in RUN_DIR)", file=sys.stderr)
         return 2
-    run_dir = args.run_dir or default_run_dir(plan)
     if args.detach:
-        from adapters.rundir import RunDir
-
         from .detach import detach
 
-        return detach(args, RunDir(run_dir).path)
+        return detach(args, run_dir.path)
     try:
-        return asyncio.run(_conduct(args, plan, run_dir))
+        return asyncio.run(_conduct(args, plan, run_dir.path))
+    except Rescued as rescued:  # --rollback without a usable journal: each line says what happened
+        print(rescued, file=sys.stderr)
+        return 0 if rescued.rolled_back else 1
     except Refused as exc:
         print(exc, file=sys.stderr)
         return 2
 
 
 async def _conduct(args: argparse.Namespace, plan, run_dir: str) -> int:
+    from adapters.live import signals_hold
     from adapters.run import Intent, LiveRun
     from rollout.summary import summarize
 
@@ -90,13 +94,12 @@ async def _conduct(args: argparse.Namespace, plan, run_dir: str) -> int:
     if live.note and headless:
         operator.say(live.note)
     try:
-        if args.serve:
-            await live.serve(conductor, operator.say)
-        elif headless:
-            await conductor.run()
-        else:
-            from .app import run_live_async
-            await run_live_async(conductor)
+        with signals_hold(conductor):  # SIGTERM/SIGHUP: journaled, held, and everything below still runs
+            await _drive(args, live, conductor, operator, headless)
+        if args.rollback and conductor.journal_failure is not None:
+            rescued = await live.rescue()
+            print(rescued, file=sys.stderr)
+            return 0 if rescued.rolled_back else 1
     finally:
         live.close()
     if held := live.held():
@@ -104,3 +107,17 @@ async def _conduct(args: argparse.Namespace, plan, run_dir: str) -> int:
     if args.json:
         print(json.dumps(summarize(live.engine), indent=2))
     return 0 if live.completed else 1
+
+
+async def _drive(args: argparse.Namespace, live, conductor, operator: HeadlessOperator, headless: bool) -> None:
+    """Conduct served, headless, or in the cockpit (which leaves when the conductor stops by itself)."""
+    if args.serve:
+        await live.serve(conductor, operator.say)
+    elif headless:
+        await conductor.run()
+    else:
+        from .app import TurnoutApp
+
+        app = TurnoutApp(conductor)
+        conductor.on_stopped = app.leave
+        await app.run_async()
