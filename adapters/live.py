@@ -75,6 +75,7 @@ class LiveConductor:
         self.stopped = False
         self.journal_failure: JournalError | None = None
         self.stopped_by = ""  # "stopped by SIGTERM"
+        self.fed = 0  # events journaled and fed by this conductor
         self.on_stopped: Callable[[], None] = lambda: None
 
     def stop(self) -> None:
@@ -123,7 +124,8 @@ class LiveConductor:
         if self.stopped:
             return
         self.stopped_by = f"stopped by {signal_name}"
-        self.feed(ev.Noted(self.now, "warn", self.stopped_by))
+        if self.fed >= len(self.first):  # a note before the opening events would start the journal wrong
+            self.feed(ev.Noted(self.now, "warn", self.stopped_by))
         self._stop_by_itself()
 
     def _stop_by_itself(self) -> None:
@@ -140,6 +142,7 @@ class LiveConductor:
             self.journal_failure = exc
             self._stop_by_itself()
             return
+        self.fed += 1
         commands = self.engine.handle(event)
         self.observer(self.engine, commands)
         for command in commands:

@@ -236,6 +236,17 @@ async def test_sigterm_is_journaled_and_holds_the_run_where_it_is(tmp_path):
     assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL  # given back after the run
 
 
+async def test_a_signal_before_the_opening_events_journals_nothing_out_of_order(tmp_path):
+    world = fast_world(tmp_path)
+    journal = Journal(str(tmp_path / "j.jsonl"))
+    conductor = LiveConductor(Engine(world.plan), world, journal, first=[ev.RunStarted(world.runtime.now(), "fast plan")])
+    conductor.interrupt("SIGHUP")
+    await asyncio.wait_for(conductor.run(), 10)
+    journal.close()
+    assert conductor.stopped_by == "stopped by SIGHUP" and conductor.engine.phase == Phase.NEW
+    assert Journal.read(str(tmp_path / "j.jsonl")) == [] and world.lb.history == []
+
+
 # ---------------------------------------------------------------- item 4: no stale control socket
 
 async def test_a_stale_control_socket_is_replaced_and_removed_at_the_end(tmp_path):

@@ -18,6 +18,7 @@ import asyncio
 import os
 import shlex
 import signal
+import socket
 import subprocess
 import uuid
 
@@ -222,3 +223,36 @@ async def _until_share(lab, share: float, timeout: float = 40.0) -> None:
             return
         await asyncio.sleep(0.1)
     pytest.fail(f"{share}% on Y never reached within {timeout:g}s")
+
+
+async def test_detach_over_a_stale_socket_serves_and_sigterm_takes_the_socket_away(lab):
+    cwd = os.path.dirname(lab.dir)
+    run_dir = os.path.join(cwd, ".turnout", "stale")
+    os.makedirs(run_dir, mode=0o700)
+    sock = os.path.join(run_dir, "control.sock")
+    stale = socket.socket(socket.AF_UNIX)
+    stale.bind(sock)  # a conductor killed by -9 leaves its socket file; nobody listens on it
+    stale.close()
+    started = subprocess.run(turnout_argv("run", lab.plan, "--detach", "--auto-approve", "--run-dir", run_dir),
+                             capture_output=True, text=True, cwd=cwd, timeout=60)
+    assert started.returncode == 0, started.stderr
+    pid = int(started.stdout.split()[2])
+    try:
+        with socket.socket(socket.AF_UNIX) as probe:
+            probe.connect(sock)  # the new conductor serves where the stale file was
+        await _until_share(lab, 5.0)
+        os.kill(pid, signal.SIGTERM)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 15
+        while os.path.exists(sock) and loop.time() < deadline:
+            await asyncio.sleep(0.1)
+    finally:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    assert not os.path.exists(sock)
+    log = open(os.path.join(run_dir, "conductor.log")).read()
+    assert "held: stopped by SIGTERM; the load balancer is left as it is." in log
+    assert y_share(await haproxy_weights(lab), lab) == pytest.approx(5.0, abs=0.5)
+    clean(lab, log)

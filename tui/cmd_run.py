@@ -7,6 +7,9 @@ the command is refused in one line unless ``--new-run`` asks for a new run; a ru
 start fresh while the load balancer gives Y weight is refused, pointing at ``--rollback``.
 Exit 0 completed, 1 rolled back or halted (or held and left), 2 bad input or a refusal
 (the operator must say what they mean: ``--new-run``, ``--resume``, ``--rollback``).
+``--rollback`` on a journal that cannot be used (corrupt, unreadable, missing, unwritable) rolls
+back without it (adapters/emergency.py): 0 when Y ends at 0, else 1. SIGTERM and SIGHUP hold the
+run (journaled, the load balancer left as it is): 1.
 
 This module only parses and prints: opening the run (locks, start or resume, reconciling with
 the load balancer) is adapters/run.py's ``LiveRun``; the operator is the cockpit, or on a
