@@ -16,6 +16,8 @@ import subprocess
 import pytest
 
 from lab.control import haproxy_weights, y_share
+from rollout import events as ev
+from rollout.journal import Journal
 from tests.lab_drill import Observed, finish_run, start_run, turnout_argv
 
 from .lab_support import lab  # noqa: F401
@@ -65,9 +67,11 @@ async def test_ssh_drop_in_the_live_cockpit_loses_nothing(lab, tmux_session):
             return holder_pid(run_dir) is None
         await until(gone, 15, f"turnout (pid {pid}) to end with its terminal")
         held = y_share(await haproxy_weights(lab), lab)
+        note = Journal.read(os.path.join(run_dir, "journal.jsonl"))[-1]
         code, summary, err = await finish_run(await start_run(lab, "--run-dir", run_dir))
         report, _ = await observed.finish()
     assert held == pytest.approx(25.0, abs=0.5), "HAProxy kept the weights while nobody was attached"
+    assert note == ev.Noted(note.at, "warn", "stopped by SIGHUP"), "the hang-up is journaled before the conductor leaves"
     assert "resuming the run" in err, err[-800:]
     assert code == 0 and summary["outcome"] == "completed", err[-800:]
     assert report.failed == 0, f"{report.failed} failed: {report.http_errors} {report.socket_errors}"

@@ -20,9 +20,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import threading
 
 from .plan_input import add_env_file_flag, fill_env_or_report, load_or_report
+
+TERMINAL_GONE_S = 5.0  # the cockpit restores a live terminal well within this
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -122,5 +126,16 @@ async def _drive(args: argparse.Namespace, live, conductor, operator: HeadlessOp
         from .app import TurnoutApp
 
         app = TurnoutApp(conductor)
-        conductor.on_stopped = app.leave
-        await app.run_async()
+        # A terminal that hung up (SIGHUP: the SSH session is gone) never lets the app restore it;
+        # the note is journaled by then, so leave anyway (the kernel gives the locks back).
+        watchdog = threading.Timer(TERMINAL_GONE_S, os._exit, (1,))
+        watchdog.daemon = True
+
+        def leave() -> None:
+            watchdog.start()
+            app.leave()
+        conductor.on_stopped = leave
+        try:
+            await app.run_async()
+        finally:
+            watchdog.cancel()

@@ -44,7 +44,10 @@ class HeadlessOperator:
         self.conductor = conductor
 
     def say(self, message: str) -> None:
-        print(message, file=self.stream, flush=True)
+        try:
+            print(message, file=self.stream, flush=True)
+        except OSError:
+            pass  # the terminal hung up (SIGHUP): nobody reads it now, and the journal keeps the run
 
     def observe(self, engine, commands: list) -> None:
         """After each event: print the engine's new log entries, answer approval requests."""
