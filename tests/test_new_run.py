@@ -20,7 +20,7 @@ import pytest
 
 import adapters.world
 from adapters.new_run import command, what_happened
-from adapters.run import Intent, LiveRun, Refused
+from adapters.run import Intent, LiveRun, Refused, Rescued
 from rollout import events as ev
 from rollout.errors import Unreachable
 from rollout.journal import Journal
@@ -174,12 +174,14 @@ async def test_new_run_needs_the_lb_at_100_x_too_and_keeps_the_finished_journal(
 
 
 async def test_rollback_without_a_journal_is_not_refused_by_the_check(tmp_path, monkeypatch, plan_path):
-    """``--rollback`` is where the refusal points: the check must not stand in its way."""
+    """``--rollback`` is where the refusal points: the check must not stand in its way. Without a
+    journal it rolls back from what the load balancer has (adapters/emergency.py)."""
     lb = FakeLB()
     lb.weights = (75, 25)
     use_world(monkeypatch, tmp_path, lb)
-    run = await open_run(plan_path, str(tmp_path / "run"), Intent(rollback=True))
-    run.close()
+    with pytest.raises(Rescued) as rescued:
+        await open_run(plan_path, str(tmp_path / "run"), Intent(rollback=True))
+    assert rescued.value.rolled_back and lb.weights == (100, 0)
 
 
 class UnreadableLB(FakeLB):

@@ -57,16 +57,16 @@ def run(args: argparse.Namespace) -> int:
     plan = load_or_report(args.plan)
     if plan is None or not fill_env_or_report(plan, args.plan, args.env_file):
         return 2
+    if args.new_run and (args.resume or args.rollback):
+        print("turnout: --new-run starts a new run; it does not go with --resume or --rollback (they act on the run "
+              "in RUN_DIR)", file=sys.stderr)
+        return 2
     try:
         check_live(plan, args.plan)
         run_dir = RunDir(args.run_dir or default_run_dir(plan))
         run_dir.check_private()
     except (Refused, Unsafe) as exc:
         print(exc, file=sys.stderr)
-        return 2
-    if args.new_run and (args.resume or args.rollback):
-        print("turnout: --new-run starts a new run; it does not go with --resume or --rollback (they act on the run "
-              "in RUN_DIR)", file=sys.stderr)
         return 2
     if args.detach:
         from .detach import detach
