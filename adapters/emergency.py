@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from rollout import events as ev
@@ -51,7 +51,6 @@ class Recorder:
 
     say: Callable[[str], None]
     journal: Journal | None = None
-    events: list[Any] = field(default_factory=list)
 
     def record(self, event: Any) -> None:
         if self.journal is None:
@@ -61,8 +60,6 @@ class Recorder:
         except JournalError as exc:
             self.say(f"turnout: cannot journal the rollback ({exc}); going on without it")
             self.close()
-            return
-        self.events.append(event)
 
     def close(self) -> None:
         if self.journal is not None:
