@@ -23,8 +23,12 @@ import json
 import os
 import sys
 import threading
+from typing import TYPE_CHECKING
 
 from .plan_input import add_env_file_flag, fill_env_or_report, load_or_report
+
+if TYPE_CHECKING:
+    from .headless import HeadlessOperator
 
 TERMINAL_GONE_S = 5.0  # the cockpit restores a live terminal well within this
 
