@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shlex
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -116,8 +117,8 @@ class LiveRun:
             try:
                 return await cls._open_locked(plan, plan_path, rundir, target, intent)
             except JournalUnusable as exc:
-                if not intent.rollback:
-                    raise
+                if not intent.rollback:  # the way out does not need the journal: say so on the same line
+                    raise Refused(f"{exc}; traffic goes back to X without it: turnout run {shlex.quote(plan_path)} --rollback") from None
                 from .world import build_world
                 raise await _rescue(build_world(plan, rundir.path), plan_path, rundir, exc.error) from None
         except BaseException:

@@ -197,3 +197,4 @@ def test_turnout_run_on_a_bad_journal_says_one_line_and_no_traceback(tmp_path, s
                           "--run-dir", str(tmp_path)], capture_output=True, text=True, timeout=60, env=env)
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert run.stderr.count("\n") == 1 and run.stderr.startswith(f"turnout: {tmp_path}/journal.jsonl:2: ")
+    assert run.stderr.rstrip().endswith("traffic goes back to X without it: turnout run plans/weighted-dns.yml --rollback")
