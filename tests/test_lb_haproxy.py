@@ -86,9 +86,24 @@ async def test_out_of_range_weight_is_rejected(haproxy_lab):
         await lb.set_weights(100, 0, ALL)
 
 
+async def _until_refused(path: str, within: float = 5.0) -> None:
+    """The master is gone once ``stop`` returns, but a soft-stopping worker may still hold the
+    runtime socket for a moment on a loaded machine: wait (bounded) until nobody answers on it."""
+    deadline = asyncio.get_running_loop().time() + within
+    while asyncio.get_running_loop().time() < deadline:
+        try:
+            _, writer = await asyncio.open_unix_connection(path)
+        except OSError:
+            return
+        writer.close()
+        await asyncio.sleep(0.05)
+    pytest.fail(f"{path} still answers {within:g}s after HAProxy was stopped")
+
+
 async def test_socket_gone_is_unreachable(haproxy_lab):
     lb = balancer(haproxy_lab)
     stop(haproxy_lab.haproxy.proc)
+    await _until_refused(haproxy_lab.haproxy.socket)
     with pytest.raises(Unreachable, match=f"haproxy {haproxy_lab.haproxy.socket}: set weight: unreachable"):
         await lb.set_weights(50, 50, ALL)
     tcp = balancer(haproxy_lab, socket=haproxy_lab.haproxy.tcp)
