@@ -50,9 +50,10 @@ def turnout_argv(*args: str) -> list[str]:
     return [sys.executable, "-P", "-m", "tui.cli", *args]
 
 
-async def start_run(state: LabState, *extra: str) -> asyncio.subprocess.Process:
-    """``turnout run lab/plan.yml --headless --auto-approve --json``, from the lab's parent directory."""
-    argv = turnout_argv("run", state.plan, "--headless", "--auto-approve", "--json", *extra)
+async def start_run(state: LabState, *extra: str, plan: str | None = None) -> asyncio.subprocess.Process:
+    """``turnout run lab/plan.yml --headless --auto-approve --json``, from the lab's parent directory;
+    ``plan``: another plan for the same lab instead (a copy of the lab's with a gate changed)."""
+    argv = turnout_argv("run", plan or state.plan, "--headless", "--auto-approve", "--json", *extra)
     return await asyncio.create_subprocess_exec(*argv, cwd=os.path.dirname(state.dir), stdout=asyncio.subprocess.PIPE,
                                                 stderr=asyncio.subprocess.PIPE)
 
@@ -109,11 +110,12 @@ class Observed:
                 await asyncio.wait({task}, timeout=10)
 
 
-async def drill(state: LabState, rps: float = 600.0, y_fault: dict[str, Any] | None = None) -> DrillResult:
-    """One whole rollout of the lab plan under load; everything measured from outside Turnout."""
+async def drill(state: LabState, rps: float = 600.0, y_fault: dict[str, Any] | None = None,
+                plan: str | None = None) -> DrillResult:
+    """One whole rollout of the lab plan (or ``plan``) under load; everything measured from outside Turnout."""
     async with Observed(state, rps, y_fault=y_fault) as observed:
         started = time.time()
-        code, summary, err = await finish_run(await start_run(state))
+        code, summary, err = await finish_run(await start_run(state, plan=plan))
         ended = time.time()
         report, samples = await observed.finish(tail_s=2.0 if y_fault else 1.0)
     return DrillResult(code, summary, err, report, samples, observed.fault_at, started, ended)
