@@ -77,13 +77,18 @@ def windows(rng: np.random.Generator, rate: float, share: float, seconds: float,
 
 
 def regression_case(plan, budget, reg: float, share: float, rps: int, reps: int, rng) -> dict:
+    """One step at ``share`` as the demo plan has it: 5% is its first step (no X history); 25% its
+    second, after the first step's 2 minutes of X traffic at 95% (a healthy Y, played as one draw)."""
     gates = plan.gates.model_copy(update={"window": WINDOW_REQUESTS / rps, "min_requests": 1})
     seconds = gates.window
-    alpha = budget.sequential
+    step = next(i for i, s in enumerate(plan.steps) if s.y == round(share * 100))
+    alpha = budget.level(step)
     horizon = 10 * sprt_asn(BASE, BASE + reg, alpha, 0.05)
     used, found = [], 0
     for _ in range(reps):
         tally, y_seen, t = Tally(gates, budget), 0, 0.0
+        tally.x_run = _x_history(rng, plan, step, rps)
+        tally.new_step(step)
         while y_seen < horizon:
             x, y = windows(rng, rps, share, seconds, BASE + reg)
             tally.record(ev.WindowJudged(t + seconds, t, x, y))
@@ -95,18 +100,28 @@ def regression_case(plan, budget, reg: float, share: float, rps: int, reps: int,
     power = found / reps
     sprt = sprt_asn(BASE, BASE + reg, alpha, max(1 - power, 1e-3))
     mean = float(np.mean(used)) if used else float("nan")
-    return {"case": f"+{reg * 100:g} pt", "share": share, "rps": rps, "window_s": seconds,
+    return {"case": f"+{reg * 100:g} pt", "share": share, "rps": rps, "window_s": seconds, "step": step + 1,
+            "x_history": tally.x_before[0], "alpha": alpha,
             "y_per_window": rps * share * seconds, "mean_y_requests": round(mean), "sprt_y_requests": round(sprt),
             "ratio": round(mean / sprt, 2), "detection": power, "seconds": round(mean / (rps * share), 2), "reps": reps}
 
 
+def _x_history(rng, plan, step: int, rps: int) -> tuple[int, int]:
+    """X's requests and errors over the plan's steps before ``step`` (their whole bakes, healthy Y)."""
+    requests = int(rng.poisson(sum(rps * (1 - s.y / 100) * s.bake for s in plan.steps[:step])))
+    return requests, int(rng.binomial(requests, BASE))
+
+
 def aa_rollout(plan, budget, rps: int, reps: int, rng) -> dict:
-    """Healthy Y through the whole rollout in the plan's windows: rolled back or held counts against it."""
+    """Healthy Y through the whole rollout in the plan's windows: rolled back or held counts against it.
+    One tally for the run, a new step at each step (X's history carries over), the watch continues the last."""
     gates, stopped = plan.gates, 0
-    stages = [(s.y / 100, s.bake) for s in plan.steps] + [(1.0, plan.finish.watch)]
+    stages = [(i, s.y / 100, s.bake) for i, s in enumerate(plan.steps)] + [(None, 1.0, plan.finish.watch)]
     for _ in range(reps):
-        for share, bake in stages:
-            tally = Tally(gates, budget)
+        tally = Tally(gates, budget)
+        for index, share, bake in stages:
+            if index is not None:
+                tally.new_step(index)
             if any(_tripped(tally, rng, rps, share, gates.window, i) for i in range(max(1, math.ceil(bake / gates.window)))):
                 stopped += 1
                 break
@@ -134,19 +149,20 @@ def main(argv: list[str] | None = None) -> int:
     rows = [regression_case(plan, budget, reg, share, rps, args.reps, np.random.default_rng(next(streams)))
             for reg in REGRESSIONS for share in SHARES for rps in RPS]
     aa = [aa_rollout(plan, budget, rps, args.aa_reps, np.random.default_rng(next(streams))) for rps in RPS]
-    report = {"base_error_rate": BASE, "alpha_sequential": budget.sequential, "alpha_window": budget.window,
+    report = {"base_error_rate": BASE, "alpha_first_step": budget.level(0), "alpha_sequential": budget.sequential,
+              "alpha_window": budget.window,
               "regressions": rows, "aa": aa, "wall_s": round(time.perf_counter() - began, 1)}
     print(json.dumps(report, indent=2) if args.json else table(report))
     return 0
 
 
 def table(report: dict) -> str:
-    lines = [f"base {report['base_error_rate']:.2%}; sequential alpha {report['alpha_sequential']:.3g} per test per step, "
-             f"window alpha {report['alpha_window']:.3g}",
-             "| case | Y share | rps | window | Y req/window | mean Y req to detect | SPRT E[N] | ratio | detection | seconds |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [f"base {report['base_error_rate']:.2%}; sequential alpha {report['alpha_first_step']:.3g} per test in the first "
+             f"step, {report['alpha_sequential']:.3g} in the others; window alpha {report['alpha_window']:.3g}",
+             "| case | Y share (step) | rps | X history | window | Y req/window | mean Y req to detect | SPRT E[N] | ratio | detection | seconds |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in report["regressions"]:
-        lines.append(f"| {r['case']} | {r['share']:.0%} | {r['rps']} | {r['window_s']:g} s | {r['y_per_window']:g} | "
+        lines.append(f"| {r['case']} | {r['share']:.0%} ({r['step']}) | {r['rps']} | {r['x_history']} | {r['window_s']:g} s | {r['y_per_window']:g} | "
                      f"{r['mean_y_requests']} | {r['sprt_y_requests']} | {r['ratio']} | {r['detection']:.3f} | {r['seconds']} |")
     lines += ["", "| case | rps | window | false rollbacks (rolled back or held) | claimed | runs |", "|---|---|---|---|---|---|"]
     for a in report["aa"]:
