@@ -67,6 +67,7 @@ class Budget:
     sequential: float  # per sequential test (one pool or one node) per step after the first
     window: float  # per absolute test per judged window
     first_step: float | None = None  # per sequential test in the first step (None: ``sequential``)
+    tests: int = 1  # sequential tests per step: they share one bound on X's rate from its history
 
     @classmethod
     def of_gates(cls, gates) -> "Budget":
@@ -82,8 +83,9 @@ class Budget:
         windows += math.ceil(plan.finish.watch / gates.window)
         half, steps = gates.false_rollback_rate / 2, len(plan.steps)
         if steps == 1:
-            return cls(sequential=half / tests, window=half / max(1, windows))
-        return cls(sequential=half / 2 / ((steps - 1) * tests), window=half / max(1, windows), first_step=half / 2 / tests)
+            return cls(sequential=half / tests, window=half / max(1, windows), tests=tests)
+        return cls(sequential=half / 2 / ((steps - 1) * tests), window=half / max(1, windows), first_step=half / 2 / tests,
+                   tests=tests)
 
     def level(self, step: int) -> float:
         """The level of each sequential test in step ``step`` (0-based)."""
@@ -92,7 +94,7 @@ class Budget:
 
 # With X's history before the step, each sequential test's level is spent three ways: the split
 # test, the bound on X's rate from its history, and Y alone against that bound.
-SPLIT_SHARE, BOUND_SHARE, HISTORY_SHARE = 0.1, 0.2, 0.7
+SPLIT_SHARE, BOUND_SHARE, HISTORY_SHARE = 0.05, 0.2, 0.75
 DRIFT_P = 0.01  # X's errors in the step over its history's bound at this p-value: the history test abstains
 
 
@@ -111,18 +113,20 @@ class Evidence:
     h_mixture: float = 0.0
 
     @classmethod
-    def begin(cls, history: tuple[int, int], alpha: float) -> "Evidence":
+    def begin(cls, history: tuple[int, int], alpha: float, tests: int = 1) -> "Evidence":
         """A step's evidence, with X's rate bounded from its history (requests, errors) when there is one.
 
         X is the old version: its rate does not change when Y takes traffic, so X's windows before
         the step tell its rate better than the step's own X traffic (at 25% on Y only 3x Y's).
-        The bound is the exact Poisson (Garwood) upper limit at ``alpha * BOUND_SHARE``."""
+        The bound is the exact Poisson (Garwood) upper limit at ``alpha * BOUND_SHARE * tests``:
+        one event (X's rate is over it) shared by the step's ``tests`` tests, each paying its share."""
         requests, errors = history
         if requests <= 0:
             return cls()
         from scipy.stats import chi2
 
-        return cls(p0=float(chi2.ppf(1 - alpha * BOUND_SHARE, 2 * (errors + 1))) / (2 * requests))
+        level = min(0.5, alpha * BOUND_SHARE * tests)
+        return cls(p0=float(chi2.ppf(1 - level, 2 * (errors + 1))) / (2 * requests))
 
     def add(self, y_requests: int, y_errors: int, x_requests: int, x_errors: int) -> "Evidence":
         """The evidence after one more window (pure: a new value)."""

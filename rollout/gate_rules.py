@@ -65,7 +65,7 @@ class Judging:
 
     def so_far(self, key: str, with_history: bool = True) -> Evidence:
         """The step's evidence for one comparison; a new one starts from X's history."""
-        return self.evidence.get(key) or Evidence.begin(self.history if with_history else (0, 0), self.level)
+        return self.evidence.get(key) or Evidence.begin(self.history if with_history else (0, 0), self.level, self.budget.tests)
 
 
 class Rule(Protocol):

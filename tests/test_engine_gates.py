@@ -135,9 +135,9 @@ def test_budget_splits_the_false_rollback_rate_over_steps_tests_and_windows():
 HISTORY = (57000, 28)
 BAD_POOL = (avg(3000, 2, 1.0), y3([(333, 3), (333, 4), (334, 3)]))  # Y 1%, X 0.07%
 HISTORY_TABLE = [
-    # X's history bounds its rate (<= 0.095%): Y's 10 errors in 1,000 are decisive in the first window,
-    # where the split against the step's X alone (3x Y's traffic) is not yet
-    ("Y 1% vs X's history", HISTORY, [BAD_POOL], ["fail"], "vs X's history (rate <= 0.095%): ln LR 12.5 >= 8.4"),
+    # X's history bounds its rate (<= 0.090%): Y's 10 errors in 1,000 are decisive in the first window,
+    # where the split against the step's X alone (3x Y's traffic, ln LR 8.0) is not yet
+    ("Y 1% vs X's history", HISTORY, [BAD_POOL], ["fail"], "vs X's history (rate <= 0.090%): ln LR 13.0 >= 8.4"),
     # the same window without a history (a first step): the split test alone, not yet
     ("no history", (0, 0), [BAD_POOL], ["pass"], "ln LR 8.0 < 8.1"),
     # X's own errors in the step are far over its history's bound: X drifted, the history test abstains
