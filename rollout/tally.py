@@ -10,8 +10,9 @@ One window decides nothing. The rollout reacts to runs of windows:
   because the load balancer is not doing what it was told;
 - reports give the run's request totals.
 
-The consecutive counts and the evidence start again with every step. The totals and the
-verdicts last the whole run. The evidence lives here, in the engine's state, and each window's
+The consecutive counts and the evidence start again with every step. The totals, the
+verdicts and X's history (its requests and errors in every judged window, from which each step
+bounds X's rate) last the whole run. The evidence lives here, in the engine's state, and each window's
 verdict is a pure function of the window and the evidence before it: a journal replays into the
 same verdicts.
 """
@@ -44,7 +45,7 @@ class Tally:
 
     def new_step(self, index: int = 0) -> None:
         """A new step: its evidence starts from X's history so far (X's rate does not change when Y
-        takes traffic; rollout.evidence.Evidence.begin guards against drift)."""
+        takes traffic; rollout.evidence.Evidence.drifted checks that it did not)."""
         self.step = index
         self.x_before = self.x_run
         self.failures = 0
