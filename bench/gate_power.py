@@ -5,17 +5,20 @@ The grid: base error rate 0.05%; Y regressions +0.5, +1, +2, +5 points; Y's shar
 500 and 5,000 rps; and healthy A/A. Windows are drawn from Poisson request counts and binomial
 error counts and fed to the engine's own gates (rollout.tally.Tally, as the engine records a
 WindowJudged), with the error budget of a plan shaped like plans/demo.yml (steps 5/25/50/100,
-three Y nodes, false_rollback_rate 0.01: each sequential test at alpha 0.0003125).
+three Y nodes, false_rollback_rate 0.01: each sequential test at alpha 0.000625 in the first
+step, 0.000208 in the others).
 
 - **Regressions** (one step at the share): windows of 100 requests on both pools (0.2 s at 500
   rps, 0.02 s at 5,000 rps) so the window's granularity costs little against the test's own
   sample size, ``min_requests: 1``; played until the gates roll back or Y served 10x the SPRT's
-  expected sample. "Y req" is the mean requests on Y until the rollback (the whole last window
+  expected sample. 5% is the demo's first step (no X history); 25% its second, after the first
+  step's 2 minutes of X traffic at 95% (X's history, from which the step bounds X's rate). "Y req" is the mean requests on Y until the rollback (the whole last window
   counted); the SPRT column is Wald's expected sample number for Y's known base rate against
-  base + regression at the same alpha and the measured miss rate (a bound no test that must
+  base + regression at the step's alpha and the measured miss rate (a bound no test that must
   learn X's rate from X's traffic can beat).
 - **A/A**: the whole demo rollout (5% 2m, 25% 3m, 50% 5m, 100% 10m, watch 10m) in the plan's
-  60 s windows, both pools at the base rate: the share of rollouts the gates roll back or hold.
+  60 s windows, both pools at the base rate, one tally for the run (X's history carries from
+  step to step): the share of rollouts the gates roll back or hold.
 
     python3 bench/gate_power.py [--json] [--reps 300] [--aa-reps 2000] [--seed 10]
 """
