@@ -5,17 +5,20 @@ The grid: base error rate 0.05%; Y regressions +0.5, +1, +2, +5 points; Y's shar
 500 and 5,000 rps; and healthy A/A. Windows are drawn from Poisson request counts and binomial
 error counts and fed to the engine's own gates (rollout.tally.Tally, as the engine records a
 WindowJudged), with the error budget of a plan shaped like plans/demo.yml (steps 5/25/50/100,
-three Y nodes, false_rollback_rate 0.01: each sequential test at alpha 0.0003125).
+three Y nodes, false_rollback_rate 0.01: each sequential test at alpha 0.000625 in the first
+step, 0.000208 in the others).
 
 - **Regressions** (one step at the share): windows of 100 requests on both pools (0.2 s at 500
   rps, 0.02 s at 5,000 rps) so the window's granularity costs little against the test's own
   sample size, ``min_requests: 1``; played until the gates roll back or Y served 10x the SPRT's
-  expected sample. "Y req" is the mean requests on Y until the rollback (the whole last window
+  expected sample. 5% is the demo's first step (no X history); 25% its second, after the first
+  step's 2 minutes of X traffic at 95% (X's history, from which the step bounds X's rate). "Y req" is the mean requests on Y until the rollback (the whole last window
   counted); the SPRT column is Wald's expected sample number for Y's known base rate against
-  base + regression at the same alpha and the measured miss rate (a bound no test that must
+  base + regression at the step's alpha and the measured miss rate (a bound no test that must
   learn X's rate from X's traffic can beat).
 - **A/A**: the whole demo rollout (5% 2m, 25% 3m, 50% 5m, 100% 10m, watch 10m) in the plan's
-  60 s windows, both pools at the base rate: the share of rollouts the gates roll back or hold.
+  60 s windows, both pools at the base rate, one tally for the run (X's history carries from
+  step to step): the share of rollouts the gates roll back or hold.
 
     python3 bench/gate_power.py [--json] [--reps 300] [--aa-reps 2000] [--seed 10]
 """
@@ -77,13 +80,18 @@ def windows(rng: np.random.Generator, rate: float, share: float, seconds: float,
 
 
 def regression_case(plan, budget, reg: float, share: float, rps: int, reps: int, rng) -> dict:
+    """One step at ``share`` as the demo plan has it: 5% is its first step (no X history); 25% its
+    second, after the first step's 2 minutes of X traffic at 95% (a healthy Y, played as one draw)."""
     gates = plan.gates.model_copy(update={"window": WINDOW_REQUESTS / rps, "min_requests": 1})
     seconds = gates.window
-    alpha = budget.sequential
+    step = next(i for i, s in enumerate(plan.steps) if s.y == round(share * 100))
+    alpha = budget.level(step)
     horizon = 10 * sprt_asn(BASE, BASE + reg, alpha, 0.05)
     used, found = [], 0
     for _ in range(reps):
         tally, y_seen, t = Tally(gates, budget), 0, 0.0
+        tally.x_run = _x_history(rng, plan, step, rps)
+        tally.new_step(step)
         while y_seen < horizon:
             x, y = windows(rng, rps, share, seconds, BASE + reg)
             tally.record(ev.WindowJudged(t + seconds, t, x, y))
@@ -95,18 +103,28 @@ def regression_case(plan, budget, reg: float, share: float, rps: int, reps: int,
     power = found / reps
     sprt = sprt_asn(BASE, BASE + reg, alpha, max(1 - power, 1e-3))
     mean = float(np.mean(used)) if used else float("nan")
-    return {"case": f"+{reg * 100:g} pt", "share": share, "rps": rps, "window_s": seconds,
+    return {"case": f"+{reg * 100:g} pt", "share": share, "rps": rps, "window_s": seconds, "step": step + 1,
+            "x_history": tally.x_before[0], "alpha": alpha,
             "y_per_window": rps * share * seconds, "mean_y_requests": round(mean), "sprt_y_requests": round(sprt),
             "ratio": round(mean / sprt, 2), "detection": power, "seconds": round(mean / (rps * share), 2), "reps": reps}
 
 
+def _x_history(rng, plan, step: int, rps: int) -> tuple[int, int]:
+    """X's requests and errors over the plan's steps before ``step`` (their whole bakes, healthy Y)."""
+    requests = int(rng.poisson(sum(rps * (1 - s.y / 100) * s.bake for s in plan.steps[:step])))
+    return requests, int(rng.binomial(requests, BASE))
+
+
 def aa_rollout(plan, budget, rps: int, reps: int, rng) -> dict:
-    """Healthy Y through the whole rollout in the plan's windows: rolled back or held counts against it."""
+    """Healthy Y through the whole rollout in the plan's windows: rolled back or held counts against it.
+    One tally for the run, a new step at each step (X's history carries over), the watch continues the last."""
     gates, stopped = plan.gates, 0
-    stages = [(s.y / 100, s.bake) for s in plan.steps] + [(1.0, plan.finish.watch)]
+    stages = [(i, s.y / 100, s.bake) for i, s in enumerate(plan.steps)] + [(None, 1.0, plan.finish.watch)]
     for _ in range(reps):
-        for share, bake in stages:
-            tally = Tally(gates, budget)
+        tally = Tally(gates, budget)
+        for index, share, bake in stages:
+            if index is not None:
+                tally.new_step(index)
             if any(_tripped(tally, rng, rps, share, gates.window, i) for i in range(max(1, math.ceil(bake / gates.window)))):
                 stopped += 1
                 break
@@ -134,19 +152,20 @@ def main(argv: list[str] | None = None) -> int:
     rows = [regression_case(plan, budget, reg, share, rps, args.reps, np.random.default_rng(next(streams)))
             for reg in REGRESSIONS for share in SHARES for rps in RPS]
     aa = [aa_rollout(plan, budget, rps, args.aa_reps, np.random.default_rng(next(streams))) for rps in RPS]
-    report = {"base_error_rate": BASE, "alpha_sequential": budget.sequential, "alpha_window": budget.window,
+    report = {"base_error_rate": BASE, "alpha_first_step": budget.level(0), "alpha_sequential": budget.sequential,
+              "alpha_window": budget.window,
               "regressions": rows, "aa": aa, "wall_s": round(time.perf_counter() - began, 1)}
     print(json.dumps(report, indent=2) if args.json else table(report))
     return 0
 
 
 def table(report: dict) -> str:
-    lines = [f"base {report['base_error_rate']:.2%}; sequential alpha {report['alpha_sequential']:.3g} per test per step, "
-             f"window alpha {report['alpha_window']:.3g}",
-             "| case | Y share | rps | window | Y req/window | mean Y req to detect | SPRT E[N] | ratio | detection | seconds |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [f"base {report['base_error_rate']:.2%}; sequential alpha {report['alpha_first_step']:.3g} per test in the first "
+             f"step, {report['alpha_sequential']:.3g} in the others; window alpha {report['alpha_window']:.3g}",
+             "| case | Y share (step) | rps | X history | window | Y req/window | mean Y req to detect | SPRT E[N] | ratio | detection | seconds |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in report["regressions"]:
-        lines.append(f"| {r['case']} | {r['share']:.0%} | {r['rps']} | {r['window_s']:g} s | {r['y_per_window']:g} | "
+        lines.append(f"| {r['case']} | {r['share']:.0%} ({r['step']}) | {r['rps']} | {r['x_history']} | {r['window_s']:g} s | {r['y_per_window']:g} | "
                      f"{r['mean_y_requests']} | {r['sprt_y_requests']} | {r['ratio']} | {r['detection']:.3f} | {r['seconds']} |")
     lines += ["", "| case | rps | window | false rollbacks (rolled back or held) | claimed | runs |", "|---|---|---|---|---|---|"]
     for a in report["aa"]:

@@ -15,6 +15,18 @@ Why these tests (see docs/plan-format.md, "How the gates decide"):
   by what the plan calls a regression: the step's error rate on Y must exceed X's by half of
   ``max_delta_vs_x`` (half-way between "as good" and "worse by max_delta_vs_x", SPRT's point of
   indifference), so a Y worse by a hair is not rolled back on a long bake.
+- **Y alone against X's history** (from the second step on): X is the old version, its error
+  rate does not change when Y takes traffic, and by the second step X has served far more than
+  Y will (at 25% on Y the step's own X traffic is only 3x Y's, which caps what each of Y's
+  errors can tell the split test at ln(1/0.25) nats). So each step also bounds X's rate from
+  X's windows before the step (the exact Poisson upper limit, scipy's ``chi2.ppf``, at
+  ``alpha * BOUND_SHARE``) and runs a mixture SPRT of Y's own counts against ``k`` times that
+  bound: a Poisson likelihood ratio, a supermartingale whenever Y's rate is at most the bound,
+  so it crosses ``1/(alpha * HISTORY_SHARE)`` with probability at most that. The step's level
+  is spent three ways (split, bound, history), so the two tests together stay within ``alpha``.
+  A check guards the assumption: when X's errors in the step are too many for the bound
+  (Poisson p < ``DRIFT_P``), X's rate has moved and the history test abstains; the split
+  test, which needs no estimate of X's rate, still judges.
 - **Absolute limits, per window**: a one-sided exact binomial test that Y's true rate is over
   the limit (not its estimate): the binomial tail at the limit, scipy's ``binom.sf``.
 - **Is Y worse than X in this window**: Fisher's exact test, one-sided (scipy's ``fisher_exact``),
@@ -23,7 +35,9 @@ Why these tests (see docs/plan-format.md, "How the gates decide"):
 ``Budget`` splits the plan's ``false_rollback_rate`` (the chance that a healthy Y is rolled back
 over the whole rollout) Bonferroni-style: half over the sequential tests (per step: one for the
 pool, one per Y node when ``per_node``; a step at 100% has no X, its nodes meet their peers), half
-over the absolute tests of every window the plan's bakes and watch hold.
+over the absolute tests of every window the plan's bakes and watch hold. Of the sequential half,
+the first step gets one half and the other steps share the other: a bad Y is cheapest to catch
+at the first step, which also has no X history to lean on.
 
 scipy is imported where it is used: importing the engine to validate a plan stays fast.
 The SPRT's per-window ratio is two binomial likelihoods at the same count, whose coefficients
@@ -42,6 +56,7 @@ from .plan import Plan
 K_GRID = tuple(2.0 ** j for j in range(1, 9))  # Y's error rate as a multiple of X's: 2x .. 256x
 LOG_K_WEIGHT = math.log(len(K_GRID))  # the mixture weighs each k equally
 K = np.array(K_GRID)
+LOG_K = np.log(K)
 ZERO = np.zeros(len(K_GRID))
 
 
@@ -49,8 +64,10 @@ ZERO = np.zeros(len(K_GRID))
 class Budget:
     """The false-rollback rate, split into the level each test is held to."""
 
-    sequential: float  # per sequential test (one pool or one node) per step
+    sequential: float  # per sequential test (one pool or one node) per step after the first
     window: float  # per absolute test per judged window
+    first_step: float | None = None  # per sequential test in the first step (None: ``sequential``)
+    tests: int = 1  # sequential tests per step: they share one bound on X's rate from its history
 
     @classmethod
     def of_gates(cls, gates) -> "Budget":
@@ -59,12 +76,26 @@ class Budget:
 
     @classmethod
     def of(cls, plan: Plan) -> "Budget":
+        """Half the sequential half goes to the first step, where a bad Y costs least to catch."""
         gates = plan.gates
         tests = 1 + (len(plan.pools.y.nodes) if gates.per_node and len(plan.pools.y.nodes) > 1 else 0)
         windows = sum(max(1, math.ceil(s.bake / gates.window)) for s in plan.steps)
         windows += math.ceil(plan.finish.watch / gates.window)
-        half = gates.false_rollback_rate / 2
-        return cls(sequential=half / (len(plan.steps) * tests), window=half / max(1, windows))
+        half, steps = gates.false_rollback_rate / 2, len(plan.steps)
+        if steps == 1:
+            return cls(sequential=half / tests, window=half / max(1, windows), tests=tests)
+        return cls(sequential=half / 2 / ((steps - 1) * tests), window=half / max(1, windows), first_step=half / 2 / tests,
+                   tests=tests)
+
+    def level(self, step: int) -> float:
+        """The level of each sequential test in step ``step`` (0-based)."""
+        return self.first_step if step == 0 and self.first_step is not None else self.sequential
+
+
+# With X's history before the step, each sequential test's level is spent three ways: the split
+# test, the bound on X's rate from its history, and Y alone against that bound.
+SPLIT_SHARE, BOUND_SHARE, HISTORY_SHARE = 0.05, 0.2, 0.75
+DRIFT_P = 0.01  # X's errors in the step over its history's bound at this p-value: the history test abstains
 
 
 @dataclass(frozen=True)
@@ -77,13 +108,35 @@ class Evidence:
     x_requests: int = 0
     x_errors: int = 0
     mixture: float = 0.0  # ln of the mixture likelihood ratio: the statistic compared with ln(1/alpha)
+    p0: float = 0.0  # the upper bound on X's rate from X's history before the step (0: no history test)
+    h_log_lr: tuple[float, ...] = (0.0,) * len(K_GRID)  # Y alone against k * p0, per k
+    h_mixture: float = 0.0
+
+    @classmethod
+    def begin(cls, history: tuple[int, int], alpha: float, tests: int = 1) -> "Evidence":
+        """A step's evidence, with X's rate bounded from its history (requests, errors) when there is one.
+
+        X is the old version: its rate does not change when Y takes traffic, so X's windows before
+        the step tell its rate better than the step's own X traffic (at 25% on Y only 3x Y's).
+        The bound is the exact Poisson (Garwood) upper limit at ``alpha * BOUND_SHARE * tests``:
+        one event (X's rate is over it) shared by the step's ``tests`` tests, each paying its share."""
+        requests, errors = history
+        if requests <= 0:
+            return cls()
+        from scipy.stats import chi2
+
+        level = min(0.5, alpha * BOUND_SHARE * tests)
+        return cls(p0=float(chi2.ppf(1 - level, 2 * (errors + 1))) / (2 * requests))
 
     def add(self, y_requests: int, y_errors: int, x_requests: int, x_errors: int) -> "Evidence":
         """The evidence after one more window (pure: a new value)."""
         log_lr = np.asarray(self.log_lr) + window_log_lr(y_requests, y_errors, x_requests, x_errors)
-        mixture = float(np.logaddexp.reduce(log_lr)) - LOG_K_WEIGHT
+        h_log_lr = np.asarray(self.h_log_lr)
+        if self.p0 > 0:
+            h_log_lr = h_log_lr + y_errors * LOG_K - y_requests * self.p0 * (K - 1)
         return Evidence(tuple(float(v) for v in log_lr), self.y_requests + y_requests, self.y_errors + y_errors,
-                        self.x_requests + x_requests, self.x_errors + x_errors, mixture)
+                        self.x_requests + x_requests, self.x_errors + x_errors, _mix(log_lr), self.p0,
+                        tuple(float(v) for v in h_log_lr), _mix(h_log_lr) if self.p0 > 0 else 0.0)
 
     @property
     def y_rate(self) -> float:
@@ -93,9 +146,42 @@ class Evidence:
     def x_rate(self) -> float:
         return self.x_errors / self.x_requests if self.x_requests else 0.0
 
+    def thresholds(self, alpha: float) -> tuple[float, float]:
+        """ln(1/level) of the split test and of the history test (inf: no history test)."""
+        return thresholds(alpha, self.p0 > 0)
+
+    def drifted(self) -> bool:
+        """X's errors in this step are too many for its history's bound: X's rate moved, the history
+        test abstains (the split test, which needs no estimate of X's rate, still judges)."""
+        if self.p0 <= 0 or self.x_errors <= self.p0 * self.x_requests:
+            return False
+        from scipy.stats import poisson
+
+        return float(poisson.sf(self.x_errors - 1, self.x_requests * self.p0)) < DRIFT_P
+
+    def crossed(self, alpha: float) -> str:
+        """Which test crossed its threshold: 'split', 'history' or ''."""
+        split, history = self.thresholds(alpha)
+        if self.mixture >= split:
+            return "split"
+        if self.h_mixture >= history and not self.drifted():
+            return "history"
+        return ""
+
     def regression(self, alpha: float, delta: float) -> bool:
-        """Y is worse than X: the evidence crossed ln(1/alpha) and Y's rate is over X's by delta/2."""
-        return self.mixture >= math.log(1 / alpha) and self.y_rate - self.x_rate > delta / 2
+        """Y is worse than X: a test crossed and Y's rate is over X's by delta/2."""
+        return bool(self.crossed(alpha)) and self.y_rate - self.x_rate > delta / 2
+
+
+def thresholds(alpha: float, with_history: bool) -> tuple[float, float]:
+    """ln(1/level) of the split test and of the history test (inf: no history test)."""
+    if not with_history:
+        return math.log(1 / alpha), math.inf
+    return math.log(1 / (alpha * SPLIT_SHARE)), math.log(1 / (alpha * HISTORY_SHARE))
+
+
+def _mix(log_lr: np.ndarray) -> float:
+    return float(np.logaddexp.reduce(log_lr)) - LOG_K_WEIGHT
 
 
 def window_log_lr(y_requests: int, y_errors: int, x_requests: int, x_errors: int) -> np.ndarray:

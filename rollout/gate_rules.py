@@ -24,7 +24,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping, Protocol
 
-from .evidence import Budget, Evidence, over_limit, worse_than_x
+from .evidence import Budget, Evidence, over_limit, thresholds, worse_than_x
 from .observations import NodeWindow, PoolWindow
 
 GateVerdict = Literal["pass", "fail", "hold", "no_data", "inconclusive"]
@@ -56,6 +56,16 @@ class Judging:
     compare: bool  # X served min_requests in this window
     budget: Budget
     evidence: Mapping[str, Evidence] = field(default_factory=dict)  # this step's, before this window
+    history: tuple[int, int] = (0, 0)  # X's requests and errors over the run before this step
+    step: int = 0  # the step's index (its sequential tests' level: rollout.evidence.Budget.level)
+
+    @property
+    def level(self) -> float:
+        return self.budget.level(self.step)
+
+    def so_far(self, key: str, with_history: bool = True) -> Evidence:
+        """The step's evidence for one comparison; a new one starts from X's history."""
+        return self.evidence.get(key) or Evidence.begin(self.history if with_history else (0, 0), self.level, self.budget.tests)
 
 
 class Rule(Protocol):
@@ -99,9 +109,14 @@ def absolute(limit: float, y: PoolWindow | NodeWindow, x: PoolWindow | None, alp
 def sequential(evidence: Evidence, alpha: float, delta: float, who: str, against: str = "X") -> tuple[bool, str]:
     """The step's SPRT against X (or the node's peers): has it crossed, and its evidence in words."""
     crossed = evidence.regression(alpha, delta)
-    sign = ">=" if evidence.mixture >= math.log(1 / alpha) else "<"
-    return crossed, (f"{who} step {pct(evidence.y_rate)} vs {against} {pct(evidence.x_rate)} over {evidence.y_requests} req, "
-                     f"ln LR {evidence.mixture:.1f} {sign} {math.log(1 / alpha):.1f}")
+    split, history = evidence.thresholds(alpha)
+    words = (f"{who} step {pct(evidence.y_rate)} vs {against} {pct(evidence.x_rate)} over {evidence.y_requests} req, "
+             f"ln LR {evidence.mixture:.1f} {'>=' if evidence.mixture >= split else '<'} {split:.1f}")
+    if evidence.p0 > 0:
+        drift = ", X drifted: not used" if evidence.h_mixture >= history and evidence.drifted() else ""
+        words += (f"; vs X's history (rate <= {evidence.p0:.3%}): ln LR {evidence.h_mixture:.1f} "
+                  f"{'>=' if evidence.h_mixture >= history else '<'} {history:.1f}{drift}")
+    return crossed, words
 
 
 @dataclass(frozen=True)
@@ -121,24 +136,23 @@ class ErrorRate:
         said = [f"Y {pct(y.error_rate)}" + (f" vs X {pct(x.error_rate)}" if xw else "")]
         decisive = False
         if xw is not None and config.max_delta_vs_x is not None:
-            updates["pool"] = ctx.evidence.get("pool", Evidence()).add(y.requests, y.errors, x.requests, x.errors)
-            decisive, words = sequential(updates["pool"], ctx.budget.sequential, config.max_delta_vs_x, "Y")
+            updates["pool"] = ctx.so_far("pool").add(y.requests, y.errors, x.requests, x.errors)
+            decisive, words = sequential(updates["pool"], ctx.level, config.max_delta_vs_x, "Y")
             (problems if decisive else said).append(words)
         result = GateResult(self.name, outcome(problems, held, notes), y.error_rate, x.error_rate if xw else None,
                             self.limit(config), "; ".join(problems or held or notes or said), self.statistic, self.label,
                             pct(x.error_rate) if x.requests else "-", pct(y.error_rate) if y.requests else "-",
-                            test=self.test(config, ctx.budget), decisive=decisive)
+                            test=self.test(config, ctx), decisive=decisive)
         return result, updates
 
     def limit(self, config: Any) -> str:
         delta = config.max_delta_vs_x
         return f"max {pct(config.max)}" + (f", Y-X <= {pct(delta)}" if delta is not None else "")
 
-    def test(self, config: Any, budget: Budget) -> str:
-        words = f"binomial vs max, p < {budget.window:.2g} per window"
+    def test(self, config: Any, ctx: Judging) -> str:
+        words = f"binomial vs max, p < {ctx.budget.window:.2g} per window"
         if config.max_delta_vs_x is not None:
-            words += (f"; SPRT vs X over the step (errors' split, k 2-256): ln LR >= {math.log(1 / budget.sequential):.1f}"
-                      f" and Y-X > {pct(config.max_delta_vs_x / 2)}")
+            words += f"; {sprt_words(ctx)} and Y-X > {pct(config.max_delta_vs_x / 2)}"
         return words
 
 
@@ -157,20 +171,20 @@ class NodeErrorRate:
     def judge(self, config: Any, x: PoolWindow, y: PoolWindow, ctx: Judging) -> tuple[GateResult, dict[str, Evidence]]:
         if not y.nodes:
             return GateResult(self.name, "no_data", None, None, self.limit(config), "the metrics source gives no per-node rows",
-                              self.statistic, self.label, test=self.test(ctx.budget)), {}
+                              self.statistic, self.label, test=self.test(ctx)), {}
         updates: dict[str, Evidence] = {}
         failed, said = [], []
         for node in y.nodes:
             key, reference = self._reference(node, x, y, ctx.compare)
-            updates[key] = ctx.evidence.get(key, Evidence()).add(node.requests, node.errors, reference.requests, reference.errors)
-            crossed, words = sequential(updates[key], ctx.budget.sequential, config.max_delta_vs_x or 0.0, f"node {node.node}",
+            updates[key] = ctx.so_far(key, ctx.compare).add(node.requests, node.errors, reference.requests, reference.errors)
+            crossed, words = sequential(updates[key], ctx.level, config.max_delta_vs_x or 0.0, f"node {node.node}",
                                         "X" if ctx.compare else "its Y peers")
             (failed if crossed else said).append(words)
         worst = max(y.nodes, key=lambda n: n.error_rate)
         result = GateResult(self.name, "fail" if failed else "pass", worst.error_rate, x.error_rate if ctx.compare else None,
                             self.limit(config), "; ".join(failed) or f"worst node {worst.node} {pct(worst.error_rate)}",
                             self.statistic, self.label, pct(x.error_rate) if ctx.compare else "-",
-                            f"{worst.node} {pct(worst.error_rate)}", test=self.test(ctx.budget), decisive=bool(failed))
+                            f"{worst.node} {pct(worst.error_rate)}", test=self.test(ctx), decisive=bool(failed))
         return result, updates
 
     @staticmethod
@@ -184,5 +198,14 @@ class NodeErrorRate:
         delta = config.max_delta_vs_x or 0.0
         return f"each Y node: node-X <= {pct(delta)}"
 
-    def test(self, budget: Budget) -> str:
-        return f"SPRT per node vs X over the step (errors' split, k 2-256): ln LR >= {math.log(1 / budget.sequential):.1f}"
+    def test(self, ctx: Judging) -> str:
+        return "per node: " + sprt_words(ctx)
+
+
+def sprt_words(ctx: Judging) -> str:
+    """The sequential tests and their thresholds, as the step's level and X's history make them."""
+    split, history = thresholds(ctx.level, ctx.history[0] > 0)
+    words = f"SPRT vs X over the step (errors' split, k 2-256): ln LR >= {split:.1f}"
+    if history < math.inf:
+        words += f"; SPRT vs X's history (Y alone against its bound, k 2-256): ln LR >= {history:.1f}, unless X drifted"
+    return words

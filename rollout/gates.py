@@ -81,10 +81,12 @@ class WindowVerdict:
 
 
 def judge(gates: Gates, start: float, end: float, x: PoolWindow, y: PoolWindow,
-          budget: Budget | None = None, evidence: Mapping[str, Evidence] | None = None) -> WindowVerdict:
-    """Judge one window by every rule the plan turns on; pure. ``evidence`` is the step's so far."""
+          budget: Budget | None = None, evidence: Mapping[str, Evidence] | None = None,
+          history: tuple[int, int] = (0, 0), step: int = 0) -> WindowVerdict:
+    """Judge one window by every rule the plan turns on; pure. ``evidence`` is the step's so far,
+    ``history`` X's (requests, errors) over the run before the step, ``step`` the step's index."""
     before = dict(evidence or {})
-    ctx = Judging(x.requests >= gates.min_requests, budget or Budget.of_gates(gates), before)
+    ctx = Judging(x.requests >= gates.min_requests, budget or Budget.of_gates(gates), before, history, step)
     volume = _volume(gates, x, y)
     judged = [(rule.judge(config, x, y, ctx), config) for rule, config in active(gates)]
     results = [dataclasses.replace(r, dry_run=True, threshold="dry run: " + r.threshold) if config.dry_run else r

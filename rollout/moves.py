@@ -136,7 +136,7 @@ class Moves:
         step = self.s.plan.steps[index]
         self.s.bake_start = self.s.window_start = None
         self.s.deadline = None
-        self.s.tally.new_step()
+        self.s.tally.new_step(index)
         if step.approve and index not in self.s.approved:
             self.s.pending_approval = index
             out = [cmd.AskApproval(index, step.y), cmd.Notify("info", f"step {index + 1}: approve to send {step.y}% to Y")]

@@ -10,8 +10,9 @@ One window decides nothing. The rollout reacts to runs of windows:
   because the load balancer is not doing what it was told;
 - reports give the run's request totals.
 
-The consecutive counts and the evidence start again with every step. The totals and the
-verdicts last the whole run. The evidence lives here, in the engine's state, and each window's
+The consecutive counts and the evidence start again with every step. The totals, the
+verdicts and X's history (its requests and errors in every judged window, from which each step
+bounds X's rate) last the whole run. The evidence lives here, in the engine's state, and each window's
 verdict is a pure function of the window and the evidence before it: a journal replays into the
 same verdicts.
 """
@@ -38,8 +39,15 @@ class Tally:
     evidence: dict[str, Evidence] = field(default_factory=dict)  # this step's, per comparison
     split_misses: int = 0  # consecutive windows whose observed split is off
     totals: dict[str, int] = field(default_factory=lambda: {"total": 0, "failed": 0, "failed_on_y": 0})
+    step: int = 0  # the step's index: its sequential tests' level (Budget.level)
+    x_run: tuple[int, int] = (0, 0)  # X's requests and errors over every judged window of the run
+    x_before: tuple[int, int] = (0, 0)  # ... before this step: the history the step's tests start from
 
-    def new_step(self) -> None:
+    def new_step(self, index: int = 0) -> None:
+        """A new step: its evidence starts from X's history so far (X's rate does not change when Y
+        takes traffic; rollout.evidence.Evidence.drifted checks that it did not)."""
+        self.step = index
+        self.x_before = self.x_run
         self.failures = 0
         self.split_misses = 0
         self.decided = False
@@ -47,8 +55,10 @@ class Tally:
 
     def record(self, e: ev.WindowJudged) -> WindowVerdict:
         """Judge the window against the gates and count it."""
-        verdict = judge(self.gates, e.start, e.at, e.x, e.y, self.budget, self.evidence)
+        verdict = judge(self.gates, e.start, e.at, e.x, e.y, self.budget, self.evidence, self.x_before, self.step)
         self.evidence = dict(verdict.evidence)
+        if verdict.verdict != "inconclusive" and e.x.requests >= self.gates.min_requests:
+            self.x_run = (self.x_run[0] + e.x.requests, self.x_run[1] + e.x.errors)
         self.decided = verdict.decisive
         self.totals["total"] += e.x.requests + e.y.requests
         self.totals["failed"] += e.x.errors + e.y.errors

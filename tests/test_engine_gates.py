@@ -121,10 +121,60 @@ def test_evidence_restarts_with_every_step():
 
 
 def test_budget_splits_the_false_rollback_rate_over_steps_tests_and_windows():
-    """PLAN_TEXT: 3 steps, 2 Y nodes (pool + 2 nodes = 3 tests a step), 2 min bakes and a 2 min watch in 60 s windows."""
+    """PLAN_TEXT: 3 steps, 2 Y nodes (pool + 2 nodes = 3 tests a step), 2 min bakes and a 2 min watch in 60 s windows.
+    The first step gets half of the sequential half; the other two steps share the rest."""
     budget = Budget.of(plan())
-    assert budget.sequential == pytest.approx(0.005 / (3 * 3))
+    assert budget.first_step == budget.level(0) == pytest.approx(0.0025 / 3)
+    assert budget.sequential == budget.level(1) == budget.level(2) == pytest.approx(0.0025 / (2 * 3))
+    assert budget.first_step + 2 * budget.sequential == pytest.approx(0.005 / 3)
     assert budget.window == pytest.approx(0.005 / (2 + 2 + 2 + 2))
+
+
+# The second step (25% on Y) of THREE_Y after a first step whose X served 57,000 requests with 28 errors
+# (0.05%): (name, X's history, windows (x, y), verdicts, words in the last window's description)
+HISTORY = (57000, 28)
+BAD_POOL = (avg(3000, 2, 1.0), y3([(333, 3), (333, 4), (334, 3)]))  # Y 1%, X 0.07%
+HISTORY_TABLE = [
+    # X's history bounds its rate (<= 0.090%): Y's 10 errors in 1,000 are decisive in the first window,
+    # where the split against the step's X alone (3x Y's traffic, ln LR 8.0) is not yet
+    ("Y 1% vs X's history", HISTORY, [BAD_POOL], ["fail"], "vs X's history (rate <= 0.090%): ln LR 13.0 >= 8.4"),
+    # the same window without a history (a first step): the split test alone, not yet
+    ("no history", (0, 0), [BAD_POOL], ["pass"], "ln LR 8.0 < 8.1"),
+    # X's own errors in the step are far over its history's bound: X drifted, the history test abstains
+    ("X drifted", HISTORY, [(avg(3000, 12, 1.0), BAD_POOL[1])] * 2, ["pass", "pass"], "X drifted: not used"),
+    # a healthy Y against the history: nothing
+    ("A/A with history", HISTORY, [(avg(3000, 2, 1.0), y3([(333, 0), (333, 1), (334, 0)]))] * 3, ["pass"] * 3, ""),
+    # one node of three at 1.5% (0.5% on the pool): its own test against X's history names it in the
+    # second window
+    ("one bad node vs X's history", HISTORY, [(avg(3000, 2, 1.0), y3([(333, 0), (333, 5), (334, 0)]))] * 2,
+     ["pass", "fail"], "node y2 step 1.50% vs X 0.07% over 666 req"),
+]
+
+
+@pytest.mark.parametrize("name,history,windows,verdicts,words", HISTORY_TABLE, ids=[row[0] for row in HISTORY_TABLE])
+def test_history_table(name, history, windows, verdicts, words):
+    from rollout.tally import Tally
+
+    tally = Tally(plan(THREE_Y).gates, Budget.of(plan(THREE_Y)), x_run=history)
+    tally.new_step(1)
+    got = [tally.record(ev.WindowJudged(60 * (i + 1), 60 * i, x, y)).verdict for i, (x, y) in enumerate(windows)]
+    assert got == verdicts and tally.tripped == (verdicts[-1] == "fail"), (got, tally.verdicts[-1].describe())
+    assert words in tally.verdicts[-1].describe()
+
+
+def test_x_history_is_counted_across_steps_and_replays():
+    """X's windows of the first step become the second step's history; a journal replays into the same
+    verdicts (the history lives in the tally, rebuilt from the windows)."""
+    engine = Engine(plan(THREE_Y))
+    fed = run_world(engine, [ev.RunStarted(0.0, "test plan")], until=lambda e: e.step == 1 and e.bake_start is not None)
+    assert engine.tally.x_before[0] > 0 and engine.tally.step == 1
+    start = engine.bake_start
+    window = ev.WindowJudged(start + 60, start, avg(1000, 5, 1.0), y3([(333, 8), (333, 9), (334, 8)]))
+    fed.append(window)
+    engine.handle(window)
+    again = replay(engine.plan, [decode(encode(e)) for e in fed])
+    assert again.verdicts == engine.verdicts and again.phase == engine.phase == P.ROLLING_BACK
+    assert again.tally.x_before == engine.tally.x_before and "vs X's history" in again.reason, again.reason
 
 
 def test_sequential_evidence_is_a_likelihood_ratio_on_where_errors_fell():
