@@ -122,3 +122,69 @@ def test_slow_requests_are_counted_over_the_slo_in_both_modes(plan, tmp_path, ex
     # healthy X: P(lognormal(p50 15, p99 90) > 40 ms) is about 11%
     x_share = (rec.slow - rec.slow_on_y) / (rec.total - rec.failed)
     assert 0.05 < x_share < 0.2
+
+
+def _stderr_on_a_terminal(args: list[str]) -> tuple[int, str, str]:
+    """Run the CLI with stdout a pipe and stderr a pseudo-terminal (as an operator's shell); the
+    terminal is read while the command runs, since a full terminal buffer would block its writes."""
+    import os
+    import pty
+    import subprocess
+    import sys
+    import threading
+
+    master, slave = pty.openpty()
+    chunks: list[bytes] = []
+
+    def drain() -> None:
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the terminal's other end is closed: everything was read
+                return
+            if not chunk:
+                return
+            chunks.append(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    proc = subprocess.run([sys.executable, "-m", "tui.cli", *args], stdout=subprocess.PIPE, stderr=slave, timeout=300)
+    os.close(slave)
+    reader.join(10)
+    os.close(master)
+    return proc.returncode, proc.stdout.decode(), b"".join(chunks).decode(errors="replace")
+
+
+def test_a_monte_carlo_shows_progress_on_a_terminal_and_none_under_json():
+    code, out, err = _stderr_on_a_terminal(["rehearse", "plans/demo.yml", "--runs", "12"])
+    assert code == 0 and out.startswith("report card of") and "\x1b" not in out
+    assert "12/12" in err and "runs/s" in err and "left" in err
+    code, out, err = _stderr_on_a_terminal(["rehearse", "plans/demo.yml", "--runs", "12", "--json"])
+    assert json.loads(out)["runs"] == 12 and err == ""
+
+
+def test_no_progress_when_stderr_is_not_a_terminal(capsys):
+    assert main(["rehearse", "plans/demo.yml", "--runs", "3"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == "" and "over 3 runs" in captured.out
+
+
+def test_a_long_exact_rehearsal_shows_simulated_time_on_a_terminal(tmp_path):
+    small = tmp_path / "small.yml"
+    small.write_text("name: small\ntraffic: {rps: 100}\n")
+    code, out, err = _stderr_on_a_terminal(["rehearse", "plans/demo.yml", "--scenario", str(small), "--exact", "--headless"])
+    assert code == 0 and "outcome: completed" in out and "\x1b" not in out
+    assert "(exact)" in err and "sim s/s" in err
+
+
+def test_watching_a_rehearsal_in_slices_does_not_change_it(plan):
+    from sim.session import Rehearsal
+
+    scenario = load_scenario(RANGED, plan)
+    seen: list[float] = []
+    watched = Rehearsal(plan, scenario, seed=12).run_to_end(seen.append, slice_s=7.0)
+    alone = Rehearsal(plan, scenario, seed=12).run_to_end()
+    assert len(seen) > 10 and seen == sorted(seen)
+    assert (watched.outcome, watched.detection, watched.total, watched.failed, watched.slow, watched.drawn) == \
+        (alone.outcome, alone.detection, alone.total, alone.failed, alone.slow, alone.drawn)
+    assert [(e.at_s, e.event) for e in watched.timeline] == [(e.at_s, e.event) for e in alone.timeline]
