@@ -9,8 +9,9 @@ extended (issue 11) with ``p_detect_ci`` [low, high], ``false_rollback`` (null, 
 rate, ci} for a scenario without faults), ``blast_radius`` {failed, slow: {mean, p50, p95,
 max}}, ``detection_step`` {"5": runs, ...}, ``drawn`` [{run, seed, faults}] and, when the
 caller says what the card is of (sim/card.py ``provenance``), ``plan`` {name, sha256},
-``scenario`` {name, sha256}, ``seed`` and ``versions`` {turnout, python}. One run's JSON also
-has ``seed``, ``drawn`` and ``slow_requests`` {total, on_y, slo_ms}.
+``scenario`` {name, sha256}, ``seed`` and ``versions`` {turnout, python}. One run's JSON keeps
+exactly the live summary's keys (rollout/summary.py, tests/test_summary.py); its text says the
+seed, what was drawn and the slow requests.
 Pure functions over records: no simulation happens here.
 """
 
@@ -78,9 +79,6 @@ def run_json(rec: RunRecord) -> dict:
         "final_weights": {"x": rec.final_weights[0], "y": rec.final_weights[1]},
         "timeline": [{"at_s": round(e.at_s, 3), "phase": e.phase, "y_percent": e.y_percent, "event": e.event}
                      for e in rec.timeline],
-        "seed": rec.seed,
-        "drawn": list(rec.drawn),
-        "slow_requests": {"total": rec.slow, "on_y": rec.slow_on_y, "slo_ms": rec.slo_ms},
     }
 
 
@@ -135,7 +133,19 @@ def run_text(rec: RunRecord, title: str) -> str:
         d = rec.detection
         lines.append(f"detection: {d.gate} at {format_duration(d.at_s)} with {d.y_percent}% on Y")
     lines.append(f"final weights: X {rec.final_weights[0]}% / Y {rec.final_weights[1]}%")
+    if rec.slo_ms is not None:
+        lines.append(f"slow requests (over {rec.slo_ms:g} ms): {rec.slow} ({rec.slow_on_y} on Y)")
+    lines += [f"drawn: fault {d['fault']} {d['kind']}: " + ", ".join(_drawn_value(k, v) for k, v in d.items() if k not in ("fault", "kind"))
+              for d in rec.drawn]
+    if rec.seed is not None:
+        lines.append(f"seed: {rec.seed} (run i of a Monte Carlo with --seed S is seed S+i)")
     return "\n".join(lines)
+
+
+def _drawn_value(key: str, value) -> str:
+    if key in ("from", "at"):
+        return f"{key} {format_duration(value)}"
+    return f"{key} {value:g}" if isinstance(value, float) else f"{key} {value}"
 
 
 def monte_carlo_text(card: dict, title: str) -> str:

@@ -45,6 +45,8 @@ def streams(seed: int | np.random.SeedSequence) -> dict[str, np.random.Generator
 class SimWorld:
     def __init__(self, plan: Plan, scenario: Scenario, env: simpy.Environment, seed, exact: bool = False,
                  horizon: int = 3600, run_dir: str = "."):
+        if scenario.ranged():  # a programming error: the session draws each run's faults (sim/ranges.py)
+            raise ValueError("a ranged scenario must be drawn for its run first (sim.ranges.draw)")
         self.plan = plan
         self.scenario = scenario
         self.env = env

@@ -10,8 +10,7 @@ import pytest
 
 from tui.cli import main
 
-RUN_KEYS = {"outcome", "sim_duration_s", "requests", "detection", "final_weights", "timeline",
-            "seed", "drawn", "slow_requests"}  # the last three: issue 11
+RUN_KEYS = {"outcome", "sim_duration_s", "requests", "detection", "final_weights", "timeline"}
 CARD_KEYS = {"runs", "outcomes", "p_detect", "time_to_detect_s", "bad_requests", "duration_s",
              # issue 11 (the report card): provenance, intervals, false rollbacks, blast radius, draws
              "plan", "scenario", "seed", "versions", "p_detect_ci", "false_rollback", "blast_radius",

@@ -68,11 +68,15 @@ def test_a_single_seeded_rehearsal_replays_run_n_of_the_monte_carlo(plan, capsys
     assert main(["rehearse", "plans/demo.yml", "--scenario", RANGED, "--json", "--seed", "44"]) in (0, 1)
     one = json.loads(capsys.readouterr().out)
     fifth = runs[4]
-    assert one["seed"] == fifth.seed == 44 and one["outcome"] == fifth.outcome
+    assert fifth.seed == 44 and one["outcome"] == fifth.outcome
     assert one["detection"] == {"gate": fifth.detection.gate, "at_s": round(fifth.detection.at_s, 3),
                                 "y_percent": fifth.detection.y_percent}
-    assert one["drawn"] == list(fifth.drawn) and one["requests"]["failed"] == fifth.failed
+    assert one["requests"]["failed"] == fifth.failed and one["requests"]["total"] == fifth.total
     assert run_one(plan, scenario, seed=44).drawn == fifth.drawn
+    main(["rehearse", "plans/demo.yml", "--scenario", RANGED, "--headless", "--seed", "44"])
+    text = capsys.readouterr().out
+    drawn = fifth.drawn[0]
+    assert f"drawn: fault 0 error_rate: node {drawn['node']}, rate {drawn['rate']:g}, from " in text and "seed: 44" in text
     assert len({json.dumps(r.drawn) for r in runs}) == 6  # each run its own fault
 
 
