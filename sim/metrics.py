@@ -1,7 +1,8 @@
 """Metrics as the gates see them in production: per pool and per node, per window.
 
 Both modes write into one ``TickLog`` (requests, errors, requests failed because of a
-fault, per second and node); they differ only in how latency is kept:
+fault, requests slower than the scenario's SLO, per second and node); they differ only in
+how latency is kept:
 
 - exact mode keeps every request's latency and takes the window's order statistic;
 - fast mode keeps, per (tick, node), the served count, the queueing wait and the log-normal
@@ -59,6 +60,13 @@ def mixture_quantile(q: float, counts: np.ndarray, wait: np.ndarray, mu: np.ndar
     return 0.5 * (lo + hi)
 
 
+def slow_share(slo_ms: float, wait_ms: np.ndarray, mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """Share of a (tick, node)'s requests over ``slo_ms``: P(wait + exp(mu + sigma Z) > slo)."""
+    room = slo_ms - wait_ms
+    z = (np.log(np.where(room > 0, room, 1.0)) - mu) / sigma
+    return np.where(room > 0, 1.0 - _phi(z), 1.0)
+
+
 def exact_quantile(q: float, values: list[float]) -> float:
     if not values:
         return 0.0
@@ -68,15 +76,19 @@ def exact_quantile(q: float, values: list[float]) -> float:
 class TickLog:
     """Per-second, per-node counters of one rehearsal; grows as simulated time goes on."""
 
-    def __init__(self, table: NodeTable, latency_rng: np.random.Generator, exact: bool = False, horizon: int = 3600):
+    def __init__(self, table: NodeTable, latency_rng: np.random.Generator, exact: bool = False, horizon: int = 3600,
+                 slo_ms: float = math.inf, slow_rng: np.random.Generator | None = None):
         self.table = table
         self.rng = latency_rng
         self.exact = exact
+        self.slo_ms = slo_ms  # a served request slower than this is slow (the blast radius counts it)
+        self.slow_rng = slow_rng or np.random.default_rng(0)
         shape = (max(horizon, 1), len(table.nodes))
         self.requests = np.zeros(shape, dtype=np.int64)
         self.errors = np.zeros(shape, dtype=np.int64)
         self.bad = np.zeros(shape, dtype=np.int64)  # failed because of a fault, not the base error rate
         self.served = np.zeros(shape, dtype=np.int64)
+        self.slow = np.zeros(shape, dtype=np.int64)  # served, but slower than slo_ms
         self.wait_ms = np.zeros(shape)
         self.mu = np.full(shape, table.mu)
         self.latencies: dict[tuple[int, int], list[float]] = {}
@@ -85,7 +97,7 @@ class TickLog:
         if end <= len(self.requests):
             return
         size = max(end, 2 * len(self.requests))
-        for name in ("requests", "errors", "bad", "served", "wait_ms", "mu"):
+        for name in ("requests", "errors", "bad", "served", "slow", "wait_ms", "mu"):
             old = getattr(self, name)
             new = np.zeros((size, old.shape[1]), dtype=old.dtype) if name != "mu" else np.full((size, old.shape[1]), self.table.mu)
             new[: len(old)] = old
@@ -105,6 +117,8 @@ class TickLog:
         self.served[k0:k1] = served
         self.wait_ms[k0:k1] = wait_ms
         self.mu[k0:k1] = mu
+        if math.isfinite(self.slo_ms):  # drawn, not sampled: each request is slow with its component's chance
+            self.slow[k0:k1] = self.slow_rng.binomial(served, slow_share(self.slo_ms, wait_ms, mu, self.table.sigma[None, :]))
 
     def add_request(self, k: int, i: int, error: bool, bad: bool, served: bool = True) -> None:
         """Exact mode: one request arrived (counted when it arrives, as the fast mode does);
@@ -117,6 +131,7 @@ class TickLog:
 
     def add_latency(self, k: int, i: int, ms: float) -> None:
         self.latencies.setdefault((k, i), []).append(ms)
+        self.slow[k, i] += ms > self.slo_ms
 
     # ------------------------------------------------------------------ reading
     def _quantile(self, q: float, a: int, b: int, mask: np.ndarray) -> float:
@@ -147,6 +162,8 @@ class TickLog:
             "failed": int(self.errors[:b].sum()),
             "failed_on_y": int(self.errors[:b, y].sum()),
             "bad": int(self.bad[:b].sum()),
+            "slow": int(self.slow[:b].sum()),
+            "slow_on_y": int(self.slow[:b, y].sum()),
         }
 
 

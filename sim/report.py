@@ -4,7 +4,14 @@ One run's JSON has exactly the keys ``outcome``, ``sim_duration_s``, ``requests`
 failed, failed_on_y}, ``detection`` (null or {gate, at_s, y_percent}), ``final_weights``
 {x, y} and ``timeline`` [{at_s, phase, y_percent, event}]. A Monte Carlo report card has
 exactly ``runs``, ``outcomes`` {completed, rolled_back, halted}, ``p_detect``,
-``time_to_detect_s`` {p50, p95}, ``bad_requests`` {mean, p95} and ``duration_s`` {p50, p95}.
+``time_to_detect_s`` {p50, p95}, ``bad_requests`` {mean, p95} and ``duration_s`` {p50, p95},
+extended (issue 11) with ``p_detect_ci`` [low, high], ``false_rollback`` (null, or {count,
+rate, ci} for a scenario without faults), ``blast_radius`` {failed, slow: {mean, p50, p95,
+max}}, ``detection_step`` {"5": runs, ...}, ``drawn`` [{run, seed, faults}] and, when the
+caller says what the card is of (sim/card.py ``provenance``), ``plan`` {name, sha256},
+``scenario`` {name, sha256}, ``seed`` and ``versions`` {turnout, python}. One run's JSON keeps
+exactly the live summary's keys (rollout/summary.py, tests/test_summary.py); its text says the
+seed, what was drawn and the slow requests.
 Pure functions over records: no simulation happens here.
 """
 
@@ -15,6 +22,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rollout.durations import format_duration
+
+from . import card as evidence
 
 OUTCOMES = ("completed", "rolled_back", "halted")
 
@@ -47,6 +56,11 @@ class RunRecord:
     final_weights: tuple[int, int]
     onset_s: float | None  # when the scenario's first fault began (None: A/A)
     timeline: tuple[TimelineEntry, ...] = field(default=())
+    slow: int = 0  # served slower than the scenario's SLO, on X and Y
+    slow_on_y: int = 0
+    slo_ms: float | None = None
+    seed: int | None = None  # the run's own seed: ``turnout rehearse --seed SEED`` replays it
+    drawn: tuple[dict, ...] = ()  # a ranged fault's values for this run (sim/ranges.py)
 
     @property
     def time_to_detect_s(self) -> float | None:
@@ -75,10 +89,20 @@ def _pair(values: list[float], a: str, b: str, qa: float, qb: float) -> dict:
     return {a: round(float(np.quantile(arr, qa)), 3), b: round(float(np.quantile(arr, qb)), 3)}
 
 
-def monte_carlo_json(records: list[RunRecord]) -> dict:
-    """The plan's report card over independent runs."""
+def monte_carlo_json(records: list[RunRecord], about: dict | None = None, steps: tuple[int, ...] = ()) -> dict:
+    """The plan's report card over independent runs; ``about``: sim/card.py ``provenance``,
+    ``steps``: the plan's shares of Y (each gets a ``detection_step`` entry, 0 if none caught)."""
     detected = [r.time_to_detect_s for r in records if r.detection is not None]
     bad = np.asarray([r.bad for r in records], dtype=float)
+    return {**(about or {}), **_base(records, detected, bad),
+            "p_detect_ci": evidence.wilson(len(detected), len(records)),
+            "false_rollback": evidence.false_rollback(records),
+            "blast_radius": evidence.blast_radius(records),
+            "detection_step": evidence.detection_steps(records, steps),
+            "drawn": evidence.drawn(records)}
+
+
+def _base(records: list[RunRecord], detected: list[float], bad: np.ndarray) -> dict:
     return {
         "runs": len(records),
         "outcomes": {o: sum(1 for r in records if r.outcome == o) for o in OUTCOMES},
@@ -109,20 +133,58 @@ def run_text(rec: RunRecord, title: str) -> str:
         d = rec.detection
         lines.append(f"detection: {d.gate} at {format_duration(d.at_s)} with {d.y_percent}% on Y")
     lines.append(f"final weights: X {rec.final_weights[0]}% / Y {rec.final_weights[1]}%")
+    if rec.slo_ms is not None:
+        lines.append(f"slow requests (over {rec.slo_ms:g} ms): {rec.slow} ({rec.slow_on_y} on Y)")
+    lines += [f"drawn: fault {d['fault']} {d['kind']}: " + ", ".join(_drawn_value(k, v) for k, v in d.items() if k not in ("fault", "kind"))
+              for d in rec.drawn]
+    if rec.seed is not None:
+        lines.append(f"seed: {rec.seed} (run i of a Monte Carlo with --seed S is seed S+i)")
     return "\n".join(lines)
+
+
+def _drawn_value(key: str, value) -> str:
+    if key in ("from", "at"):
+        return f"{key} {format_duration(value)}"
+    return f"{key} {value:g}" if isinstance(value, float) else f"{key} {value}"
 
 
 def monte_carlo_text(card: dict, title: str) -> str:
     o = card["outcomes"]
-    lines = [f"report card of {title} over {card['runs']} runs",
-             f"  outcomes: {o['completed']} completed, {o['rolled_back']} rolled back, {o['halted']} halted",
-             f"  p_detect: {card['p_detect']:.1%}"]
-    ttd = card["time_to_detect_s"]
-    lines.append("  time to detect: " + (f"p50 {format_duration(ttd['p50'])}, p95 {format_duration(ttd['p95'])}" if ttd["p50"] is not None else "never detected"))
+    lines = [f"report card of {title} over {card['runs']} runs" + (f" (seed {card['seed']})" if "seed" in card else ""),
+             f"  outcomes: {o['completed']} completed, {o['rolled_back']} rolled back, {o['halted']} halted"]
+    lines += _detection_lines(card)
     bad = card["bad_requests"]
     if bad["mean"] is not None:
         lines.append(f"  bad requests (failed beyond the base error rate): mean {bad['mean']:.0f}, p95 {bad['p95']:.0f}")
+    lines += _blast_lines(card)
     dur = card["duration_s"]
     if dur["p50"] is not None:
         lines.append(f"  duration: p50 {format_duration(dur['p50'])}, p95 {format_duration(dur['p95'])}")
+    if "seed" in card:
+        lines.append(f"  replay run i alone: turnout rehearse ... --seed {card['seed']}+i")
     return "\n".join(lines)
+
+
+def _detection_lines(card: dict) -> list[str]:
+    """A healthy world's stops are false rollbacks; a faulty world's are detections."""
+    false = card.get("false_rollback")
+    if false is not None:
+        return [f"  false rollbacks (a healthy Y rolled back or held): {false['count']} of {card['runs']}, "
+                f"{false['rate']:.1%}{evidence.percent_ci(false['ci'])}"]
+    lines = [f"  p_detect: {card['p_detect']:.1%}{evidence.percent_ci(card.get('p_detect_ci'))}"]
+    ttd = card["time_to_detect_s"]
+    lines.append("  time to detect: " + (f"p50 {format_duration(ttd['p50'])}, p95 {format_duration(ttd['p95'])}" if ttd["p50"] is not None else "never detected"))
+    steps = card.get("detection_step") or {}
+    if any(steps.values()):
+        lines.append("  caught at Y: " + ", ".join(f"{y}% {n}" for y, n in steps.items()))
+    return lines
+
+
+def _blast_lines(card: dict) -> list[str]:
+    lines = []
+    for name, what in (("failed", "failed beyond the base rate"), ("slow", "slower than the SLO")):
+        part = (card.get("blast_radius") or {}).get(name) or {}
+        if part.get("mean") is not None:
+            lines.append(f"  blast radius, {what}: mean {part['mean']:.0f}, p50 {part['p50']:.0f}, "
+                         f"p95 {part['p95']:.0f}, max {part['max']:.0f}")
+    return lines

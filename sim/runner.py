@@ -1,8 +1,11 @@
 """Experiments: one rehearsal to a record, and Monte Carlo over independent seeds on every core.
 
-Each replication gets its own child of one ``numpy.random.SeedSequence``, so run i of a
-Monte Carlo with seed s is the same whatever the number of processes, and a single
-``--seed`` run reproduces exactly. Records are small picklable values (no timeline in
+Run i of a Monte Carlo with base seed s is the rehearsal of seed s + i (``run_seed``): the
+same whatever the number of processes, and ``turnout rehearse --seed s+i`` (one run) replays
+it exactly, ranged faults' draws included. Each seed becomes a ``numpy.random.SeedSequence``
+whose children are the world's random streams (sim/world.py), so neighbouring seeds give
+independent runs; two Monte Carlos whose base seeds are closer than their run counts share
+runs, so keep base seeds of separate experiments at least ``runs`` apart. Records are small picklable values (no timeline in
 Monte Carlo, it is not read); sim/report.py turns them into the report card.
 """
 
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from typing import Callable
 
 import numpy as np
 
@@ -29,27 +33,42 @@ def run_one(plan: Plan, scenario: Scenario | None = None, seed=0, exact: bool = 
     return session.run_to_end()
 
 
+def run_seed(seed: int, run: int) -> int:
+    """The seed of run ``run`` (from 0) of a Monte Carlo with base seed ``seed``."""
+    return seed + run
+
+
 def seeds(seed: int, runs: int) -> list[np.random.SeedSequence]:
-    return np.random.SeedSequence(seed).spawn(runs)
+    """Every run's seed as the world takes it (sim/world.py ``streams``)."""
+    return [np.random.SeedSequence(run_seed(seed, i)) for i in range(runs)]
 
 
 def _init(plan: Plan, scenario: Scenario, exact: bool) -> None:
     _SHARED.update(plan=plan, scenario=scenario, exact=exact)
 
 
-def _replicate(child: np.random.SeedSequence) -> RunRecord:
-    return run_one(_SHARED["plan"], _SHARED["scenario"], child, _SHARED["exact"], keep_timeline=False)
+def _replicate(run_seed_: int) -> RunRecord:
+    return run_one(_SHARED["plan"], _SHARED["scenario"], run_seed_, _SHARED["exact"], keep_timeline=False)
 
 
 def monte_carlo(plan: Plan, scenario: Scenario | None = None, runs: int = 100, seed: int = 0,
-                processes: int | None = None, exact: bool = False) -> list[RunRecord]:
-    """``runs`` independent rehearsals, spread over ``processes`` (default: every core)."""
+                processes: int | None = None, exact: bool = False,
+                on_run: Callable[[], None] | None = None) -> list[RunRecord]:
+    """``runs`` independent rehearsals, spread over ``processes`` (default: every core), in run
+    order; ``on_run`` is called as each one finishes (a progress bar)."""
     scenario = scenario or default_scenario(plan)
-    children = seeds(seed, runs)
+    run_seeds = [run_seed(seed, i) for i in range(runs)]
     processes = min(processes or os.cpu_count() or 1, runs)
+    done = on_run or (lambda: None)
     if processes <= 1:
         _init(plan, scenario, exact)
-        return [_replicate(c) for c in children]
+        return [_tick(_replicate(s), done) for s in run_seeds]
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     with context.Pool(processes, initializer=_init, initargs=(plan, scenario, exact)) as pool:
-        return pool.map(_replicate, children, chunksize=max(1, runs // (processes * 8)))
+        chunks = pool.imap(_replicate, run_seeds, chunksize=max(1, min(8, runs // (processes * 8))))
+        return [_tick(record, done) for record in chunks]
+
+
+def _tick(record: RunRecord, done: Callable[[], None]) -> RunRecord:
+    done()
+    return record

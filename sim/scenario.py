@@ -14,12 +14,15 @@ from __future__ import annotations
 import math
 from typing import Annotated, Literal, Union
 
+from annotated_types import Gt, Le
 from pydantic import BaseModel, Field, model_validator
 
 from rollout import faults as vocab
 from rollout.located import load_model
 from rollout.plan import Plan
 from rollout.plan_values import STRICT, Duration, Label, duration
+
+from .ranges import Between, OneOf, ranged
 
 PoolName = Literal["x", "y"]
 SYNC_STATUSES = ("kong_version_incompatible", "plugin_set_incompatible", "plugin_version_incompatible",
@@ -98,38 +101,46 @@ class Balancer(Strict):
 _LEAK = vocab.KINDS["memory_leak"].param("per_min")
 
 
+# A fault's values may be ranges or choices drawn per run (sim/ranges.py); each bound is held to
+# the parameter's own bounds from rollout.faults.
+Rate = Annotated[float, Gt(vocab.RATE.low), Le(vocab.RATE.high)]
+Factor = Annotated[float, Gt(vocab.FACTOR.low), Le(1000)]
+PerMin = Annotated[float, Gt(_LEAK.low), Le(_LEAK.high)]
+Onset = ranged(Duration)
+
+
 class _Fault(Strict):
     pool: PoolName | None = None
-    node: Label | None = None
+    node: ranged(Label, numeric=False) | None = None
 
 
 class ErrorRateFault(_Fault):
     kind: Literal["error_rate"]
-    rate: float = Field(gt=vocab.RATE.low, le=vocab.RATE.high)  # the lab's error_share
-    from_: Duration = Field(default=0.0, alias="from")
+    rate: ranged(Rate)  # the lab's error_share
+    from_: Onset = Field(default=0.0, alias="from")
 
 
 class LatencyFault(_Fault):
     kind: Literal["latency"]
-    factor: float = Field(gt=vocab.FACTOR.low, le=1000)
-    from_: Duration = Field(default=0.0, alias="from")
+    factor: ranged(Factor)
+    from_: Onset = Field(default=0.0, alias="from")
 
 
 class CrashFault(_Fault):
     kind: Literal["crash"]
-    at: Duration = vocab.KINDS["crash"].param("at").default  # a node not running then crashes as soon as it is ready
+    at: Onset = vocab.KINDS["crash"].param("at").default  # a node not running then crashes as soon as it is ready
     restart: bool = vocab.KINDS["crash"].param("restart").default  # a supervisor restarts it (ready again after nodes.start_s)
 
 
 class MemoryLeakFault(_Fault):
     kind: Literal["memory_leak"]
-    per_min: float = Field(default=_LEAK.default, gt=_LEAK.low, le=_LEAK.high)  # capacity lost per minute of uptime
-    from_: Duration = Field(default=0.0, alias="from")
+    per_min: ranged(PerMin) = _LEAK.default  # capacity lost per minute of uptime
+    from_: Onset = Field(default=0.0, alias="from")
 
 
 class ConfigWriteFault(_Fault):
     kind: Literal["config_write"]
-    at: Duration
+    at: Onset
 
 
 class SmokeFailFault(_Fault):
@@ -147,7 +158,7 @@ class CpSyncFault(_Fault):
 class LbIgnoresWeightsFault(Strict):
     kind: Literal["lb_ignores_weights"]
     readback: Literal["effective", "configured"] = "effective"  # what the LB reports after a change
-    from_: Duration = Field(default=0.0, alias="from")
+    from_: Onset = Field(default=0.0, alias="from")
 
 
 Fault = Annotated[
@@ -171,9 +182,19 @@ class Scenario(Strict):
     load_balancer: Balancer = Balancer()
     metrics: Metrics = Metrics()
     faults: list[Fault] = Field(default_factory=list)
+    slo_ms: float | None = Field(default=None, gt=0, le=1e6)  # a request slower than this is slow (None: the plan's latency limit)
+
+    def slo(self, plan: Plan) -> float:
+        """The latency over which a request counts as slow in the blast radius."""
+        return self.slo_ms if self.slo_ms is not None else float(plan.gates.latency_p99_ms.max)
+
+    def ranged(self) -> bool:
+        """Whether some fault value is a range or a choice (drawn per run by sim.ranges.draw)."""
+        return any(isinstance(getattr(f, name), (Between, OneOf)) for f in self.faults for name in type(f).model_fields)
 
     def onset(self) -> float | None:
-        """When the first fault begins (seconds), or None for an A/A (no-fault) scenario."""
+        """When the first fault begins (seconds), or None for an A/A (no-fault) scenario.
+        Of a drawn scenario only: a range has no onset until it is drawn."""
         times = [getattr(f, "from_", getattr(f, "at", 0.0)) for f in self.faults]
         return min(times) if times else None
 
@@ -187,8 +208,9 @@ def cross_check(scenario: Scenario, plan: Plan | None) -> list[tuple[str, str]]:
     checks = [c.name for c in plan.smoke]
     for i, fault in enumerate(scenario.faults):
         node = getattr(fault, "node", None)
-        if node is not None and node not in names:
-            problems.append((f"faults.{i}.node", f"no node {node!r} in the plan (nodes: {', '.join(sorted(names))})"))
+        for name in node.one_of if isinstance(node, OneOf) else [node] if node is not None else []:
+            if name not in names:
+                problems.append((f"faults.{i}.node", f"no node {name!r} in the plan (nodes: {', '.join(sorted(names))})"))
         if getattr(fault, "pool", None) and node:
             problems.append((f"faults.{i}.pool", "give a pool or a node, not both"))
         if fault.kind == "smoke_fail":

@@ -11,7 +11,7 @@ the record into text or JSON.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Any, Callable
 
 import simpy
 
@@ -25,9 +25,10 @@ from rollout.plan import Plan
 from rollout.summary import outcome
 
 from .conductor import SimConductor
+from .ranges import draw
 from .report import Detection, RunRecord, TimelineEntry
 from .scenario import Scenario, default_scenario
-from .world import SimWorld
+from .world import SimWorld, streams
 
 QUIET = (ev.TimerFired, ev.NodesProbed)
 
@@ -42,7 +43,8 @@ class Rehearsal(SimConductor):
 
     def __init__(self, plan: Plan, scenario: Scenario | None = None, seed: Any = 0, exact: bool = False,
                  auto_approve: bool = True, journal_path: str | None = None, keep_timeline: bool = True):
-        self.scenario = scenario or default_scenario(plan)
+        self.scenario, self.drawn = self._drawn(scenario or default_scenario(plan), seed)
+        self.seed = seed if isinstance(seed, int) else None
         self.auto_approve = auto_approve
         self.keep_timeline = keep_timeline
         env = simpy.Environment()
@@ -56,13 +58,25 @@ class Rehearsal(SimConductor):
         first = ev.RunStarted(0.0, plan.name, sha, world="rehearsal")
         super().__init__(plan, env, self.sim.ports, [first], self.journal)
 
-    def run_to_end(self) -> RunRecord:
-        """Headless: run until done, rolled back, halted, held or waiting for an approval (or the cap)."""
-        if not self.ended.triggered and not self._waiting():
-            self.env.run(until=self.ended | self.env.timeout(max(1.0, self.cap - self.env.now)))
+    def run_to_end(self, on_advance: Callable[[float], None] | None = None, slice_s: float = 60.0) -> RunRecord:
+        """Headless: run until done, rolled back, halted, held or waiting for an approval (or the cap).
+        ``on_advance(now)``: called every ``slice_s`` simulated seconds (a progress bar)."""
+        if on_advance is None:
+            slice_s = self.cap  # one stretch: nobody watches
+        going = not self.ended.triggered and not self._waiting()
+        while going:
+            self.env.run(until=self.ended | self.env.timeout(max(1.0, min(slice_s, self.cap - self.env.now))))
+            if on_advance is not None:
+                on_advance(float(self.env.now))
+            going = not self.ended.triggered and self.env.now < self.cap
         if not self.engine.finished:
             self._note_headless_end()
         return self.record()
+
+    @staticmethod
+    def _drawn(scenario: Scenario, seed: Any) -> tuple[Scenario, tuple]:
+        """This run's faults: each range drawn from the seed's own ``draws`` stream (sim/ranges.py)."""
+        return draw(scenario, streams(seed)["draws"]) if scenario.ranged() else (scenario, ())
 
     # ------------------------------------------------------------------ observing the engine
     def _waiting(self) -> bool:
@@ -131,7 +145,8 @@ class Rehearsal(SimConductor):
         totals = self.sim.log.totals(self.env.now)
         return RunRecord(self.outcome(), float(self.env.now), totals["total"], totals["failed"], totals["failed_on_y"],
                          totals["bad"], self.detection, self.sim.lb.split, self.scenario.onset(),
-                         tuple(sorted(self.timeline, key=lambda e: e.at_s)))
+                         tuple(sorted(self.timeline, key=lambda e: e.at_s)), totals["slow"], totals["slow_on_y"],
+                         self.sim.log.slo_ms, self.seed, self.drawn)
 
     def report(self) -> dict:
         """One run's JSON object (see sim/report.py for its exact keys)."""

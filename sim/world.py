@@ -3,9 +3,10 @@
 ``SimWorld`` owns the node lifecycle (start-up time, crashes, OOM kills, config writes) as
 SimPy processes, and the faults of the scenario. Before any change that moves traffic it
 lets the fast mode catch up (``traffic.advance_to(now)``), so every tick is computed with
-the state that held then. Random numbers come from five independent streams spawned from
+the state that held then. Random numbers come from independent streams spawned from
 one SeedSequence: traffic (arrivals, routing), latency, errors, faults (start-up jitter),
-measure (how the plan's metrics source reads the traffic: sim/measure.py).
+measure (how the plan's metrics source reads the traffic: sim/measure.py), draws (a ranged
+fault's values: sim/ranges.py) and slow (requests over the SLO, in the fast mode).
 Nothing here prints: the session and the report decide what the operator sees.
 """
 
@@ -28,17 +29,24 @@ from .scenario import (ConfigWriteFault, CpSyncFault, CrashFault, LbIgnoresWeigh
                        SmokeFailFault)
 from .traffic import FluidTraffic
 
-STREAMS = ("traffic", "latency", "errors", "faults", "measure")  # a stream added last leaves the others' draws as they were
+STREAMS = ("traffic", "latency", "errors", "faults", "measure", "draws", "slow")  # a stream added last leaves the others' draws as they were
 
 
 def streams(seed: int | np.random.SeedSequence) -> dict[str, np.random.Generator]:
+    """One generator per stream: child i of the seed, as ``SeedSequence.spawn`` numbers them,
+    derived without spawning, so reading the streams twice (the draws before the world is
+    built, the world itself) gives the same numbers both times."""
     root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-    return {name: np.random.default_rng(child) for name, child in zip(STREAMS, root.spawn(len(STREAMS)))}
+    return {name: np.random.default_rng(np.random.SeedSequence(root.entropy, spawn_key=root.spawn_key + (i,),
+                                                               pool_size=root.pool_size))
+            for i, name in enumerate(STREAMS)}
 
 
 class SimWorld:
     def __init__(self, plan: Plan, scenario: Scenario, env: simpy.Environment, seed, exact: bool = False,
                  horizon: int = 3600, run_dir: str = "."):
+        if scenario.ranged():  # a programming error: the session draws each run's faults (sim/ranges.py)
+            raise ValueError("a ranged scenario must be drawn for its run first (sim.ranges.draw)")
         self.plan = plan
         self.scenario = scenario
         self.env = env
@@ -53,7 +61,8 @@ class SimWorld:
         lb_spec = scenario.load_balancer
         self.lb = SimBalancer(self.table, self.runtime, propagation, lb_spec.health_check, lb_spec.sticky,
                               lb_spec.sticky_ttl, ignores, self.catch_up)
-        self.log = TickLog(self.table, self.rng["latency"], exact=exact, horizon=horizon)
+        self.log = TickLog(self.table, self.rng["latency"], exact=exact, horizon=horizon,
+                           slo_ms=scenario.slo(plan), slow_rng=self.rng["slow"])
         parts = (scenario.traffic, self.table, self.lb, self.log, self.rng)
         self.traffic = ExactTraffic(env, *parts) if exact else FluidTraffic(*parts)
         self.measurement = build_measurement(plan, scenario, self.log, self.rng["measure"])

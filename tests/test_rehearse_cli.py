@@ -11,7 +11,10 @@ import pytest
 from tui.cli import main
 
 RUN_KEYS = {"outcome", "sim_duration_s", "requests", "detection", "final_weights", "timeline"}
-CARD_KEYS = {"runs", "outcomes", "p_detect", "time_to_detect_s", "bad_requests", "duration_s"}
+CARD_KEYS = {"runs", "outcomes", "p_detect", "time_to_detect_s", "bad_requests", "duration_s",
+             # issue 11 (the report card): provenance, intervals, false rollbacks, blast radius, draws
+             "plan", "scenario", "seed", "versions", "p_detect_ci", "false_rollback", "blast_radius",
+             "detection_step", "drawn"}
 
 
 @pytest.mark.parametrize("plan", sorted(glob.glob("plans/*.yml")))
@@ -39,6 +42,12 @@ def test_monte_carlo_json_has_exactly_the_issue_keys(capsys):
     assert data["runs"] == 4 and set(data["outcomes"]) == {"completed", "rolled_back", "halted"}
     assert set(data["time_to_detect_s"]) == {"p50", "p95"} and set(data["bad_requests"]) == {"mean", "p95"}
     assert set(data["duration_s"]) == {"p50", "p95"}
+    assert set(data["plan"]) == set(data["scenario"]) == {"name", "sha256"} and data["seed"] == 0
+    assert set(data["versions"]) == {"turnout", "python"}
+    assert set(data["blast_radius"]) == {"failed", "slow"}
+    assert all(set(v) == {"mean", "p50", "p95", "max"} for v in data["blast_radius"].values())
+    assert set(data["false_rollback"]) == {"count", "rate", "ci"} and set(data["detection_step"]) == {"5", "25", "50", "100"}
+    assert [d["run"] for d in data["drawn"]] == [0, 1, 2, 3]
 
 
 def test_same_seed_same_json(capsys):

@@ -18,7 +18,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("rehearse", help="rehearse a plan in the simulated world (timeline, or Monte Carlo report card)")
     p.add_argument("plan", metavar="PLAN")
     p.add_argument("--scenario", metavar="FILE", help="traffic, node behaviour and faults (default: a healthy world sized from the plan)")
-    p.add_argument("--seed", type=int, default=0, help="same seed, same rehearsal (default 0)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="same seed, same rehearsal (default 0); run i of a Monte Carlo is the rehearsal of seed SEED+i")
     p.add_argument("--exact", action="store_true", help="one SimPy process per request (slow; the fast mode's reference)")
     p.add_argument("--runs", type=int, metavar="N", help="Monte Carlo: N independent runs on every core, then the report card")
     p.add_argument("--json", action="store_true", help="print one JSON object (implies --headless)")
@@ -29,11 +30,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from rollout.errors import PlanError
     from rollout.plan import load_plan
-    from sim.report import monte_carlo_json, monte_carlo_text, run_json, run_text
-    from sim.runner import monte_carlo
+    from sim.report import monte_carlo_text, run_json, run_text
     from sim.scenario import default_scenario, load_scenario
-    from sim.session import Rehearsal
-
     try:
         plan = load_plan(args.plan)
         scenario = load_scenario(args.scenario, plan) if args.scenario else default_scenario(plan)
@@ -45,16 +43,38 @@ def run(args: argparse.Namespace) -> int:
         if args.runs < 1:
             print(f"{args.plan}: --runs must be at least 1, got {args.runs}", file=sys.stderr)
             return 2
-        card = monte_carlo_json(monte_carlo(plan, scenario, args.runs, seed=args.seed, exact=args.exact))
+        card = _monte_carlo(plan, scenario, args)
         print(json.dumps(card, indent=2) if args.json else monte_carlo_text(card, f"{plan.name} in {scenario.name}"))
         return 0 if card["outcomes"]["completed"] == card["runs"] else 1
     if not (args.json or args.headless) and sys.stdout.isatty():
         code = _interactive(plan, scenario, args)
         if code is not None:
             return code
-    record = Rehearsal(plan, scenario, seed=args.seed, exact=args.exact).run_to_end()
+    record = _one_run(plan, scenario, args)
     print(json.dumps(run_json(record), indent=2) if args.json else run_text(record, f"{plan.name} in {scenario.name}"))
     return 0 if record.outcome == "completed" else 1
+
+
+def _one_run(plan, scenario, args: argparse.Namespace):
+    """One headless rehearsal; the exact mode (minutes of wall time) shows a progress bar."""
+    from sim.session import Rehearsal, planned_duration
+    from tui.progress import sim_progress, wanted
+
+    with sim_progress(planned_duration(plan), f"rehearsing {plan.name} (exact)", args.exact and wanted(args.json)) as on_advance:
+        return Rehearsal(plan, scenario, seed=args.seed, exact=args.exact).run_to_end(on_advance)
+
+
+def _monte_carlo(plan, scenario, args: argparse.Namespace) -> dict:
+    """Run the Monte Carlo (a progress bar on a terminal's stderr) and build its report card."""
+    from sim.card import provenance
+    from sim.report import monte_carlo_json
+    from sim.runner import monte_carlo
+    from tui.progress import run_progress, wanted
+
+    with run_progress(args.runs, f"rehearsing {plan.name}", wanted(args.json)) as advance:
+        records = monte_carlo(plan, scenario, args.runs, seed=args.seed, exact=args.exact, on_run=advance)
+    about = provenance(plan.name, args.plan, scenario.name, args.scenario, args.seed)
+    return monte_carlo_json(records, about, tuple(s.y for s in plan.steps))
 
 
 def _interactive(plan, scenario, args) -> int | None:

@@ -1,0 +1,66 @@
+"""A progress bar on stderr while a Monte Carlo runs (runs done, runs per second, time left),
+or a long rehearsal (``--exact``: simulated minutes done, time left).
+
+A 1,000-run rehearsal takes most of a minute; silence that long reads as a hang. The bar is
+rich's ``Progress`` (already installed with Textual) on stderr, so stdout stays the report
+(or the JSON) alone; it is off when stderr is not a terminal (CI logs, pipes) and under
+``--json``, where nothing but the object may be written by us.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from typing import Callable, Iterator
+
+
+def wanted(json_output: bool) -> bool:
+    """Show a bar only to a person watching a terminal."""
+    return not json_output and sys.stderr.isatty()
+
+
+@contextmanager
+def run_progress(total: int, label: str, show: bool) -> Iterator[Callable[[], None]]:
+    """Yield a callback to call once per finished run (a no-op when ``show`` is false)."""
+    if not show:
+        yield lambda: None
+        return
+    with _bar(total, label, "runs/s") as advance:
+        yield lambda: advance(1.0)
+
+
+@contextmanager
+def sim_progress(planned_s: float, label: str, show: bool) -> Iterator[Callable[[float], None] | None]:
+    """Yield ``on_advance(now)`` for ``Rehearsal.run_to_end`` (None when ``show`` is false): the
+    bar runs over the plan's planned duration (a rollback ends it early, a hold may pass it)."""
+    if not show:
+        yield None
+        return
+    with _bar(planned_s, label, "sim s/s") as advance:
+        seen = [0.0]
+
+        def on_advance(now: float) -> None:
+            advance(max(0.0, min(now, planned_s) - seen[0]))
+            seen[0] = max(seen[0], min(now, planned_s))
+
+        yield on_advance
+
+
+@contextmanager
+def _bar(total: float, label: str, unit: str) -> Iterator[Callable[[float], None]]:
+    from rich.console import Console
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn,
+                               TimeElapsedColumn, TimeRemainingColumn)
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
+               TextColumn("[progress.data.speed]{task.fields[rate]}"),
+               TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=total, rate="")
+
+        def advance(amount: float) -> None:
+            bar.advance(task, amount)
+            speed = bar.tasks[0].speed
+            bar.update(task, rate=f"{speed:.1f} {unit}" if speed else "")
+
+        yield advance
