@@ -1,0 +1,10 @@
+"""Reports a change board can read: a rehearsal (one run or a Monte Carlo) or a live run's journal,
+as one self-contained HTML page (charts inline as SVG) or as Markdown tables for a change ticket.
+
+- ``story``: one run, rebuilt from its journal's events (the same for a rehearsal and a live run).
+- ``card``: many runs, from the Monte Carlo JSON and the run records.
+- ``verdict``: the one sentence at the top.
+- ``tables``: the numbers as rows, shared by both formats.
+- ``charts``: matplotlib figures as SVG text (the optional ``turnout[report]`` extra).
+- ``html`` and ``markdown``: the two renderings.
+"""
