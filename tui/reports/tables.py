@@ -47,8 +47,10 @@ def plan_tables(plan: Plan) -> list[Table]:
 
 
 def _pool(w) -> tuple[str, str]:
+    """Error rate and p99; an average-only source (HAProxy's rtime) says "avg", as the gates do."""
     p99 = w.stat("p99_ms")
-    return f"{w.error_rate:.2%}", "-" if p99 is None else f"{p99:.0f}"
+    kind = " avg" if w.latency_kind == "average" else ""
+    return f"{w.error_rate:.2%}", "-" if p99 is None else f"{p99:.0f}{kind}"
 
 
 def window_table(story: RunStory) -> Table:
