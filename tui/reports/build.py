@@ -45,14 +45,16 @@ def _run_charts(story: RunStory) -> list[tuple[str, str]]:
     detected = story.detection[1] if story.detection else None
     marks = (detected, story.rolled_back_at_s)
     g = story.plan.gates
+    average = any(w.y.latency_kind == "average" for w in story.windows)
+    latency = "average latency (the source measures no p99)" if average else "p99 latency"
     return [
         ("Y's share of traffic as the load balancer applied it; dashed: detection, dotted: rollback",
          charts.split_chart(story.splits, story.duration_s, *marks)),
         ("Error rate per judged window against the error_rate gate's limit",
          charts.window_chart(story.windows, "Error rate per window", "% of requests",
                              lambda w: 100 * w.error_rate, 100 * g.error_rate.max, *marks)),
-        ("p99 latency per judged window against the latency gate's limit",
-         charts.window_chart(story.windows, "p99 latency per window", "ms",
+        (f"{latency.capitalize()} per judged window against the latency gate's limit",
+         charts.window_chart(story.windows, f"{latency.split(' (')[0].capitalize()} per window", "ms",
                              lambda w: w.stat("p99_ms"), g.latency_p99_ms.max, *marks)),
     ]
 
