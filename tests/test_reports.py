@@ -86,6 +86,13 @@ def test_monte_carlo_report_has_the_card_and_the_caught_at_step_tables(reports):
     assert "### Caught at each step" in md and "| 25 | 40 |" in md and "| 5 | 0 |" in md
 
 
+def test_a_healthy_monte_carlo_reports_its_false_rollbacks(tmp_path):
+    md = tmp_path / "aa.md"
+    done = turnout("rehearse", DEMO, "--scenario", "plans/scenarios/aa.yml", "--runs", "3", "--report", str(md))
+    assert done.returncode == 0, done.stderr[-800:]
+    assert md.read_text().splitlines()[2].startswith("**A healthy Y (") and "rolled back in 0.0% of 3 runs" in md.read_text()
+
+
 def test_a_report_file_that_is_neither_html_nor_markdown_is_refused(tmp_path):
     done = turnout("rehearse", DEMO, "--headless", "--report", str(tmp_path / "x.pdf"))
     assert done.returncode == 2 and "--report writes FILE.html or FILE.md" in done.stderr

@@ -6,5 +6,7 @@ as one self-contained HTML page (charts inline as SVG) or as Markdown tables for
 - ``verdict``: the one sentence at the top.
 - ``tables``: the numbers as rows, shared by both formats.
 - ``charts``: matplotlib figures as SVG text (the optional ``turnout[report]`` extra).
-- ``html`` and ``markdown``: the two renderings.
+- ``build``: a report as data (title, verdict, charts, tables), the same for both formats.
+- ``html`` and ``markdown``: the two renderings; ``write``: the file the operator named.
+- ``live``: a live run's directory (the journal verified, the plan found by its sha256).
 """

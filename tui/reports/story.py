@@ -9,7 +9,7 @@ the story.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rollout import events as ev
 from rollout.describe import describe
@@ -88,6 +88,4 @@ def story_of(plan: Plan, events: list) -> RunStory:
 
 def _shifted(v: WindowVerdict, t0: float) -> WindowVerdict:
     """The verdict with its window's times from the run's start (the verdict itself is untouched)."""
-    from dataclasses import replace
-
     return replace(v, start=v.start - t0, end=v.end - t0)

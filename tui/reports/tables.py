@@ -123,8 +123,10 @@ def monte_carlo_tables(mc: MonteCarlo) -> list[Table]:
             (kind, *(str(v.get(k)) for k in ("mean", "p50", "p95", "max"))) for kind, v in card["blast_radius"].items())))
     tables.append(Table("Caught at each step", ("Y %", "runs"), tuple((y, str(n)) for y, n in mc.detection_step.items())))
     if card.get("drawn"):
+        drawn = card["drawn"]
+        runs = list(drawn.items() if isinstance(drawn, dict) else enumerate(drawn))[:DRAWN_SHOWN]
         tables.append(Table(f"Fault values drawn (first {DRAWN_SHOWN} runs)", ("run", "drawn"), tuple(
-            (str(i), json.dumps(d, sort_keys=True)) for i, d in enumerate(card["drawn"][:DRAWN_SHOWN]))))
+            (str(i), json.dumps(d, sort_keys=True)) for i, d in runs)))
     return tables
 
 
