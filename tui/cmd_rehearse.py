@@ -4,6 +4,9 @@ Works on any plan whatever its load balancer: the simulated world stands in for 
 the load balancer and the metrics. On a terminal (and without --json, --headless or --runs)
 the operator conducts the rehearsal in the TUI; otherwise one run prints its timeline and
 summary (or the JSON object), and ``--runs N`` prints the plan's Monte Carlo report card.
+``--report FILE.html|FILE.md`` also writes a report for a change board (tui/reports/): a single
+run's is told from its journal (kept in a temporary file), exactly as ``turnout report`` tells a
+live run's.
 Exit 0 completed (every run, with --runs), 1 rolled back or halted, 2 bad plan or scenario.
 """
 
@@ -11,7 +14,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import tempfile
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -24,14 +29,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--runs", type=int, metavar="N", help="Monte Carlo: N independent runs on every core, then the report card")
     p.add_argument("--json", action="store_true", help="print one JSON object (implies --headless)")
     p.add_argument("--headless", action="store_true", help="no TUI: approvals are given automatically, a hold ends the run")
+    p.add_argument("--report", metavar="FILE", help="also write a report: FILE.html (charts, self-contained) or FILE.md (tables)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from rollout.errors import PlanError
     from rollout.plan import load_plan
-    from sim.report import monte_carlo_text, run_json, run_text
+    from sim.report import monte_carlo_text
     from sim.scenario import default_scenario, load_scenario
+
+    if args.report and not _report_format_ok(args.report):
+        return 2
     try:
         plan = load_plan(args.plan)
         scenario = load_scenario(args.scenario, plan) if args.scenario else default_scenario(plan)
@@ -43,29 +52,46 @@ def run(args: argparse.Namespace) -> int:
         if args.runs < 1:
             print(f"{args.plan}: --runs must be at least 1, got {args.runs}", file=sys.stderr)
             return 2
-        card = _monte_carlo(plan, scenario, args)
+        card, records = _monte_carlo(plan, scenario, args)
         print(json.dumps(card, indent=2) if args.json else monte_carlo_text(card, f"{plan.name} in {scenario.name}"))
+        if args.report:
+            from tui.reports.write import write_monte_carlo
+
+            write_monte_carlo(card, records, plan, scenario, args.report)
+            print(f"report: {args.report}", file=sys.stderr)
         return 0 if card["outcomes"]["completed"] == card["runs"] else 1
+    with tempfile.TemporaryDirectory(prefix="turnout-rehearsal-") as tmp:
+        journal = os.path.join(tmp, "journal.jsonl") if args.report else None
+        code = _one_run(plan, scenario, args, journal)
+        if args.report:
+            _write_run_report(plan, scenario, journal, args.report)
+    return code
+
+
+def _one_run(plan, scenario, args, journal: str | None) -> int:
+    """One rehearsal, in the TUI on a terminal or headless; journaled to ``journal`` when a report is wanted."""
+    from sim.report import run_json, run_text
+
     if not (args.json or args.headless) and sys.stdout.isatty():
-        code = _interactive(plan, scenario, args)
+        code = _interactive(plan, scenario, args, journal)
         if code is not None:
             return code
-    record = _one_run(plan, scenario, args)
+    record = _headless_run(plan, scenario, args, journal)
     print(json.dumps(run_json(record), indent=2) if args.json else run_text(record, f"{plan.name} in {scenario.name}"))
     return 0 if record.outcome == "completed" else 1
 
 
-def _one_run(plan, scenario, args: argparse.Namespace):
+def _headless_run(plan, scenario, args: argparse.Namespace, journal: str | None):
     """One headless rehearsal; the exact mode (minutes of wall time) shows a progress bar."""
     from sim.session import Rehearsal, planned_duration
     from tui.progress import sim_progress, wanted
 
     with sim_progress(planned_duration(plan), f"rehearsing {plan.name} (exact)", args.exact and wanted(args.json)) as on_advance:
-        return Rehearsal(plan, scenario, seed=args.seed, exact=args.exact).run_to_end(on_advance)
+        return Rehearsal(plan, scenario, seed=args.seed, exact=args.exact, journal_path=journal).run_to_end(on_advance)
 
 
-def _monte_carlo(plan, scenario, args: argparse.Namespace) -> dict:
-    """Run the Monte Carlo (a progress bar on a terminal's stderr) and build its report card."""
+def _monte_carlo(plan, scenario, args: argparse.Namespace) -> tuple[dict, list]:
+    """Run the Monte Carlo (a progress bar on a terminal's stderr); its report card and its records."""
     from sim.card import provenance
     from sim.report import monte_carlo_json
     from sim.runner import monte_carlo
@@ -74,10 +100,29 @@ def _monte_carlo(plan, scenario, args: argparse.Namespace) -> dict:
     with run_progress(args.runs, f"rehearsing {plan.name}", wanted(args.json)) as advance:
         records = monte_carlo(plan, scenario, args.runs, seed=args.seed, exact=args.exact, on_run=advance)
     about = provenance(plan.name, args.plan, scenario.name, args.scenario, args.seed)
-    return monte_carlo_json(records, about, tuple(s.y for s in plan.steps))
+    return monte_carlo_json(records, about, tuple(s.y for s in plan.steps)), records
 
 
-def _interactive(plan, scenario, args) -> int | None:
+def _report_format_ok(path: str) -> bool:
+    from tui.reports.write import report_format
+
+    if report_format(path) is None:
+        print(f"{path}: --report writes FILE.html or FILE.md", file=sys.stderr)
+        return False
+    return True
+
+
+def _write_run_report(plan, scenario, journal: str, path: str) -> None:
+    """The rehearsal's journal tells its story, exactly as a live run's does (tui/reports/story.py)."""
+    from rollout.journal import load
+    from tui.reports.story import story_of
+    from tui.reports.write import write_run
+
+    write_run(story_of(plan, load(journal).events), f"the rehearsal in {scenario.name}", path)
+    print(f"report: {path}", file=sys.stderr)
+
+
+def _interactive(plan, scenario, args, journal: str | None = None) -> int | None:
     """The TUI, when it is installed; None means: fall back to headless output."""
     from sim.session import Rehearsal
 
@@ -86,4 +131,4 @@ def _interactive(plan, scenario, args) -> int | None:
     except ImportError as exc:
         print(f"turnout: the interactive screen is unavailable ({exc}); printing the headless rehearsal", file=sys.stderr)
         return None
-    return run_rehearsal(Rehearsal(plan, scenario, seed=args.seed, exact=args.exact, auto_approve=False))
+    return run_rehearsal(Rehearsal(plan, scenario, seed=args.seed, exact=args.exact, auto_approve=False, journal_path=journal))

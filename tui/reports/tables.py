@@ -1,0 +1,136 @@
+"""The report's numbers as tables (title, headers, rows of text), shared by HTML and Markdown."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from rollout.durations import format_duration
+from rollout.plan import Plan
+
+from .card import MonteCarlo
+from .story import RunStory
+
+DRAWN_SHOWN = 20  # the first runs' drawn fault values (the JSON keeps them all)
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+def _limit(value, fmt: str) -> str:
+    return "off" if value is None else fmt.format(value)
+
+
+def plan_tables(plan: Plan) -> list[Table]:
+    steps = Table("Steps", ("step", "Y %", "bake", "approval"), tuple(
+        (str(i + 1), str(s.y), format_duration(s.bake), "asked" if s.approve else "-") for i, s in enumerate(plan.steps)))
+    g = plan.gates
+    gates = Table("Gates", ("gate", "limit on Y", "against X", "counts"), (
+        ("error_rate", _limit(g.error_rate.max, "{:.2%}"), _limit(g.error_rate.max_delta_vs_x, "+{:.2%}"),
+         "dry run" if g.error_rate.dry_run else "yes"),
+        ("latency_p99_ms", _limit(g.latency_p99_ms.max, "{:g} ms"), _limit(g.latency_p99_ms.max_ratio_vs_x, "x{:g}"),
+         "dry run" if g.latency_p99_ms.dry_run else "yes"),
+        ("per node", "-", "each Y node vs X" if g.per_node else "off", "yes" if g.per_node else "-"),
+    ))
+    rules = Table("Judging", ("setting", "value"), (
+        ("window", format_duration(g.window)), ("min requests on Y", str(g.min_requests)),
+        ("failed windows to roll back", str(g.failures_to_rollback)),
+        ("false-rollback budget", f"{g.false_rollback_rate:.1%}"), ("automatic rollback", "on" if plan.rollback.automatic else "off"),
+        ("X version", plan.pools.x.version), ("Y version", plan.pools.y.version),
+    ))
+    return [steps, gates, rules]
+
+
+def _pool(w) -> tuple[str, str]:
+    """Error rate and p99; an average-only source (HAProxy's rtime) says "avg", as the gates do."""
+    p99 = w.stat("p99_ms")
+    kind = " avg" if w.latency_kind == "average" else ""
+    return f"{w.error_rate:.2%}", "-" if p99 is None else f"{p99:.0f}{kind}"
+
+
+def window_table(story: RunStory) -> Table:
+    rows = []
+    for w in story.windows:
+        total = w.x.requests + w.y.requests
+        (ye, yl), (xe, xl) = _pool(w.y), _pool(w.x)
+        failed = ", ".join(w.failed_gates + w.held_gates) or "-"
+        rows.append((format_duration(w.end), f"{100 * w.y.requests / total:.1f}" if total else "-", w.verdict,
+                     str(w.y.requests), ye, xe, yl, xl, failed))
+    return Table("Windows", ("end", "Y % seen", "verdict", "Y req", "Y err", "X err", "Y p99 ms", "X p99 ms", "failed/held"),
+                 tuple(rows))
+
+
+def _clock(story: RunStory, at_s: float) -> str:
+    """Relative time, plus UTC wall time for a live run (whose clock is the epoch)."""
+    if story.world != "live":
+        return format_duration(at_s)
+    wall = datetime.fromtimestamp(story.started_at + at_s, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return f"{format_duration(at_s)} ({wall})"
+
+
+def run_tables(story: RunStory) -> list[Table]:
+    t = story.totals
+    summary = Table("Run", ("what", "value"), (
+        ("world", story.world), ("outcome", story.outcome), ("phase", story.phase),
+        ("duration", format_duration(story.duration_s)),
+        ("requests judged", f"{t.get('total', 0)} ({t.get('failed', 0)} failed, {t.get('failed_on_y', 0)} on Y)"),
+        ("plan sha256", story.plan_sha256 or "-"),
+    ))
+    approvals = Table("Approvals", ("when", "step", "by"),
+                      tuple((_clock(story, a.at_s), str(a.step + 1), a.by) for a in story.approvals))
+    backups = Table("Backups", ("when", "node", "file", "sha256", "entities"),
+                    tuple((_clock(story, at), b.node, b.path, b.sha256[:16], str(b.entities)) for at, b in story.backups))
+    stops = [(_clock(story, r.at_s), "rollback requested", r.reason) for r in story.rollbacks]
+    if story.detection is not None:
+        gate, at_s, y = story.detection
+        stops.insert(0, (_clock(story, at_s), f"detected at {y}% on Y", gate))
+    if story.outcome != "completed" and story.reason:
+        stops.append(("end", story.outcome, story.reason))
+    timeline = Table("Timeline", ("when", "event"), tuple((_clock(story, line.at_s), line.text) for line in story.lines))
+    return [summary, window_table(story), Table("What stopped the run", ("when", "what", "why"), tuple(stops)),
+            approvals, backups, timeline]
+
+
+def monte_carlo_tables(mc: MonteCarlo) -> list[Table]:
+    card = mc.card
+    o, ttd, dur = card["outcomes"], card["time_to_detect_s"], card["duration_s"]
+    rows = [("runs", str(card["runs"])), ("completed / rolled back / halted", f"{o['completed']} / {o['rolled_back']} / {o['halted']}"),
+            ("p_detect", f"{card['p_detect']:.1%}")]
+    if card.get("p_detect_ci"):
+        rows.append(("p_detect 95% CI", "{:.1%} - {:.1%}".format(*card["p_detect_ci"])))
+    if card.get("false_rollback"):
+        fr = card["false_rollback"]
+        ci = " (95% CI {:.1%} - {:.1%})".format(*fr["ci"]) if fr.get("ci") else ""
+        rows.append(("false rollbacks", f"{fr['count']} = {fr['rate']:.1%}{ci}"))
+    rows += [("time to detect p50 / p95", _pair(ttd)), ("duration p50 / p95", _pair(dur)),
+             ("bad requests mean / p95", f"{card['bad_requests']['mean']} / {card['bad_requests']['p95']}")]
+    for key in ("seed",):
+        if key in card:
+            rows.append((key, str(card[key])))
+    for key in ("plan", "scenario"):
+        if isinstance(card.get(key), dict):
+            rows.append((key, f"{card[key].get('name')} (sha256 {str(card[key].get('sha256'))[:16]})"))
+    if isinstance(card.get("versions"), dict):
+        rows.append(("versions", ", ".join(f"{k} {v}" for k, v in card["versions"].items())))
+    tables = [Table("Report card", ("what", "value"), tuple(rows))]
+    if isinstance(card.get("blast_radius"), dict):
+        tables.append(Table("Blast radius per run", ("requests", "mean", "p50", "p95", "max"), tuple(
+            (kind, *(str(v.get(k)) for k in ("mean", "p50", "p95", "max"))) for kind, v in card["blast_radius"].items())))
+    tables.append(Table("Caught at each step", ("Y %", "runs"), tuple((y, str(n)) for y, n in mc.detection_step.items())))
+    if card.get("drawn"):
+        drawn = card["drawn"]
+        runs = list(drawn.items() if isinstance(drawn, dict) else enumerate(drawn))[:DRAWN_SHOWN]
+        tables.append(Table(f"Fault values drawn (first {DRAWN_SHOWN} runs)", ("run", "drawn"), tuple(
+            (str(i), json.dumps(d, sort_keys=True)) for i, d in runs)))
+    return tables
+
+
+def _pair(p: dict) -> str:
+    if p.get("p50") is None:
+        return "never"
+    return f"{format_duration(p['p50'])} / {format_duration(p['p95'])}"
