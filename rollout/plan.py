@@ -83,6 +83,7 @@ class Timeouts(Strict):
 
 class HAProxyLB(Strict):
     type: Literal["haproxy"]
+    rehearsal_only: ClassVar[bool] = False
     counts_requests: ClassVar[bool] = True  # ``show stat`` counts requests, 5xx and response times per server
     socket: str  # unix socket path or tcp://HOST:PORT of the runtime API (level admin)
     backend: str
@@ -97,6 +98,7 @@ class HAProxyLB(Strict):
 
 class NginxLB(Strict):
     type: Literal["nginx"]
+    rehearsal_only: ClassVar[bool] = False
     mode: Literal["reload", "lua"] = "reload"
 
     @property
@@ -117,6 +119,7 @@ class NginxLB(Strict):
 
 class CommandLB(Strict):
     type: Literal["command"]
+    rehearsal_only: ClassVar[bool] = False
     counts_requests: ClassVar[bool] = False  # only its commands know what it does
     set_weights: str  # shell template with {x} and {y} (percent); may use {x_weight}/{y_weight}
     get_weights: str | None = None  # prints "X Y" (percent) on stdout
@@ -125,6 +128,7 @@ class CommandLB(Strict):
 
 class SimLB(Strict):
     type: Literal["sim"]
+    rehearsal_only: ClassVar[bool] = True  # the simulated LB exists only in a rehearsal
     counts_requests: ClassVar[bool] = True  # the rehearsal's world counts every request
     propagation: Duration = 1.0
 
@@ -279,9 +283,24 @@ def check_plan(plan: Plan) -> list[tuple[str, ...]]:
     if plan.metrics.source == "lb" and not plan.load_balancer.counts_requests:
         problems.append(("metrics.source", "source lb reads HAProxy stats (or the nginx Lua balancer's counters); "
                          f"this load balancer counts no requests: use source kong or prometheus"))
+    if not plan.load_balancer.rehearsal_only:
+        problems += _metrics_sources(plan)
     if plan.load_balancer.type == "haproxy":
         problems += _haproxy_server_names(plan)
     return problems
+
+
+def _metrics_sources(plan: Plan) -> list[tuple[str, ...]]:
+    """What a live run's metrics source needs, said at validate rather than when the run starts
+    (a rehearsal simulates the metrics, so a plan for the simulated LB needs none of it)."""
+    spec = plan.metrics
+    if spec.source == "prometheus" and (not spec.url or not spec.queries):
+        return [("metrics", "source prometheus needs metrics.url and metrics.queries (requests, errors)")]
+    if spec.source != "kong":
+        return []
+    return [(f"pools.{pool}.nodes.{i}", f"metrics.source kong needs the node's metrics, status or admin URL ({node.name} has none)")
+            for pool in ("x", "y") for i, node in enumerate(getattr(plan.pools, pool).nodes)
+            if not (node.metrics or node.status or node.admin)]
 
 
 def _haproxy_server_names(plan: Plan) -> list[tuple[str, ...]]:

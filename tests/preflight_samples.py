@@ -63,9 +63,10 @@ def make_plan(x: str = "3.4.2", y: str = "3.9.3", *, mode: str = "dbless", nx: i
 
 
 def _metrics_for(lb: str) -> str:
-    """An LB that counts no requests (command, nginx reload) needs the gates' numbers from Kong."""
+    """An LB that counts no requests (command, nginx reload) needs the gates' numbers from elsewhere:
+    these nodes have no URLs (so not Kong's /metrics), a Prometheus query names none."""
     counts = "haproxy" in lb or "mode: lua" in lb
-    return "" if counts else "metrics: {source: kong}\n"
+    return "" if counts else 'metrics: {source: prometheus, url: "http://127.0.0.1:9", queries: {requests: r, errors: e}}\n'
 
 
 def infos_for(plan: Plan, x_shape: str, y_shape: str, **y_changes) -> list[NodeInfo]:

@@ -26,7 +26,10 @@ from .sim_support import SMALL_PLAN, scenario, small_plan
 
 HAPROXY_PLAN = SMALL_PLAN.replace("load_balancer: {type: sim, propagation: 1s}",
                                   "load_balancer: {type: haproxy, socket: /run/haproxy.sock, backend: kong}")
-KONG_PLAN = HAPROXY_PLAN.replace("steps:", "metrics: {source: kong}\nsteps:")
+# Kong's /metrics is read from each node's Status API, so a live-capable plan names one per node.
+KONG_PLAN = HAPROXY_PLAN.replace("steps:", "metrics: {source: kong}\nsteps:").replace(
+    "nodes: [{name: x1}, {name: x2}]", 'nodes: [{name: x1, status: "http://x1:8100"}, {name: x2, status: "http://x2:8100"}]').replace(
+    "nodes: [{name: y1}, {name: y2}]", 'nodes: [{name: y1, status: "http://y1:8100"}, {name: y2, status: "http://y2:8100"}]')
 PROMETHEUS_PLAN = HAPROXY_PLAN.replace("steps:", """metrics:
   source: prometheus
   url: http://prometheus:9090
