@@ -41,6 +41,8 @@ CASES = [
     ("unparsable duration", "window: 60s", "window: sixty", "gates.window", "unparsable duration", "window: sixty"),
     ("unknown lb type", "load_balancer: {type: haproxy,", "load_balancer: {type: f5,", "load_balancer.type", "unknown type 'f5'", "load_balancer"),
     ("secret smoke header in clear", '"${env:SMOKE_KEY}"', '"my-real-key"', "smoke.0.request.headers.apikey", "secret written in clear", "apikey"),
+    ("prometheus metrics without queries", "steps:", "metrics: {source: prometheus, url: \"http://127.0.0.1:9090\"}\nsteps:", "metrics",
+     "source prometheus needs metrics.url and metrics.queries", "source: prometheus"),
     ("missing required key", "name: demo 3.4 to 3.9\n", "", "name", "missing", "turnout: 1"),
 ]
 
@@ -53,6 +55,20 @@ def test_each_problem_is_located(what, old, new, path, fragment, anchor):
     expected_line = line_of(text, anchor)
     hits = [p for p in found if p.startswith(f"p.yml:{expected_line}: {path}: ") and fragment in p]
     assert hits, found
+
+
+def test_kong_metrics_need_every_nodes_url_at_validate():
+    """A live run scrapes each node's /metrics: a node with no URL is refused at validate, located."""
+    x1 = '- {name: x1, admin: "http://10.0.1.11:8001", status: "http://10.0.1.11:8100", proxy: "http://10.0.1.11:8000"}'
+    text = GOOD.replace(x1, '- {name: x1, proxy: "http://10.0.1.11:8000"}').replace("steps:", "metrics: {source: kong}\nsteps:", 1)
+    assert problems(text) == [f"p.yml:{line_of(text, 'name: x1, proxy')}: pools.x.nodes.0: "
+                              "metrics.source kong needs the node's metrics, status or admin URL (x1 has none)"]
+    rehearsal_only = text.replace(line_of_text(text, "load_balancer:"), "load_balancer: {type: sim}")
+    assert load_plan("p.yml", rehearsal_only).metrics.source == "kong"  # the rehearsal simulates the metrics
+
+
+def line_of_text(text: str, needle: str) -> str:
+    return next(line for line in text.splitlines() if needle in line)
 
 
 def test_all_problems_are_reported_at_once():
