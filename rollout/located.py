@@ -24,23 +24,26 @@ QUIET = "turnout"  # a PydanticCustomError type whose message is printed as writ
 SECRET_PATH = re.compile(r"token|secret|passw|auth|api-?key", re.I)  # key paths whose values are never echoed
 
 
+def _walk(node: yaml.Node, path: tuple = (), key: yaml.Node | None = None, parent: yaml.Node | None = None):
+    """Every node of a composed YAML tree, parents first in document order: (key path, node, the
+    key node it hangs from or None for the root and list items, the mapping or list holding it)."""
+    yield path, node, key, parent
+    if isinstance(node, yaml.MappingNode):
+        for k, value in node.value:
+            yield from _walk(value, path + (str(k.value),), k, node)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            yield from _walk(item, path + (i,), None, node)
+
+
 def line_index(root: yaml.Node | None) -> dict[tuple, int]:
-    """Map every key path in a composed YAML tree to its 1-based line."""
+    """Map every key path in a composed YAML tree to its 1-based line (a key's own line, else its node's)."""
     index: dict[tuple, int] = {}
-
-    def walk(node: yaml.Node, path: tuple) -> None:
-        index.setdefault(path, node.start_mark.line + 1)
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                sub = path + (str(key.value),)
-                index[sub] = key.start_mark.line + 1
-                walk(value, sub)
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                walk(item, path + (i,))
-
-    if root is not None:
-        walk(root, ())
+    for path, node, key, _ in _walk(root) if root is not None else ():
+        if key is not None:
+            index[path] = key.start_mark.line + 1
+        else:
+            index.setdefault(path, node.start_mark.line + 1)
     return index
 
 
@@ -51,23 +54,14 @@ def duplicate_keys(root: yaml.Node | None) -> list[tuple[tuple, int, int]]:
     run under a name its author did not read last.
     """
     found: list[tuple[tuple, int, int]] = []
-
-    def walk(node: yaml.Node, path: tuple) -> None:
-        if isinstance(node, yaml.MappingNode):
-            seen: dict[tuple, int] = {}
-            for key, value in node.value:
-                sub, line = path + (str(key.value),), key.start_mark.line + 1
-                if isinstance(key, yaml.ScalarNode) and (key.tag, key.value) in seen:
-                    found.append((sub, line, seen[(key.tag, key.value)]))
-                elif isinstance(key, yaml.ScalarNode):
-                    seen[(key.tag, key.value)] = line
-                walk(value, sub)
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                walk(item, path + (i,))
-
-    if root is not None:
-        walk(root, ())
+    first: dict[tuple, int] = {}  # (the mapping, the key's tag and text) -> the line it was first written on
+    for path, _, key, parent in _walk(root) if root is not None else ():
+        if isinstance(key, yaml.ScalarNode):
+            mark, line = (id(parent), key.tag, key.value), key.start_mark.line + 1
+            if mark in first:
+                found.append((path, line, first[mark]))
+            else:
+                first[mark] = line
     return found
 
 
