@@ -81,7 +81,7 @@ def default_run_dir(plan: Plan) -> str:
 
 def check_live(plan: Plan, plan_path: str) -> None:
     """A plan for the simulated world cannot touch a real one."""
-    if plan.load_balancer.type == "sim":
+    if plan.load_balancer.rehearsal_only:
         raise Refused(f"{plan_path}: load_balancer.type: sim plans run only in rehearsal (turnout rehearse)")
 
 

@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     plan = load_or_report(args.plan)
     if plan is None or not fill_env_or_report(plan, args.plan, args.env_file):
         return 2
-    if plan.load_balancer.type == "sim":
+    if plan.load_balancer.rehearsal_only:
         print(f"{args.plan}: load_balancer.type: sim plans are checked in rehearsal (turnout rehearse)", file=sys.stderr)
         return 2
     capacity = {"peak_rps": args.peak_rps, "node_rps": args.node_rps} if args.peak_rps and args.node_rps else None
