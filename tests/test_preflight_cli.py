@@ -90,3 +90,10 @@ def test_an_invalid_plan_exits_2_with_located_problems(tmp_path, capsys):
     assert main(["preflight", str(path)]) == 2
     err = capsys.readouterr().err
     assert f"{path}:" in err and "stepz" in err
+
+
+def test_a_plan_for_the_simulated_lb_is_refused_in_one_line(capsys):
+    """Preflight talks to real nodes; a rehearsal-only plan is pointed at `turnout rehearse`."""
+    assert main(["preflight", "plans/rehearsal-only.yml"]) == 2
+    err = capsys.readouterr().err
+    assert err == "plans/rehearsal-only.yml: load_balancer.type: sim plans are checked in rehearsal (turnout rehearse)\n"
