@@ -70,12 +70,11 @@ def run(args: argparse.Namespace) -> int:
 
 def _one_run(plan, scenario, args, journal: str | None) -> int:
     """One rehearsal, in the TUI on a terminal or headless; journaled to ``journal`` when a report is wanted."""
-    from sim.report import run_json, run_text
-
     if not (args.json or args.headless) and sys.stdout.isatty():
         code = _interactive(plan, scenario, args, journal)
         if code is not None:
             return code
+    from sim.report import run_json, run_text
     record = _headless_run(plan, scenario, args, journal)
     print(json.dumps(run_json(record), indent=2) if args.json else run_text(record, f"{plan.name} in {scenario.name}"))
     return 0 if record.outcome == "completed" else 1
@@ -123,12 +122,19 @@ def _write_run_report(plan, scenario, journal: str, path: str) -> None:
 
 
 def _interactive(plan, scenario, args, journal: str | None = None) -> int | None:
-    """The TUI, when it is installed; None means: fall back to headless output."""
-    from sim.session import Rehearsal
+    """The TUI, when it is installed; None means: fall back to headless output.
 
+    The first frame is drawn before the simulator is imported (tui.app.run_rehearsal_opening):
+    SimPy, NumPy and SciPy load behind it, in a worker."""
     try:
-        from tui.app import run_rehearsal
+        from tui.app import run_rehearsal_opening
     except ImportError as exc:
         print(f"turnout: the interactive screen is unavailable ({exc}); printing the headless rehearsal", file=sys.stderr)
         return None
-    return run_rehearsal(Rehearsal(plan, scenario, seed=args.seed, exact=args.exact, auto_approve=False, journal_path=journal))
+
+    def build():
+        from sim.session import Rehearsal
+
+        return Rehearsal(plan, scenario, seed=args.seed, exact=args.exact, auto_approve=False, journal_path=journal)
+
+    return run_rehearsal_opening(plan.name, build)
