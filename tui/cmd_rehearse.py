@@ -36,7 +36,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from rollout.errors import PlanError
     from rollout.plan import load_plan
-    from sim.report import monte_carlo_text
     from sim.scenario import default_scenario, load_scenario
 
     if args.report and not _report_format_ok(args.report):
@@ -52,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
         if args.runs < 1:
             print(f"{args.plan}: --runs must be at least 1, got {args.runs}", file=sys.stderr)
             return 2
+        from sim.report import monte_carlo_text  # here, not above: the TUI's first frame does not wait for SciPy
+
         card, records = _monte_carlo(plan, scenario, args)
         print(json.dumps(card, indent=2) if args.json else monte_carlo_text(card, f"{plan.name} in {scenario.name}"))
         if args.report:

@@ -62,15 +62,15 @@ class LogScreen(Screen[None]):
             self.query_one(RichLog).focus()
 
     @property
-    def query(self) -> str:
+    def needle(self) -> str:
         return self.query_one(Input).value if self.searching else ""
 
     def _write(self, entries) -> None:
         log = self.query_one(RichLog)
         for entry in entries:
             line = entry_line(entry, self.world)
-            if self.query.strip():
-                line.highlight_words([self.query.strip()], "reverse", case_sensitive=False)
+            if self.needle.strip():
+                line.highlight_words([self.needle.strip()], "reverse", case_sensitive=False)
             log.write(line, width=log.scrollable_content_region.width or None)
             self._last = entry
 
@@ -80,9 +80,9 @@ class LogScreen(Screen[None]):
         log = self.query_one(RichLog)
         log.clear()
         self._last = None
-        shown = matching(snap.log, self.query)
+        shown = matching(snap.log, self.needle)
         self._write(shown)
-        what = f"{len(shown)} of {len(snap.log)} lines match {self.query.strip()!r}" if self.query.strip() else f"{len(snap.log)} lines"
+        what = f"{len(shown)} of {len(snap.log)} lines match {self.needle.strip()!r}" if self.needle.strip() else f"{len(snap.log)} lines"
         self.query_one("#count", Static).update(Text(f"event log: {what}", "bold"))
 
     def append_new(self) -> None:
@@ -90,7 +90,7 @@ class LogScreen(Screen[None]):
         if not snap.log or snap.log[-1] == self._newest:
             return  # nothing new: leave the view (and where it is scrolled) alone
         self._newest = snap.log[-1]
-        if self.query.strip():
+        if self.needle.strip():
             self.redraw()  # the count and the filter move together
             return
         self._write(fresh_entries(snap.log, self._last))
