@@ -58,12 +58,12 @@ def waiting_line(snap: Snapshot, world: str) -> Text:
     return Text(f"no window judged yet: the gates judge once Y takes traffic{share}; now {str(snap.phase).replace('_', ' ')}", "dim")
 
 
-def freshness(verdict: WindowVerdict, now: float) -> Text:
-    """The window's age; older than two windows (nothing judged since) it is flagged as stale."""
-    old = now - verdict.end
+def freshness(verdict: WindowVerdict, snap: Snapshot) -> Text:
+    """The window's age; while the run goes on, older than two windows (nothing judged since) is flagged stale."""
+    old = snap.now - verdict.end
     length = max(verdict.end - verdict.start, 1.0)
-    if old > 2 * length:
-        return Text(f"  ⏱ {age(old)}: stale", "bold black on yellow")
+    if old > 2 * length and not snap.finished:
+        return Text(f"  stale: {age(old)}", "bold black on yellow")
     return Text(f"  {age(old)}", "dim")
 
 
@@ -107,7 +107,7 @@ class GatesView(SnapshotView):
             head.append("  step evidence", "bold red")  # failed on the step's accumulated evidence
         else:
             head.append(f"  fails {snap.failures}/{snap.failures_to_rollback}", "bold red" if snap.failures else "dim")
-        head.append_text(freshness(verdict, snap.now))
+        head.append_text(freshness(verdict, snap))
         width = max(1, (self.content_size.width - 12) // 2)
         drawn = list({r.statistic: (r.statistic, r.label) for r in reversed(verdict.judged)}.values())[::-1]  # one line per statistic
         lines = [head, gate_table(verdict)]

@@ -70,7 +70,7 @@ def folded_done(items: tuple[ProcedureItem, ...]) -> tuple[list[Text], tuple[Pro
         return [], items
     first, last = (LABELS.get(items[i].phase, items[i].phase) for i in (0, count - 1))
     symbol, style = _mark("done")
-    return [Text(f"{symbol} {first} … {last}", style)], items[count:]
+    return [Text(f"{symbol} done: {first.split()[0]} … {last}", style)], items[count:]
 
 
 class ProcedureView(SnapshotView):
