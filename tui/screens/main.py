@@ -66,6 +66,9 @@ class MainScreen(Screen):
         Binding("n,space", "next", "next", key_display="n"),
         Binding("plus,equals_sign", "faster", "speed", key_display="+/-"),
         Binding("minus", "slower", "slower", show=False),
+        # LIVE: the same keys, out of the footer, answer why they do nothing (the clock is the wall clock)
+        Binding("n,space", "clock_refused('next')", "next", show=False),
+        Binding("plus,equals_sign,minus", "clock_refused('speed')", "speed", show=False),
         Binding("l", "focus_log", "log"),
         Binding("slash", "search_log", "search", key_display="/"),
         Binding("f", "full_log", "full log"),
@@ -135,6 +138,8 @@ class MainScreen(Screen):
         snap = self.snapshot
         if action in ("next", "faster", "slower"):
             return self.controls is not None  # the rehearsal's clock only: LIVE runs on the wall clock
+        if action == "clock_refused":
+            return self.controls is None
         if snap is None:
             return True
         if action == "approve":
@@ -215,6 +220,13 @@ class MainScreen(Screen):
         self.app.push_screen(
             ConfirmScreen("Roll back?", body, "Roll back", word="rollback" if live else None, danger=True),
             lambda yes: yes and self._intent(ev.RollbackRequested(self._now(), "operator")))
+
+    def action_clock_refused(self, what: str) -> None:
+        """LIVE: ``n`` and ``+/-`` are out of the footer, and pressed anyway they say why."""
+        if what == "next":
+            self.action_next()
+        else:
+            self._set_speed(+1)
 
     def action_resume(self) -> None:
         self.action_pause()  # the toggle: paused, ``p`` resumes
