@@ -194,3 +194,42 @@ async def test_a_node_a_gate_blames_is_drawn_apart_from_the_healthy_ones():
         await pilot.pause()
         rows = {line.split()[0]: line for line in shown(table).splitlines() if line.strip()}
         assert "y2 ✗" in shown(table) and "✗" not in rows["y1"] and "✗" not in rows["y3"]
+
+
+async def test_the_first_frame_comes_before_the_rehearsal_is_built():
+    import threading
+
+    from tui.screens.opening import OpeningScreen
+
+    release = threading.Event()
+
+    def build():
+        release.wait(10)  # the simulator's imports and set-up, held until the first frame is checked
+        return started(1, 290)
+
+    app = TurnoutApp(opening=("rehearsal", "demo 3.4 to 3.9", build), autoplay=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, OpeningScreen)
+        banner = printed(app.screen.query_one("#opening-banner", Static).content)
+        assert "REHEARSAL" in banner and "demo 3.4 to 3.9" in banner
+        release.set()
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, MainScreen):
+                break
+        assert isinstance(app.screen, MainScreen) and app.conductor is not None
+        assert "SHIFT" in shown(app.screen.query_one(Banner))
+
+
+async def test_a_rehearsal_that_cannot_be_built_exits_2():
+    def build():
+        raise OSError("journal directory is read-only")
+
+    app = TurnoutApp(opening=("rehearsal", "demo", build), autoplay=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if not app.is_running:
+                break
+    assert app.return_value == 2
