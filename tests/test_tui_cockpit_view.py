@@ -233,3 +233,12 @@ async def test_a_rehearsal_that_cannot_be_built_exits_2():
             if not app.is_running:
                 break
     assert app.return_value == 2
+
+
+async def test_numbers_from_an_earlier_window_say_how_old_they_are():
+    rehearsal = started(1, 170)  # step 2 applied at 2:23; the last window judged ran under step 1's weights
+    app = TurnoutApp(rehearsal, autoplay=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        text = shown(app.screen.query_one("#pool-y", PoolTable))
+        assert "numbers: window ending 0:02:22" in text and "ago" in text, text

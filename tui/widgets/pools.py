@@ -19,7 +19,7 @@ from textual.reactive import reactive
 from rollout.observations import NodeProbe, NodeWindow
 from rollout.snapshot import Snapshot
 
-from .base import SnapshotView
+from .base import SnapshotView, age, clock
 from .split import observed_is_current
 
 HASH_CHARS = 6
@@ -140,6 +140,11 @@ class PoolTable(SnapshotView):
         if self.wide:
             table.add_column("probe", no_wrap=True, overflow="ellipsis", max_width=24)
         stale = not observed_is_current(snap)  # numbers from an earlier step's window are dimmed
+        if stale and self.pool == "y" and snap.last_verdict is not None and not snap.finished:
+            # dimmed numbers say how old they are (once, under both pools)
+            table.caption = Text(f"numbers: window ending {clock(snap.last_verdict.end, self.world)}, "
+                                 f"{age(snap.now - snap.last_verdict.end)}", "dim")
+            table.caption_justify = "left"
         blamed = blamed_nodes(snap)
         for row, (probe, window, length) in enumerate(node_rows(snap, self.pool)):
             cells = self._cells(probe, window, length, stale, probe.node in blamed)
