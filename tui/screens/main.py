@@ -124,7 +124,7 @@ class MainScreen(Screen):
         self.set_class(small, "-too-small")
         self.query_one("#too-small", Static).update(
             f"This terminal is {width}x{height}.\nThe cockpit needs at least {MIN_SIZE[0]}x{MIN_SIZE[1]}: "
-            "make the window larger.")
+            "make the window larger (q still quits).")
         # the panels take what the log leaves (they scroll when short); a tall terminal gives the log the rest
         self.query_one("#body").styles.max_height = max(1, height - CHROME_ROWS - LOG_MIN_ROWS)
 
