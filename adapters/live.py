@@ -186,3 +186,20 @@ def signals_hold(conductor: LiveConductor) -> Iterator[None]:
     finally:
         for number in HOLD_SIGNALS:
             loop.remove_signal_handler(number)
+
+
+@contextlib.contextmanager
+def signals_deferred() -> Iterator[list[str]]:
+    """While a run opens (lock, journal, reconcile) or rolls back without its journal, SIGTERM and
+    SIGHUP are remembered instead of killing the process: a hang-up in the middle of an emergency
+    rollback would leave traffic split between the pools with nobody there. The caller gets the
+    names of the signals that arrived and acts on them once the step is done (hold the run)."""
+    loop = asyncio.get_running_loop()
+    received: list[str] = []
+    for number in HOLD_SIGNALS:
+        loop.add_signal_handler(number, received.append, signal.Signals(number).name)
+    try:
+        yield received
+    finally:
+        for number in HOLD_SIGNALS:
+            loop.remove_signal_handler(number)

@@ -87,13 +87,19 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _conduct(args: argparse.Namespace, plan, run_dir: str) -> int:
-    from adapters.live import signals_hold
+    from adapters.live import signals_deferred, signals_hold
     from adapters.run import Intent, LiveRun
     from rollout.summary import summarize
 
     from .headless import HeadlessOperator
 
-    live = await LiveRun.open(plan, args.plan, run_dir, Intent(resume=args.resume, rollback=args.rollback, new_run=args.new_run))
+    with signals_deferred() as early:  # an emergency rollback in open() is never cut in half
+        live = await LiveRun.open(plan, args.plan, run_dir, Intent(resume=args.resume, rollback=args.rollback, new_run=args.new_run))
+    if early:
+        live.close()
+        print(f"turnout: {early[0]} arrived while the run was opening; nothing was conducted. The run is held "
+              f"where it was: resume with turnout run {args.plan} --resume, or roll back with --rollback", file=sys.stderr)
+        return 1
     for line in live.warnings:
         print(line, file=sys.stderr)
     headless = args.headless or args.json or args.serve or not sys.stdout.isatty()
@@ -108,7 +114,8 @@ async def _conduct(args: argparse.Namespace, plan, run_dir: str) -> int:
         with signals_hold(conductor):  # SIGTERM/SIGHUP: journaled, held, and everything below still runs
             await _drive(args, live, conductor, operator, headless)
         if args.rollback and conductor.journal_failure is not None:
-            rescued = await live.rescue()
+            with signals_deferred():  # finish the rollback whatever arrives
+                rescued = await live.rescue()
             print(rescued, file=sys.stderr)
             return 0 if rescued.rolled_back else 1
     finally:
