@@ -21,8 +21,9 @@ import os
 import shlex
 import shutil
 import tempfile
+from typing import Callable
 
-from rollout.errors import AdapterError, Rejected
+from rollout.errors import AdapterError, Rejected, TurnoutError
 from rollout.kong.preflight_konnect import x_hash
 from rollout.observations import BackupRecord
 from rollout.plan import Plan
@@ -34,6 +35,26 @@ from .konnect import TARGET, KonnectControlPlane
 from .private_file import write_private
 
 BY_HAND = "taken by hand"
+FLAG = "--konnect-backup-taken"
+QUESTION = ("Konnect keeps this control plane's config (not the data planes) and the plan has no konnect.backup.command. "
+            "Type yes once you have taken a backup by hand (e.g. deck gateway dump): ")
+
+
+class NotConfirmed(TurnoutError):
+    """A Konnect run without a backup command and without the operator's word that a backup was taken."""
+
+
+def confirm_by_hand(plan: Plan, flag: bool, ask: Callable[[str], str] | None) -> str:
+    """How the operator confirmed a manual backup ("" when the plan needs none): the flag, or their
+    answer at the prompt (``ask``, None when nobody is at a terminal: then only the flag will do)."""
+    if plan.mode != "konnect" or plan.konnect is None or plan.konnect.backup.command:
+        return ""
+    if flag:
+        return f"confirmed with {FLAG}"
+    if ask is not None and ask(QUESTION).strip().lower() == "yes":
+        return "confirmed by the operator at the prompt"
+    raise NotConfirmed(f"konnect.backup.command is not set: take a backup of the control plane's config by hand "
+                       f"(deck gateway dump) and confirm it with {FLAG}, or set the command (docs/konnect.md)")
 
 
 class KonnectConfigBackup:

@@ -81,7 +81,8 @@ class EmulatorCluster:
     async def start_konnect(self, spec: dict[str, Any], port: int = 0) -> str:
         """The emulated Konnect API over the DPs of ``spec["control_plane"]`` (lab/emulator/konnect.py)."""
         cp = self.nodes[spec["control_plane"]]
-        self.konnect = KonnectApi(spec["token"], spec["control_plane_id"], spec["control_plane_name"], lambda: self.facts(cp))
+        self.konnect = KonnectApi(spec["token"], spec["control_plane_id"], spec["control_plane_name"], lambda: self.facts(cp),
+                                  lambda: cp.loaded.text)
         self.konnect_server = HttpServer(self.konnect.handle)
         await self.konnect_server.start(self.host, port)
         return f"http://{self.host}:{self.konnect_server.port}"

@@ -11,7 +11,9 @@ The node records come from the emulated DPs of the lab's control plane (version,
 ``last_ping`` frozen when a DP stops, ``config_hash``). Faults for drills and tests, with no token,
 at ``GET|POST /__turnout/konnect/fault``: ``throttle`` (the next N API calls answer 429 with
 ``Retry-After: retry_after``), ``hide`` (DP names left out of the list), ``versions`` (a DP
-name -> the version Konnect reports for it).
+name -> the version Konnect reports for it). ``GET /__turnout/konnect/dump`` (bearer token) answers the
+control plane's declarative config: what ``python -m lab.konnect_dump`` (the lab's stand-in for
+``deck gateway dump``) writes as the backup.
 """
 
 from __future__ import annotations
@@ -65,8 +67,9 @@ class KonnectApi:
     """The handler behind the emulated Konnect port (``handle(request) -> Response``)."""
 
     def __init__(self, token: str, control_plane_id: str, control_plane_name: str,
-                 data_planes: Callable[[], list[DataPlaneFacts]]):
+                 data_planes: Callable[[], list[DataPlaneFacts]], config_text: Callable[[], str] = lambda: ""):
         self.token = token
+        self.config_text = config_text
         self.cp_id = control_plane_id
         self.cp_name = control_plane_name
         self.data_planes = data_planes
@@ -83,6 +86,8 @@ class KonnectApi:
             return json_response(200, asdict(self.faults))
         if req.headers.get("authorization") != f"Bearer {self.token}":
             return problem(401, "Unauthorized", "Invalid credentials")
+        if req.path == "/__turnout/konnect/dump":
+            return Response(200, self.config_text().encode(), content_type="application/yaml")
         self.calls += 1
         if self.faults.throttle > 0:
             self.faults.throttle -= 1
