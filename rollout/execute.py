@@ -121,7 +121,7 @@ async def _backup(c: cmd.BackupConfig, world: World) -> ev.ConfigBackedUp:
             continue
         records.append(await world.kong.backup(world.plan.node(probe.node), directory))
         seen.add(probe.config_hash)
-        if world.plan.mode == "hybrid":
+        if world.plan.data_planes:
             break  # DPs all hold the CP's config: one backup is the backup
     return ev.ConfigBackedUp(world.runtime.now(), tuple(records))
 

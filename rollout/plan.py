@@ -254,6 +254,11 @@ class Plan(Strict):
     rollback: Rollback = Rollback()
     finish: Finish = Finish()
 
+    @property
+    def data_planes(self) -> bool:
+        """The nodes are data planes of a control plane: the plan's own (hybrid) or Konnect's (konnect)."""
+        return self.mode in ("hybrid", "konnect")
+
     def node(self, name: str) -> Node:
         for pool in (self.pools.x, self.pools.y):
             for node in pool.nodes:
