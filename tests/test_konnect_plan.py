@@ -6,6 +6,7 @@ in the simulated world (sim/ maps Konnect's node list onto its control plane).
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -160,3 +161,34 @@ def test_a_konnect_plan_is_rehearsed_like_a_hybrid_one(tmp_path):
     assert run_one(plan, load_scenario(str(scenario), plan), seed=1).outcome == "completed"
     record = run_one(plan, load_scenario("plans/scenarios/cp_sync.yml", plan), seed=1)
     assert record.outcome == "halted" and record.final_weights == (100, 0)
+
+
+def without_backup_command() -> str:
+    text = example()
+    return text[:text.index("  backup:\n")] + text[text.index("pools:"):]
+
+
+def test_a_headless_konnect_run_without_a_backup_command_needs_the_flag(tmp_path):
+    plan = tmp_path / "plan.yml"
+    plan.write_text(without_backup_command())
+    done = subprocess.run([sys.executable, "-m", "tui.cli", "run", str(plan), "--headless", "--run-dir", str(tmp_path / "run")],
+                          capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", **_pythonpath()})
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [f"turnout: {plan}: konnect.backup.command is not set: take a backup of the control "
+                                        "plane's config by hand (deck gateway dump) and confirm it with --konnect-backup-taken, "
+                                        "or set the command (docs/konnect.md)"]
+
+
+def test_the_flag_or_a_yes_at_the_prompt_is_the_confirmation():
+    from adapters.konnect_backup import NotConfirmed, confirm_by_hand
+
+    manual = load_plan("manual.yml", text=without_backup_command())
+    assert confirm_by_hand(manual, True, None) == "confirmed with --konnect-backup-taken"
+    assert confirm_by_hand(manual, False, lambda question: "yes") == "confirmed by the operator at the prompt"
+    with pytest.raises(NotConfirmed):
+        confirm_by_hand(manual, False, lambda question: "no")
+    assert confirm_by_hand(load_plan(EXAMPLE), False, None) == ""
+
+
+def _pythonpath() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k in ("PYTHONPATH", "HOME", "TURNOUT_SHARED")}
