@@ -132,7 +132,8 @@ class LiveRun:
         from .world import build_world, plan_secrets  # the real adapters: httpx and the LB's client
 
         try:
-            world = build_world(plan, rundir.path, backup_taken=intent.backup_taken)
+            confirmed = {"backup_taken": intent.backup_taken} if intent.backup_taken else {}  # Konnect's manual backup only
+            world = build_world(plan, rundir.path, **confirmed)
         except PlanError as exc:  # wiring found what validation did not: one located line per problem
             raise Refused("\n".join(str(dataclasses.replace(p, file=plan_path)) for p in exc.problems)) from None
         if intent.rollback and not os.path.exists(rundir.journal_path):  # the emergency path's (adapters/emergency.py)
