@@ -192,3 +192,38 @@ def test_the_flag_or_a_yes_at_the_prompt_is_the_confirmation():
 
 def _pythonpath() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k in ("PYTHONPATH", "HOME", "TURNOUT_SHARED")}
+
+
+class KonnectRows:
+    """The ControlPlane port as Konnect answers it: X's DPs at ``hash``, or an error."""
+
+    def __init__(self, plan, config_hash: str):
+        self.plan, self.hash, self.error = plan, config_hash, None
+
+    async def data_planes(self):
+        if self.error:
+            raise self.error
+        return [row(n.hostname, config_hash=self.hash, ping=0.0) for n in self.plan.pools.x.nodes]
+
+
+async def test_the_freeze_and_the_probes_watch_the_hash_konnect_reports(tmp_path):
+    from adapters.live import AsyncioRuntime
+    from rollout import commands as cmd
+    from rollout.execute import execute
+    from rollout.ports import World
+    from tests.fake_world import HASH, FakeKong, FakeLB, FakeMetrics
+
+    plan = load_plan(EXAMPLE)
+    konnect = KonnectRows(plan, "k" * 32)
+    lb = FakeLB()
+    world = World(plan, AsyncioRuntime(), FakeKong(), lb, FakeMetrics(lb), None, konnect, str(tmp_path))
+    frozen = await execute(cmd.FreezeConfig(), world)
+    assert dict(frozen.hashes) == {"x1": "k" * 32, "x2": "k" * 32, "x3": "k" * 32}
+    konnect.hash = "w" * 32  # someone wrote config through Konnect
+    probed = await execute(cmd.ProbeNodes(("x1", "y1")), world)
+    assert [(p.node, p.config_hash) for p in probed.probes] == [("x1", "w" * 32), ("y1", HASH)]  # y1 is not listed here
+    konnect.error = Rejected("konnect", "GET /v2/control-planes", "Unauthorized", status=401)
+    probed = await execute(cmd.ProbeNodes(("x1",)), world)
+    assert [p.config_hash for p in probed.probes] == [HASH]  # Konnect unreadable: the node's own hash
+    failed = await execute(cmd.FreezeConfig(), world)
+    assert failed.error == "konnect: GET /v2/control-planes: rejected: HTTP 401 Unauthorized"
