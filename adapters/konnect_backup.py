@@ -89,7 +89,8 @@ class KonnectConfigBackup:
     async def _by_hand(self) -> BackupRecord:
         if not self.confirmed:
             raise Rejected(TARGET, "backup", "konnect.backup.command is not set and nobody confirmed a backup taken by "
-                           "hand: set the command (decK's dump), or take the backup and run with --konnect-backup-taken")
+                           "hand: set the command (decK's dump), or take the backup by hand and confirm it with "
+                           "`turnout run --konnect-backup-taken`")
         return BackupRecord(TARGET, f"{BY_HAND} ({self.confirmed})", "", await self._hash(), 0)
 
     async def _dump(self) -> str:

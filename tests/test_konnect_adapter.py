@@ -47,12 +47,11 @@ def plan_for(base_url: str, **konnect) -> Plan:
     })
 
 
+async def no_sleep(seconds: float) -> None:
+    """Retry-After waits pass at once (test_429_is_waited_out_as_retry_after_says records them)."""
+
+
 def konnect_of(cluster, env=ENV, **konnect) -> KonnectControlPlane:
-    waits: list[float] = []
-
-    async def no_sleep(seconds: float) -> None:
-        waits.append(seconds)
-
     return KonnectControlPlane(plan_for(cluster.urls()["konnect"], **konnect), env=env, sleep=no_sleep)
 
 
