@@ -73,6 +73,7 @@ class Intent:
     resume: bool = False
     rollback: bool = False
     new_run: bool = False
+    backup_taken: str = ""  # Konnect without a backup command: how the operator confirmed a manual backup
 
 
 def default_run_dir(plan: Plan) -> str:
@@ -131,7 +132,8 @@ class LiveRun:
         from .world import build_world, plan_secrets  # the real adapters: httpx and the LB's client
 
         try:
-            world = build_world(plan, rundir.path)
+            confirmed = {"backup_taken": intent.backup_taken} if intent.backup_taken else {}  # Konnect's manual backup only
+            world = build_world(plan, rundir.path, **confirmed)
         except PlanError as exc:  # wiring found what validation did not: one located line per problem
             raise Refused("\n".join(str(dataclasses.replace(p, file=plan_path)) for p in exc.problems)) from None
         if intent.rollback and not os.path.exists(rundir.journal_path):  # the emergency path's (adapters/emergency.py)

@@ -48,6 +48,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="headless, serving RUN_DIR/control.sock for `turnout attach`; holds and approvals wait for an operator")
     p.add_argument("--detach", action="store_true",
                    help="start a --serve conductor in the background (log in RUN_DIR/conductor.log) and return")
+    p.add_argument("--konnect-backup-taken", action="store_true",
+                   help="mode konnect without konnect.backup.command: you took the control plane's backup by hand "
+                        "(headless runs refuse to start without it)")
     add_env_file_flag(p)
     p.set_defaults(func=run)
 
@@ -55,6 +58,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import asyncio
 
+    from adapters.konnect_backup import NotConfirmed
     from adapters.run import Refused, Rescued, check_live, default_run_dir
     from adapters.rundir import RunDir, Unsafe
 
@@ -72,6 +76,11 @@ def run(args: argparse.Namespace) -> int:
     except (Refused, Unsafe) as exc:
         print(exc, file=sys.stderr)
         return 2
+    try:
+        args.backup_taken = _backup_taken(args, plan)
+    except NotConfirmed as exc:
+        print(f"turnout: {args.plan}: {exc}", file=sys.stderr)
+        return 2
     if args.detach:
         from .detach import detach
 
@@ -86,6 +95,14 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
 
+def _backup_taken(args: argparse.Namespace, plan) -> str:
+    """Konnect without a backup command: the flag, or (at a terminal, in the cockpit) the operator's yes."""
+    from adapters.konnect_backup import confirm_by_hand
+
+    interactive = not (args.headless or args.json or args.serve or args.detach) and sys.stdin.isatty() and sys.stdout.isatty()
+    return "" if args.rollback else confirm_by_hand(plan, args.konnect_backup_taken, input if interactive else None)
+
+
 async def _conduct(args: argparse.Namespace, plan, run_dir: str) -> int:
     from adapters.live import signals_deferred, signals_hold
     from adapters.run import Intent, LiveRun
@@ -94,7 +111,8 @@ async def _conduct(args: argparse.Namespace, plan, run_dir: str) -> int:
     from .headless import HeadlessOperator
 
     with signals_deferred() as early:  # an emergency rollback in open() is never cut in half
-        live = await LiveRun.open(plan, args.plan, run_dir, Intent(resume=args.resume, rollback=args.rollback, new_run=args.new_run))
+        live = await LiveRun.open(plan, args.plan, run_dir, Intent(resume=args.resume, rollback=args.rollback,
+                                                                   new_run=args.new_run, backup_taken=args.backup_taken))
     if early:
         live.close()
         print(f"turnout: {early[0]} arrived while the run was opening; nothing was conducted. The run is held "
