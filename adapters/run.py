@@ -167,10 +167,14 @@ class LiveRun:
         return first
 
     def conductor(self, observer: Callable[[Engine, list], None] | None = None,
-                  on_idle: Callable[[], None] | None = None) -> LiveConductor:
-        """The driver for this run, fed the opening events first."""
+                  on_idle: Callable[[], None] | None = None, wait_for_start: bool = False) -> LiveConductor:
+        """The driver for this run, fed the opening events first. ``wait_for_start`` (the cockpit, a
+        fresh run, no ``--auto-approve``) holds them until the operator's start; a resumed run has
+        traffic on Y already and its gates must keep judging, so it never waits."""
         assert self.journal is not None, "open() first"
-        self.driver = LiveConductor(self.engine, self.world, self.journal, first=self.first, observer=observer, on_idle=on_idle)
+        wait = wait_for_start and self.engine.phase == Phase.NEW
+        self.driver = LiveConductor(self.engine, self.world, self.journal, first=self.first, observer=observer,
+                                    on_idle=on_idle, wait_for_start=wait)
         return self.driver
 
     async def serve(self, conductor: LiveConductor, say: Callable[[str], None]) -> None:

@@ -1,7 +1,7 @@
 """``turnout attach PLAN``: the LIVE cockpit on a run conducted by another process.
 
 The conductor was started with ``turnout run PLAN --detach`` (or ``--serve``). Keys work as
-in ``turnout run``: approve, pause and resume, roll back (type the word). Quitting leaves
+in ``turnout run``: approve, pause and resume, roll back (``r`` then ``y``). Quitting leaves
 the run going on. Exit 0 when the run completed, 1 when it rolled back, halted or is still
 going, 2 when no conductor answers. When none answers because the run has finished, the
 line says what happened and when, and how to start a new run (``turnout run PLAN --new-run``).

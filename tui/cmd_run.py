@@ -100,7 +100,9 @@ async def _conduct(args: argparse.Namespace, plan, run_dir: str) -> int:
     # Headless, the stand-in operates the run (prints, auto-approves, stops on a hold); in the
     # TUI the operator is there, and the stand-in only auto-approves when asked to.
     operator = HeadlessOperator(quiet=args.json, auto_approve=args.auto_approve, silent=not headless, attachable=args.serve)
-    conductor = live.conductor(observer=operator.observe, on_idle=operator.idle)
+    # In the cockpit a fresh run waits on its plan summary for the operator's start (s, y).
+    conductor = live.conductor(observer=operator.observe, on_idle=operator.idle,
+                               wait_for_start=not headless and not args.auto_approve)
     operator.operate(conductor)
     if live.note and headless:
         operator.say(live.note)
