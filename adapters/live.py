@@ -27,7 +27,7 @@ from rollout.ports import World
 from rollout.snapshot import Snapshot
 
 LB_COMMANDS = (cmd.SetWeights, cmd.StopNodes)
-HOLD_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+HOLD_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)  # SIGINT: Ctrl-C on a headless run
 
 
 class AsyncioRuntime:

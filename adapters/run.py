@@ -21,6 +21,7 @@ progress through the conductor (adapters/live.py).
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import os
 import shlex
@@ -40,6 +41,8 @@ from .live import LiveConductor, adapter_notes
 from .new_run import changed_plan, finished_refusal, lb_not_at_x, unfinished_refusal
 from .rundir import Locked, RunDir, plan_sha256, slug
 from .target_lock import TargetLock
+
+READBACK_S = 5.0  # how long the exit summary waits for the load balancer's weights
 
 
 class Refused(TurnoutError):
@@ -215,6 +218,17 @@ class LiveRun:
         if driver.stopped_by:
             return f"held: {driver.stopped_by}; the load balancer is left as it is. Go on with: {go_on}"
         return None
+
+    async def lb_weights(self) -> tuple[tuple[int, int] | None, str]:
+        """The load balancer's split as it stands, for the exit summary, and where it was read:
+        from the load balancer itself, or (when it does not answer) the journal's last applied weights."""
+        try:
+            return tuple(await asyncio.wait_for(self.world.lb.get_weights(), READBACK_S)), "read back from the load balancer"
+        except (AdapterError, asyncio.TimeoutError) as exc:
+            why = str(exc) or f"no answer within {READBACK_S:g}s"
+            if self.engine.applied is None:
+                return None, f"the load balancer did not answer ({why}) and the journal records no change"
+            return self.engine.applied, f"the journal's last applied weights; the load balancer did not answer: {why}"
 
     async def rescue(self) -> Rescued:
         """``--rollback`` whose first events could not be journaled: roll back without the journal."""

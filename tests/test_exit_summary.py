@@ -1,0 +1,66 @@
+"""The exit summary: what stays on the terminal after the cockpit closes or a headless run ends.
+
+Pure wording over real snapshots (the scripted rehearsal: the real engine on plans/demo.yml);
+the commands that print it are exercised in tests/test_tmux_flows.py and the lab tests.
+"""
+
+from __future__ import annotations
+
+from rollout.phases import Phase
+from tui.exit_summary import ExitSummary, Weights, live_commands
+from tui.next_steps import freeze_state, next_steps
+
+from .tui_fakes import ScriptedRehearsal, started
+
+
+def run_command(flag: str) -> str:
+    return f"turnout run plans/demo.yml {flag}".rstrip()
+
+
+def rolled_back() -> ScriptedRehearsal:
+    rehearsal = ScriptedRehearsal(seed=9, y_error_rate=0.05, fault_at=0.0)
+    while not rehearsal.snapshot().finished:
+        rehearsal.advance_to_next()
+    assert rehearsal.snapshot().phase == Phase.ROLLED_BACK
+    return rehearsal
+
+
+def test_a_held_run_says_where_it_stands_the_weights_their_source_the_journal_and_how_to_go_on():
+    snap = started(3, 250).snapshot()
+    lines = ExitSummary(snap, Weights((75, 25), "read back from the load balancer"), ".turnout/demo/journal.jsonl",
+                        live_commands(snap, run_command)).lines()
+    assert lines[0] == "turnout: held at shift with 25% on Y (demo 3.4 to 3.9, X 3.4.3 → Y 3.9.1)"
+    assert "  load balancer: X 75% / Y 25% (read back from the load balancer)" in lines
+    assert "  journal:       .turnout/demo/journal.jsonl" in lines
+    assert "  resume:        turnout run plans/demo.yml --resume" in lines
+    assert "  roll back:     turnout run plans/demo.yml --rollback" in lines
+    assert not any(line.startswith("held: ") for line in lines), "the held line stays the caller's, last"
+
+
+def test_after_a_rollback_the_next_steps_say_y_is_deployed_and_writes_are_still_frozen():
+    snap = rolled_back().snapshot()
+    assert snap.frozen and freeze_state(snap) == "config writes still frozen"
+    steps = next_steps(snap)
+    assert steps[0] == "Y 3.9.1 still deployed on y1, y2, y3 (0% traffic)"
+    assert "config writes still frozen: lift the freeze when ready" in steps
+    assert any(step.startswith("backup of x1: ") for step in steps)
+    lines = ExitSummary(snap, Weights((100, 0), "sim"), "", live_commands(snap, run_command)).lines()
+    assert lines[0].startswith("turnout: rolled back: failed on the step's evidence")
+    assert "  a new run:     turnout run plans/demo.yml --new-run" in lines
+    assert sum(line.startswith("  next: ") for line in lines) == len(steps)
+
+
+def test_no_next_steps_while_running_and_a_run_not_started_changed_nothing():
+    snap = started(4, 100).snapshot()
+    assert next_steps(snap) == []
+    lines = ExitSummary(snap, Weights((100, 0), "read back"), "j", live_commands(snap, run_command, started=False),
+                        started=False).lines()
+    assert lines[0].startswith("turnout: not started, nothing was changed")
+    assert "  start it:      turnout run plans/demo.yml" in lines
+
+
+def test_an_attached_cockpit_that_leaves_says_the_run_goes_on():
+    snap = started(5, 250).snapshot()
+    lines = ExitSummary(snap, Weights(None, "the run has not changed them"), "j", going_on=True).lines()
+    assert lines[0].startswith("turnout: detached; the run goes on in its conductor, at shift with 25% on Y")
+    assert "  load balancer: not known (the run has not changed them)" in lines
