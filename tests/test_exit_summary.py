@@ -64,3 +64,40 @@ def test_an_attached_cockpit_that_leaves_says_the_run_goes_on():
     lines = ExitSummary(snap, Weights(None, "the run has not changed them"), "j", going_on=True).lines()
     assert lines[0].startswith("turnout: detached; the run goes on in its conductor, at shift with 25% on Y")
     assert "  load balancer: not known (the run has not changed them)" in lines
+
+
+async def test_leaving_an_attached_cockpit_while_the_run_goes_on_exits_0_with_the_summary(tmp_path, monkeypatch, capsys):
+    """``turnout attach``: the cockpit (stood in for here: it quits at once, as ``q``, ``y`` would)
+    leaves a run that goes on; the command says where it stands and exits 0 (it used to exit 1)."""
+    import argparse
+
+    from adapters.control import ControlServer
+    from tui import cmd_attach
+
+    from .engine_support import engine_at
+
+    engine = engine_at(Phase.SHIFT)
+
+    class Served:
+        def snapshot(self):
+            return engine.snapshot()
+
+        def submit(self, event):
+            raise AssertionError("nothing is submitted")
+
+    server = ControlServer(Served(), str(tmp_path / "control.sock"))
+    await server.start()
+
+    async def quit_at_once(conductor):
+        return 1  # what the cockpit answers for a run it left unfinished
+    monkeypatch.setattr("tui.app.run_live_async", quit_at_once)
+    args = argparse.Namespace(plan="plans/demo.yml", run_dir=str(tmp_path))
+    try:
+        code = await cmd_attach._attach(str(tmp_path), lambda: None,
+                                        lambda snap: cmd_attach._summary(engine.plan, args, str(tmp_path), snap))
+    finally:
+        await server.close()
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.startswith("turnout: detached; the run goes on in its conductor, at shift")
+    assert f"come back:     turnout attach plans/demo.yml --run-dir {tmp_path}" in out
