@@ -35,8 +35,9 @@ def open_cockpit(lab, session: str) -> tuple[str, str]:
     cwd = os.path.dirname(lab.dir)
     mark = f"EXIT-{uuid.uuid4().hex[:8]}"
     command = shlex.join(turnout_argv("run", lab.plan, "--run-dir", ".turnout/flow"))
+    # The tmux server may be older than this test (and its environment another's): pass PYTHONPATH on.
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "100", "-y", "30", "-e", "TERM=xterm-256color",
-                    f"cd {shlex.quote(cwd)} && {command}; echo {mark}=$?; sleep 60"], check=True, timeout=10)
+                    "-e", f"PYTHONPATH={os.environ.get('PYTHONPATH', '')}", f"cd {shlex.quote(cwd)} && {command}; echo {mark}=$?; sleep 60"], check=True, timeout=10)
     return mark, os.path.join(cwd, ".turnout", "flow", "journal.jsonl")
 
 
