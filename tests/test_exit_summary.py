@@ -101,3 +101,18 @@ async def test_leaving_an_attached_cockpit_while_the_run_goes_on_exits_0_with_th
     assert code == 0
     assert out.startswith("turnout: detached; the run goes on in its conductor, at shift")
     assert f"come back:     turnout attach plans/demo.yml --run-dir {tmp_path}" in out
+
+
+async def test_after_a_rollback_the_cockpit_lists_the_next_steps_and_the_freeze():
+    from tui.app import TurnoutApp
+    from tui.widgets import ProcedureView
+
+    from .test_tui_keys import shown
+
+    app = TurnoutApp(rolled_back(), autoplay=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        text = " ".join(shown(app.screen.query_one(ProcedureView)).split())
+    assert "· unfreeze config (writes still frozen)" in text
+    assert "→ Y 3.9.1 still deployed on y1, y2, y3 (0% traffic)" in text
+    assert "→ config writes still frozen: lift the freeze when ready" in text
