@@ -9,7 +9,10 @@ Exit 0 completed, 1 rolled back or halted (or held and left), 2 bad input or a r
 (the operator must say what they mean: ``--new-run``, ``--resume``, ``--rollback``).
 ``--rollback`` on a journal that cannot be used (corrupt, unreadable, missing, unwritable) rolls
 back without it (adapters/emergency.py): 0 when Y ends at 0, else 1. SIGTERM and SIGHUP hold the
-run (journaled, the load balancer left as it is): 1.
+run (journaled, the load balancer left as it is): 1; so does Ctrl-C (SIGINT) on a headless run: 130.
+Every exit prints the exit summary (tui/exit_summary.py): the outcome, the load balancer's weights
+read back from it (or the journal's last applied ones, said so), the journal, and the commands
+to go on. On a terminal, a fresh run opens on its plan summary and waits for ``s``, ``y``.
 
 This module only parses and prints: opening the run (locks, start or resume, reconciling with
 the load balancer) is adapters/run.py's ``LiveRun``; the operator is the cockpit, or on a
@@ -124,25 +127,48 @@ async def _conduct(args: argparse.Namespace, plan, run_dir: str) -> int:
     # Headless, the stand-in operates the run (prints, auto-approves, stops on a hold); in the
     # TUI the operator is there, and the stand-in only auto-approves when asked to.
     operator = HeadlessOperator(quiet=args.json, auto_approve=args.auto_approve, silent=not headless, attachable=args.serve)
-    conductor = live.conductor(observer=operator.observe, on_idle=operator.idle)
+    # In the cockpit a fresh run waits on its plan summary for the operator's start (s, y).
+    conductor = live.conductor(observer=operator.observe, on_idle=operator.idle,
+                               wait_for_start=not headless and not args.auto_approve)
     operator.operate(conductor)
     if live.note and headless:
         operator.say(live.note)
     try:
-        with signals_hold(conductor):  # SIGTERM/SIGHUP: journaled, held, and everything below still runs
+        with signals_hold(conductor):  # SIGTERM/SIGHUP/SIGINT: journaled, held, and everything below still runs
             await _drive(args, live, conductor, operator, headless)
         if args.rollback and conductor.journal_failure is not None:
             with signals_deferred():  # finish the rollback whatever arrives
                 rescued = await live.rescue()
             print(rescued, file=sys.stderr)
             return 0 if rescued.rolled_back else 1
+        weights = await live.lb_weights()
     finally:
         live.close()
-    if held := live.held():
-        operator.say(held)
+    _say_goodbye(live, conductor, operator, weights)
     if args.json:
         print(json.dumps(summarize(live.engine), indent=2))
+    if conductor.stopped_by == "stopped by SIGINT":
+        return 130  # Ctrl-C, as before; the run is held and the summary says how to go on
     return 0 if live.completed else 1
+
+
+def _say_goodbye(live, conductor, operator: HeadlessOperator, weights) -> None:
+    """The exit summary (tui/exit_summary.py), then the held line when the run was left unfinished
+    (last, where scripts and the operator look for it)."""
+    from adapters.new_run import command
+    from rollout.phases import Phase
+
+    from .exit_summary import ExitSummary, Weights, live_commands
+
+    snap, started = live.engine.snapshot(conductor.now), live.engine.phase != Phase.NEW
+
+    def go_on(flag: str) -> str:
+        return command(live.plan, live.plan_path, live.rundir.path, flag).rstrip()
+    summary = ExitSummary(snap, Weights(*weights), live.rundir.journal_path, live_commands(snap, go_on, started), started)
+    for line in summary.lines():
+        operator.say(line)
+    if started and (held := live.held()):
+        operator.say(held)
 
 
 async def _drive(args: argparse.Namespace, live, conductor, operator: HeadlessOperator, headless: bool) -> None:
