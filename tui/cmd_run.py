@@ -120,7 +120,7 @@ async def _conduct(args: argparse.Namespace, plan, run_dir: str) -> int:
         live.close()
         print(f"turnout: {early[0]} arrived while the run was opening; nothing was conducted. The run is held "
               f"where it was: resume with turnout run {args.plan} --resume, or roll back with --rollback", file=sys.stderr)
-        return 1
+        return 130 if early[0] == "SIGINT" else 1
     for line in live.warnings:
         print(line, file=sys.stderr)
     headless = args.headless or args.json or args.serve or not sys.stdout.isatty()
