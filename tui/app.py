@@ -35,8 +35,9 @@ class TurnoutApp(App[int]):
     """The factory tests and the CLI share: ``TurnoutApp(conductor, autoplay=...)``."""
 
     CSS_PATH = "turnout.tcss"
-    # Textual's own ctrl+q would quit without asking; route it through the screen's quit.
-    BINDINGS = [Binding("ctrl+q", "ask_quit", "quit", show=False, priority=True)]
+    # Textual's own ctrl+q would quit without asking, and its ctrl+c only says how to quit:
+    # both go through the screen's quit (which asks while a rollout runs, then prints the summary).
+    BINDINGS = [Binding("ctrl+q,ctrl+c", "ask_quit", "quit", show=False, priority=True)]
     TITLE = "turnout"
     ENABLE_COMMAND_PALETTE = False
 
@@ -72,10 +73,16 @@ class TurnoutApp(App[int]):
         self._start_loop()
 
     def _start_loop(self) -> None:
-        """A conductor with a loop of its own (live, remote) runs beside the UI, in a named worker on the same event loop."""
+        """A conductor with a loop of its own (live, remote) runs beside the UI, in a named worker on the same event loop.
+        A live run that waits for the operator's start opens on its plan summary (tui/screens/start.py)."""
+        from .screens.start import StartScreen
+
         loop = self.conductor.loop
         if loop is not None:
             self.run_worker(loop.run(), name="conductor", group="conductor", exclusive=True, exit_on_error=False)
+        gate = self.conductor.start_gate
+        if gate is not None and gate.waiting:
+            self.push_screen(StartScreen(gate))
 
     def _main_screen(self):
         from .screens.main import MainScreen
@@ -83,10 +90,14 @@ class TurnoutApp(App[int]):
         return self.screen if isinstance(self.screen, MainScreen) else None
 
     def action_ask_quit(self) -> None:
+        from .screens.start import StartScreen
+
         if self.conductor is None:
             self.exit(1)  # still opening: nothing has run
         elif (screen := self._main_screen()) is not None:
             screen.action_quit()
+        elif isinstance(self.screen, StartScreen):
+            self.screen.action_quit()
 
     def on_intent(self, message: Intent) -> None:
         self.conductor.submit(message.event)
