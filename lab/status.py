@@ -55,26 +55,49 @@ def _traffic(state: LabState) -> dict[str, Any] | None:
     return {k: data.get(k) for k in keys}
 
 
+def table(header: tuple[str, ...], rows: list[tuple[Any, ...]], indent: str = "  ") -> list[str]:
+    """Rows as aligned columns under a header (numbers right-aligned), for a terminal or a chat paste."""
+    cells = [tuple(str(c) for c in row) for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(header)]
+    numeric = [all(r[i].replace(".", "", 1).isdigit() for r in cells) and bool(cells) for i in range(len(header))]
+    def line(row: tuple[str, ...]) -> str:
+        return indent + "  ".join(c.rjust(w) if n else c.ljust(w) for c, w, n in zip(row, widths, numeric)).rstrip()
+    return [line(header)] + [line(r) for r in cells]
+
+
 def describe(state: LabState, report: dict[str, Any]) -> list[str]:
+    """The status as a few labelled lines and two tables (processes, nodes); never a raw dict."""
     lines = [f"lab {state.lab_id} in {os.path.relpath(state.dir)}/: {'running' if report['running'] else 'NOT all running'}"]
-    lines += [f"  {role:<9} pid {p['pid']:<7} {'alive' if p['alive'] else 'GONE'}" for role, p in report["processes"].items()]
+    lines += table(("process", "pid", "state"),
+                   [(role, p["pid"], "alive" if p["alive"] else "GONE") for role, p in report["processes"].items()])
     lines.append(f"frontend  {state.frontend}/echo    plan {os.path.relpath(state.plan)}")
-    if "weights" in report:
-        w = report["weights"]
-        lines.append(f"haproxy   {report['y_share']:.1f}% of requests to Y; weights "
-                     + " ".join(f"{n}={w[n]}" for n in state.x + state.y))
+    weights = report.get("weights")
+    if weights is not None:
+        lines.append(f"haproxy   {report['y_share']:.1f}% of requests to Y")
     else:
         lines.append(f"haproxy   cannot read the weights: {report.get('weights_error')}")
-    for name, node in report.get("nodes", {}).items():
-        faults = ", ".join(f"{k}={v}" for k, v in node["faults"].items()) or "no fault"
-        lines.append(f"node {name:<4} {state.pool_of(name)}  requests {node['requests']:>8}  5xx {node['errors']:>6}  {faults}")
+    nodes = report.get("nodes", {})
+    if nodes or weights is not None:
+        names = list(nodes) or list(state.x + state.y)
+        rows = [(n, state.pool_of(n), "-" if weights is None else weights.get(n, "-"),
+                 nodes[n]["requests"] if n in nodes else "-", nodes[n]["errors"] if n in nodes else "-",
+                 ", ".join(f"{k}={v}" for k, v in nodes[n]["faults"].items()) or "no fault" if n in nodes else "-")
+                for n in names]
+        lines += table(("node", "pool", "weight", "requests", "5xx", "faults"), rows)
     if "nodes_error" in report:
         lines.append(f"nodes     {report['nodes_error']}")
     t = report.get("traffic")
     if t:
         lines.append(f"traffic   {t['rps']:g} rps offered: sent {t.get('sent', 0)}, failed {t.get('failed', 0)}"
-                     + (f" (http {t['http_errors']}, socket {t['socket_errors']})" if t.get("failed") else ""))
+                     + (f" (http {_counts(t['http_errors'])}, socket {_counts(t['socket_errors'])})" if t.get("failed") else ""))
     return lines
+
+
+def _counts(counts: Any) -> str:
+    """``{'503': 3}`` as ``503 x3``; none as ``none``."""
+    if not counts:
+        return "none"
+    return ", ".join(f"{k} x{v}" for k, v in counts.items()) if isinstance(counts, dict) else str(counts)
 
 
 async def run_load(state: LabState, rps: float, duration: float,
@@ -95,7 +118,7 @@ async def run_load(state: LabState, rps: float, duration: float,
     lines = [
         f"sent {report.sent} in {report.elapsed:.1f}s ({report.achieved_rps:.0f} rps of {rps:g} asked), "
         f"ok {report.ok}, failed {report.failed}" + (f", skipped {report.skipped}" if report.skipped else ""),
-        f"failures  http {report.http_errors or '{}'}  socket {report.socket_errors or '{}'}",
+        f"failures  http {_counts(report.http_errors)}  socket {_counts(report.socket_errors)}",
         f"latency   p50 {report.percentile(0.5):.1f} ms, p99 {report.percentile(0.99):.1f} ms (client side)",
         f"split     X {100 - y_pct:.1f}% / Y {y_pct:.1f}% of {counted} requests, as the nodes counted them"
         + (" (background traffic included)" if state.traffic else ""),

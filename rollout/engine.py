@@ -222,13 +222,19 @@ class Engine:
             return []
         if self._s.phase == P.ROLLING_BACK:
             return self._m.rollback_move()
-        if self._s.phase in (P.SHIFT, P.WATCH) and self._s.window_start is not None:
+        if self._windows_open() and self._s.window_start is not None:
             start, self._s.window_start = self._s.window_start, e.at
             self._s.deadline = e.at + self._s.plan.gates.window
             return [cmd.ProbeNodes(self._m.active_nodes()), cmd.JudgeWindow(start, e.at)]
         return []
 
+    def _windows_open(self) -> bool:
+        """Windows are judged in SHIFT and WATCH, and while paused there with Y taking traffic."""
+        return self._s.phase in (P.SHIFT, P.WATCH) or (self._s.phase == P.PAUSED and self._m.watching_paused())
+
     def _on_WindowJudged(self, e: ev.WindowJudged) -> list[cmd.Command]:
+        if self._s.phase == P.PAUSED:
+            return self._judged_while_paused(e) if self._m.watching_paused() else []
         if self._s.phase not in (P.SHIFT, P.WATCH):
             return []
         verdict = self._s.tally.record(e)
@@ -243,6 +249,17 @@ class Engine:
                 return notes + self._m.advance()
             return notes
         return notes + self._maybe_next_step(verdict)
+
+    def _judged_while_paused(self, e: ev.WindowJudged) -> list[cmd.Command]:
+        """Paused, a window is judged and shown like any other; a failing Y still rolls back (when
+        rollback is automatic). Nothing moves forward: no next step, no split hold on top of the pause."""
+        verdict = self._s.tally.record(e)
+        notes = [cmd.Notify("warn", f"dry-run gate {r.gate} would {r.verdict}: {r.detail}") for r in verdict.dry_run_failures]
+        if self._s.tally.tripped and verdict.verdict == "fail":
+            return notes + self._gates_tripped(verdict)
+        if verdict.verdict == "fail":
+            notes.append(cmd.Notify("warn", f"paused, and the window failed: {verdict.describe()}"))
+        return notes
 
     def _gates_tripped(self, verdict: WindowVerdict) -> list[cmd.Command]:
         """Roll back when Y is charged; hold when X breaks the limit too (rolling back would not help)."""
@@ -298,7 +315,7 @@ class Engine:
             return out
         if self._s.phase == P.ROLLING_BACK:
             return self._m.rollback_move() if self._s.waiting_for_x and self._m.healthy("x") else out
-        if self._s.phase in (P.SHIFT, P.WATCH) and self._s.desired[1] > 0 and self._m.healthy("y") == 0:
+        if self._windows_open() and self._s.desired[1] > 0 and self._m.healthy("y") == 0:
             return self._m.rollback("no healthy Y node while Y takes traffic", "node_health")
         if changed and self._s.phase in FROZEN:
             return self._m.hold("configuration changed during the freeze on " + ", ".join(changed) + ": someone wrote config", "config_hash")

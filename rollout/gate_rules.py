@@ -47,6 +47,7 @@ class GateResult:
     test: str = ""  # the tests applied and their thresholds (binomial, Fisher, SPRT, ...)
     decisive: bool = False  # a fail on the step's accumulated evidence: rolls back without waiting
     dry_run: bool = False  # measured and shown, never moves traffic
+    nodes: tuple[str, ...] = ()  # the nodes at fault, by name (a per-node gate's failing nodes), for the cockpit to mark
 
 
 @dataclass(frozen=True)
@@ -173,18 +174,21 @@ class NodeErrorRate:
             return GateResult(self.name, "no_data", None, None, self.limit(config), "the metrics source gives no per-node rows",
                               self.statistic, self.label, test=self.test(ctx)), {}
         updates: dict[str, Evidence] = {}
-        failed, said = [], []
+        failed, said, at_fault = [], [], []
         for node in y.nodes:
             key, reference = self._reference(node, x, y, ctx.compare)
             updates[key] = ctx.so_far(key, ctx.compare).add(node.requests, node.errors, reference.requests, reference.errors)
             crossed, words = sequential(updates[key], ctx.level, config.max_delta_vs_x or 0.0, f"node {node.node}",
                                         "X" if ctx.compare else "its Y peers")
             (failed if crossed else said).append(words)
+            if crossed:
+                at_fault.append(node.node)
         worst = max(y.nodes, key=lambda n: n.error_rate)
         result = GateResult(self.name, "fail" if failed else "pass", worst.error_rate, x.error_rate if ctx.compare else None,
                             self.limit(config), "; ".join(failed) or f"worst node {worst.node} {pct(worst.error_rate)}",
                             self.statistic, self.label, pct(x.error_rate) if ctx.compare else "-",
-                            f"{worst.node} {pct(worst.error_rate)}", test=self.test(ctx), decisive=bool(failed))
+                            f"{worst.node} {pct(worst.error_rate)}", test=self.test(ctx), decisive=bool(failed),
+                            nodes=tuple(at_fault))
         return result, updates
 
     @staticmethod

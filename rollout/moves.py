@@ -44,7 +44,7 @@ class Moves:
 
     def detected(self, cause: str | None) -> None:
         """Remember the first time the run stopped going forward on its own: what caught the trouble."""
-        if cause and self.s.detection is None and self.s.phase in FORWARD:
+        if cause and self.s.detection is None and (self.s.phase in FORWARD or self.s.phase == P.PAUSED):
             y = self.s.applied[1] if self.s.applied else 0
             self.s.detection = Detection(cause, self.s.now, y, self.s.reason)
 
@@ -56,8 +56,17 @@ class Moves:
         self.detected(cause)
         self.s.paused_from = self.s.phase
         self.goto(P.PAUSED)
-        self.s.deadline = None
+        if not self.watching_paused():
+            self.s.deadline = None
+        elif self.s.window_start is None:
+            self.start_windows()
         return [cmd.Notify("warn", f"holding: {reason}")]
+
+    def watching_paused(self) -> bool:
+        """A pause holds traffic, not eyes: held in SHIFT or WATCH with Y taking traffic, the window
+        timer keeps running (the current window, if one is open, finishes on its own deadline), so
+        the gates keep judging Y and a failing Y can still be rolled back."""
+        return self.s.paused_from in (P.SHIFT, P.WATCH) and self.s.applied is not None and self.s.applied[1] > 0
 
     def halt(self, reason: str, cause: str | None = None) -> list[cmd.Command]:
         """Stop conducting and leave traffic where it is."""

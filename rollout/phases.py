@@ -106,6 +106,11 @@ def _table() -> dict[Phase, dict[type, frozenset[Phase]]]:
     allow(P.PAUSED, ev.RollbackRequested, P.ROLLING_BACK)
     allow(P.PAUSED, ev.HaltRequested, P.HALTED)
     allow(P.PAUSED, ev.Resumed, P.PAUSED)
+    # Paused with Y taking traffic, windows are still judged (a pause holds traffic, not eyes):
+    # failing gates or no healthy Y node still roll back.
+    allow(P.PAUSED, ev.TimerFired, P.PAUSED)
+    allow(P.PAUSED, ev.WindowJudged, P.PAUSED, P.ROLLING_BACK)
+    allow(P.PAUSED, ev.NodesProbed, P.PAUSED, P.ROLLING_BACK)
     for phase in FORWARD:
         allow(phase, ev.RollbackRequested, P.ROLLING_BACK)
         allow(phase, ev.PauseRequested, P.PAUSED)

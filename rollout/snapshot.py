@@ -21,13 +21,13 @@ class StepView:
     y: int
     bake: float
     approve: bool
-    mark: str  # done | running | waiting | failed
+    mark: str  # done | running | paused | waiting | failed
 
 
 @dataclass(frozen=True)
 class ProcedureItem:
     phase: str
-    mark: str  # done | running | waiting | failed | skipped
+    mark: str  # done | running | paused | waiting | failed | skipped
 
 
 @dataclass(frozen=True)
@@ -82,13 +82,20 @@ def _procedure(state: RunState) -> tuple[ProcedureItem, ...]:
         if i < index:
             mark = "done"
         elif i == index:
-            mark = "failed" if state.phase in (Phase.ROLLING_BACK, Phase.ROLLED_BACK, Phase.HALTED, Phase.PAUSED) else "running"
+            mark = _current_mark(state.phase)
         else:
             mark = "waiting"
         if phase == Phase.DECOMMISSION_X and not state.plan.finish.decommission_x and mark == "done":
             mark = "skipped"
         items.append(ProcedureItem(phase.value, mark))
     return tuple(items)
+
+
+def _current_mark(phase: Phase) -> str:
+    """A held phase is paused, not failed: a pause holds traffic and can be resumed."""
+    if phase == Phase.PAUSED:
+        return "paused"
+    return "failed" if phase in (Phase.ROLLING_BACK, Phase.ROLLED_BACK, Phase.HALTED) else "running"
 
 
 def _last_forward(state: RunState) -> Phase:
@@ -104,7 +111,7 @@ def _steps(state: RunState) -> tuple[StepView, ...]:
         if state.phase == Phase.DONE or i < state.step or (i == state.step and state.phase in (Phase.DECOMMISSION_X, Phase.UNFREEZE, Phase.WATCH)):
             mark = "done"
         elif i == state.step:
-            mark = "failed" if state.phase in (Phase.ROLLING_BACK, Phase.ROLLED_BACK) else "running"
+            mark = "paused" if state.phase == Phase.PAUSED else "failed" if state.phase in (Phase.ROLLING_BACK, Phase.ROLLED_BACK) else "running"
         else:
             mark = "waiting"
         views.append(StepView(i, s.y, s.bake, s.approve, mark))

@@ -266,3 +266,61 @@ def test_nothing_outside_the_engine_can_assign_its_state():
             setattr(engine, name, None)
     with pytest.raises(TypeError):
         engine.nodes["y1"] = NodeProbe("y1", True, True)  # type: ignore[index]
+
+
+# Paused in SHIFT at 10% (the step was applied at t=0, its first window was due at 60, the operator
+# paused at t=200 before the timer fired): the pause holds traffic, not eyes. (events in, phase out, commands of the last event out)
+PAUSED_TABLE = [
+    # the window open when the pause came finishes on its own deadline and is judged
+    ([ev.TimerFired(201)], P.PAUSED, [cmd.ProbeNodes, cmd.JudgeWindow(0, 201)]),
+    ([ev.TimerFired(59)], P.PAUSED, []),
+    ([ev.WindowJudged(201, 0, X90, Y10)], P.PAUSED, []),
+    # a failing Y is still rolled back, paused or not
+    ([ev.WindowJudged(201, 0, X90, BAD)], P.ROLLING_BACK, [cmd.SetWeights(100, 0), cmd.Notify]),
+    ([ev.WindowJudged(201, 0, X90, SLOW10)], P.PAUSED, [cmd.Notify]),
+    ([ev.WindowJudged(201, 0, X90, SLOW10), ev.WindowJudged(261, 201, X90, SLOW10)], P.ROLLING_BACK,
+     [cmd.SetWeights(100, 0), cmd.Notify]),
+    # passing windows never move the run forward while it is paused
+    ([ev.WindowJudged(201, 0, X90, Y10), ev.WindowJudged(261, 201, X90, Y10)], P.PAUSED, []),
+    ([ev.NodesProbed(201, (NodeProbe("y1", True, False), NodeProbe("y2", False, False)))], P.ROLLING_BACK,
+     [cmd.SetWeights(100, 0, ("y1", "y2")), cmd.Notify]),
+    ([ev.NodesProbed(201, (NodeProbe("y1", True, True),))], P.PAUSED, []),
+]
+
+
+@pytest.mark.parametrize("events,expected_phase,expected", PAUSED_TABLE)
+def test_paused_table(events, expected_phase, expected):
+    engine = engine_at(P.PAUSED)
+    assert engine.paused_from == P.SHIFT and engine.applied == (90, 10)
+    for event in events:
+        got = engine.handle(event)
+    assert engine.phase == expected_phase
+    _match(got, expected)
+
+
+def test_paused_the_judged_window_keeps_moving_and_resume_goes_on():
+    engine = engine_at(P.PAUSED)
+    assert engine.next_deadline() == 60
+    engine.handle(ev.TimerFired(201))
+    assert engine.next_deadline() == 261
+    engine.handle(ev.WindowJudged(201, 0, X90, Y10))
+    assert engine.phase == P.PAUSED and engine.verdicts[-1].end == 201
+    got = engine.handle(ev.ResumeRequested(250))
+    assert engine.phase == P.SHIFT and got[-1] == cmd.SetWeights(90, 10)
+
+
+def test_paused_with_automatic_rollback_off_warns_and_stays_paused():
+    engine = engine_at(P.PAUSED, PLAN_TEXT + "rollback: {automatic: false}\n")
+    got = engine.handle(ev.WindowJudged(201, 0, X90, BAD))
+    assert engine.phase == P.PAUSED
+    assert got[0].level == "error" and "automatic rollback is off" in got[0].message
+    assert engine.detection is not None
+
+
+def test_paused_before_y_takes_traffic_judges_nothing():
+    """Held at smoke (Y has no traffic): no window timer, nothing to judge."""
+    engine = engine_at(P.SMOKE_Y)
+    engine.handle(ev.SmokeChecked(engine.now + 1, (SmokeResult("key-auth", "y1", False, "200", "401"),)))
+    assert engine.phase == P.PAUSED and engine.next_deadline() is None
+    assert engine.handle(ev.WindowJudged(engine.now + 60, engine.now, X90, BAD)) == []
+    assert engine.phase == P.PAUSED

@@ -9,6 +9,7 @@ looking at the new ones.
 
 from __future__ import annotations
 
+from rollout import events as ev
 from tui.app import TurnoutApp
 
 from .tui_fakes import ScriptedRehearsal
@@ -34,8 +35,32 @@ def test_main_screen_80x24(snap_compare):
     assert snap_compare(mid_shift(), terminal_size=(80, 24))
 
 
+def test_main_screen_60x15(snap_compare):
+    """The smallest size served: banner and split on top, the panels scroll, the footer keeps q."""
+    assert snap_compare(mid_shift(), terminal_size=(60, 15))
+
+
+def test_main_screen_120x40(snap_compare):
+    assert snap_compare(mid_shift(), terminal_size=(120, 40))
+
+
 def test_main_screen_160x48(snap_compare):
+    """Wide enough for each node's 5xx history and its probe message."""
     assert snap_compare(mid_shift(), terminal_size=(160, 48))
+
+
+def test_too_small_50x12(snap_compare):
+    assert snap_compare(mid_shift(), terminal_size=(50, 12))
+
+
+def test_paused_80x24(snap_compare):
+    """Paused mid-step: ‖ paused in the procedure, resume in the footer, windows still judged."""
+    rehearsal = ScriptedRehearsal(seed=1)
+    rehearsal.advance(200)
+    rehearsal.submit(ev.PauseRequested(rehearsal.now, "operator"))
+    rehearsal.advance(130)
+    return_app = TurnoutApp(rehearsal, autoplay=False)
+    assert snap_compare(return_app, terminal_size=(80, 24))
 
 
 def test_rolled_back_80x24(snap_compare):

@@ -86,9 +86,11 @@ def report(plan_path: str, results: list[CheckResult], as_json: bool = False) ->
         checks = [{k: getattr(r, k) for k in ("name", "status", "evidence", "node", "seen", "expected", "source")} for r in results]
         print(json.dumps({"plan": plan_path, "ok": not any(r.status == "fail" for r in results), "checks": checks}, indent=2))
         return
+    from rollout.plan import count
+
     marks = MARKS if (sys.stdout.encoding or "").lower().startswith("utf") else ASCII_MARKS
     counts = {s: sum(1 for r in results if r.status == s) for s in ("pass", "warn", "fail")}
-    print(f"preflight {plan_path}: {counts['pass']} passed, {counts['warn']} warnings, {counts['fail']} failed")
+    print(f"preflight {plan_path}: {counts['pass']} passed, {count(counts['warn'], 'warning')}, {counts['fail']} failed")
     for r in results:
         print(f"  {marks[r.status]} {r.name}: {r.evidence}")
         if r.status != "pass" and r.source:

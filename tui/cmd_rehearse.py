@@ -36,7 +36,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from rollout.errors import PlanError
     from rollout.plan import load_plan
-    from sim.report import monte_carlo_text
     from sim.scenario import default_scenario, load_scenario
 
     if args.report and not _report_format_ok(args.report):
@@ -52,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
         if args.runs < 1:
             print(f"{args.plan}: --runs must be at least 1, got {args.runs}", file=sys.stderr)
             return 2
+        from sim.report import monte_carlo_text  # here, not above: the TUI's first frame does not wait for SciPy
+
         card, records = _monte_carlo(plan, scenario, args)
         print(json.dumps(card, indent=2) if args.json else monte_carlo_text(card, f"{plan.name} in {scenario.name}"))
         if args.report:
@@ -70,12 +71,11 @@ def run(args: argparse.Namespace) -> int:
 
 def _one_run(plan, scenario, args, journal: str | None) -> int:
     """One rehearsal, in the TUI on a terminal or headless; journaled to ``journal`` when a report is wanted."""
-    from sim.report import run_json, run_text
-
     if not (args.json or args.headless) and sys.stdout.isatty():
         code = _interactive(plan, scenario, args, journal)
         if code is not None:
             return code
+    from sim.report import run_json, run_text
     record = _headless_run(plan, scenario, args, journal)
     print(json.dumps(run_json(record), indent=2) if args.json else run_text(record, f"{plan.name} in {scenario.name}"))
     return 0 if record.outcome == "completed" else 1
@@ -123,17 +123,26 @@ def _write_run_report(plan, scenario, journal: str, path: str) -> None:
 
 
 def _interactive(plan, scenario, args, journal: str | None = None) -> int | None:
-    """The TUI, when it is installed; None means: fall back to headless output."""
-    from sim.session import Rehearsal
+    """The TUI, when it is installed; None means: fall back to headless output.
 
+    The first frame is drawn before the simulator is imported (tui.app.run_rehearsal_opening):
+    SimPy, NumPy and SciPy load behind it, in a worker."""
     try:
-        from tui.app import run_rehearsal
+        from tui.app import run_rehearsal_opening
     except ImportError as exc:
         print(f"turnout: the interactive screen is unavailable ({exc}); printing the headless rehearsal", file=sys.stderr)
         return None
-    session = Rehearsal(plan, scenario, seed=args.seed, exact=args.exact, auto_approve=False, journal_path=journal)
-    code = run_rehearsal(session)
-    _exit_summary(session.snapshot(), args)
+    built = []  # the rehearsal, once the opening screen's worker has built it
+
+    def build():
+        from sim.session import Rehearsal
+
+        built.append(Rehearsal(plan, scenario, seed=args.seed, exact=args.exact, auto_approve=False, journal_path=journal))
+        return built[0]
+
+    code = run_rehearsal_opening(plan.name, build)
+    if built:
+        _exit_summary(built[0].snapshot(), args)
     return code
 
 

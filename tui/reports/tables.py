@@ -61,8 +61,11 @@ def window_table(story: RunStory) -> Table:
         failed = ", ".join(w.failed_gates + w.held_gates) or "-"
         rows.append((format_duration(w.end), f"{100 * w.y.requests / total:.1f}" if total else "-", w.verdict,
                      str(w.y.requests), ye, xe, yl, xl, failed))
-    return Table("Windows", ("end", "Y % seen", "verdict", "Y req", "Y err", "X err", "Y p99 ms", "X p99 ms", "failed/held"),
-                 tuple(rows))
+    # the header names what the source measured: avg when it gives only averages (HAProxy), else p99
+    average = any(w.y.latency_kind == "average" for w in story.windows)
+    latency = "avg" if average else "p99"
+    return Table("Windows", ("end", "Y % seen", "verdict", "Y req", "Y err", "X err", f"Y {latency} ms", f"X {latency} ms",
+                             "failed/held"), tuple(rows))
 
 
 def _clock(story: RunStory, at_s: float) -> str:

@@ -11,12 +11,18 @@ from textual.widgets import Static
 HELP = """\
 [b]Keys[/b]
   [b]a[/b]        approve the pending step (asks first: it moves traffic)
-  [b]p[/b]        pause / resume the rollout (traffic stays where it is)
+  [b]p[/b]        pause / resume the rollout (traffic stays where it is;
+           the gates keep judging and can still roll back)
   [b]s[/b]        LIVE, on the plan summary: start the run (then y)
   [b]r[/b]        roll back: 100% to X (r then y, in every world)
   [b]n[/b] space  rehearsal: jump to the next thing that happens
   [b]+[/b] [b]-[/b]      rehearsal speed: 1x, 10x, 60x, max
-  [b]l[/b]        focus the event log (arrows / PgUp / PgDn scroll it)
+  [b]l[/b]        focus the event log (arrows scroll it)
+  [b]PgUp[/b] [b]PgDn[/b] move the event log by a page
+  [b]/[/b]        search the event log (full screen, matches highlighted)
+  [b]f[/b]        the event log on the full screen
+  [b]Tab[/b]      focus a node table; arrows pick a node, [b]Enter[/b] opens
+           its windows, probes and errors
   [b]q[/b]        quit (asks first while a rollout is running)
   [b]?[/b]        this help; Esc closes it
 
@@ -26,11 +32,17 @@ HELP = """\
              requests in the last window (⚠ when > 2 points off)
   X / Y      per node: version, ready (DOWN = probe failed), config
              hash, req/s, 5xx %, p99 ms in the last window (avg ms
-             when the source gives only averages, as HAProxy does)
-  procedure  ✓ done  ▶ running  · waiting  ✗ failed; * = needs approval
+             when the source gives only averages, as HAProxy does);
+             ✗ in red = a per-node gate blames this node; wide
+             terminals add each node's 5xx history
+  procedure  ✓ done  ▶ running  ‖ paused  · waiting  ✗ failed;
+             * = needs approval
   gates      last window: X and Y numbers, limit, verdict; history bars
              (green pass, red fail, yellow inconclusive or hold: X
-             breaks it too); "5xx node" is the worst Y node, named
+             breaks it too); "5xx node" is the worst Y node, named;
+             the window's age shows, flagged stale past two windows
+The footer shows only the keys that work now (n and +/- only in
+a rehearsal). Below 60x15 the cockpit asks for a larger window.
 """
 
 

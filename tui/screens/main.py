@@ -16,11 +16,11 @@ from typing import Any
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, Static
 
 from rollout import events as ev
 from rollout.conductor import Conductor
@@ -31,6 +31,8 @@ from ..widgets import Banner, EventLog, GatesView, PoolTable, ProcedureView, Spl
 from ..widgets.banner import speed_label
 from .confirm import ConfirmScreen
 from .help import HelpScreen
+from .log import LogScreen
+from .node import NodeScreen
 
 SPEEDS = (1.0, 10.0, 60.0, math.inf)
 TICK_S = 0.1  # how often the simulated clock moves and the screen refreshes
@@ -38,6 +40,11 @@ SLICE_CAP_S = 10.0  # most simulated seconds one tick may advance at a finite sp
 MAX_SLICE_S = (5.0, 60.0, 600.0)  # at max speed: the slice adapts between these, starting in the middle
 MAX_TICK_WALL_S = 0.04  # at max speed, aim to keep one advance under this much wall time
 WIDE, TALL = 120, 36
+NARROW = 80  # below: one column
+SPARK = 150  # from here the node tables carry each node's 5xx history
+MIN_SIZE = (60, 15)  # below: one notice naming the size needed instead of a cockpit cut to pieces
+CHROME_ROWS = 4  # banner 1, split 2, footer 1: always on screen
+LOG_MIN_ROWS = 3
 
 
 class Intent(Message):
@@ -52,19 +59,28 @@ class MainScreen(Screen):
     BINDINGS = [
         Binding("a", "approve", "approve"),
         Binding("p", "pause", "pause"),
+        Binding("p", "resume", "resume"),  # the same key; the footer names what it does now (check_action)
         Binding("r", "rollback", "rollback"),
+        Binding("q", "quit", "quit"),
+        Binding("question_mark", "help", "help", key_display="?"),
         Binding("n,space", "next", "next", key_display="n"),
         Binding("plus,equals_sign", "faster", "speed", key_display="+/-"),
         Binding("minus", "slower", "slower", show=False),
+        # LIVE: the same keys, out of the footer, answer why they do nothing (the clock is the wall clock)
+        Binding("n,space", "clock_refused('next')", "next", show=False),
+        Binding("plus,equals_sign,minus", "clock_refused('speed')", "speed", show=False),
         Binding("l", "focus_log", "log"),
-        Binding("question_mark", "help", "help", key_display="?"),
-        Binding("q", "quit", "quit"),
+        Binding("slash", "search_log", "search", key_display="/"),
+        Binding("f", "full_log", "full log"),
+        Binding("pageup", "log_page(-1)", "log page up", show=False),
+        Binding("pagedown", "log_page(1)", "log page down", show=False),
     ]
     snapshot: reactive[Snapshot | None] = reactive(None)
     speed: reactive[float] = reactive(1.0)
     world: reactive[str] = reactive("rehearsal")
     wide: reactive[bool] = reactive(False)
     tall: reactive[bool] = reactive(False)
+    spark: reactive[bool] = reactive(False)
 
     def __init__(self, conductor: Conductor, autoplay: bool = True) -> None:
         super().__init__()
@@ -80,15 +96,17 @@ class MainScreen(Screen):
         bind = dict(snapshot=MainScreen.snapshot, world=MainScreen.world)
         yield Banner(badge=self.conductor.badge).data_bind(MainScreen.speed, **bind)
         yield SplitMeter(id="split").data_bind(**bind)
-        with Vertical(id="middle"):
-            with Vertical(id="pools"):
-                yield PoolTable("x", id="pool-x").data_bind(MainScreen.wide, **bind)
-                yield PoolTable("y", id="pool-y").data_bind(MainScreen.wide, **bind)
-            with Vertical(id="procedure", classes="panel"):
-                yield ProcedureView().data_bind(MainScreen.wide, **bind)
+        with VerticalScroll(id="body"):
+            with Horizontal(id="middle"):
+                with Vertical(id="pools"):
+                    yield PoolTable("x", id="pool-x").data_bind(MainScreen.wide, MainScreen.spark, **bind)
+                    yield PoolTable("y", id="pool-y").data_bind(MainScreen.wide, MainScreen.spark, **bind)
+                with Vertical(id="procedure", classes="panel"):
+                    yield ProcedureView().data_bind(MainScreen.wide, MainScreen.tall, **bind)
             with Vertical(id="gates", classes="panel"):
                 yield GatesView().data_bind(MainScreen.tall, **bind)
         yield EventLog(id="log", classes="panel").data_bind(**bind)
+        yield Static(id="too-small")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -97,9 +115,42 @@ class MainScreen(Screen):
         self.run_worker(self._clock(), name="clock", group="clock", exclusive=True, exit_on_error=False)
 
     def on_resize(self, event: events.Resize) -> None:
-        self.wide, self.tall = event.size.width >= WIDE, event.size.height >= TALL
+        width, height = event.size
+        self.wide, self.tall, self.spark = width >= WIDE, height >= TALL, width >= SPARK
         self.set_class(self.wide, "-wide")
         self.set_class(self.tall, "-tall")
+        self.set_class(width < NARROW, "-narrow")
+        small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
+        self.set_class(small, "-too-small")
+        self.query_one("#too-small", Static).update(
+            f"This terminal is {width}x{height}.\nThe cockpit needs at least {MIN_SIZE[0]}x{MIN_SIZE[1]}: "
+            "make the window larger (q still quits).")
+        # the panels take what the log leaves (they scroll when short); a tall terminal gives the log the rest
+        self.query_one("#body").styles.max_height = max(1, height - CHROME_ROWS - LOG_MIN_ROWS)
+
+    def watch_snapshot(self, old: Snapshot | None, new: Snapshot | None) -> None:
+        """The footer names only the keys that work now: re-check them when the run's state moves."""
+        if old is None or new is None or (old.phase, old.pending_approval) != (new.phase, new.pending_approval):
+            self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide what cannot work in this world and state (False); the rest shows."""
+        snap = self.snapshot
+        if action in ("next", "faster", "slower"):
+            return self.controls is not None  # the rehearsal's clock only: LIVE runs on the wall clock
+        if action == "clock_refused":
+            return self.controls is None
+        if snap is None:
+            return True
+        if action == "approve":
+            return snap.pending_approval is not None
+        if action == "pause":
+            return snap.phase in FORWARD
+        if action == "resume":
+            return snap.phase == Phase.PAUSED and snap.paused_from is not None
+        if action == "rollback":
+            return not (snap.finished or snap.phase == Phase.NEW)
+        return True
 
     # ------------------------------------------------------------------ the clock
     async def _clock(self) -> None:
@@ -169,6 +220,16 @@ class MainScreen(Screen):
         self.app.push_screen(ConfirmScreen("Roll back?", body, "Roll back (y)", danger=True),
                              lambda yes: yes and self._intent(ev.RollbackRequested(self._now(), "operator")))
 
+    def action_clock_refused(self, what: str) -> None:
+        """LIVE: ``n`` and ``+/-`` are out of the footer, and pressed anyway they say why."""
+        if what == "next":
+            self.action_next()
+        else:
+            self._set_speed(+1)
+
+    def action_resume(self) -> None:
+        self.action_pause()  # the toggle: paused, ``p`` resumes
+
     def action_next(self) -> None:
         if self.controls is None:
             self.notify("next works only in a rehearsal: the live clock is the wall clock", severity="warning")
@@ -192,6 +253,20 @@ class MainScreen(Screen):
 
     def action_focus_log(self) -> None:
         self.query_one(EventLog).focus()
+
+    def action_search_log(self) -> None:
+        self.app.push_screen(LogScreen(self.conductor.snapshot, self.world, search=True))
+
+    def action_full_log(self) -> None:
+        self.app.push_screen(LogScreen(self.conductor.snapshot, self.world))
+
+    def action_log_page(self, direction: int) -> None:
+        """PgUp/PgDn move the log by a page of the log (its height less one line of context)."""
+        log = self.query_one(EventLog)
+        log.scroll_relative(y=direction * max(1, log.scrollable_content_region.height - 1), animate=False)
+
+    def on_pool_table_node_chosen(self, message: PoolTable.NodeChosen) -> None:
+        self.app.push_screen(NodeScreen(self.conductor.snapshot, message.node, self.world))
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())

@@ -62,11 +62,13 @@ class Banner(SnapshotView):
                 text.append(f" {self.badge} ", "bold black on yellow")
             text.append(f" sim {clock(snap.now, 'rehearsal')} ")
             text.append(f"{speed_label(self.speed)} ", "bold")
-        text.append("│ ", "dim")
-        text.append(f"{snap.plan_name} ", "bold")
-        text.append(f"{snap.x_version}", "cyan")
-        text.append("→", "dim")
-        text.append(f"{snap.y_version} ", "magenta")
-        text.append("│ ", "dim")
-        text.append(phase_label(snap), PHASE_STYLE.get(snap.phase, "bold"))
+        phase = Text.assemble(("│ ", "dim"), (phase_label(snap), PHASE_STYLE.get(snap.phase, "bold")))
+        plan = Text.assemble(("│ ", "dim"), (f"{snap.plan_name} ", "bold"), (snap.x_version, "cyan"), ("→", "dim"),
+                             (f"{snap.y_version} ", "magenta"))
+        room = self.content_size.width - text.cell_len - phase.cell_len
+        if plan.cell_len > room:  # the world and the phase always show; the plan's name gives way first
+            plan = Text.assemble(("│ ", "dim"), (snap.x_version, "cyan"), ("→", "dim"), (f"{snap.y_version} ", "magenta"))
+        if plan.cell_len <= room:
+            text.append_text(plan)
+        text.append_text(phase)
         return text

@@ -14,7 +14,7 @@ from textual.widget import Widget
 
 from rollout.snapshot import Snapshot
 
-MARKS = {"done": ("✓", "green"), "running": ("▶", "bold yellow"), "waiting": ("·", "dim"),
+MARKS = {"done": ("✓", "green"), "running": ("▶", "bold yellow"), "paused": ("‖", "bold yellow"), "waiting": ("·", "dim"),
          "failed": ("✗", "bold red"), "skipped": ("–", "dim")}
 VERDICT_STYLE = {"pass": "green", "fail": "bold red", "hold": "bold yellow", "inconclusive": "yellow", "no_data": "yellow"}
 
@@ -37,6 +37,11 @@ def duration(seconds: float) -> str:
     return f"{s // 3600}h{s // 60 % 60:02d}m"
 
 
+def age(seconds: float) -> str:
+    """How old a number is, in words: ``12s ago``, ``2m05s ago``."""
+    return f"{duration(max(0.0, seconds))} ago"
+
+
 class SnapshotView(Widget):
     """A widget that renders the bound snapshot; subclasses implement ``render_snapshot``."""
 
@@ -45,6 +50,13 @@ class SnapshotView(Widget):
 
     def render(self) -> RenderableType:
         return "" if self.snapshot is None else self.render_snapshot(self.snapshot)
+
+    def refresh(self, *regions, **kwargs) -> "SnapshotView":
+        """A new snapshot (or a layout reactive) changes what is drawn, so the cached content size
+        is dropped with it: widgets sized to their content (width/height auto) must be measured again."""
+        if kwargs.get("layout"):
+            self.clear_cached_dimensions()
+        return super().refresh(*regions, **kwargs)
 
     def render_snapshot(self, snap: Snapshot) -> RenderableType:
         raise NotImplementedError

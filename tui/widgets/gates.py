@@ -18,7 +18,7 @@ from textual.reactive import reactive
 from rollout.gates import GateResult, WindowVerdict
 from rollout.snapshot import Snapshot
 
-from .base import VERDICT_STYLE, SnapshotView, clock
+from .base import VERDICT_STYLE, SnapshotView, age, clock, duration
 
 BARS = "▁▂▃▄▅▆▇█"
 # Below these the bars stay low, so noise does not look like a fault (error_rate: 1%).
@@ -30,13 +30,41 @@ def _verdict(result: GateResult) -> Text:
 
 
 def gate_table(verdict: WindowVerdict) -> Table:
-    """One row per result, as each gate worded it: X, Y, its verdict and its limit."""
+    """One row per result, as each gate worded it: X, Y, its verdict and its limit.
+
+    The limit is the rule the gate judges by, so it is never cut: on a narrow panel it wraps
+    (at word boundaries) instead. A failing gate's row is drawn in red, whole."""
     table = Table(box=None, padding=(0, 1, 0, 0), expand=True, header_style="bold", show_edge=False)
-    for name, justify in (("gate", "left"), ("X", "right"), ("Y", "right"), ("verdict", "left"), ("limit", "left")):
-        table.add_column(name, justify=justify, no_wrap=True, overflow="ellipsis", ratio=1 if name == "limit" else None)
+    for name, justify in (("gate", "left"), ("X", "right"), ("Y", "right"), ("verdict", "left")):
+        table.add_column(name, justify=justify, no_wrap=True)
+    table.add_column("limit", justify="left", no_wrap=False, overflow="fold", ratio=1)
     for result in verdict.results:
-        table.add_row(result.label or result.gate, result.x_shown, result.y_shown, _verdict(result), result.threshold)
+        failing = result.verdict == "fail"
+        table.add_row(Text(result.label or result.gate, "reverse bold red" if failing else ""), result.x_shown, result.y_shown,
+                      _verdict(result), result.threshold, style="bold red" if failing else None)
     return table
+
+
+def waiting_line(snap: Snapshot, world: str) -> Text:
+    """Before the first window: what the gates wait for, honestly (Y may already take traffic)."""
+    y = snap.applied[1] if snap.applied else 0
+    if y > 0 and snap.next_deadline is not None:
+        return Text(f"Y takes {y}%: the first window is judged at {clock(snap.next_deadline, world)} "
+                    f"(in {duration(max(0.0, snap.next_deadline - snap.now))})", "dim")
+    if y > 0:
+        return Text(f"Y takes {y}%: windows start once the load balancer confirms the split", "dim")
+    first = next((s for s in snap.steps if s.y > 0), None)
+    share = f" (step {first.index + 1}: {first.y}%)" if first else ""
+    return Text(f"no window judged yet: the gates judge once Y takes traffic{share}; now {str(snap.phase).replace('_', ' ')}", "dim")
+
+
+def freshness(verdict: WindowVerdict, snap: Snapshot) -> Text:
+    """The window's age; while the run goes on, older than two windows (nothing judged since) is flagged stale."""
+    old = snap.now - verdict.end
+    length = max(verdict.end - verdict.start, 1.0)
+    if old > 2 * length and not snap.finished:
+        return Text(f"  stale: {age(old)}", "bold black on yellow")
+    return Text(f"  {age(old)}", "dim")
 
 
 def spark(values: list[float], top: float, verdicts: list[str]) -> Text:
@@ -71,7 +99,7 @@ class GatesView(SnapshotView):
     def render_snapshot(self, snap: Snapshot) -> Group | Text:
         verdict = snap.last_verdict
         if verdict is None:
-            return Text("no window judged yet: gates start when Y takes traffic", "dim")
+            return waiting_line(snap, self.world)
         head = Text(no_wrap=True, overflow="ellipsis")
         head.append(f"window {clock(verdict.start, self.world)}–{clock(verdict.end, self.world)} ")
         head.append(f" {verdict.verdict.upper()} ", f"reverse {VERDICT_STYLE[verdict.verdict]}")
@@ -79,6 +107,7 @@ class GatesView(SnapshotView):
             head.append("  step evidence", "bold red")  # failed on the step's accumulated evidence
         else:
             head.append(f"  fails {snap.failures}/{snap.failures_to_rollback}", "bold red" if snap.failures else "dim")
+        head.append_text(freshness(verdict, snap))
         width = max(1, (self.content_size.width - 12) // 2)
         drawn = list({r.statistic: (r.statistic, r.label) for r in reversed(verdict.judged)}.values())[::-1]  # one line per statistic
         lines = [head, gate_table(verdict)]

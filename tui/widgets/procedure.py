@@ -1,7 +1,8 @@
 """Kong's procedure as a checklist: done / running / waiting / failed, the bake, the next approval.
 
 On a small terminal the shift steps sit on one line (``✓5 ✓25 ▶50* ·100``, ``*`` = needs
-approval); on a wide one each step gets its own line with its bake time.
+approval) and the phases already done fold into one line; on a wide and tall one each step gets
+its own line with its bake time. A held phase shows ``‖ paused`` (never ✗: a pause can be resumed).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from rich.text import Text
 from textual.reactive import reactive
 
 from rollout.phases import Phase
-from rollout.snapshot import Snapshot, StepView
+from rollout.snapshot import ProcedureItem, Snapshot, StepView
 
 from ..next_steps import freeze_state, next_steps
 from .base import MARKS, SnapshotView, duration
@@ -37,8 +38,8 @@ def step_lines(steps: tuple[StepView, ...]) -> list[Text]:
     lines = []
     for s in steps:
         symbol, style = _mark(s.mark)
-        gate = "  approve" if s.approve else ""
-        lines.append(Text(f"  {symbol} step {s.index + 1} {s.y:>3}% bake {duration(s.bake)}{gate}", style))
+        gate = "*" if s.approve else " "
+        lines.append(Text(f"  {symbol} step {s.index + 1} {s.y:>3}%{gate} bake {duration(s.bake)}", style))
     return lines
 
 
@@ -61,21 +62,39 @@ def next_line(snap: Snapshot) -> Text:
     return text
 
 
+def folded_done(items: tuple[ProcedureItem, ...]) -> tuple[list[Text], tuple[ProcedureItem, ...]]:
+    """The leading run of done phases as one line (first … last), and the items after it."""
+    count = 0
+    while count < len(items) and items[count].mark in ("done", "skipped"):
+        count += 1
+    if count < 2:
+        return [], items
+    first, last = (LABELS.get(items[i].phase, items[i].phase) for i in (0, count - 1))
+    symbol, style = _mark("done")
+    return [Text(f"{symbol} done: {first.split()[0]} … {last}", style)], items[count:]
+
+
 class ProcedureView(SnapshotView):
     DEFAULT_CSS = """
     ProcedureView { height: auto; }
     """
     wide: reactive[bool] = reactive(False, layout=True)
+    tall: reactive[bool] = reactive(False, layout=True)
 
     def render_snapshot(self, snap: Snapshot) -> Group:
         lines: list[Text] = []
-        for item in snap.procedure:
+        items = snap.procedure
+        if not self.tall:
+            lines, items = folded_done(items)
+        for item in items:
             symbol, style = _mark(item.mark)
             line = Text(f"{symbol} {LABELS.get(item.phase, item.phase)}", style)
+            if item.mark == "paused":
+                line.append(": paused", "bold yellow")
             if item.phase == "unfreeze" and item.mark != "done" and (snap.finished or snap.phase == Phase.ROLLING_BACK):
                 line.append(f" ({freeze_state(snap).removeprefix('config ')})", "bold" if snap.frozen else "")
             if item.phase == "shift":
-                if self.wide:
+                if self.wide and self.tall:
                     lines.append(line)
                     lines.extend(step_lines(snap.steps))
                     continue

@@ -27,6 +27,9 @@ def observed_is_current(snap: Snapshot) -> bool:
         return False
     if snap.phase == Phase.WATCH:
         return True
+    if snap.phase == Phase.PAUSED and snap.paused_from in (Phase.SHIFT, Phase.WATCH):
+        # a pause holds the weights and the gates keep judging: a fresh window ran under these weights
+        return snap.applied == snap.desired and snap.now - verdict.end <= 2 * max(verdict.end - verdict.start, 1.0)
     if snap.phase != Phase.SHIFT or snap.bake_remaining is None or not 0 <= snap.step < len(snap.steps):
         return False
     bake_start = snap.now - (snap.steps[snap.step].bake - snap.bake_remaining)
