@@ -118,3 +118,6 @@ class World:
     control_plane: ControlPlane | None = None
     run_dir: str = "."
     advisers: Sequence[Advises] = ()  # the ports with warnings for the operator (the live driver reads them)
+    # The operator's capacity worksheet for preflight ({"peak_rps", "node_rps"}: what `turnout preflight
+    # --peak-rps --node-rps` passes); None: the peak is not checked.
+    capacity_hint: dict | None = None
