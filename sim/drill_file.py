@@ -71,6 +71,7 @@ class DrillFile(Strict):
     traffic: Traffic | None = None
     nodes: Nodes | None = None
     load_balancer: Balancer | None = None
+    slo_ms: float | None = Field(default=None, gt=0, le=1e6)  # slower than this is a slow request on the card (None: the plan's latency limit)
     faults: list[TimedFault] = Field(default_factory=list, max_length=20)
     calls: list[ExpectedCall] = Field(min_length=1, max_length=8)
     expert: str = Field(min_length=1, max_length=2000)  # what an expert would have done, for the card
@@ -85,8 +86,8 @@ class DrillFile(Strict):
     def scenario(self, plan: Plan, base: Scenario) -> Scenario:
         """The world before any phase-timed fault joins: the base (sized from the plan) with the
         drill's traffic, nodes and balancer, and its preflight faults."""
-        update = {k: v for k, v in (("traffic", self.traffic), ("nodes", self.nodes), ("load_balancer", self.load_balancer))
-                  if v is not None}
+        given = (("traffic", self.traffic), ("nodes", self.nodes), ("load_balancer", self.load_balancer), ("slo_ms", self.slo_ms))
+        update = {k: v for k, v in given if v is not None}
         first = [f.fault for f in self.faults if f.phase == "preflight"]
         return base.model_copy(update={**update, "name": f"drill {self.name}", "faults": first})
 

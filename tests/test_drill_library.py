@@ -1,0 +1,107 @@
+"""The drill library (plans/drills, sim/drill_file.py, sim/drill_run.py, sim/drill_calls.py): every drill
+loads, the library covers every phase, and the two scripted trainees of tests/drill_operators.py score
+as a careful and a careless operator should, on every drill, driven headlessly through the Rehearsal API."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from rollout.plan import load_plan
+from sim.drill_file import PHASES, library, load_drill, plan_path
+from sim.drill_run import LibraryDrill
+from tui.drill_card import print_card
+
+from .drill_operators import careful, careless
+
+DRILLS = library()
+
+
+def opened(name: str, seed: int) -> LibraryDrill:
+    path = str(DRILLS[name])
+    spec = load_drill(path)
+    return LibraryDrill(spec, load_plan(plan_path(path, spec)), seed)
+
+
+def test_the_library_covers_every_phase_with_two_healthy_drills():
+    specs = [load_drill(str(p)) for p in DRILLS.values()]
+    assert len(specs) >= 12
+    assert {s.trains for s in specs} == set(PHASES)
+    healthy = [s for s in specs if any(c.call == "continue" for c in s.calls)]
+    assert len(healthy) >= 2
+    for spec in specs:
+        assert spec.name == Path(DRILLS[spec.name]).stem
+        for kind in {f.fault.kind for f in spec.faults}:
+            assert kind not in spec.summary and kind.replace("_", " ") not in spec.summary
+
+
+def test_turnout_drill_list_prints_names_and_summaries_never_the_fault():
+    run = subprocess.run([sys.executable, "-m", "tui.cli", "drill", "--list"], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == list(DRILLS)
+    for line, path in zip(lines, DRILLS.values()):
+        assert load_drill(str(path)).reveal not in line
+
+
+@pytest.mark.parametrize("name", list(DRILLS))
+@pytest.mark.parametrize("seed", [1, 7])
+def test_careful_scores_at_least_90_and_careless_at_most_40(name, seed):
+    good = careful(opened(name, seed))
+    bad = careless(opened(name, seed))
+    assert good["points"]["total"] >= 90, good
+    assert bad["points"]["total"] <= 40, bad
+    assert good["decision"] == "correct" and bad["decision"] != "correct"
+    reasons = [r for c in bad["calls"] for r in c["reasons"]]
+    assert reasons, "the careless card says why it lost its points"
+    assert good["evidence"] is not None and good["evidence"]["panel"] in ("gates", "nodes", "log")
+
+
+def test_the_same_seed_replays_the_same_drill():
+    a, b = careful(opened("shift-y-errors", 5)), careful(opened("shift-y-errors", 5))
+    assert a == b
+    assert careful(opened("shift-y-errors", 6))["fault"]["onset_s"] != a["fault"]["onset_s"]
+
+
+def _render(card: dict, width: int) -> str:
+    out = io.StringIO()
+    print_card(card, "demo 3.4 to 3.9", "turnout drill shift-y-slower --seed 1", Console(file=out, width=width, color_system=None))
+    return out.getvalue()
+
+
+def test_the_card_names_fault_evidence_calls_and_counts_slow_requests():
+    card = careless(opened("shift-y-slower", 1))
+    assert card["slow_requests"] > 1000, "a slower Y left in place serves thousands of slow requests"
+    text = _render(card, 100)
+    for needle in ("hidden fault", "first evidence", "the gates panel", "right call: roll back", "your call",
+                   f"slow {card['slow_requests']}", "an expert", "--seed 1"):
+        assert needle in text, needle
+
+
+def test_the_card_wraps_between_words():
+    card = careless(opened("healthy-slow-upstream", 1))
+    text = _render(card, 60)
+    assert max(len(line) for line in text.splitlines()) <= 60
+    words = set(re.findall(r"[A-Za-z]{4,}", text))
+    source = " ".join([card["expert"], card["fault"]["description"]] + [c["why"] for c in card["calls"]])
+    for word in re.findall(r"[A-Za-z]{4,}", source):
+        assert word in words, f"{word!r} was cut across lines"
+
+
+def test_a_bad_drill_file_is_one_line_per_problem_and_exit_2(tmp_path):
+    drills = tmp_path / "drills"
+    drills.mkdir()
+    bad = drills / "bad.yml"
+    bad.write_text("name: bad\nsummary: s\ntrains: shift\nbriefing: b\nreveal: r\nexpert: e\nplan: /work/none.yml\n"
+                   "calls:\n  - {call: roll_back, phase: shift, within: 2m, points: 100, why: w}\n"
+                   "faults:\n  - {phase: shift, fault: {kind: crash, nod: y1}}\n")
+    run = subprocess.run([sys.executable, "-m", "tui.cli", "drill", str(bad)], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr.strip().splitlines() == [f"{bad}:11: faults.0.fault.nod: unknown key (not allowed here)"] or \
+        all(line.startswith(f"{bad}:") for line in run.stderr.strip().splitlines()), run.stderr
