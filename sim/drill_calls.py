@@ -76,7 +76,10 @@ def _held(call, evidence, moves) -> tuple[str, list[str]]:
 
 
 def _wrong_moves(call, evidence, moves) -> list[Move]:
-    """Approvals and resumes given while the trouble showed and before the trainee's own call."""
+    """Approvals and resumes given while the trouble showed and before the trainee's own call
+    (for a continue: while the latest window failed)."""
+    if call.call == "continue":
+        return [m for m in moves if m.what in PUSHING_MOVES and m.gates_failing]
     pull = _pull(moves)
     end = pull.at_s if pull is not None else float("inf")
     if call.call == "hold" and evidence is not None:

@@ -41,7 +41,8 @@ class EvidenceWatcher:
             return None
         if isinstance(event, ev.WindowJudged) and engine.verdicts and engine.verdicts[-1].verdict in ("fail", "hold"):
             verdict = engine.verdicts[-1]
-            return Evidence(now, "gates", f"window {verdict.verdict}: {verdict.describe()}")
+            gates = "; ".join(f"{r.gate} {r.verdict} ({r.detail})" for r in verdict.results if r.verdict == verdict.verdict)
+            return Evidence(now, "gates", f"window {verdict.verdict}: {gates or verdict.describe()}")
         if isinstance(event, ev.NodesProbed):
             down = [p for p in event.probes if not p.ready]
             if down:

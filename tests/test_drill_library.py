@@ -105,3 +105,22 @@ def test_a_bad_drill_file_is_one_line_per_problem_and_exit_2(tmp_path):
     assert run.returncode == 2 and run.stdout == ""
     assert run.stderr.strip().splitlines() == [f"{bad}:11: faults.0.fault.nod: unknown key (not allowed here)"] or \
         all(line.startswith(f"{bad}:") for line in run.stderr.strip().splitlines()), run.stderr
+
+
+async def test_the_drill_opens_on_its_briefing_and_the_clock_waits_for_enter():
+    from tui.drill_app import DrillApp
+    from tui.screens.briefing import BriefingScreen
+    from tui.screens.main import MainScreen
+
+    drill = opened("shift-y-errors", 1)
+    drill.speed = 60.0
+    app = DrillApp(drill, "shift-y-errors", load_drill(str(DRILLS["shift-y-errors"])).briefing)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, BriefingScreen)
+        text = app.screen.text()
+        assert "Automatic rollback is OFF" in text and "r roll back" in text and "error_rate" not in text
+        assert drill.now == 0.0, "the clock waits while the trainee reads the briefing"
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, MainScreen) and drill.now > 0.0

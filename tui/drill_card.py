@@ -16,6 +16,7 @@ from rollout.durations import format_duration
 from sim.drill_score import VERDICTS
 
 PANELS = {"gates": "the gates panel", "nodes": "the nodes panel", "log": "the event log"}
+VERDICT_WORDS = VERDICTS | {"pushed": "pushed on too soon: you approved or resumed before the hold was over"}
 CALL_WORDS = {"roll_back": "roll back", "stop": "stop (refuse to go on)", "hold": "hold", "continue": "continue"}
 
 
@@ -51,9 +52,12 @@ def _grid() -> Table:
 def _call_rows(grid: Table, card: dict) -> None:
     for call in _calls(card):
         p = call["points"]
-        deadline = f", deadline {_at(call['deadline_s'])}" if call.get("deadline_s") else ""
+        deadline = ""
+        if call.get("deadline_s"):
+            deadline = (f" for at least {_at(call['deadline_s'])}" if call["call"] == "hold"
+                        else f" within {_at(call['deadline_s'])} of the evidence")
         grid.add_row(f"{call['phase']}", Text(f"right call: {CALL_WORDS.get(call['call'], call['call'])}{deadline}. {call['why']}"))
-        verdict = VERDICTS.get(call["decision"], call["decision"])
+        verdict = VERDICT_WORDS.get(call["decision"], call["decision"])
         reaction = f"; reaction {_at(call['reaction_s'])} after the evidence" if call.get("reaction_s") is not None else ""
         grid.add_row("", Text(f"your call: {verdict}{reaction}. Points {p['total']}/{p['max']} "
                               f"(call {p['decision']}, reaction {p['reaction']}, discipline {p['discipline']})"))
