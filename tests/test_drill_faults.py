@@ -29,7 +29,8 @@ def warnings(session: Rehearsal) -> list[str]:
 def test_every_new_kind_is_declared_once_for_the_rehearsal():
     for kind in ("backup_unreadable", "plugin_missing", "key_auth_change", "x_capacity"):
         assert kind in vocab.rehearsal_kinds()
-        assert vocab.LAB not in vocab.KINDS[kind].worlds  # rehearsal-only (docs/drills.md says so)
+    lab = {k for k in ("backup_unreadable", "plugin_missing", "key_auth_change", "x_capacity") if vocab.LAB in vocab.KINDS[k].worlds}
+    assert lab == {"plugin_missing", "key_auth_change"}  # the others are rehearsal-only (docs/drills.md says so)
 
 
 def test_an_unreadable_backup_holds_the_run_in_the_backup_phase():
@@ -109,3 +110,45 @@ def test_a_leak_injected_in_the_watch_ooms_the_nodes_already_up():
     session.sim.inject(leak)
     session.advance(200.0)
     assert any("OOM-killed" in e.event for e in session.record().timeline)
+
+
+def _lab_node():
+    from lab.emulator import EmulatedNode, NodeSpec
+
+    return EmulatedNode(NodeSpec("y1", "3.9.1"))
+
+
+def _proxy(node, headers: dict) -> tuple[int, dict]:
+    import json
+
+    from lab.emulator.httpserver import Request
+
+    resp = node.proxy_handler(Request("GET", "/echo", headers, b""))
+    return resp.status, json.loads(resp.body)
+
+
+def test_the_lab_plays_a_plugin_missing_on_y():
+    import json
+
+    from lab.emulator.admin import _root_facts
+
+    node = _lab_node()
+    assert "rate-limiting" in _root_facts(node)["plugins"]
+    node.faults.update({"kind": "plugin_missing", "plugin": "rate-limiting"})
+    assert node.faults.plugin_missing == "rate-limiting" and "rate-limiting" not in _root_facts(node)["plugins"]
+    assert vocab.as_switches("plugin_missing", plugin="key-auth") == {"plugin_missing": "key-auth"}
+    assert json.dumps(vocab.active({"plugin_missing": "key-auth"})) == '{"plugin_missing": "key-auth"}'
+
+
+def test_the_lab_plays_a_key_auth_change_on_y():
+    node = _lab_node()
+    assert _proxy(node, {}) == (401, {"message": "No API key found in request"})
+    node.faults.update({"kind": "key_auth_change", "message": "Unauthorized"})
+    assert _proxy(node, {}) == (401, {"message": "Unauthorized"})
+    node.faults.update({"key_auth_message": None, "key_auth_rejects": True})
+    assert node.loaded.keys, "the emulator's default config has a consumer key"
+    for key in node.loaded.keys:
+        assert _proxy(node, {"apikey": key})[0] == 401
+    node.faults.update(vocab.all_off())
+    for key in node.loaded.keys:
+        assert _proxy(node, {"apikey": key})[0] == 200
