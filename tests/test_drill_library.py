@@ -124,3 +124,21 @@ async def test_the_drill_opens_on_its_briefing_and_the_clock_waits_for_enter():
         await pilot.press("enter")
         await pilot.pause(0.3)
         assert isinstance(app.screen, MainScreen) and drill.now > 0.0
+
+
+def test_the_history_lists_drills_taken_private_and_without_the_fault(tmp_path, monkeypatch):
+    from tui.drill_history import append, entry, history_path, history_text, read
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    card = careful(opened("shift-y-errors", 1))
+    append(entry(card, "shift-y-errors"))
+    append(entry(careless(opened("shift-y-errors", 1)), "shift-y-errors"))
+    path = history_path()
+    assert path == tmp_path / "turnout" / "drills.jsonl" and oct(path.stat().st_mode & 0o777) == "0o600"
+    lines = read()
+    assert [(line["score"], line["decision"]) for line in lines] == [(100, "correct"), (10, "undecided")]
+    assert "error_rate" not in path.read_text() and "5xx" not in path.read_text(), "the record never names the hidden fault"
+    run = subprocess.run([sys.executable, "-m", "tui.cli", "drill", "--history"], capture_output=True, text=True,
+                         timeout=60, env={**__import__("os").environ, "XDG_STATE_HOME": str(tmp_path)})
+    assert run.returncode == 0 and run.stdout.strip() == history_text(lines)
+    assert "shift-y-errors" in run.stdout and "rolled back at" in run.stdout and "left it halted" in run.stdout

@@ -1,24 +1,34 @@
-"""A library drill in a real terminal, from its briefing to its score card: ``turnout drill shift-y-errors``
-inside tmux at 80x24 (the helpers are tests/test_tui_tmux.py's). The trainee here is the test: it
-reads the briefing, starts the clock, waits for the gates to fail, rolls back and quits."""
+"""Library drills in a real terminal, from the briefing to the score card, inside tmux at 80x24 (the
+helpers are tests/test_tui_tmux.py's). In the first test the trainee is the test: it reads the
+briefing, starts the clock, waits for the gates to fail, rolls back and quits. The second opens
+every drill of the library, starts its clock and quits at once: each still ends on its card."""
 
 from __future__ import annotations
 
+import json
 import shlex
 import shutil
+import stat
 import subprocess
 import sys
+
+import pytest
+
+from sim.drill_file import library
 
 from .test_tui_tmux import ROOT, keys, tmux_session, wait_for  # noqa: F401 (tmux_session is a fixture)
 
 
-def test_a_drill_from_briefing_to_score_card_in_tmux(tmux_session):  # noqa: F811
+def start(session: str, state_dir, *args: str) -> None:
     turnout = shutil.which("turnout")
     command = [turnout] if turnout else [sys.executable, "-m", "tui.cli"]
-    shell = (f"cd {shlex.quote(str(ROOT))} && {shlex.join(command + ['drill', 'shift-y-errors', '--seed', '1'])}; "
-             "echo EXIT=$?; sleep 30")
-    subprocess.run(["tmux", "new-session", "-d", "-s", tmux_session, "-x", "80", "-y", "24", "-e", "TERM=xterm-256color",
-                    shell], check=True, timeout=10)
+    shell = f"cd {shlex.quote(str(ROOT))} && {shlex.join(command + ['drill', *args])}; echo EXIT=$?; sleep 30"
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24", "-e", "TERM=xterm-256color",
+                    "-e", f"XDG_STATE_HOME={state_dir}", shell], check=True, timeout=10)
+
+
+def test_a_drill_from_briefing_to_score_card_in_tmux(tmux_session, tmp_path):  # noqa: F811
+    start(tmux_session, tmp_path, "shift-y-errors", "--seed", "1")
     briefing = wait_for(tmux_session, "DRILL BRIEFING", "Automatic rollback is OFF", "Enter", timeout=30)
     assert "error_rate" not in briefing and "5xx" not in briefing
     keys(tmux_session, "Enter")
@@ -33,3 +43,20 @@ def test_a_drill_from_briefing_to_score_card_in_tmux(tmux_session):  # noqa: F81
     card = wait_for(tmux_session, "EXIT=0", timeout=20)
     for needle in ("/100", "hidden fault", "first evidence", "the gates panel", "right call", "--seed 1"):
         assert needle in card, card
+    record = tmp_path / "turnout" / "drills.jsonl"
+    assert stat.S_IMODE(record.stat().st_mode) == 0o600
+    [line] = [json.loads(raw) for raw in record.read_text().splitlines()]
+    assert line["drill"] == "shift-y-errors" and line["decision"] == "correct" and line["call"].startswith("rolled back at")
+
+
+@pytest.mark.parametrize("name", list(library()))
+def test_every_drill_opens_on_its_briefing_and_ends_on_its_card(tmux_session, tmp_path, name):  # noqa: F811
+    start(tmux_session, tmp_path, name, "--seed", "2")
+    wait_for(tmux_session, "DRILL BRIEFING", name, "Automatic rollback is OFF", timeout=30)
+    keys(tmux_session, "Enter")
+    wait_for(tmux_session, "REHEARSAL", "DRILL", timeout=15)
+    keys(tmux_session, "q")
+    if "Quit while" in wait_for(tmux_session, "Quit", timeout=10):
+        keys(tmux_session, "y")
+    card = wait_for(tmux_session, "EXIT=", "/100", timeout=20)
+    assert "hidden fault" in card and "replay" in card, card

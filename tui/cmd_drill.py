@@ -44,6 +44,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("plan", metavar="PLAN|NAME", nargs="?",
                    help="a plan (a traffic fault drawn by the seed), or a drill of the library (turnout drill --list)")
     p.add_argument("--list", action="store_true", help="list the library's drills with a one-line summary each")
+    p.add_argument("--history", action="store_true",
+                   help="the drills taken on this machine: date, drill, score, call ($XDG_STATE_HOME/turnout/drills.jsonl)")
     p.add_argument("--seed", type=int, help="picks the fault and its onset; the card prints it so a drill can be replayed (default: random)")
     p.add_argument("--fault", choices=DrillFaultNames(), metavar="KIND",
                    help="with a PLAN: the instructor's choice instead of the seed's, one of: %(choices)s (still hidden on screen)")
@@ -103,9 +105,25 @@ def _open(args: argparse.Namespace, seed: int):
     return LibraryDrill(spec, plan, seed), plan.name, spec.name, spec.briefing, f"turnout drill {target} --seed {seed}"
 
 
+def _remember(card: dict, name: str) -> None:
+    """The trainee's record (tui/drill_history.py); a record that cannot be written is a warning, not a lost card."""
+    from .drill_history import append, entry, history_path
+
+    try:
+        append(entry(card, name))
+    except OSError as exc:
+        print(f"turnout drill: could not add to {history_path()}: {exc.strerror or exc}", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
     if args.list:
         return list_drills()
+    if args.history:
+        from .drill_history import history_text, read
+
+        lines = read()
+        print(json.dumps(lines, indent=2) if args.json else history_text(lines))
+        return 0
     if not args.plan:
         print("turnout drill: give a PLAN or a drill NAME (turnout drill --list names the drills)", file=sys.stderr)
         return 2
@@ -124,6 +142,7 @@ def run(args: argparse.Namespace) -> int:
 
     run_drill(drill, name, situation)
     card = drill.scorecard()
+    _remember(card, args.plan)
     if args.json:
         print(json.dumps(card, indent=2))
     else:
