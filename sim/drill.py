@@ -70,11 +70,11 @@ class Trainee(Rehearsal):
     badge = "DRILL"  # shown beside REHEARSAL in the banner
     quit_note = "The drill ends here and is scored as it stands (a rollout left running is undecided)."
 
-    def __init__(self, plan: Plan, scenario: Scenario, seed: int, exact: bool = False):
+    def __init__(self, plan: Plan, scenario: Scenario, seed: int, exact: bool = False, journal_path: str | None = None):
         self.seed = seed
         self.moves: list[Move] = []
         self.watcher = EvidenceWatcher()
-        super().__init__(drill_plan(plan), scenario, seed=seed, exact=exact, auto_approve=False)
+        super().__init__(drill_plan(plan), scenario, seed=seed, exact=exact, auto_approve=False, journal_path=journal_path)
 
     def submit(self, event: object) -> None:
         verdicts = self.engine.verdicts
@@ -93,9 +93,9 @@ class Trainee(Rehearsal):
 class Drill(Trainee):
     """``turnout drill PLAN [--fault KIND]``: one of ``DRILL_FAULTS``, timed in the shift."""
 
-    def __init__(self, plan: Plan, seed: int, kind: str | None = None, exact: bool = False):
+    def __init__(self, plan: Plan, seed: int, kind: str | None = None, exact: bool = False, journal_path: str | None = None):
         scenario, self.fault = hide_fault(plan, seed, kind)
-        super().__init__(plan, scenario, seed, exact)
+        super().__init__(plan, scenario, seed, exact, journal_path)
 
     def onset_s(self) -> float | None:
         return self.fault.onset_s

@@ -28,7 +28,7 @@ def _onset(fault) -> float:
 
 
 class LibraryDrill(Trainee):
-    def __init__(self, spec: DrillFile, plan: Plan, seed: int, exact: bool = False):
+    def __init__(self, spec: DrillFile, plan: Plan, seed: int, exact: bool = False, journal_path: str | None = None):
         self.spec = spec
         self._pending = {f.phase: [] for f in spec.faults if f.phase != "preflight"}
         for timed in spec.faults:
@@ -36,7 +36,7 @@ class LibraryDrill(Trainee):
                 self._pending[timed.phase].append(timed.fault)
         self._draws = np.random.default_rng([seed, 18])  # its own stream: the world's streams stay as they are
         self._onsets: list[float] = []
-        super().__init__(plan, spec.scenario(plan, default_scenario(plan)), seed, exact)
+        super().__init__(plan, spec.scenario(plan, default_scenario(plan)), seed, exact, journal_path)
         self._onsets += [_onset(f) for f in self.scenario.faults]
 
     def _observe(self, engine, event, commands) -> None:

@@ -142,3 +142,25 @@ def test_the_history_lists_drills_taken_private_and_without_the_fault(tmp_path, 
                          timeout=60, env={**__import__("os").environ, "XDG_STATE_HOME": str(tmp_path)})
     assert run.returncode == 0 and run.stdout.strip() == history_text(lines)
     assert "shift-y-errors" in run.stdout and "rolled back at" in run.stdout and "left it halted" in run.stdout
+
+
+def test_a_journaled_drill_is_reviewed_with_the_fault_revealed_and_the_trainees_acts_marked(tmp_path):
+    from tui.drill_review import review, save_card
+
+    path = str(DRILLS["shift-y-errors"])
+    spec = load_drill(path)
+    drill = LibraryDrill(spec, load_plan(plan_path(path, spec)), 1, journal_path=str(tmp_path / "journal.jsonl"))
+    card = careful(drill)
+    save_card(tmp_path, card, drill.plan)
+    assert oct((tmp_path / "card.json").stat().st_mode & 0o777) == "0o600"
+    lines = review(str(tmp_path))
+    text = "\n".join(lines)
+    assert lines[0].startswith("review of drill shift-y-errors (seed 1): 100/100, correct")
+    onset = next(i for i, line in enumerate(lines) if "FAULT BEGINS" in line and spec.reveal in line)
+    seen = next(i for i, line in enumerate(lines) if "FIRST EVIDENCE in the gates panel" in line)
+    acted = next(i for i, line in enumerate(lines) if ">> TRAINEE" in line and "rollback" in line.lower())
+    assert onset < seen < acted, text
+    assert any("log error: gates failing, automatic rollback is off" in line for line in lines[seen:acted]), text
+    run = subprocess.run([sys.executable, "-m", "tui.cli", "drill", "--review", str(tmp_path)], capture_output=True,
+                         text=True, timeout=60)
+    assert run.returncode == 0 and run.stdout.splitlines() == lines

@@ -46,6 +46,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--list", action="store_true", help="list the library's drills with a one-line summary each")
     p.add_argument("--history", action="store_true",
                    help="the drills taken on this machine: date, drill, score, call ($XDG_STATE_HOME/turnout/drills.jsonl)")
+    p.add_argument("--review", metavar="RUN_DIR",
+                   help="tell a drill's run again: its timeline with the fault revealed and the trainee's acts marked")
+    p.add_argument("--run-dir", metavar="DIR",
+                   help="where the drill's journal and card go (default: a new directory under $XDG_STATE_HOME/turnout/drills/)")
     p.add_argument("--seed", type=int, help="picks the fault and its onset; the card prints it so a drill can be replayed (default: random)")
     p.add_argument("--fault", choices=DrillFaultNames(), metavar="KIND",
                    help="with a PLAN: the instructor's choice instead of the seed's, one of: %(choices)s (still hidden on screen)")
@@ -68,7 +72,7 @@ def list_drills() -> int:
     return 0
 
 
-def _open(args: argparse.Namespace, seed: int):
+def _open(args: argparse.Namespace, seed: int, journal: str | None):
     """(the drill, the plan's name, the briefing's title and text, the replay command), or None after printing why not."""
     import os
 
@@ -86,7 +90,7 @@ def _open(args: argparse.Namespace, seed: int):
             return None
         from sim.drill import Drill
 
-        return (Drill(plan, seed, args.fault), plan.name, plan.name, PLAN_BRIEFING,
+        return (Drill(plan, seed, args.fault, journal_path=journal), plan.name, plan.name, PLAN_BRIEFING,
                 f"turnout drill {target} --seed {seed}" + (f" --fault {args.fault}" if args.fault else ""))
     if args.fault:
         print("turnout drill: --fault is for a plan; a library drill brings its own faults", file=sys.stderr)
@@ -102,22 +106,61 @@ def _open(args: argparse.Namespace, seed: int):
         return None
     from sim.drill_run import LibraryDrill
 
-    return LibraryDrill(spec, plan, seed), plan.name, spec.name, spec.briefing, f"turnout drill {target} --seed {seed}"
+    return LibraryDrill(spec, plan, seed, journal_path=journal), plan.name, spec.name, spec.briefing, f"turnout drill {target} --seed {seed}"
 
 
-def _remember(card: dict, name: str) -> None:
-    """The trainee's record (tui/drill_history.py); a record that cannot be written is a warning, not a lost card."""
-    from .drill_history import append, entry, history_path
+def review_run(run_dir: str) -> int:
+    from rollout.errors import JournalError
+
+    from .drill_review import review
 
     try:
-        append(entry(card, name))
+        print("\n".join(review(run_dir)))
+    except (OSError, ValueError, JournalError) as exc:
+        print(f"turnout drill: cannot review {run_dir}: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _run_dir(args: argparse.Namespace, seed: int):
+    """The drill's own directory (journal and card), created private; None after saying why not."""
+    from pathlib import Path
+
+    from .drill_history import history_path
+    from .drill_review import new_run_dir
+
+    try:
+        if args.run_dir:
+            Path(args.run_dir).mkdir(mode=0o700, parents=True, exist_ok=True)
+            if (Path(args.run_dir) / "journal.jsonl").exists():
+                print(f"turnout drill: {args.run_dir} already holds a drill's journal; give a new --run-dir", file=sys.stderr)
+                return None
+            return Path(args.run_dir)
+        return new_run_dir(history_path().parent / "drills", args.plan, seed)
     except OSError as exc:
-        print(f"turnout drill: could not add to {history_path()}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"turnout drill: cannot create the run directory: {exc.strerror or exc}", file=sys.stderr)
+        return None
+
+
+def _remember(card: dict, name: str, run_dir, plan) -> None:
+    """The card beside the journal, and the trainee's record (tui/drill_history.py); either failing is a
+    warning, never a lost card."""
+    from .drill_history import append, entry, history_path
+    from .drill_review import save_card
+
+    try:
+        save_card(run_dir, card, plan)
+        append(entry(card, name) | {"run_dir": str(run_dir)})
+    except OSError as exc:
+        print(f"turnout drill: could not keep the record ({history_path()}, {run_dir}): {exc.strerror or exc}",
+              file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.list:
         return list_drills()
+    if args.review:
+        return review_run(args.review)
     if args.history:
         from .drill_history import history_text, read
 
@@ -130,11 +173,17 @@ def run(args: argparse.Namespace) -> int:
     import secrets
 
     seed = args.seed if args.seed is not None else secrets.randbelow(10**6)
-    opened = _open(args, seed)
+    tty = sys.stdin.isatty() and sys.stdout.isatty()
+    run_dir = _run_dir(args, seed) if tty else None
+    if tty and run_dir is None:
+        return 2
+    opened = _open(args, seed, None if run_dir is None else str(run_dir / "journal.jsonl"))
     if opened is None:
+        if run_dir is not None and not args.run_dir:
+            run_dir.rmdir()  # made a moment ago for this drill, still empty
         return 2
     drill, title, name, situation, replay = opened
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+    if not tty:
         print("turnout drill: a drill needs a terminal, because the trainee makes the calls "
               "(for a report without one: turnout rehearse --headless)", file=sys.stderr)
         return 2
@@ -142,11 +191,11 @@ def run(args: argparse.Namespace) -> int:
 
     run_drill(drill, name, situation)
     card = drill.scorecard()
-    _remember(card, args.plan)
+    _remember(card, args.plan, run_dir, drill.plan)
     if args.json:
         print(json.dumps(card, indent=2))
     else:
         from .drill_card import print_card
 
-        print_card(card, title, replay)
+        print_card(card, title, replay + f"; review it: turnout drill --review {run_dir}")
     return 0 if card["decision"] == "correct" else 1
