@@ -71,7 +71,7 @@ def test_the_same_seed_replays_the_same_drill():
 
 def _render(card: dict, width: int) -> str:
     out = io.StringIO()
-    print_card(card, "demo 3.4 to 3.9", "turnout drill shift-y-slower --seed 1", Console(file=out, width=width, color_system=None))
+    print_card(card, "demo 3.4 to 3.9", "turnout drill shift-y-slower --seed 1", console=Console(file=out, width=width, color_system=None))
     return out.getvalue()
 
 

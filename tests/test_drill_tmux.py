@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import shlex
-import shutil
 import stat
 import subprocess
 import sys
@@ -19,12 +18,19 @@ from sim.drill_file import library
 from .test_tui_tmux import ROOT, keys, tmux_session, wait_for  # noqa: F401 (tmux_session is a fixture)
 
 
+def scrolled(session: str) -> str:
+    """The pane with its scrollback (a card taller than 24 rows scrolls its top away)."""
+    return subprocess.run(["tmux", "capture-pane", "-p", "-J", "-S", "-200", "-t", session], capture_output=True, text=True,
+                          timeout=10).stdout
+
+
 def start(session: str, state_dir, *args: str) -> None:
-    turnout = shutil.which("turnout")
-    command = [turnout] if turnout else [sys.executable, "-m", "tui.cli"]
-    shell = f"cd {shlex.quote(str(ROOT))} && {shlex.join(command + ['drill', *args])}; echo EXIT=$?; sleep 30"
+    """The checkout's own code (PYTHONPATH, ``python -m tui.cli``): a tmux server started earlier keeps
+    its own environment, which may not reach this checkout."""
+    command = [sys.executable, "-m", "tui.cli", "drill", *args]
+    shell = f"cd {shlex.quote(str(ROOT))} && {shlex.join(command)}; echo EXIT=$?; sleep 30"
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24", "-e", "TERM=xterm-256color",
-                    "-e", f"XDG_STATE_HOME={state_dir}", shell], check=True, timeout=10)
+                    "-e", f"XDG_STATE_HOME={state_dir}", "-e", f"PYTHONPATH={ROOT}", shell], check=True, timeout=10)
 
 
 def test_a_drill_from_briefing_to_score_card_in_tmux(tmux_session, tmp_path):  # noqa: F811
@@ -40,13 +46,19 @@ def test_a_drill_from_briefing_to_score_card_in_tmux(tmux_session, tmp_path):  #
     keys(tmux_session, "y")
     wait_for(tmux_session, "ROLLED BACK", timeout=30)
     keys(tmux_session, "q")
-    card = wait_for(tmux_session, "EXIT=0", timeout=20)
+    wait_for(tmux_session, "EXIT=0", timeout=20)
+    card = scrolled(tmux_session)
     for needle in ("/100", "hidden fault", "first evidence", "the gates panel", "right call", "--seed 1"):
         assert needle in card, card
     record = tmp_path / "turnout" / "drills.jsonl"
     assert stat.S_IMODE(record.stat().st_mode) == 0o600
     [line] = [json.loads(raw) for raw in record.read_text().splitlines()]
     assert line["drill"] == "shift-y-errors" and line["decision"] == "correct" and line["call"].startswith("rolled back at")
+    review = subprocess.run([sys.executable, "-m", "tui.cli", "drill", "--review", line["run_dir"]], capture_output=True,
+                            text=True, timeout=60, cwd=ROOT)
+    assert review.returncode == 0, review.stderr
+    assert "!! FAULT BEGINS" in review.stdout and ">> TRAINEE rollback requested" in review.stdout.lower().replace(
+        ">> trainee", ">> TRAINEE"), review.stdout
 
 
 @pytest.mark.parametrize("name", list(library()))
@@ -58,5 +70,6 @@ def test_every_drill_opens_on_its_briefing_and_ends_on_its_card(tmux_session, tm
     keys(tmux_session, "q")
     if "Quit while" in wait_for(tmux_session, "Quit", timeout=10):
         keys(tmux_session, "y")
-    card = wait_for(tmux_session, "EXIT=", "/100", timeout=20)
-    assert "hidden fault" in card and "replay" in card, card
+    wait_for(tmux_session, "EXIT=", timeout=20)
+    card = scrolled(tmux_session)
+    assert "/100" in card and "hidden fault" in card and "replay" in card, card

@@ -197,5 +197,5 @@ def run(args: argparse.Namespace) -> int:
     else:
         from .drill_card import print_card
 
-        print_card(card, title, replay + f"; review it: turnout drill --review {run_dir}")
+        print_card(card, title, replay, f"turnout drill --review {run_dir}")
     return 0 if card["decision"] == "correct" else 1

@@ -65,7 +65,7 @@ def _call_rows(grid: Table, card: dict) -> None:
             grid.add_row("", Text(f"- {reason}"))
 
 
-def card_renderable(card: dict, title: str, replay: str) -> Group:
+def card_renderable(card: dict, title: str, replay: str, review: str | None = None) -> Group:
     fault, points = card["fault"], card["points"]
     name = f"drill {card['drill']}" if card.get("drill") else "drill"
     head = Text(f"{name} on {title}: {points['total']}/100", style="bold")
@@ -81,8 +81,10 @@ def card_renderable(card: dict, title: str, replay: str) -> Group:
     if card.get("expert"):
         grid.add_row("an expert", Text(card["expert"]))
     grid.add_row("replay", Text(replay))
+    if review:
+        grid.add_row("review", Text(review))
     return Group(head, Text(""), grid)
 
 
-def print_card(card: dict, title: str, replay: str, console: Console | None = None) -> None:
-    (console or Console()).print(card_renderable(card, title, replay))
+def print_card(card: dict, title: str, replay: str, review: str | None = None, console: Console | None = None) -> None:
+    (console or Console()).print(card_renderable(card, title, replay, review))
