@@ -73,3 +73,17 @@ def test_every_drill_opens_on_its_briefing_and_ends_on_its_card(tmux_session, tm
     wait_for(tmux_session, "EXIT=", timeout=20)
     card = scrolled(tmux_session)
     assert "/100" in card and "hidden fault" in card and "replay" in card, card
+
+
+def test_a_plan_drill_opens_on_a_briefing_that_says_automatic_rollback_is_off(tmux_session, tmp_path):  # noqa: F811
+    """Issue 13's check: ``turnout drill plans/demo.yml`` (a traffic fault drawn by the seed) opens on the briefing."""
+    start(tmux_session, tmp_path, "plans/demo.yml", "--seed", "3")
+    briefing = wait_for(tmux_session, "DRILL BRIEFING", "demo 3.4 to 3.9", "Automatic rollback is OFF", timeout=30)
+    assert not any(kind in briefing for kind in ("y_errors", "y_latency", "y_leak"))
+    keys(tmux_session, "Enter")
+    wait_for(tmux_session, "REHEARSAL", "DRILL", timeout=15)
+    keys(tmux_session, "q")
+    if "Quit while" in wait_for(tmux_session, "Quit", timeout=10):
+        keys(tmux_session, "y")
+    wait_for(tmux_session, "EXIT=", timeout=20)
+    assert "hidden fault" in scrolled(tmux_session)
