@@ -170,6 +170,11 @@ def run(args: argparse.Namespace) -> int:
     if not args.plan:
         print("turnout drill: give a PLAN or a drill NAME (turnout drill --list names the drills)", file=sys.stderr)
         return 2
+    return conduct(args)
+
+
+def conduct(args: argparse.Namespace) -> int:
+    """Open the drill (journaled into its run directory on a terminal), let the trainee conduct it, print the card."""
     import secrets
 
     seed = args.seed if args.seed is not None else secrets.randbelow(10**6)
