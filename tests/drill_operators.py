@@ -1,7 +1,9 @@
 """Two scripted trainees for the drill library, driven headlessly through the Rehearsal API.
 
 - ``careful``: watches what the cockpit shows, every few simulated seconds. New warnings or
-  errors in the log, a failing gate window, a Y node not ready: it rolls back (``r``). A hold
+  errors in the log (the engine's "gates failing" after ``failures_to_rollback`` windows among
+  them: one failing window alone is noise it waits out), a Y node not ready, a hold: it rolls
+  back (``r``). A hold
   that says X breaks the limit too is not Y's fault: it waits three minutes, then resumes.
   It approves a step only while the latest window passed.
 - ``careless``: approves every step and resumes every hold at once, and never rolls back.
@@ -32,10 +34,9 @@ def _upstream_hold(snap) -> bool:
 def _trouble(snap, since: float) -> bool:
     """Something on screen since ``since`` says Y (or the procedure) is in trouble."""
     new_lines = [e for e in snap.log if e.at >= since and telling(e.level, e.message) and "X breaks too" not in e.message]
-    failing = snap.verdicts and snap.verdicts[-1].verdict == "fail"
     down = snap.phase in LOOKING and any(not p.ready for p in snap.y_nodes)
     paused = snap.phase == Phase.PAUSED and not _upstream_hold(snap)
-    return bool(new_lines or failing or down or paused)
+    return bool(new_lines or down or paused)
 
 
 def careful(drill) -> dict:
