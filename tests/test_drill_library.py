@@ -164,3 +164,18 @@ def test_a_journaled_drill_is_reviewed_with_the_fault_revealed_and_the_trainees_
     run = subprocess.run([sys.executable, "-m", "tui.cli", "drill", "--review", str(tmp_path)], capture_output=True,
                          text=True, timeout=60)
     assert run.returncode == 0 and run.stdout.splitlines() == lines
+
+
+@pytest.mark.parametrize("size", [(60, 15), (80, 24), (160, 48)])
+async def test_the_briefing_shows_how_to_start_at_every_size(size):
+    """The start line is docked: at 60x15 the text scrolls, the way to start stays on screen."""
+    from tui.drill_app import DrillApp
+
+    drill = opened("shift-y-errors", 1)
+    app = DrillApp(drill, "shift-y-errors", load_drill(str(DRILLS["shift-y-errors"])).briefing)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause(0.3)
+        text = re.sub(r"<[^>]+>", "", app.export_screenshot()).replace("&#160;", " ")
+        assert "DRILL BRIEFING" in text and "Press Enter to start the clock" in text
+        if size[0] >= 80:
+            assert "Automatic rollback is OFF" in text

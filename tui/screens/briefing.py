@@ -33,7 +33,7 @@ class BriefingScreen(ModalScreen[None]):
     BriefingScreen .title { text-style: bold; }
     BriefingScreen .rules { text-style: bold; color: $warning; }
     BriefingScreen Static { padding: 0 0 1 0; }
-    BriefingScreen .start { text-style: bold reverse; padding: 0; }
+    BriefingScreen .start { text-style: bold reverse; padding: 0; dock: bottom; }
     """
     BINDINGS = [Binding("enter,space", "start", "start the drill")]
 
