@@ -179,3 +179,39 @@ async def test_the_briefing_shows_how_to_start_at_every_size(size):
         assert "DRILL BRIEFING" in text and "Press Enter to start the clock" in text
         if size[0] >= 80:
             assert "Automatic rollback is OFF" in text
+
+
+def _journaled(tmp_path, name: str, operator) -> tuple:
+    from tui.drill_review import read_run, save_card
+
+    path = str(DRILLS[name])
+    spec = load_drill(path)
+    drill = LibraryDrill(spec, load_plan(plan_path(path, spec)), 1, journal_path=str(tmp_path / "journal.jsonl"))
+    save_card(tmp_path, operator(drill), drill.plan)
+    return read_run(str(tmp_path))
+
+
+async def test_the_review_replays_in_the_cockpit_with_the_fault_revealed(tmp_path):
+    from tui.app import TurnoutApp
+    from tui.drill_replay import ReplayConductor
+    from tui.widgets import Banner
+
+    from .test_tui_keys import shown
+
+    card, events, plan = _journaled(tmp_path, "shift-y-errors", careful)
+    replay = ReplayConductor(plan, events, card)
+    app = TurnoutApp(replay, autoplay=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        replay.speed = float("inf")
+        await pilot.pause(0.5)
+        assert "REVIEW" in shown(app.screen.query_one(Banner))
+        await pilot.press("r")  # the trainee's keys do nothing to a review
+    replay.advance(10_000.0)
+    snap = replay.snapshot()
+    assert replay.finished and snap.phase.value == card["outcome"] == "rolled_back"
+    lines = [e.message for e in snap.log]
+    begins = next(i for i, m in enumerate(lines) if m.startswith("!! FAULT BEGINS"))
+    seen = next(i for i, m in enumerate(lines) if m.startswith("!! FIRST EVIDENCE in the gates panel"))
+    acted = next(i for i, m in enumerate(lines) if m.startswith(">> TRAINEE: rollback requested"))
+    assert begins < seen < acted
+    assert sum(m.startswith(">> TRAINEE") for m in lines) == 1, "one act: the rollback (the replay's own r was dropped)"

@@ -110,15 +110,22 @@ def _open(args: argparse.Namespace, seed: int, journal: str | None):
 
 
 def review_run(run_dir: str) -> int:
+    """On a terminal the run replays in the cockpit first (tui/drill_replay.py); the timeline is printed either way."""
     from rollout.errors import JournalError
 
-    from .drill_review import review
+    from .drill_review import engine_notes, read_run, review_lines
 
     try:
-        print("\n".join(review(run_dir)))
+        card, events, plan = read_run(run_dir)
     except (OSError, ValueError, JournalError) as exc:
         print(f"turnout drill: cannot review {run_dir}: {exc}", file=sys.stderr)
         return 2
+    if plan is not None and sys.stdin.isatty() and sys.stdout.isatty():
+        from .app import TurnoutApp
+        from .drill_replay import ReplayConductor
+
+        TurnoutApp(ReplayConductor(plan, events, card)).run()
+    print("\n".join(review_lines(events, card, engine_notes(plan, events) if plan is not None else [])))
     return 0
 
 

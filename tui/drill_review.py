@@ -5,8 +5,8 @@ trainee's own among them, hash-chained) into its run directory and writes the sc
 it (``card.json``, 0600). ``turnout drill --review RUN_DIR`` reads both back and tells the run
 as a timeline: the moments the fault began and its evidence first showed are inserted where
 they fell, and each of the trainee's acts (approve, pause, resume, roll back, halt) is marked,
-so an instructor sees what the trainee saw and did, and when. The text is for a terminal or a
-chat; the cockpit replay at any speed is not built yet (docs/drills.md).
+so an instructor sees what the trainee saw and did, and when. The text is for a script or a
+chat; on a terminal the run is also replayed in the cockpit (tui/drill_replay.py).
 """
 
 from __future__ import annotations
@@ -81,15 +81,20 @@ def review_lines(events: list, card: dict, notes: list[tuple[float, str]] = ()) 
     return head + [f"{format_duration(at):>8s}  {text}" for at, _, text in rows]
 
 
-def review(run_dir: str) -> list[str]:
-    """The review of a run directory; raises OSError / ValueError with the reason when it cannot be read."""
+def read_run(run_dir: str) -> tuple[dict, list, object | None]:
+    """(the card, the journal's events, the plan as conducted or None); raises OSError / ValueError /
+    JournalError with the reason when the directory cannot be read."""
     from rollout.journal import load
+    from rollout.plan import Plan
 
     card = json.loads((Path(run_dir) / CARD).read_text(encoding="utf-8"))
     events = list(load(os.path.join(run_dir, JOURNAL)).events)
-    notes = []
-    if (Path(run_dir) / PLAN).exists():
-        from rollout.plan import Plan
+    plan_file = Path(run_dir) / PLAN
+    plan = Plan.model_validate_json(plan_file.read_text(encoding="utf-8")) if plan_file.exists() else None
+    return card, events, plan
 
-        notes = engine_notes(Plan.model_validate_json((Path(run_dir) / PLAN).read_text(encoding="utf-8")), events)
-    return review_lines(events, card, notes)
+
+def review(run_dir: str) -> list[str]:
+    """The review of a run directory as text."""
+    card, events, plan = read_run(run_dir)
+    return review_lines(events, card, engine_notes(plan, events) if plan is not None else [])
