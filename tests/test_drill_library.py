@@ -215,3 +215,11 @@ async def test_the_review_replays_in_the_cockpit_with_the_fault_revealed(tmp_pat
     acted = next(i for i, m in enumerate(lines) if m.startswith(">> TRAINEE: rollback requested"))
     assert begins < seen < acted
     assert sum(m.startswith(">> TRAINEE") for m in lines) == 1, "one act: the rollback (the replay's own r was dropped)"
+
+
+def test_a_drills_run_is_rendered_as_a_report(tmp_path):
+    _journaled(tmp_path, "shift-y-errors", careful)
+    run = subprocess.run([sys.executable, "-m", "tui.cli", "report", str(tmp_path), "--plan", str(tmp_path / "plan.json")],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and run.stderr == "", run.stderr  # no "sha256 differs": plan.json is the plan the drill ran
+    assert "rolled back" in run.stdout and "| world | rehearsal |" in run.stdout

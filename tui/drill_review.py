@@ -41,7 +41,9 @@ def save_card(run_dir: Path, card: dict, plan=None) -> None:
 
     write_private(str(run_dir / CARD), json.dumps(card, indent=2) + "\n")
     if plan is not None:
-        write_private(str(run_dir / PLAN), plan.model_dump_json(by_alias=True, indent=2) + "\n")
+        # The very bytes the drill's RunStarted hashed (sim.session), so `turnout report RUN_DIR
+        # --plan RUN_DIR/plan.json` finds it is the plan the run started with.
+        write_private(str(run_dir / PLAN), plan.model_dump_json())
 
 
 def engine_notes(plan, events: list) -> list[tuple[float, str]]:
