@@ -101,5 +101,6 @@ class Drill(Trainee):
         return self.fault.onset_s
 
     def scorecard(self) -> dict:
-        card = score(self.fault, self.record(), self.moves, self.plan.gates.window, self.seed)
-        return card | {"slow_requests": self.record().slow, "evidence": self.watcher.as_json()}
+        record = self.record()
+        card = score(self.fault, record, self.moves, self.plan.gates.window, self.seed)
+        return card | {"slow_requests": record.slow, "slo_ms": record.slo_ms, "evidence": self.watcher.as_json()}

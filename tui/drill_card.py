@@ -8,6 +8,8 @@ width, so a long reason never breaks inside a word (tests render it at 60 column
 
 from __future__ import annotations
 
+import textwrap
+
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
@@ -15,6 +17,7 @@ from rich.text import Text
 from rollout.durations import format_duration
 from sim.drill_score import VERDICTS
 
+EVIDENCE_CHARS = 200
 PANELS = {"gates": "the gates panel", "nodes": "the nodes panel", "log": "the event log"}
 VERDICT_WORDS = VERDICTS | {"pushed": "pushed on too soon: you approved or resumed before the hold was over"}
 CALL_WORDS = {"roll_back": "roll back", "stop": "stop (refuse to go on)", "hold": "hold", "continue": "continue"}
@@ -28,7 +31,8 @@ def _evidence(card: dict) -> str:
     e = card.get("evidence")
     if not e:
         return "none showed: " + ("nothing was wrong" if card["fault"]["onset_s"] is None else "the fault never surfaced on screen")
-    return f"{_at(e['at_s'])} in {PANELS.get(e['panel'], e['panel'])}: {e['what']}"
+    what = textwrap.shorten(e["what"], EVIDENCE_CHARS, placeholder=" ...")  # the JSON keeps it whole
+    return f"{_at(e['at_s'])} in {PANELS.get(e['panel'], e['panel'])}: {what}"
 
 
 def _calls(card: dict) -> list[dict]:
@@ -38,7 +42,7 @@ def _calls(card: dict) -> list[dict]:
     fault = card["fault"]["onset_s"] is not None
     return [{"call": "roll_back" if fault else "continue", "phase": "shift", "decision": card["decision"],
              "why": "roll back within one gate window of the gates failing" if fault else "let the healthy Y finish",
-             "deadline_s": None, "reaction_s": card["reaction_s"], "points": card["points"] | {"max": 100},
+             "deadline_s": None, "reaction_s": card["reaction_s"], "after": "the gates failed", "points": card["points"] | {"max": 100},
              "reasons": [f"{m['move']} at {_at(m['at_s'])} while the gates were failing" for m in card["wrong_moves"]]}]
 
 
@@ -58,7 +62,8 @@ def _call_rows(grid: Table, card: dict) -> None:
                         else f" within {_at(call['deadline_s'])} of the evidence")
         grid.add_row(f"{call['phase']}", Text(f"right call: {CALL_WORDS.get(call['call'], call['call'])}{deadline}. {call['why']}"))
         verdict = VERDICT_WORDS.get(call["decision"], call["decision"])
-        reaction = f"; reaction {_at(call['reaction_s'])} after the evidence" if call.get("reaction_s") is not None else ""
+        after = call.get("after", "the evidence")
+        reaction = f"; reaction {_at(call['reaction_s'])} after {after}" if call.get("reaction_s") is not None else ""
         grid.add_row("", Text(f"your call: {verdict}{reaction}. Points {p['total']}/{p['max']} "
                               f"(call {p['decision']}, reaction {p['reaction']}, discipline {p['discipline']})"))
         for reason in call["reasons"]:
