@@ -120,6 +120,7 @@ class RemoteConductor:
     world = "live"
     badge = ""
     controls = None  # the wall clock, in the conductor's process
+    start_gate = None  # a served run started at once (headless); attaching never starts one
     quit_note = ("The run goes on without you, in its conductor process: nothing stops or moves because you left. "
                  "Attach again with `turnout attach` on the same plan.")
 

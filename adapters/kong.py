@@ -30,6 +30,7 @@ from rollout.env_refs import MissingEnv, substitute_env
 from rollout.errors import AdapterError, Rejected, Timeout, Unreachable
 from rollout.observations import BackupRecord, DataPlaneRow, NodeInfo, NodeProbe, SmokeResult
 from rollout.plan import Node, Plan, SmokeCheck
+from rollout.yaml_input import KONG_YML, InputRefused, parse, read_text
 
 from . import kong_codec as codec
 from .kong_http import KongHttp
@@ -185,11 +186,10 @@ class KongAdmin:
         kong_yml = self.plan.backup.kong_yml
         if not kong_yml:
             raise Rejected(node.name, "backup", f"{why} and the plan has no backup.kong_yml to copy instead")
-        try:
-            with open(kong_yml, encoding="utf-8") as fh:
-                return fh.read(), kong_yml
-        except OSError as exc:
-            raise Rejected(node.name, f"read backup.kong_yml {kong_yml}", exc.strerror or str(exc)) from None
+        try:  # the hardened reader: a FIFO, a device, a huge or non-UTF-8 file is one line, not a hang
+            return read_text(kong_yml, KONG_YML), kong_yml
+        except InputRefused as exc:
+            raise Rejected(node.name, f"read backup.kong_yml {kong_yml}", exc.message) from None
 
     async def smoke(self, node: Node, check: SmokeCheck) -> SmokeResult:
         """Send the check's request to the node's proxy URL (not through the LB); judge status and body."""
@@ -243,7 +243,9 @@ def _judge_smoke(response: httpx.Response, status: int, contains: str | None, se
 def _verify_yaml(node: str, text: str, source: str) -> dict[str, int]:
     """The backup must parse as a declarative config (a YAML mapping); return its entity counts."""
     try:
-        doc = yaml.safe_load(text)
+        _, doc = parse(text, KONG_YML)  # a node's answer may be hostile: aliases are counted expanded
+    except InputRefused as exc:
+        raise Rejected(node, "backup", f"{source} refused at line {exc.line}: {exc.message}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""

@@ -22,11 +22,12 @@ from rollout.execute import execute
 from rollout.errors import JournalError
 from rollout.intents import admit, is_intent
 from rollout.journal import Journal
+from rollout.plan import Plan
 from rollout.ports import World
 from rollout.snapshot import Snapshot
 
 LB_COMMANDS = (cmd.SetWeights, cmd.StopNodes)
-HOLD_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+HOLD_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)  # SIGINT: Ctrl-C on a headless run
 
 
 class AsyncioRuntime:
@@ -50,6 +51,10 @@ class LiveConductor:
     each event; ``on_idle()`` when everything queued has been fed and the loop is about to wait,
     so an operator can tell a hold that nobody will lift from one an intent is about to lift.
 
+    With ``wait_for_start`` (a fresh run in the cockpit) it feeds nothing, and so journals and
+    touches nothing, until the operator's ``start()``: the run's opening events are stamped then.
+    It is its own ``StartGate`` while it waits; ``start_gate`` is None otherwise.
+
     It also stops by itself, the run unfinished and the load balancer left as it is, when an
     event cannot be journaled (``journal_failure``: a full disk, a read-only file; an event that
     is not journaled is never acted upon, or a replay would not know it) or on SIGTERM/SIGHUP
@@ -62,7 +67,8 @@ class LiveConductor:
     controls = None  # the wall clock is nobody's to move
 
     def __init__(self, engine: Engine, world: World, journal: Journal, first: Sequence[Any] = (),
-                 observer: Callable[[Engine, list], None] | None = None, on_idle: Callable[[], None] | None = None):
+                 observer: Callable[[Engine, list], None] | None = None, on_idle: Callable[[], None] | None = None,
+                 wait_for_start: bool = False):
         self.engine = engine
         self.world_ports = world
         self.journal = journal
@@ -77,10 +83,29 @@ class LiveConductor:
         self.stopped_by = ""  # "stopped by SIGTERM"
         self.fed = 0  # events journaled and fed by this conductor
         self.on_stopped: Callable[[], None] = lambda: None
+        self.waiting = wait_for_start
+        self._go = asyncio.Event()  # set by start() or stop(): the run may leave its start gate
+
+    @property
+    def start_gate(self) -> LiveConductor | None:
+        """Itself while the run waits for the operator's start (rollout.conductor.StartGate)."""
+        return self if self.waiting else None
+
+    @property
+    def plan(self) -> Plan:
+        return self.engine.plan
+
+    def start(self) -> None:
+        """The operator's go: the opening events (RunStarted first) are stamped now and fed."""
+        if self.waiting and not self.stopped:
+            self.waiting = False
+            self.first = [dataclasses.replace(event, at=self.now) for event in self.first]
+            self._go.set()
 
     def stop(self) -> None:
         """Leave the loop at the next event (headless hold, TUI quit); the journal keeps the run resumable."""
         self.stopped = True
+        self._go.set()
         self.inbox.put_nowait(ev.TimerFired(self.now))
 
     @property
@@ -100,6 +125,10 @@ class LiveConductor:
         self.inbox.put_nowait(dataclasses.replace(event, at=self.now))
 
     async def run(self) -> Engine:
+        if self.waiting:
+            await self._go.wait()
+            if self.stopped:
+                return self.engine
         for event in self.first:
             self.inbox.put_nowait(event)
         while not self.engine.finished and not self.stopped:
@@ -183,6 +212,23 @@ def signals_hold(conductor: LiveConductor) -> Iterator[None]:
         loop.add_signal_handler(number, conductor.interrupt, signal.Signals(number).name)
     try:
         yield
+    finally:
+        for number in HOLD_SIGNALS:
+            loop.remove_signal_handler(number)
+
+
+@contextlib.contextmanager
+def signals_deferred() -> Iterator[list[str]]:
+    """While a run opens (lock, journal, reconcile) or rolls back without its journal, SIGTERM and
+    SIGHUP are remembered instead of killing the process: a hang-up in the middle of an emergency
+    rollback would leave traffic split between the pools with nobody there. The caller gets the
+    names of the signals that arrived and acts on them once the step is done (hold the run)."""
+    loop = asyncio.get_running_loop()
+    received: list[str] = []
+    for number in HOLD_SIGNALS:
+        loop.add_signal_handler(number, received.append, signal.Signals(number).name)
+    try:
+        yield received
     finally:
         for number in HOLD_SIGNALS:
             loop.remove_signal_handler(number)

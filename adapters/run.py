@@ -21,6 +21,7 @@ progress through the conductor (adapters/live.py).
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import os
 import shlex
@@ -40,6 +41,8 @@ from .live import LiveConductor, adapter_notes
 from .new_run import changed_plan, finished_refusal, lb_not_at_x, unfinished_refusal
 from .rundir import Locked, RunDir, plan_sha256, slug
 from .target_lock import TargetLock
+
+READBACK_S = 5.0  # how long the exit summary waits for the load balancer's weights
 
 
 class Refused(TurnoutError):
@@ -73,6 +76,7 @@ class Intent:
     resume: bool = False
     rollback: bool = False
     new_run: bool = False
+    backup_taken: str = ""  # Konnect without a backup command: how the operator confirmed a manual backup
 
 
 def default_run_dir(plan: Plan) -> str:
@@ -131,7 +135,8 @@ class LiveRun:
         from .world import build_world, plan_secrets  # the real adapters: httpx and the LB's client
 
         try:
-            world = build_world(plan, rundir.path)
+            confirmed = {"backup_taken": intent.backup_taken} if intent.backup_taken else {}  # Konnect's manual backup only
+            world = build_world(plan, rundir.path, **confirmed)
         except PlanError as exc:  # wiring found what validation did not: one located line per problem
             raise Refused("\n".join(str(dataclasses.replace(p, file=plan_path)) for p in exc.problems)) from None
         if intent.rollback and not os.path.exists(rundir.journal_path):  # the emergency path's (adapters/emergency.py)
@@ -167,10 +172,14 @@ class LiveRun:
         return first
 
     def conductor(self, observer: Callable[[Engine, list], None] | None = None,
-                  on_idle: Callable[[], None] | None = None) -> LiveConductor:
-        """The driver for this run, fed the opening events first."""
+                  on_idle: Callable[[], None] | None = None, wait_for_start: bool = False) -> LiveConductor:
+        """The driver for this run, fed the opening events first. ``wait_for_start`` (the cockpit, a
+        fresh run, no ``--auto-approve``) holds them until the operator's start; a resumed run has
+        traffic on Y already and its gates must keep judging, so it never waits."""
         assert self.journal is not None, "open() first"
-        self.driver = LiveConductor(self.engine, self.world, self.journal, first=self.first, observer=observer, on_idle=on_idle)
+        wait = wait_for_start and self.engine.phase == Phase.NEW
+        self.driver = LiveConductor(self.engine, self.world, self.journal, first=self.first, observer=observer,
+                                    on_idle=on_idle, wait_for_start=wait)
         return self.driver
 
     async def serve(self, conductor: LiveConductor, say: Callable[[str], None]) -> None:
@@ -211,6 +220,17 @@ class LiveRun:
         if driver.stopped_by:
             return f"held: {driver.stopped_by}; the load balancer is left as it is. Go on with: {go_on}"
         return None
+
+    async def lb_weights(self) -> tuple[tuple[int, int] | None, str]:
+        """The load balancer's split as it stands, for the exit summary, and where it was read:
+        from the load balancer itself, or (when it does not answer) the journal's last applied weights."""
+        try:
+            return tuple(await asyncio.wait_for(self.world.lb.get_weights(), READBACK_S)), "read back from the load balancer"
+        except (AdapterError, asyncio.TimeoutError) as exc:
+            why = str(exc) or f"no answer within {READBACK_S:g}s"
+            if self.engine.applied is None:
+                return None, f"the load balancer did not answer ({why}) and the journal records no change"
+            return self.engine.applied, f"the journal's last applied weights; the load balancer did not answer: {why}"
 
     async def rescue(self) -> Rescued:
         """``--rollback`` whose first events could not be journaled: roll back without the journal."""

@@ -11,6 +11,8 @@ from rollout.ports import Advises, World
 
 from .fleet import CommandFleet
 from .kong import KongAdmin, KongControlPlane
+from .konnect import KonnectControlPlane
+from .konnect_backup import KonnectConfigBackup
 from .lb import build_load_balancer
 from .live import AsyncioRuntime
 from .metrics import build_metrics
@@ -25,9 +27,10 @@ class NoLoadBalancer:
         return refuse
 
 
-def build_world(plan: Plan, run_dir: str, traffic: bool = True) -> World:
+def build_world(plan: Plan, run_dir: str, traffic: bool = True, backup_taken: str = "") -> World:
     """``traffic=False`` builds a world that can read Kong but cannot move traffic.
-    Every LB adapter and metrics source advises (rollout.ports.Advises): both are the advisers."""
+    Every LB adapter and metrics source advises (rollout.ports.Advises): both are the advisers.
+    ``backup_taken``: how the operator confirmed a Konnect backup taken by hand (adapters/konnect_backup.py)."""
     if traffic:
         lb = build_load_balancer(plan)
         metrics = build_metrics(plan, lb)
@@ -35,6 +38,7 @@ def build_world(plan: Plan, run_dir: str, traffic: bool = True) -> World:
     else:
         lb = metrics = NoLoadBalancer()
         advisers = ()
+    control_plane, config_backup = _control_plane(plan, backup_taken)
     return World(
         plan=plan,
         runtime=AsyncioRuntime(),
@@ -42,15 +46,27 @@ def build_world(plan: Plan, run_dir: str, traffic: bool = True) -> World:
         lb=lb,
         metrics=metrics,
         fleet=CommandFleet(plan),
-        control_plane=KongControlPlane(plan) if plan.mode == "hybrid" and plan.control_plane else None,
+        control_plane=control_plane,
         run_dir=run_dir,
         advisers=advisers,
+        config_backup=config_backup,
     )
 
 
+def _control_plane(plan: Plan, backup_taken: str) -> tuple[KongControlPlane | KonnectControlPlane | None, KonnectConfigBackup | None]:
+    """Hybrid: the CP's Admin API. Konnect: Konnect's API, which also backs up the config (it is not on the DPs)."""
+    if plan.mode == "konnect" and plan.konnect:
+        konnect = KonnectControlPlane(plan)
+        return konnect, KonnectConfigBackup(plan, konnect, backup_taken)
+    if plan.mode == "hybrid" and plan.control_plane:
+        return KongControlPlane(plan), None
+    return None, None
+
+
 def plan_secrets(plan: Plan) -> list[str]:
-    """Values that must never be written anywhere: the admin token and every ${env:...} smoke value."""
+    """Values that must never be written anywhere: the admin and Konnect tokens and every ${env:...} smoke value."""
     names = [plan.admin_auth.token_env] if plan.admin_auth else []
+    names += [plan.konnect.token_env] if plan.konnect else []
     for check in plan.smoke:
         request = check.request  # the Kong adapter substitutes references in all three
         for text in (request.path, request.body or "", *request.headers.values()):

@@ -98,3 +98,20 @@ async def restart_node(state: LabState, name: str) -> None:
                 await resp.read()
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             raise LabError(f"POST {url}: {type(exc).__name__}") from None
+
+
+async def set_konnect_faults(state: LabState, changes: dict[str, Any]) -> dict[str, Any]:
+    """Switch the emulated Konnect API's faults (``throttle``, ``retry_after``, ``hide``, ``versions``:
+    lab/emulator/konnect.py); returns them all."""
+    if not state.konnect:
+        raise LabError("this lab has no emulated Konnect: start it with `turnout lab up --mode konnect`")
+    url = f"{state.konnect}/__turnout/konnect/fault"
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as session:
+        try:
+            async with session.post(url, json=changes) as resp:
+                body = await resp.json(content_type=None)
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError) as exc:
+            raise LabError(f"POST {url}: {type(exc).__name__}: is the lab running?") from None
+    if resp.status != 200:
+        raise LabError(f"Konnect fault refused: {body.get('message', resp.status)}")
+    return body

@@ -12,6 +12,7 @@ lab's ``env`` file (mode 0600), which the plan names as its ``env_file`` (read b
 
 from __future__ import annotations
 
+import shlex
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,8 @@ from rollout.faults import RATE
 from .haproxy_config import Server
 
 KEY_ENV = "TURNOUT_LAB_KEY"
+KONNECT_TOKEN_ENV = "TURNOUT_LAB_KONNECT_TOKEN"  # --mode konnect: the emulated Konnect's token, in the env file
+KONNECT_CP_NAME = "lab"  # the emulated Konnect control plane's name (its id is drawn per lab)
 BACKEND = "kong"
 CP_NAME = "cp"
 DP_HOST_SUFFIX = ".lab"  # lab/emulator/cluster.py lists a DP named y1 as hostname y1.lab
@@ -43,7 +46,7 @@ class LabLayout:
     """Everything the lab's texts are made from (no I/O)."""
 
     lab_id: str
-    mode: str  # dbless | hybrid
+    mode: str  # dbless | hybrid | konnect
     x_version: str
     y_version: str
     x: tuple[str, ...]  # node names of pool X
@@ -52,6 +55,13 @@ class LabLayout:
     socket: str = ""  # HAProxy runtime API address (unix path or tcp://)
     haproxy_cfg: str = ""
     backup_dir: str = ""
+    konnect: str = ""  # --mode konnect: the emulated Konnect API's URL
+    dump_command: str = ""  # --mode konnect: the backup template (python -m lab.konnect_dump, decK's flags)
+
+    @property
+    def hybrid(self) -> bool:
+        """Data planes of a control plane: the lab's own CP (hybrid) or the emulated Konnect's (konnect)."""
+        return self.mode in ("hybrid", "konnect")
 
     @property
     def nodes(self) -> tuple[str, ...]:
@@ -62,11 +72,12 @@ def node_names(count: int, pool: str) -> tuple[str, ...]:
     return tuple(f"{pool}{i}" for i in range(1, count + 1))
 
 
-def emulator_spec(layout: LabLayout, api_key: str) -> dict[str, Any]:
-    """The ``python -m lab.emulator --spec`` document: X and Y nodes (and a CP in hybrid mode)."""
-    role = "data_plane" if layout.mode == "hybrid" else "dbless"
+def emulator_spec(layout: LabLayout, api_key: str, konnect: dict[str, str] | None = None) -> dict[str, Any]:
+    """The ``python -m lab.emulator --spec`` document: X and Y nodes (and a CP in hybrid and konnect
+    mode; ``konnect``: the emulated Konnect API's token and control plane id, lab/emulator/konnect.py)."""
+    role = "data_plane" if layout.hybrid else "dbless"
     nodes: list[dict[str, Any]] = []
-    if layout.mode == "hybrid":
+    if layout.hybrid:
         nodes.append({"name": CP_NAME, "version": layout.y_version, "role": "control_plane", "api_key": api_key,
                       "proxy": False, "status": False})
     for names, version in ((layout.x, layout.x_version), (layout.y, layout.y_version)):
@@ -77,6 +88,8 @@ def emulator_spec(layout: LabLayout, api_key: str) -> dict[str, Any]:
             if role == "data_plane":
                 node["control_plane"] = CP_NAME
             nodes.append(node)
+    if layout.mode == "konnect" and konnect:
+        return {"nodes": nodes, "konnect": {"control_plane": CP_NAME, "control_plane_name": KONNECT_CP_NAME, **konnect}}
     return {"nodes": nodes}
 
 
@@ -92,7 +105,7 @@ def haproxy_servers(layout: LabLayout) -> list[Server]:
 def plan_document(layout: LabLayout) -> dict[str, Any]:
     def pool(names: tuple[str, ...], version: str) -> dict[str, Any]:
         nodes = [{"name": n, **{k: layout.urls[n][k] for k in ("admin", "status", "proxy")}} for n in names]
-        if layout.mode == "hybrid":  # how the emulated CP lists its DPs in /clustering/data-planes
+        if layout.hybrid:  # how the emulated CP (or Konnect) lists its DPs
             nodes = [{**node, "hostname": f"{node['name']}{DP_HOST_SUFFIX}"} for node in nodes]
         return {"version": version, "nodes": nodes}
 
@@ -105,6 +118,9 @@ def plan_document(layout: LabLayout) -> dict[str, Any]:
     }
     if layout.mode == "hybrid":
         doc["control_plane"] = {"admin": layout.urls[CP_NAME]["admin"], "version": layout.y_version}
+    if layout.mode == "konnect":
+        doc["konnect"] = {"base_url": layout.konnect, "control_plane_name": KONNECT_CP_NAME, "token_env": KONNECT_TOKEN_ENV,
+                          "ping_max_age": "30s", "retry_after_max": "10s", "backup": {"command": layout.dump_command}}
     doc.update({
         "timeouts": {"request": "2s", "retries": 1, "ready": "20s"},
         "load_balancer": {"type": "haproxy", "socket": layout.socket, "backend": BACKEND, "config": layout.haproxy_cfg,
@@ -161,8 +177,18 @@ def scenario_text(rps: float, y_error_share: float = 0.0) -> str:
 SCENARIOS = {"healthy.yml": 0.0, "y-errors-5pct.yml": 0.05}
 
 
-def env_text(api_key: str) -> str:
-    return f"# the lab consumer's key-auth key (not a production secret; mode 0600 all the same)\n{KEY_ENV}={api_key}\n"
+def dump_command(python: str, package_root: str) -> str:
+    """The lab's ``konnect.backup.command``: decK's dump flags, the emulated Konnect (lab/konnect_dump.py)."""
+    where = shlex.quote(package_root).replace("{", "{{").replace("}", "}}")
+    return (f"cd {where} && {shlex.quote(python)} -m lab.konnect_dump --konnect-addr {{base_url}} "
+            "--konnect-token-file {token_file} --konnect-control-plane-name {control_plane_name} -o {file} --yes")
+
+
+def env_text(api_key: str, konnect_token: str = "") -> str:
+    text = f"# the lab consumer's key-auth key (not a production secret; mode 0600 all the same)\n{KEY_ENV}={api_key}\n"
+    if konnect_token:
+        text += f"# the emulated Konnect API's access token (--mode konnect)\n{KONNECT_TOKEN_ENV}={konnect_token}\n"
+    return text
 
 
 def parse_env(text: str) -> dict[str, str]:

@@ -25,7 +25,7 @@ class LabOptions:
     y: int = 3
     x_version: str = "3.4.3"
     y_version: str = "3.9.1"
-    mode: str = "dbless"
+    mode: str = "dbless"  # dbless | hybrid | konnect
     traffic: float = 500.0  # background requests per second through the frontend (0: none)
 
 
@@ -50,6 +50,7 @@ class LabState:
     api_key: str
     traffic: float = 0.0
     created: float = field(default_factory=time.time)
+    konnect: str = ""  # --mode konnect: the emulated Konnect API's URL
 
     @property
     def traffic_file(self) -> str:

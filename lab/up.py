@@ -1,6 +1,7 @@
 """Start and stop the local lab: emulated Kong nodes behind a real HAProxy on loopback, as background processes.
 
 ``up`` starts one emulator process (every node, and a control plane in hybrid mode, on free
+loopback ports; in konnect mode also the emulated Konnect API the plan reads the DPs from,
 loopback ports; ``python -m lab.emulator``) and HAProxy in master-worker mode in front of
 their proxy ports (``lab.haproxy``), then writes a ready-to-run plan. Everything the lab
 started is recorded in ``<dir>/lab.json`` (PIDs, ports, URLs); ``down`` stops those PIDs and
@@ -26,6 +27,7 @@ import secrets
 import shutil
 import sys
 import time
+import uuid
 from dataclasses import replace
 from typing import Any
 
@@ -69,8 +71,8 @@ def up(options: LabOptions) -> LabState:
 def _check_options(options: LabOptions) -> None:
     from rollout.kong.version import KongVersion
 
-    if options.mode not in ("dbless", "hybrid"):
-        raise LabError(f"--mode must be dbless or hybrid, not {options.mode!r}")
+    if options.mode not in ("dbless", "hybrid", "konnect"):
+        raise LabError(f"--mode must be dbless, hybrid or konnect, not {options.mode!r}")
     if not (1 <= options.x <= 20 and 1 <= options.y <= 20):
         raise LabError(f"--x and --y must be between 1 and 20 nodes (got {options.x} and {options.y})")
     for flag, version in (("--x-version", options.x_version), ("--y-version", options.y_version)):
@@ -104,9 +106,11 @@ def _start(options: LabOptions, directory: str, haproxy: str, started: list[Proc
     lab_id, api_key = secrets.token_hex(3), secrets.token_urlsafe(18)
     x, y = lp.node_names(options.x, "x"), lp.node_names(options.y, "y")
     layout = lp.LabLayout(lab_id, options.mode, options.x_version, options.y_version, x, y)
-    control, nodes = _start_emulator(directory, lp.emulator_spec(layout, api_key), started)
+    konnect = _konnect_secrets() if options.mode == "konnect" else {}
+    control, nodes, konnect_url = _start_emulator(directory, lp.emulator_spec(layout, api_key, konnect), started)
     urls = {name: {k: info[k] for k in ("admin", "status", "proxy") if k in info} for name, info in nodes.items()}
-    layout = replace(layout, urls=urls)
+    layout = replace(layout, urls=urls, konnect=konnect_url,
+                     dump_command=lp.dump_command(sys.executable, PACKAGE_ROOT) if konnect else "")
     hap = _start_haproxy(haproxy, directory, lab_id, lp.haproxy_servers(layout), started)
     layout = replace(layout, socket=hap["socket"], haproxy_cfg=hap["config"], backup_dir=os.path.join(directory, "backups"))
     frontend = f"http://127.0.0.1:{hap['frontend_port']}"
@@ -115,9 +119,9 @@ def _start(options: LabOptions, directory: str, haproxy: str, started: list[Proc
         x=list(x), y=list(y), frontend=frontend, haproxy=hap, control=control,
         nodes={n: {**info, "pool": "x" if n in x else "y" if n in y else "cp"} for n, info in nodes.items()},
         procs=list(started), plan=os.path.join(directory, "plan.yml"), env=os.path.join(directory, "env"), api_key=api_key,
-        traffic=options.traffic,
+        traffic=options.traffic, konnect=konnect_url,
     )
-    write_private(state.env, lp.env_text(api_key))
+    write_private(state.env, lp.env_text(api_key, konnect.get("token", "")))
     with open(state.plan, "w", encoding="utf-8") as f:
         f.write(lp.plan_text(layout))
     _write_scenarios(directory, options.traffic or 500.0)
@@ -146,7 +150,13 @@ def _start_traffic(state: LabState, started: list[Proc]) -> None:
                          cwd=PACKAGE_ROOT))
 
 
-def _start_emulator(directory: str, spec: dict[str, Any], started: list[Proc]) -> tuple[str, dict[str, Any]]:
+def _konnect_secrets() -> dict[str, str]:
+    """The emulated Konnect's access token (shaped as a personal one) and control plane id, drawn per lab."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+    return {"token": "kpat_" + "".join(secrets.choice(alphabet) for _ in range(49)), "control_plane_id": str(uuid.uuid4())}
+
+
+def _start_emulator(directory: str, spec: dict[str, Any], started: list[Proc]) -> tuple[str, dict[str, Any], str]:
     spec_path = os.path.join(directory, "nodes.json")
     ready_path = os.path.join(directory, "nodes.ready")
     log = os.path.join(directory, "logs", "emulator.log")
@@ -157,7 +167,7 @@ def _start_emulator(directory: str, spec: dict[str, Any], started: list[Proc]) -
     proc = spawn("emulator", argv, log, marker=spec_path, cwd=PACKAGE_ROOT)
     started.append(proc)
     ready = json.loads(wait_for_file(ready_path, proc, log).splitlines()[0])
-    return ready["control"], ready["nodes"]
+    return ready["control"], ready["nodes"], ready.get("konnect", "")
 
 
 def _start_haproxy(binary: str, directory: str, lab_id: str, servers, started: list[Proc]) -> dict[str, str]:

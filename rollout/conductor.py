@@ -12,14 +12,20 @@ What differs between them is declared, never sniffed (no ``hasattr``/``getattr``
 - ``loop``: a conductor whose loop runs on its own (live, remote) offers ``ConductorLoop``:
   the cockpit runs it in a worker and stops it when the operator leaves; a rehearsal has none;
 - ``controls``: a conductor whose clock is the cockpit's to move (rehearsals, drills) offers
-  ``RehearsalControls``; on the wall clock it is None.
+  ``RehearsalControls``; on the wall clock it is None;
+- ``start_gate``: a live run opened in the cockpit waits for the operator's start before it
+  touches anything (no freeze, no backup, no weight) and offers ``StartGate``; a run that
+  starts at once (headless, ``--auto-approve``, resumed, rehearsed, attached) has None.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from .snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from .plan import Plan
 
 
 class ConductorLoop(Protocol):
@@ -49,6 +55,24 @@ class RehearsalControls(Protocol):
         ...
 
 
+class StartGate(Protocol):
+    """A live run that has done nothing yet: the operator reads its plan, then starts it."""
+
+    @property
+    def plan(self) -> Plan:
+        """The plan the run will carry out, for the cockpit's summary."""
+        ...
+
+    @property
+    def waiting(self) -> bool:
+        """True until ``start`` (or until the run is left without starting)."""
+        ...
+
+    def start(self) -> None:
+        """The operator's go: the run's first events are fed now (preflight, then the freeze)."""
+        ...
+
+
 class Conductor(Protocol):
     world: str  # "rehearsal" or "live"
 
@@ -67,6 +91,9 @@ class Conductor(Protocol):
 
     @property
     def controls(self) -> RehearsalControls | None: ...
+
+    @property
+    def start_gate(self) -> StartGate | None: ...
 
     @property
     def now(self) -> float: ...

@@ -10,11 +10,13 @@ one-line message; a failure never pushes the rollout forward.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from . import commands as cmd
 from . import events as ev
 from .errors import AdapterError, Timeout
+from .kong.preflight_konnect import latest_by_host
 from .observations import CheckResult, DataPlaneRow, NodeInfo, NodeProbe, SmokeResult
 from .plan import Node
 from .ports import World
@@ -49,7 +51,7 @@ async def _infos(world: World, nodes: list[Node]) -> list[NodeInfo]:
 
 
 async def _rows(world: World) -> list[DataPlaneRow] | AdapterError | None:
-    if world.plan.mode != "hybrid" or world.control_plane is None:
+    if world.plan.mode == "dbless" or world.control_plane is None:
         return None
     try:
         return await world.control_plane.data_planes()
@@ -83,7 +85,26 @@ async def _freeze(c: cmd.FreezeConfig, world: World) -> ev.ConfigFrozen:
     missing = [p for p in probes if not p.reachable]
     if missing:
         raise missing_error(missing, "freeze")
+    if world.plan.mode == "konnect":  # the baseline is the hash Konnect reports (a Konnect failure fails the freeze)
+        rows = await _rows(world)
+        if isinstance(rows, AdapterError):
+            raise rows
+        probes = _as_reported(world, probes, rows)
     return ev.ConfigFrozen(world.runtime.now(), tuple((p.node, p.config_hash) for p in probes))
+
+
+def _as_reported(world: World, probes: list[NodeProbe], rows: list[DataPlaneRow] | AdapterError | None) -> list[NodeProbe]:
+    """Konnect: each DP's config hash as Konnect reports it, so the freeze watches what Konnect sees
+    (a config written through Konnect shows there); a DP Konnect does not list keeps its own."""
+    if world.plan.mode != "konnect" or not isinstance(rows, list):
+        return probes
+    listed = latest_by_host(rows)
+    out = []
+    for p in probes:
+        node = world.plan.node(p.node)
+        row = listed.get(node.hostname or node.name)
+        out.append(dataclasses.replace(p, config_hash=row.config_hash) if row and row.config_hash else p)
+    return out
 
 
 def missing_error(probes: list[NodeProbe], call: str) -> AdapterError:
@@ -93,13 +114,15 @@ def missing_error(probes: list[NodeProbe], call: str) -> AdapterError:
 async def _backup(c: cmd.BackupConfig, world: World) -> ev.ConfigBackedUp:
     """One verified backup per distinct configuration (equal hashes mean byte-identical configs)."""
     directory = world.plan.backup.dir
+    if world.config_backup is not None:  # the config lives off the nodes (Konnect): back it up there
+        return ev.ConfigBackedUp(world.runtime.now(), (await world.config_backup.backup(directory),))
     records, seen = [], set()
     for probe in await _probe_all(world, list(world.plan.pools.x.nodes)):
         if probe.reachable and probe.config_hash and probe.config_hash in seen:
             continue
         records.append(await world.kong.backup(world.plan.node(probe.node), directory))
         seen.add(probe.config_hash)
-        if world.plan.mode == "hybrid":
+        if world.plan.data_planes:
             break  # DPs all hold the CP's config: one backup is the backup
     return ev.ConfigBackedUp(world.runtime.now(), tuple(records))
 
@@ -121,7 +144,8 @@ async def _start(c: cmd.StartNodes, world: World) -> ev.NodesStarted:
 
 async def _smoke(c: cmd.RunSmoke, world: World) -> ev.SmokeChecked:
     """The plan's smoke requests on each Y node's proxy, then Y's preflight checks again now that Y
-    is deployed (version, ready, mode, plugins; hybrid: each Y DP listed by the CP and in sync)."""
+    is deployed (version, ready, mode, plugins; hybrid: each Y DP listed by the CP and in sync;
+    konnect: each Y DP listed by Konnect with the planned version, a recent ping and X's hash)."""
     calls = [world.kong.smoke(n, check) for n in _nodes(world, c.nodes) for check in world.plan.smoke]
     results = await world.runtime.gather(calls)
     for r in results:
@@ -142,7 +166,10 @@ async def _set_weights(c: cmd.SetWeights, world: World) -> ev.WeightsApplied:
 
 
 async def _probe(c: cmd.ProbeNodes, world: World) -> ev.NodesProbed:
-    return ev.NodesProbed(world.runtime.now(), tuple(await _probe_all(world, _nodes(world, c.nodes))))
+    probes = await _probe_all(world, _nodes(world, c.nodes))
+    if world.plan.mode == "konnect":
+        probes = _as_reported(world, probes, await _rows(world))
+    return ev.NodesProbed(world.runtime.now(), tuple(probes))
 
 
 async def _judge(c: cmd.JudgeWindow, world: World) -> ev.WindowJudged:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field, field_validator
 from .env_refs import ENV_REF
 from .errors import Problem
 from .located import load_model
+from .plan_konnect import Konnect, konnect_problems
 from .plan_values import (IDENT, STRICT, Duration, EnvName, HttpToken, Label, LbToken, Line, NodeName, NotBool, RunName,
                           duration, haproxy_name, nginx_name, one_line)
 
@@ -31,7 +32,7 @@ class Strict(BaseModel):
 
 
 class Node(Strict):
-    """One Kong node (DB-less) or data plane (hybrid)."""
+    """One Kong node (DB-less) or data plane (hybrid, konnect)."""
 
     name: NodeName
     admin: Line | None = None  # Admin API base URL
@@ -39,7 +40,7 @@ class Node(Strict):
     proxy: Line | None = None  # proxy URL; smoke requests go here directly, not through the LB
     server: LbToken | None = None  # the LB's name for this node when it is not ``name``
     metrics: Line | None = None  # where /metrics is served when not on the Status API
-    hostname: LbToken | None = None  # hybrid: the DP's hostname as the CP lists it, when not ``name``
+    hostname: LbToken | None = None  # hybrid, konnect: the DP's hostname as the CP (or Konnect) lists it, when not ``name``
 
     @property
     def lb_name(self) -> str:
@@ -235,9 +236,10 @@ class Provision(Strict):
 class Plan(Strict):
     turnout: Annotated[Literal[1], NotBool]
     name: RunName
-    mode: Literal["dbless", "hybrid"]
+    mode: Literal["dbless", "hybrid", "konnect"]  # konnect: hybrid DPs whose control plane is Kong Konnect
     pools: Pools
     control_plane: ControlPlane | None = None
+    konnect: Konnect | None = None  # mode konnect: where Konnect lists the DPs (rollout/plan_konnect.py)
     admin_auth: AdminAuth | None = None
     env_file: Line | None = None  # NAME=value file (relative to the plan) filling the environment at run time; see adapters/env_file.py
     tls: Tls = Tls()
@@ -251,6 +253,11 @@ class Plan(Strict):
     gates: Gates = Gates()
     rollback: Rollback = Rollback()
     finish: Finish = Finish()
+
+    @property
+    def data_planes(self) -> bool:
+        """The nodes are data planes of a control plane: the plan's own (hybrid) or Konnect's (konnect)."""
+        return self.mode in ("hybrid", "konnect")
 
     def node(self, name: str) -> Node:
         for pool in (self.pools.x, self.pools.y):
@@ -270,6 +277,9 @@ def check_plan(plan: Plan) -> list[tuple[str, ...]]:
             problems.append((f"steps.{i}.y", f"steps must not go back ({plan.steps[i - 1].y} then {plan.steps[i].y}); rollback is not a step"))
     if plan.mode == "hybrid" and plan.control_plane is None:
         problems.append(("control_plane", "a hybrid plan needs control_plane.admin (the CP's Admin API)", "mode"))
+    if plan.mode == "konnect" and plan.control_plane is not None:
+        problems.append(("control_plane", "a konnect plan's control plane is Konnect's: name it in the konnect block"))
+    problems += konnect_problems(plan.mode, plan.konnect)
     seen: dict[str, str] = {}
     for pool in ("x", "y"):
         for i, node in enumerate(getattr(plan.pools, pool).nodes):
@@ -312,6 +322,7 @@ def _haproxy_server_names(plan: Plan) -> list[tuple[str, ...]]:
 
 SPECIAL_MESSAGES = {
     "admin_auth.token": "a token written in clear; put it in an environment variable and name it with token_env",
+    "konnect.token": "a token written in clear; put it in an environment variable and name it with konnect.token_env",
 }
 
 

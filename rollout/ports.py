@@ -43,6 +43,13 @@ class ControlPlane(Protocol):
     async def data_planes(self) -> list[DataPlaneRow]: ...
 
 
+class BacksUpConfig(Protocol):
+    """Backs up a declarative config that lives off the nodes (a Konnect control plane's): the
+    backup step asks it, not the nodes, when the world has one."""
+
+    async def backup(self, directory: str) -> BackupRecord: ...
+
+
 class LoadBalancer(Protocol):
     async def set_weights(self, x: int, y: int, healthy: frozenset[str]) -> tuple[int, int]:
         """Spread x% over X's healthy nodes and y% over Y's; read back and return the applied split."""
@@ -118,6 +125,7 @@ class World:
     control_plane: ControlPlane | None = None
     run_dir: str = "."
     advisers: Sequence[Advises] = ()  # the ports with warnings for the operator (the live driver reads them)
+    config_backup: BacksUpConfig | None = None  # Konnect: the control plane's config, backed up off the nodes
     # The operator's capacity worksheet for preflight ({"peak_rps", "node_rps"}: what `turnout preflight
     # --peak-rps --node-rps` passes); None: the peak is not checked.
     capacity_hint: dict | None = None

@@ -6,6 +6,7 @@ what X, Y and the data planes report), the load balancer's in ``rollout.prefligh
 returns ``CheckResult``s carrying the node, the value seen and expected, and the public source it
 rests on, so an operator can argue with the evidence, not with the tool. The order is the
 checklist's: upgrade path, control plane, X, data planes, Y, config lint, capacity, load balancer.
+With Konnect (``mode: konnect``) the data planes' line reads Konnect's node list (``preflight_konnect``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from .errors import AdapterError
 from .kong.checks import result
 from .kong.preflight_hops import control_plane_checks, lint_checks, upgrade_checks
+from .kong.preflight_konnect import konnect_x_checks, konnect_y_checks
 from .kong.preflight_nodes import data_plane_checks, listed_data_plane_checks, plugins_in_use, x_checks, y_checks
 from .observations import CheckResult, DataPlaneRow, NodeInfo
 from .plan import Plan
@@ -36,6 +38,8 @@ def run_checks(plan: Plan, infos: list[NodeInfo], rows: list[DataPlaneRow] | Ada
     results += x_checks(plan, x)
     if plan.mode == "hybrid":
         results += data_plane_checks(rows, now)
+    elif plan.mode == "konnect":
+        results += konnect_x_checks(plan, rows, now)
     results += y_checks(plan, y, plugins_in_use(x, backup_text))
     if backup_text is not None:
         results += lint_checks(plan, backup_text, backup_label)
@@ -56,10 +60,13 @@ def in_checklist_order(results: list[CheckResult]) -> list[CheckResult]:
 def deployed_y_checks(plan: Plan, x: list[NodeInfo], y: list[NodeInfo], rows: list[DataPlaneRow] | AdapterError | None,
                       now: float = 0.0) -> list[CheckResult]:
     """The Y checks again once Y is deployed (smoke phase): Y nodes that provision started were not
-    there at preflight. Hybrid: every Y DP is listed by the CP and in sync (a DP reaches its CP)."""
+    there at preflight. Hybrid: every Y DP is listed by the CP and in sync (a DP reaches its CP);
+    Konnect: every Y DP is listed with the planned version, a recent ping and X's config hash."""
     results = y_checks(plan, y, plugins_in_use(x, None), deployed=True)
     if plan.mode == "hybrid":
         results += listed_data_plane_checks(plan, rows, now)
+    elif plan.mode == "konnect":
+        results += konnect_y_checks(plan, rows, now)
     return results
 
 

@@ -17,12 +17,18 @@ in one line naming the file, within a second or two, so:
   at its line instead of escaping as a ValueError.
 
 Duplicate keys are found by ``rollout.located`` on the composed tree, where key paths are known.
+
+A kong.yml is read the same way with wider bounds (``KONG_YML``): decK files may be megabytes and
+may use anchors and aliases legitimately, so aliases are allowed there, but every alias counts as
+all the values it stands for (``_expanded``): a bomb is refused at its line before the lint, the
+line index or the backup's entity count walks it.
 """
 
 from __future__ import annotations
 
 import os
 import stat
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -39,6 +45,32 @@ FILE_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe
               (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
 
 
+@dataclass(frozen=True)
+class Limits:
+    """How much of a file of one kind is read, and what it may contain."""
+
+    kind: str  # "plan": the messages say what was expected
+    max_bytes: int
+    limit: str  # max_bytes in words
+    max_depth: int
+    max_nodes: int  # values, each alias counted as every value it stands for
+    anchors: bool  # whether &anchors and *aliases are allowed
+
+    def too_many(self) -> str:
+        return f"more than {self.max_nodes:,} YAML values; {'a plan is far smaller' if self.kind == 'plan' else 'expected a ' + self.kind}"
+
+    def too_deep(self) -> str:
+        plan = self.kind == "plan"
+        return f"nested deeper than {self.max_depth} levels; {'a plan is a few levels deep' if plan else 'expected a ' + self.kind}"
+
+
+PLAN = Limits("plan", MAX_BYTES, LIMIT, MAX_DEPTH, MAX_NODES, anchors=False)
+# A decK dump of 10,000 services with routes and plugins is about 20 MB and 1.5 million values;
+# Kong's own limit on a /config body is nginx's client_max_body_size, which operators raise for
+# big configs. Two million values, aliases expanded, keep the lint's walks within seconds.
+KONG_YML = Limits("kong.yml", 64 << 20, "64 MiB", 64, 2_000_000, anchors=True)
+
+
 class InputRefused(Exception):
     """The file cannot be a plan; ``line`` is 1-based, 0 when the whole file is the problem."""
 
@@ -48,18 +80,18 @@ class InputRefused(Exception):
         self.message = message
 
 
-def read_text(path: str) -> str:
+def read_text(path: str, limits: Limits = PLAN) -> str:
     """The file's text, or InputRefused saying in one line why it cannot be a plan."""
     try:
-        _require_regular(os.stat(path))
+        _require_regular(os.stat(path), limits)
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
         with os.fdopen(fd, "rb") as f:
-            _require_regular(os.fstat(f.fileno()))
-            data = f.read(MAX_BYTES + 1)
+            _require_regular(os.fstat(f.fileno()), limits)
+            data = f.read(limits.max_bytes + 1)
     except OSError as exc:
         raise InputRefused(0, f"cannot read: {exc.strerror or exc}") from None
-    if len(data) > MAX_BYTES:
-        raise InputRefused(0, f"larger than {LIMIT}; expected a small YAML file")
+    if len(data) > limits.max_bytes:
+        raise InputRefused(0, f"larger than {limits.limit}; {_expected(limits)}")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -67,19 +99,23 @@ def read_text(path: str) -> str:
         raise InputRefused(line, f"not UTF-8 text (byte 0x{data[exc.start]:02x}); expected a YAML file") from None
 
 
-def _require_regular(st: os.stat_result) -> None:
+def _expected(limits: Limits) -> str:
+    return "expected a small YAML file" if limits.kind == "plan" else f"expected a {limits.kind}"
+
+
+def _require_regular(st: os.stat_result, limits: Limits) -> None:
     if stat.S_ISREG(st.st_mode):
-        if st.st_size > MAX_BYTES:
-            raise InputRefused(0, f"larger than {LIMIT} ({st.st_size:,} bytes); expected a small YAML file")
+        if st.st_size > limits.max_bytes:
+            raise InputRefused(0, f"larger than {limits.limit} ({st.st_size:,} bytes); {_expected(limits)}")
         return
     kind = next((name for test, name in FILE_KINDS if test(st.st_mode)), "a special file")
     raise InputRefused(0, f"{kind}, not a regular file; expected a YAML file")
 
 
-def parse(text: str) -> tuple[yaml.Node | None, Any]:
+def parse(text: str, limits: Limits = PLAN) -> tuple[yaml.Node | None, Any]:
     """The composed tree (for line numbers) and the data; YAMLError or InputRefused otherwise."""
     try:
-        loader = _Loader(text)
+        loader = _Loader(text, limits)
     except UnicodeEncodeError:  # a lone surrogate in text handed in by a program, never from a file
         raise InputRefused(0, "not UTF-8 text") from None
     try:
@@ -92,26 +128,60 @@ def parse(text: str) -> tuple[yaml.Node | None, Any]:
 class _GuardedComposer(Composer):
     """PyYAML's composer, refusing anchors and aliases, deep nesting and too many values."""
 
-    def __init__(self) -> None:
+    def __init__(self, limits: Limits) -> None:
         super().__init__()
+        self._limits = limits
         self._depth = 0
         self._nodes = 0
+        self._sizes: dict[int, int] = {}  # id(node) -> values it stands for, aliases expanded
+        self._open: set[str] = set()  # anchors whose node is still being composed
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
         event = self.peek_event()
         line = event.start_mark.line + 1
-        if isinstance(event, AliasEvent) or getattr(event, "anchor", None) is not None:
+        limits = self._limits
+        anchored = isinstance(event, AliasEvent) or getattr(event, "anchor", None) is not None
+        if anchored and not limits.anchors:
             raise InputRefused(line, "YAML anchors and aliases (&name, *name) are not allowed in plans; write the value out")
-        self._nodes += 1
-        if self._nodes > MAX_NODES:
-            raise InputRefused(line, f"more than {MAX_NODES:,} YAML values; a plan is far smaller")
-        if self._depth >= MAX_DEPTH:
-            raise InputRefused(line, f"nested deeper than {MAX_DEPTH} levels; a plan is a few levels deep")
+        if isinstance(event, AliasEvent):
+            if event.anchor in self._open:  # a value that contains itself: every walk of it is endless
+                raise InputRefused(line, f"the alias *{event.anchor} refers to a value that contains it")
+            if event.anchor in self.anchors:
+                self._count(line, _expanded(self.anchors[event.anchor], self._sizes))
+            return super().compose_node(parent, index)
+        self._count(line, 1)
+        if self._depth >= limits.max_depth:
+            raise InputRefused(line, limits.too_deep())
+        anchor = getattr(event, "anchor", None)
         self._depth += 1
+        if anchor is not None:
+            self._open.add(anchor)
         try:
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
+            self._open.discard(anchor)
+
+    def _count(self, line: int, values: int) -> None:
+        self._nodes += values
+        if self._nodes > self._limits.max_nodes:
+            raise InputRefused(line, self._limits.too_many())
+
+
+def _expanded(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """How many values a walk of ``node`` visits, following aliases (memoised, so a chain of
+    aliases to aliases is counted in time linear in the text, though it stands for billions)."""
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    if isinstance(node, yaml.MappingNode):
+        size = 1 + sum(_expanded(k, sizes) + _expanded(v, sizes) for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        size = 1 + sum(_expanded(item, sizes) for item in node.value)
+    else:
+        size = 1
+    sizes[id(node)] = size
+    return size
 
 
 class _GuardedConstructor(SafeConstructor):
@@ -134,9 +204,9 @@ try:
     class _Loader(_GuardedComposer, CParser, _GuardedConstructor, Resolver):  # type: ignore[misc]
         """libyaml scans and parses (fast, no recursion); the guarded composer above builds the tree."""
 
-        def __init__(self, text: str) -> None:
+        def __init__(self, text: str, limits: Limits) -> None:
             CParser.__init__(self, text)
-            _GuardedComposer.__init__(self)
+            _GuardedComposer.__init__(self, limits)
             _GuardedConstructor.__init__(self)
             Resolver.__init__(self)
 
@@ -146,10 +216,10 @@ except ImportError:  # PyYAML built without libyaml: the pure parser, slower but
     from yaml.scanner import Scanner
 
     class _Loader(Reader, Scanner, Parser, _GuardedComposer, _GuardedConstructor, Resolver):  # type: ignore[no-redef]
-        def __init__(self, text: str) -> None:
+        def __init__(self, text: str, limits: Limits) -> None:
             Reader.__init__(self, text)
             Scanner.__init__(self)
             Parser.__init__(self)
-            _GuardedComposer.__init__(self)
+            _GuardedComposer.__init__(self, limits)
             _GuardedConstructor.__init__(self)
             Resolver.__init__(self)

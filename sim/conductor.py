@@ -27,6 +27,7 @@ class SimConductor:
     badge = ""
     quit_note = "The rehearsal is discarded (nothing real was touched). Run it again with `turnout rehearse`."
     loop = None  # nothing runs by itself: the simulated clock moves only through controls
+    start_gate = None  # nothing real to protect: a rehearsal starts when the cockpit opens
 
     def __init__(self, plan: Plan, env: simpy.Environment, ports: World, first: Sequence[Any], journal=None):
         self.plan = plan

@@ -64,7 +64,7 @@ class SimKong:
         sim = self._node(node)
         if sim.state == "down":
             return NodeInfo(sim.name, False, error=f"{sim.name}: GET /: unreachable: {sim.message}")
-        hybrid = self.world.plan.mode == "hybrid"
+        hybrid = self.world.plan.data_planes
         return NodeInfo(
             sim.name, True, version=sim.version, database="off", role="data_plane" if hybrid else "traditional",
             plugins_available=tuple(p for p in PLUGINS if p not in self.world.missing_plugins(sim)),
@@ -153,8 +153,13 @@ class SimFleet:
         self.world.set_state(self.world.table.index(node.name), "down", "connection refused (stopped)")
 
 
+KONNECT_STATES = {"normal": "COMPATIBILITY_STATE_FULLY_COMPATIBLE"}  # else COMPATIBILITY_STATE_INCOMPATIBLE
+
+
 class SimControlPlane:
-    """rollout.ports.ControlPlane: ``GET /clustering/data-planes`` rows for the DPs that are connected."""
+    """rollout.ports.ControlPlane: the rows for the DPs that are connected, as the plan's control plane
+    reports them: ``GET /clustering/data-planes`` (hybrid), or Konnect's node list (konnect), where
+    the CP's ``sync_status`` is a ``compatibility_status.state`` and the hostname the plan's."""
 
     def __init__(self, world):
         self.world = world
@@ -164,8 +169,14 @@ class SimControlPlane:
         for sim in self.world.table.nodes:
             if sim.state != "down":
                 rows.append(DataPlaneRow(
-                    id=hashlib.md5(sim.name.encode()).hexdigest(), hostname=sim.name,
+                    id=hashlib.md5(sim.name.encode()).hexdigest(), hostname=self.world.plan.node(sim.name).hostname or sim.name,
                     ip=f"10.0.{1 if sim.pool == 'x' else 2}.{sim.index + 11}", version=sim.version,
-                    sync_status=sim.sync_status or "normal", config_hash=sim.config_hash, last_seen=self.world.env.now,
+                    sync_status=self._status(sim.sync_status or "normal"), config_hash=sim.config_hash,
+                    last_seen=self.world.env.now,
                 ))
         return rows
+
+    def _status(self, sync_status: str) -> str:
+        if self.world.plan.mode != "konnect":
+            return sync_status
+        return KONNECT_STATES.get(sync_status, f"COMPATIBILITY_STATE_INCOMPATIBLE ({sync_status})")

@@ -266,8 +266,8 @@ def cross_check(scenario: Scenario, plan: Plan | None) -> list[tuple[str, str]]:
                 problems.append((f"faults.{i}.check", "the plan has no smoke checks to fail"))
             elif fault.check is not None and fault.check not in checks:
                 problems.append((f"faults.{i}.check", f"no smoke check {fault.check!r} in the plan (checks: {'; '.join(checks)})"))
-        if fault.kind == "cp_sync" and plan.mode != "hybrid":
-            problems.append((f"faults.{i}.kind", "cp_sync needs a hybrid plan (this plan is mode: dbless)"))
+        if fault.kind == "cp_sync" and not plan.data_planes:
+            problems.append((f"faults.{i}.kind", "cp_sync needs a hybrid plan (or a konnect one; this plan is mode: dbless)"))
         if fault.kind == "crash" and node is None and getattr(fault, "pool", None) is None:
             problems.append((f"faults.{i}", "a crash needs a node or a pool"))
     return problems

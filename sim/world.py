@@ -68,7 +68,7 @@ class SimWorld:
         self.measurement = build_measurement(plan, scenario, self.log, self.rng["measure"])
         metrics = SimMetrics(self.log, self.traffic, self.measurement)
         self.ports = World(plan, self.runtime, SimKong(self), self.lb, metrics, SimFleet(self),
-                           SimControlPlane(self) if plan.mode == "hybrid" else None, run_dir,
+                           SimControlPlane(self) if plan.data_planes else None, run_dir,
                            capacity_hint=self._capacity_hint())
         self.notes: list[tuple[float, str]] = []  # what the world did on its own, for the timeline
         if self.measurement.note:
@@ -127,8 +127,8 @@ class SimWorld:
             node.state, node.sync_status = "installed", refused.status
             node.message = f"no configuration available (configuration hash is not initialized); sync_status {refused.status}"
             return  # a DP the CP refuses never gets config, so it never becomes ready
-        node.config_hash = config_hash(node.pool, self.plan.name, node.generation)
-        node.sync_status = "normal" if self.plan.mode == "hybrid" else ""
+        node.config_hash = config_hash(self._config_source(node), self.plan.name, node.generation)
+        node.sync_status = "normal" if self.plan.data_planes else ""
         self.set_state(node.index, "ready")
 
     def _on_ready(self, node: SimNode) -> None:
@@ -210,6 +210,11 @@ class SimWorld:
             else:
                 self.crash_armed[node.index] = fault.restart
 
+    def _config_source(self, node: SimNode) -> str:
+        """Whose config bytes a node holds: its pool's kong.yml, or with Konnect the control plane's,
+        pushed alike to X and Y (the smoke checks Y's hash against X's)."""
+        return "konnect" if self.plan.mode == "konnect" else node.pool
+
     def _config_write(self, fault: ConfigWriteFault):
         yield self.env.timeout(max(0.0, fault.at - self.env.now))
         targets = self.table.targets(fault, "y") if (fault.node or fault.pool) else self.table.nodes
@@ -217,7 +222,7 @@ class SimWorld:
         for node in targets:
             node.generation += 1
             if node.state in ("ready", "starting", "installed") and node.config_hash != "0" * 32:
-                node.config_hash = config_hash(node.pool, self.plan.name, node.generation)
+                node.config_hash = config_hash(self._config_source(node), self.plan.name, node.generation)
                 written.append(node.name)
         self.notes.append((self.env.now, "someone wrote config (POST /config) to " + (", ".join(written) or "no running node")))
 

@@ -4,7 +4,7 @@
 The codec and protocol tests use the real engine and an in-process conductor stand-in (no
 load balancer). The end-to-end test talks to the Kong node emulator behind a real HAProxy:
 ``turnout run --detach`` conducts in the background, and the LIVE cockpit, attached through
-the socket, rolls it back with the typed confirm.
+the socket, rolls it back with ``r`` then ``y``.
 """
 
 from __future__ import annotations
@@ -115,7 +115,7 @@ async def _detach_attach_roll_back(lab) -> None:
                 pytest.fail("25% on Y never reached")
             await pilot.press("r")
             assert isinstance(app.screen, ConfirmScreen)
-            await pilot.press(*"rollback", "enter")
+            await pilot.press("y")
             for _ in range(100):
                 if remote.latest.phase == Phase.ROLLED_BACK:
                     break

@@ -20,7 +20,7 @@ from tui.screens.confirm import ConfirmScreen
 from .fake_world import fast_world
 
 PLAN = load_plan("plans/demo.yml")
-DECLARED = ("world", "badge", "quit_note", "loop", "controls", "now", "snapshot", "submit")
+DECLARED = ("world", "badge", "quit_note", "loop", "controls", "start_gate", "now", "snapshot", "submit")
 
 
 def live(tmp_path) -> LiveConductor:

@@ -20,7 +20,7 @@ import pytest
 
 from adapters import emergency
 from adapters.control import ControlServer
-from adapters.live import LiveConductor, signals_hold
+from adapters.live import LiveConductor, signals_deferred, signals_hold
 from adapters.rundir import RunDir, Unsafe
 from rollout import events as ev
 from rollout import journal as journal_module
@@ -245,6 +245,23 @@ async def test_a_signal_before_the_opening_events_journals_nothing_out_of_order(
     journal.close()
     assert conductor.stopped_by == "stopped by SIGHUP" and conductor.engine.phase == Phase.NEW
     assert Journal.read(str(tmp_path / "j.jsonl")) == [] and world.lb.history == []
+
+
+async def test_a_hang_up_during_an_emergency_rollback_waits_for_it_to_finish(tmp_path):
+    """SIGHUP (the SSH session gone) while the LB is being sent back to X: the rollback still
+    completes, and the signal is handed to the caller afterwards instead of killing the process."""
+    world = fast_world(tmp_path)
+    path = shifted_journal(tmp_path, world)
+    corrupt(path)
+    with pytest.raises(JournalCorrupt) as problem:
+        Journal.read(str(path))
+    world.lb.delay = 0.2
+    asyncio.get_running_loop().call_later(0.05, os.kill, os.getpid(), signal.SIGHUP)
+    with signals_deferred() as received:
+        ok, lines = await rescue(world, path, problem.value)
+    assert received == ["SIGHUP"] and ok and world.lb.weights == (100, 0)
+    assert lines[-1] == "turnout: rolled back: the load balancer reads back 100% X, 0% Y"
+    assert signal.getsignal(signal.SIGHUP) == signal.SIG_DFL  # given back afterwards
 
 
 # ---------------------------------------------------------------- item 4: no stale control socket

@@ -117,6 +117,35 @@ async def test_backup_falls_back_to_kong_yml_without_get_config(cluster, tmp_pat
     assert open(record.path).read() == kong_yml.read_text() and record.entities == 1 and record.config_hash == ""
 
 
+async def test_backup_refuses_an_alias_bomb_at_its_line(cluster, tmp_path):
+    """A kong.yml whose aliases stand for billions of values is refused before its entities are
+    counted (counting would walk every one of them): one line naming the node, the file and the line."""
+    from rollout.errors import Rejected
+
+    kong_yml = tmp_path / "kong.yml"
+    kong_yml.write_text("_format_version: '3.0'\na: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
+        f"{c}: &{c} [{','.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi")))
+    plan = make_plan(cluster, ("x34", "cp"), backup={"dir": str(tmp_path / "b"), "kong_yml": str(kong_yml)})
+    async with KongAdmin(plan, env=ENV) as kong:
+        with pytest.raises(Rejected) as err:
+            await kong.backup(plan.node("cp"), str(tmp_path / "b"))
+    assert_one_line(str(err.value), "cp", "backup")
+    assert "line 8: more than 2,000,000 YAML values" in str(err.value)
+
+
+async def test_backup_refuses_a_fifo_as_kong_yml_without_waiting(cluster, tmp_path):
+    """backup.kong_yml pointing at a FIFO would block open() forever: refused in one line instead."""
+    from rollout.errors import Rejected
+
+    os.mkfifo(tmp_path / "kong.yml")
+    plan = make_plan(cluster, ("x34", "cp"), backup={"dir": str(tmp_path / "b"), "kong_yml": str(tmp_path / "kong.yml")})
+    async with KongAdmin(plan, env=ENV) as kong:
+        with pytest.raises(Rejected) as err:
+            await kong.backup(plan.node("cp"), str(tmp_path / "b"))
+    assert_one_line(str(err.value), "cp", "read backup.kong_yml")
+    assert "a FIFO (named pipe), not a regular file" in str(err.value)
+
+
 async def test_backup_refuses_a_drifting_hash(kong, cluster, tmp_path):
     """Hash changing during the backup (emulator drift fault): Rejected naming node and 'changed'."""
     from rollout.errors import Rejected

@@ -92,6 +92,40 @@ def test_unreadable_and_unparsable_files_exit_2(tmp_path, capsys):
     assert "not valid YAML" in err and err.count("\n") == 1
 
 
+BOMB = "_format_version: '3.0'\na: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
+    f"{c}: &{c} [{','.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))  # 9**9 values
+HOSTILE_KONG_YML = {
+    "an alias bomb": (lambda d: _write(d / "k.yml", BOMB), "k.yml: line 8: more than 2,000,000 YAML values"),
+    "an alias to itself": (lambda d: _write(d / "k.yml", "_format_version: '3.0'\nservices: &s\n- x: *s\n"),
+                           "k.yml: line 3: the alias *s refers to a value that contains it"),
+    "a FIFO": (lambda d: (os.mkfifo(d / "k.yml"), str(d / "k.yml"))[1], "a FIFO (named pipe), not a regular file"),
+    "a directory": (lambda d: str(d), "a directory, not a regular file"),
+    "a binary": (lambda d: _write(d / "k.yml", "_format_version: '3.0'\n", b"\xff\xfe"), "k.yml:2: not UTF-8 text"),
+}
+
+
+def _write(path, text: str, tail: bytes = b"") -> str:
+    path.write_bytes(text.encode() + tail)
+    return str(path)
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_KONG_YML))
+def test_a_hostile_kong_yml_is_refused_in_one_line_naming_the_file(tmp_path, capsys, case):
+    make, message = HOSTILE_KONG_YML[case]
+    path = make(tmp_path)
+    assert main(["lint", path, "--from", "3.4", "--to", "3.9"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1, err
+
+
+def test_anchors_and_aliases_a_deck_file_uses_are_read(tmp_path, capsys):
+    """decK files may share a plugin's config through an anchor: that is a kong.yml, not an attack."""
+    path = tmp_path / "kong.yml"
+    path.write_text("_format_version: '3.0'\nshared: &auth {name: key-auth}\nservices:\n- name: a\n  url: http://a\n"
+                    "  plugins: [*auth]\n")
+    assert main(["lint", str(path), "--from", "3.4", "--to", "3.5"]) == 0
+
+
 def test_fix_refuses_to_write_in_place(fixture_28, capsys):
     before = fixture_28.read_text()
     assert main(["lint", str(fixture_28), "--from", "2.8", "--to", "3.4", "--fix", str(fixture_28)]) == 2

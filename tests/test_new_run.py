@@ -227,6 +227,29 @@ async def test_turnout_run_new_run_archives_and_starts_a_new_run(finished, plan_
     assert "Traceback" not in done.stderr
 
 
+def test_a_signal_while_the_run_opens_is_held_to_after_the_open_and_then_stops_the_run(tmp_path, monkeypatch, plan_path,
+                                                                                      capsys):
+    """SIGTERM during LiveRun.open (lock, journal, reconcile) does not kill the process halfway:
+    the open finishes, nothing is conducted, and the operator is told how to go on."""
+    import signal
+
+    from tui.cli import main
+
+    world = use_world(monkeypatch, tmp_path, FakeLB())
+    real_open = LiveRun.open.__func__
+
+    async def open_with_a_signal(cls, *args, **kwargs):
+        os.kill(os.getpid(), signal.SIGTERM)
+        await asyncio.sleep(0.05)  # the signal is delivered here, in the middle of the opening
+        return await real_open(cls, *args, **kwargs)
+    monkeypatch.setattr(LiveRun, "open", classmethod(open_with_a_signal))
+    assert main(["run", plan_path, "--headless", "--run-dir", str(tmp_path / "run")]) == 1
+    err = capsys.readouterr().err
+    assert "SIGTERM arrived while the run was opening; nothing was conducted" in err
+    assert f"turnout run {plan_path} --resume" in err and world.lb.history == []
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+
+
 def test_new_run_with_resume_or_rollback_is_refused(plan_path, tmp_path):
     for flag in ("--resume", "--rollback"):
         done = turnout(tmp_path, "run", plan_path, "--headless", "--new-run", flag)

@@ -10,8 +10,6 @@ from __future__ import annotations
 import math
 
 from rich.console import Console
-from textual.widgets import Input
-
 from rollout import events as ev
 from rollout.phases import Phase
 from tui.app import TurnoutApp
@@ -104,23 +102,30 @@ async def test_r_with_confirm_rolls_back_and_the_meter_shows_100_0():
         assert "ROLLED BACK" in shown(screen.query_one(Banner))
 
 
-async def test_live_rollback_needs_the_typed_word():
+async def test_live_rollback_is_r_then_y():
+    """The safe action is the fastest one: LIVE too, r then y rolls back (no word to type)."""
     rehearsal = started(6, 250)
     live = LiveView(rehearsal)
     app = TurnoutApp(live, autoplay=False)
     async with app.run_test(size=SIZE) as pilot:
         assert "LIVE" in shown(app.screen.query_one(Banner))
         await pilot.press("r")
-        assert isinstance(app.screen, ConfirmScreen) and app.screen.query_one(Input).has_focus
-        await pilot.press("y", "enter")
-        await pilot.press(*"rollbac", "enter")
-        assert isinstance(app.screen, ConfirmScreen), "a wrong word must not roll back"
-        assert rehearsal.submitted == []
-        await pilot.press("ctrl+u", *"rollback", "enter")
+        assert isinstance(app.screen, ConfirmScreen) and "LIVE" in app.screen.body
+        assert rehearsal.submitted == [], "nothing moves before the operator confirms"
+        await pilot.press("y")
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
         assert isinstance(rehearsal.submitted[-1], ev.RollbackRequested)
         assert rehearsal.snapshot().phase == Phase.ROLLING_BACK
+
+
+async def test_live_rollback_cancelled_with_n_sends_nothing():
+    rehearsal = started(6, 250)
+    app = TurnoutApp(LiveView(rehearsal), autoplay=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r", "n")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen) and rehearsal.submitted == []
 
 
 async def test_q_asks_first_while_running_and_says_the_rehearsal_is_discarded():

@@ -40,3 +40,22 @@ def test_main_screen_160x48(snap_compare):
 
 def test_rolled_back_80x24(snap_compare):
     assert snap_compare(rolled_back(), terminal_size=(80, 24))
+
+
+def plan_summary(tmp_path) -> TurnoutApp:
+    """A fresh live run of plans/demo.yml at its start gate: nothing is fed until ``s``, ``y``, so
+    the in-memory world behind it is never asked anything and the screen holds no clock."""
+    from adapters.live import LiveConductor
+    from rollout.engine import Engine
+    from rollout.journal import Journal
+
+    from .fake_world import fast_world
+    from .tui_fakes import demo_plan
+
+    conductor = LiveConductor(Engine(demo_plan()), fast_world(tmp_path), Journal(str(tmp_path / "j.jsonl")),
+                              wait_for_start=True)
+    return TurnoutApp(conductor)
+
+
+def test_plan_summary_80x24(snap_compare, tmp_path):
+    assert snap_compare(plan_summary(tmp_path), terminal_size=(80, 24))

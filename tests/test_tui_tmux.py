@@ -49,6 +49,11 @@ def wait_for(name: str, *needles: str, timeout: float = 20.0) -> str:
     raise AssertionError(f"waited {timeout:.0f}s for {needles!r}; the screen showed:\n{text}")
 
 
+def shown(needle: str, text: str) -> bool:
+    """``needle`` on the pane, whatever the terminal's wrapping did to it (whitespace is ignored)."""
+    return "".join(needle.split()) in "".join(text.split())
+
+
 def keys(name: str, *sequence: str) -> None:
     subprocess.run(["tmux", "send-keys", "-t", name, *sequence], check=True, timeout=10)
 
@@ -70,4 +75,8 @@ def test_rehearse_demo_in_tmux_80x24(tmux_session):
     # The event log may draw a frame after the banner: wait for its line too, not just the banner.
     wait_for(tmux_session, "ROLLED BACK", "X 100%", "set 100/0", "rolled back: 100% on X", timeout=20)
     keys(tmux_session, "q")  # finished: quits at once, exit 1 (rolled back)
-    wait_for(tmux_session, "EXIT=1", timeout=15)
+    text = wait_for(tmux_session, "EXIT=1", timeout=15)
+    # The exit summary stays on the terminal: the outcome, the (simulated) weights, how to go again.
+    assert shown("turnout: rolled back: requested by operator", text)
+    assert shown("load balancer: X 100% / Y 0% (the simulated load balancer; nothing real was touched)", text)
+    assert shown("rehearse again: turnout rehearse plans/demo.yml --seed 0", text)

@@ -172,6 +172,7 @@ class LiveView:
     badge = ""
     quit_note = ""
     controls = None
+    start_gate = None
 
     def __init__(self, rehearsal: ScriptedRehearsal):
         self.rehearsal, self.stopped = rehearsal, False

@@ -17,6 +17,7 @@ from rollout.conductor import Conductor
 from rollout.phases import Phase
 
 from .screens.main import Intent, MainScreen
+from .screens.start import StartScreen
 
 REHEARSAL_START_SPEED = 10.0  # fast enough to see a gate judge within seconds, slow enough to follow
 
@@ -25,8 +26,9 @@ class TurnoutApp(App[int]):
     """The factory tests and the CLI share: ``TurnoutApp(conductor, autoplay=...)``."""
 
     CSS_PATH = "turnout.tcss"
-    # Textual's own ctrl+q would quit without asking; route it through the screen's quit.
-    BINDINGS = [Binding("ctrl+q", "ask_quit", "quit", show=False, priority=True)]
+    # Textual's own ctrl+q would quit without asking, and its ctrl+c only says how to quit:
+    # both go through the screen's quit (which asks while a rollout runs, then prints the summary).
+    BINDINGS = [Binding("ctrl+q,ctrl+c", "ask_quit", "quit", show=False, priority=True)]
     TITLE = "turnout"
     ENABLE_COMMAND_PALETTE = False
 
@@ -39,13 +41,17 @@ class TurnoutApp(App[int]):
         return MainScreen(self.conductor, autoplay=self.autoplay)
 
     def on_mount(self) -> None:
-        """A conductor with a loop of its own (live, remote) runs beside the UI, in a named worker on the same event loop."""
+        """A conductor with a loop of its own (live, remote) runs beside the UI, in a named worker on the same event loop.
+        A live run that waits for the operator's start opens on its plan summary (tui/screens/start.py)."""
         loop = self.conductor.loop
         if loop is not None:
             self.run_worker(loop.run(), name="conductor", group="conductor", exclusive=True, exit_on_error=False)
+        gate = self.conductor.start_gate
+        if gate is not None and gate.waiting:
+            self.push_screen(StartScreen(gate))
 
     def action_ask_quit(self) -> None:
-        if isinstance(self.screen, MainScreen):
+        if isinstance(self.screen, MainScreen | StartScreen):
             self.screen.action_quit()
 
     def on_intent(self, message: Intent) -> None:

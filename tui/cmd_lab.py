@@ -23,7 +23,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     up.add_argument("--y", type=int, default=3, help="nodes in pool Y (default 3)")
     up.add_argument("--x-version", default="3.4.3")
     up.add_argument("--y-version", default="3.9.1")
-    up.add_argument("--mode", choices=("dbless", "hybrid"), default="dbless")
+    up.add_argument("--mode", choices=("dbless", "hybrid", "konnect"), default="dbless",
+                    help="konnect: the DPs' control plane is an emulated Kong Konnect API (docs/konnect.md)")
     up.add_argument("--traffic", type=float, default=500.0, help="background rps through the frontend (0: none)")
     for name, text in (("down", "stop everything the lab started"), ("status", "show what runs")):
         lab.add_parser(name, help=text)
@@ -83,6 +84,9 @@ def _up(args: argparse.Namespace) -> int:
              f"haproxy   runtime API {state.haproxy['socket']}, stats {state.haproxy['stats']}"]
     lines += [f"node {n:<4} {info.get('pool', '')}  {info['version']:<7} proxy {info.get('proxy', '-')}  admin {info['admin']}"
               for n, info in state.nodes.items()]
+    if state.konnect:
+        data["konnect"] = state.konnect
+        lines.append(f"konnect   {state.konnect}/v2/control-planes (emulated; the token is in {os.path.relpath(state.env)})")
     lines.append(f"traffic   {state.traffic:g} rps in the background" if state.traffic else "traffic   none (--traffic 0): "
                  "use `turnout lab load` while a rollout runs")
     lines += [f"plan      {plan}", f"next      turnout run {plan} --headless --auto-approve",

@@ -43,16 +43,16 @@ def run(args: argparse.Namespace) -> int:
     from rollout.kong.findings import make_hop
     from rollout.kong.lint import blocking, fix, lint
     from rollout.kong.version import VersionError
+    from rollout.yaml_input import KONG_YML, InputRefused, read_text
 
     try:
         make_hop(args.source, args.target)
     except VersionError as exc:
         return _bad(f"--from/--to: {exc}")
     try:
-        with open(args.kong_yml, encoding="utf-8") as fh:
-            text = fh.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        return _bad(f"{args.kong_yml}: cannot read: {getattr(exc, 'strerror', None) or exc}")
+        text = read_text(args.kong_yml, KONG_YML)  # a FIFO, a device or a 10 GB file is refused in one line
+    except InputRefused as exc:
+        return _bad(f"{args.kong_yml}:{exc.line}: {exc.message}" if exc.line else f"{args.kong_yml}: {exc.message}")
     if args.fix and _same_file(args.fix, args.kong_yml):
         return _bad(f"--fix {args.fix}: refusing to overwrite the input; X keeps it, write the converted copy elsewhere")
     try:

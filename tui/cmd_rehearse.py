@@ -131,4 +131,21 @@ def _interactive(plan, scenario, args, journal: str | None = None) -> int | None
     except ImportError as exc:
         print(f"turnout: the interactive screen is unavailable ({exc}); printing the headless rehearsal", file=sys.stderr)
         return None
-    return run_rehearsal(Rehearsal(plan, scenario, seed=args.seed, exact=args.exact, auto_approve=False, journal_path=journal))
+    session = Rehearsal(plan, scenario, seed=args.seed, exact=args.exact, auto_approve=False, journal_path=journal)
+    code = run_rehearsal(session)
+    _exit_summary(session.snapshot(), args)
+    return code
+
+
+def _exit_summary(snap, args: argparse.Namespace) -> None:
+    """What stays on the terminal once the cockpit closes (tui/exit_summary.py): nothing real moved."""
+    import shlex
+
+    from .exit_summary import ExitSummary, Weights
+
+    weights = Weights(snap.applied or (100, 0), "the simulated load balancer; nothing real was touched")
+    again = shlex.join(["turnout", "rehearse", args.plan] + (["--scenario", args.scenario] if args.scenario else [])
+                       + ["--seed", str(args.seed)])
+    summary = ExitSummary(snap, weights, commands=[("rehearse again", again)], unfinished="stopped and discarded")
+    for line in summary.lines():
+        print(line)

@@ -9,7 +9,10 @@ Exit 0 completed, 1 rolled back or halted (or held and left), 2 bad input or a r
 (the operator must say what they mean: ``--new-run``, ``--resume``, ``--rollback``).
 ``--rollback`` on a journal that cannot be used (corrupt, unreadable, missing, unwritable) rolls
 back without it (adapters/emergency.py): 0 when Y ends at 0, else 1. SIGTERM and SIGHUP hold the
-run (journaled, the load balancer left as it is): 1.
+run (journaled, the load balancer left as it is): 1; so does Ctrl-C (SIGINT) on a headless run: 130.
+Every exit prints the exit summary (tui/exit_summary.py): the outcome, the load balancer's weights
+read back from it (or the journal's last applied ones, said so), the journal, and the commands
+to go on. On a terminal, a fresh run opens on its plan summary and waits for ``s``, ``y``.
 
 This module only parses and prints: opening the run (locks, start or resume, reconciling with
 the load balancer) is adapters/run.py's ``LiveRun``; the operator is the cockpit, or on a
@@ -48,6 +51,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="headless, serving RUN_DIR/control.sock for `turnout attach`; holds and approvals wait for an operator")
     p.add_argument("--detach", action="store_true",
                    help="start a --serve conductor in the background (log in RUN_DIR/conductor.log) and return")
+    p.add_argument("--konnect-backup-taken", action="store_true",
+                   help="mode konnect without konnect.backup.command: you took the control plane's backup by hand "
+                        "(headless runs refuse to start without it)")
     add_env_file_flag(p)
     p.set_defaults(func=run)
 
@@ -55,6 +61,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import asyncio
 
+    from adapters.konnect_backup import NotConfirmed
     from adapters.run import Refused, Rescued, check_live, default_run_dir
     from adapters.rundir import RunDir, Unsafe
 
@@ -72,6 +79,11 @@ def run(args: argparse.Namespace) -> int:
     except (Refused, Unsafe) as exc:
         print(exc, file=sys.stderr)
         return 2
+    try:
+        args.backup_taken = _backup_taken(args, plan)
+    except NotConfirmed as exc:
+        print(f"turnout: {args.plan}: {exc}", file=sys.stderr)
+        return 2
     if args.detach:
         from .detach import detach
 
@@ -86,38 +98,77 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
 
+def _backup_taken(args: argparse.Namespace, plan) -> str:
+    """Konnect without a backup command: the flag, or (at a terminal, in the cockpit) the operator's yes."""
+    from adapters.konnect_backup import confirm_by_hand
+
+    interactive = not (args.headless or args.json or args.serve or args.detach) and sys.stdin.isatty() and sys.stdout.isatty()
+    return "" if args.rollback else confirm_by_hand(plan, args.konnect_backup_taken, input if interactive else None)
+
+
 async def _conduct(args: argparse.Namespace, plan, run_dir: str) -> int:
-    from adapters.live import signals_hold
+    from adapters.live import signals_deferred, signals_hold
     from adapters.run import Intent, LiveRun
     from rollout.summary import summarize
 
     from .headless import HeadlessOperator
 
-    live = await LiveRun.open(plan, args.plan, run_dir, Intent(resume=args.resume, rollback=args.rollback, new_run=args.new_run))
+    with signals_deferred() as early:  # an emergency rollback in open() is never cut in half
+        live = await LiveRun.open(plan, args.plan, run_dir, Intent(resume=args.resume, rollback=args.rollback,
+                                                                   new_run=args.new_run, backup_taken=args.backup_taken))
+    if early:
+        live.close()
+        print(f"turnout: {early[0]} arrived while the run was opening; nothing was conducted. The run is held "
+              f"where it was: resume with turnout run {args.plan} --resume, or roll back with --rollback", file=sys.stderr)
+        return 130 if early[0] == "SIGINT" else 1
     for line in live.warnings:
         print(line, file=sys.stderr)
     headless = args.headless or args.json or args.serve or not sys.stdout.isatty()
     # Headless, the stand-in operates the run (prints, auto-approves, stops on a hold); in the
     # TUI the operator is there, and the stand-in only auto-approves when asked to.
     operator = HeadlessOperator(quiet=args.json, auto_approve=args.auto_approve, silent=not headless, attachable=args.serve)
-    conductor = live.conductor(observer=operator.observe, on_idle=operator.idle)
+    # In the cockpit a fresh run waits on its plan summary for the operator's start (s, y).
+    conductor = live.conductor(observer=operator.observe, on_idle=operator.idle,
+                               wait_for_start=not headless and not args.auto_approve)
     operator.operate(conductor)
     if live.note and headless:
         operator.say(live.note)
     try:
-        with signals_hold(conductor):  # SIGTERM/SIGHUP: journaled, held, and everything below still runs
+        with signals_hold(conductor):  # SIGTERM/SIGHUP/SIGINT: journaled, held, and everything below still runs
             await _drive(args, live, conductor, operator, headless)
         if args.rollback and conductor.journal_failure is not None:
-            rescued = await live.rescue()
+            with signals_deferred():  # finish the rollback whatever arrives
+                rescued = await live.rescue()
             print(rescued, file=sys.stderr)
             return 0 if rescued.rolled_back else 1
+        weights = await live.lb_weights()
     finally:
         live.close()
-    if held := live.held():
-        operator.say(held)
+    _say_goodbye(live, conductor, operator, weights)
     if args.json:
         print(json.dumps(summarize(live.engine), indent=2))
+    if conductor.stopped_by == "stopped by SIGINT":
+        return 130  # Ctrl-C, as before; the run is held and the summary says how to go on
     return 0 if live.completed else 1
+
+
+def _say_goodbye(live, conductor, operator: HeadlessOperator, weights) -> None:
+    """The exit summary (tui/exit_summary.py), then the held line when the run was left unfinished
+    (last, where scripts and the operator look for it)."""
+    from adapters.new_run import command
+    from rollout.phases import Phase
+
+    from .exit_summary import ExitSummary, Weights, live_commands
+
+    snap, started = live.engine.snapshot(conductor.now), live.engine.phase != Phase.NEW
+
+    def go_on(flag: str) -> str:
+        return command(live.plan, live.plan_path, live.rundir.path, flag).rstrip()
+    summary = ExitSummary(snap, Weights(*weights), live.rundir.journal_path, live_commands(snap, go_on, started), started)
+    for line in summary.lines():
+        operator.say(line)
+    if started and (held := live.held()):
+        operator.say(held)
 
 
 async def _drive(args: argparse.Namespace, live, conductor, operator: HeadlessOperator, headless: bool) -> None:

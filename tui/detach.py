@@ -23,8 +23,8 @@ READY_TIMEOUT_S = 30.0
 
 def _child_argv(args: argparse.Namespace, run_dir: str) -> list[str]:
     argv = [sys.executable, "-m", "tui.cli", "run", args.plan, "--serve", "--run-dir", run_dir]
-    for flag in ("auto_approve", "resume", "rollback", "new_run"):
-        if getattr(args, flag):
+    for flag in ("auto_approve", "resume", "rollback", "new_run", "konnect_backup_taken"):
+        if getattr(args, flag, False):  # a Namespace built without the later flags (tests, callers) passes none
             argv.append("--" + flag.replace("_", "-"))
     return argv
 

@@ -8,6 +8,9 @@ stdout (and to ``--ports-file`` when given, written atomically)::
     {"event": "ready", "pid": 1234, "control": "http://127.0.0.1:PORT",
      "nodes": {"x1": {"admin": URL, "status": URL, "proxy": URL, "version": "3.4.2", "role": "dbless"}}}
 
+A ``"konnect": {"control_plane": CP node, "token", "control_plane_id", "control_plane_name"}`` block
+in the spec adds the emulated Konnect API (lab/emulator/konnect.py); its URL is the line's ``konnect``.
+
 Bad input (a node ``config`` Kong would refuse too) prints one line on stderr and exits 2. Faults: ``POST <admin>/__turnout/fault`` or
 ``POST <control>/__turnout/nodes/<name>/fault``; restart a crashed node with
 ``POST <control>/__turnout/nodes/<name>/start``.
@@ -45,12 +48,15 @@ def _write_atomic(path: str, text: str) -> None:
 async def serve(args: argparse.Namespace) -> int:
     try:
         with open(args.spec, encoding="utf-8") as fh:
-            specs = parse_specs(json.load(fh))
+            document = json.load(fh)
+        specs = parse_specs(document)
     except (OSError, ValueError, TypeError) as exc:
         print(f"{args.spec}: {exc}", file=sys.stderr)
         return 2
     try:
         cluster = await start_nodes(specs, host=args.host, control_port=args.control_port)
+        if isinstance(document, dict) and isinstance(document.get("konnect"), dict):  # the lab's --mode konnect
+            await cluster.start_konnect(document["konnect"])
     except OSError as exc:
         print(f"{args.spec}: cannot bind: {exc.strerror or exc}", file=sys.stderr)
         return 2

@@ -21,6 +21,7 @@ from typing import Any, Iterable
 
 from .admin import control
 from .httpserver import HttpServer, Request, Response, json_response
+from .konnect import DataPlaneFacts, KonnectApi
 from .node import EmulatedNode, NodeSpec
 from .shapes import compat_sync_status, data_plane_row
 
@@ -32,6 +33,8 @@ class EmulatorCluster:
         self.host = host
         self.nodes = {n.spec.name: n for n in nodes}
         self.control_server: HttpServer | None = None
+        self.konnect: KonnectApi | None = None
+        self.konnect_server: HttpServer | None = None
         self._wire()
 
     def node(self, name: str) -> EmulatedNode:
@@ -68,10 +71,28 @@ class EmulatorCluster:
             out.append(data_plane_row(cp.version, facts))
         return out
 
+    def facts(self, cp: EmulatedNode) -> list[DataPlaneFacts]:
+        """What the CP's DPs report, as Konnect lists them (``last_ping`` frozen once a DP stops)."""
+        now = time.time()
+        return [DataPlaneFacts(dp.spec.name, dp.node_id, f"{dp.spec.name}.lab", dp.spec.version, dp.config_hash(),
+                               dp.stopped_at or now, compat_sync_status(cp.version, dp.version) == "normal")
+                for dp in self.data_planes_of(cp)]
+
+    async def start_konnect(self, spec: dict[str, Any], port: int = 0) -> str:
+        """The emulated Konnect API over the DPs of ``spec["control_plane"]`` (lab/emulator/konnect.py)."""
+        cp = self.nodes[spec["control_plane"]]
+        self.konnect = KonnectApi(spec["token"], spec["control_plane_id"], spec["control_plane_name"], lambda: self.facts(cp),
+                                  lambda: cp.loaded.text)
+        self.konnect_server = HttpServer(self.konnect.handle)
+        await self.konnect_server.start(self.host, port)
+        return f"http://{self.host}:{self.konnect_server.port}"
+
     def urls(self) -> dict[str, Any]:
         out: dict[str, Any] = {"nodes": {name: n.urls() for name, n in self.nodes.items()}}
         if self.control_server is not None:
             out["control"] = f"http://{self.host}:{self.control_server.port}"
+        if self.konnect_server is not None:
+            out["konnect"] = f"http://{self.host}:{self.konnect_server.port}"
         return out
 
     async def start_control(self, port: int = 0) -> str:
@@ -88,9 +109,10 @@ class EmulatorCluster:
     async def stop(self) -> None:
         for node in self.nodes.values():
             await node.stop()
-        if self.control_server is not None:
-            await self.control_server.stop()
-            self.control_server = None
+        for server in (self.control_server, self.konnect_server):
+            if server is not None:
+                await server.stop()
+        self.control_server = self.konnect_server = None
 
     def _control_handler(self, req: Request) -> Response:
         parts = req.path.strip("/").split("/")
@@ -129,7 +151,8 @@ def parse_specs(data: Any) -> list[NodeSpec]:
 
 async def start_nodes(specs: Iterable[NodeSpec | dict[str, Any]] | dict[str, Any], host: str = "127.0.0.1",
                       control_port: int | None = None) -> EmulatorCluster:
-    """Start every node (and the control port when ``control_port`` is not None; 0 = a free port).
+    """Start every node (and the control port when ``control_port`` is not None; 0 = a free port),
+    and the emulated Konnect API when the spec document has a ``konnect`` block.
 
     On any failure the nodes already bound are stopped again before the error propagates."""
     parsed = parse_specs(specs if isinstance(specs, dict) else list(specs))
@@ -139,6 +162,8 @@ async def start_nodes(specs: Iterable[NodeSpec | dict[str, Any]] | dict[str, Any
             await node.start()
         if control_port is not None:
             await cluster.start_control(control_port)
+        if isinstance(specs, dict) and isinstance(specs.get("konnect"), dict):
+            await cluster.start_konnect(specs["konnect"])
     except BaseException:
         await cluster.stop()
         raise

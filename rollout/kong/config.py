@@ -14,6 +14,7 @@ from typing import Any, Iterator
 import yaml
 
 from ..located import line_index
+from ..yaml_input import KONG_YML, InputRefused, parse
 
 
 class LintError(ValueError):
@@ -59,8 +60,9 @@ class ConfigDoc:
 def load_config(text: str) -> ConfigDoc:
     """Parse kong.yml text; raise LintError naming the line when it is not a declarative config."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data: Any = yaml.safe_load(text)
+        root, data = parse(text, KONG_YML)
+    except InputRefused as exc:
+        raise LintError(f"line {exc.line}: {exc.message}" if exc.line else exc.message) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark else ""

@@ -12,7 +12,8 @@ HELP = """\
 [b]Keys[/b]
   [b]a[/b]        approve the pending step (asks first: it moves traffic)
   [b]p[/b]        pause / resume the rollout (traffic stays where it is)
-  [b]r[/b]        roll back: 100% to X (asks first; LIVE: type rollback)
+  [b]s[/b]        LIVE, on the plan summary: start the run (then y)
+  [b]r[/b]        roll back: 100% to X (r then y, in every world)
   [b]n[/b] space  rehearsal: jump to the next thing that happens
   [b]+[/b] [b]-[/b]      rehearsal speed: 1x, 10x, 60x, max
   [b]l[/b]        focus the event log (arrows / PgUp / PgDn scroll it)

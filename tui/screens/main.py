@@ -163,12 +163,11 @@ class MainScreen(Screen):
         if snap.finished or snap.phase == Phase.NEW:
             self.notify(f"nothing to roll back: the rollout is {snap.phase}", severity="warning")
             return
-        live = self.world == "live"
-        body = (f"Send 100% of traffic back to X {snap.x_version} (now {snap.desired[0]}/{snap.desired[1]})."
-                + (" This is LIVE: production traffic moves. Type rollback to confirm." if live else ""))
-        self.app.push_screen(
-            ConfirmScreen("Roll back?", body, "Roll back", word="rollback" if live else None, danger=True),
-            lambda yes: yes and self._intent(ev.RollbackRequested(self._now(), "operator")))
+        # The safe action is the fastest one on the screen, in every world: r, then y (or Enter).
+        live = " This is LIVE: production traffic moves back to X now." if self.world == "live" else ""
+        body = f"Send 100% of traffic back to X {snap.x_version} (now {snap.desired[0]}/{snap.desired[1]}).{live}"
+        self.app.push_screen(ConfirmScreen("Roll back?", body, "Roll back (y)", danger=True),
+                             lambda yes: yes and self._intent(ev.RollbackRequested(self._now(), "operator")))
 
     def action_next(self) -> None:
         if self.controls is None:

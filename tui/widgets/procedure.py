@@ -13,6 +13,7 @@ from textual.reactive import reactive
 from rollout.phases import Phase
 from rollout.snapshot import Snapshot, StepView
 
+from ..next_steps import freeze_state, next_steps
 from .base import MARKS, SnapshotView, duration
 
 LABELS = {"preflight": "preflight checks", "freeze": "freeze config writes", "backup": "back up config",
@@ -71,6 +72,8 @@ class ProcedureView(SnapshotView):
         for item in snap.procedure:
             symbol, style = _mark(item.mark)
             line = Text(f"{symbol} {LABELS.get(item.phase, item.phase)}", style)
+            if item.phase == "unfreeze" and item.mark != "done" and (snap.finished or snap.phase == Phase.ROLLING_BACK):
+                line.append(f" ({freeze_state(snap).removeprefix('config ')})", "bold" if snap.frozen else "")
             if item.phase == "shift":
                 if self.wide:
                     lines.append(line)
@@ -79,4 +82,5 @@ class ProcedureView(SnapshotView):
                 line.append_text(inline_steps(snap.steps))
             lines.append(line)
         lines.append(next_line(snap))
+        lines += [Text(f"→ {step}", "yellow") for step in next_steps(snap)]  # after a rollback: what is left to do
         return Group(*lines)

@@ -1,0 +1,93 @@
+"""What stays on the terminal after the cockpit closes (or a headless run ends): the exit summary.
+
+Quitting used to leave nothing: no outcome, no weights, no journal path, and a run held at 5%
+on Y gave no hint of ``--resume`` or ``--rollback``. Every exit of ``turnout rehearse``,
+``turnout run`` and ``turnout attach`` (q, Ctrl-C, a signal, detaching, the end of the run) now
+prints a few lines: the outcome, the load balancer's weights and where they were read from,
+the journal, the exact commands to go on, and after a rollback what is left to do by hand.
+
+Pure: the callers read the weights (a live run asks its load balancer, tui/cmd_run.py) and
+choose the commands; this module only words them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rollout.phases import Phase
+from rollout.snapshot import Snapshot
+
+from .next_steps import next_steps
+
+LABEL_WIDTH = 14
+
+
+@dataclass(frozen=True)
+class Weights:
+    """The load balancer's split and where it was read: the LB itself, the journal, the simulation."""
+
+    split: tuple[int, int] | None
+    source: str
+
+    def line(self) -> str:
+        if self.split is None:
+            return f"not known ({self.source})"
+        return f"X {self.split[0]}% / Y {self.split[1]}% ({self.source})"
+
+
+@dataclass(frozen=True)
+class ExitSummary:
+    snapshot: Snapshot
+    weights: Weights
+    journal: str = ""  # the journal (or run directory) path; empty for a rehearsal without one
+    commands: list[tuple[str, str]] = field(default_factory=list)  # (what, exact command line)
+    started: bool = True  # False: a live run left on its plan summary, nothing done
+    going_on: bool = False  # True: an attached cockpit left, the run goes on in its conductor
+    unfinished: str = "held"  # what a run left unfinished is: held (live, resumable), discarded (rehearsal)
+
+    def lines(self) -> list[str]:
+        rows = [("load balancer", self.weights.line())]
+        if self.journal:
+            rows.append(("journal", self.journal))
+        rows += self.commands
+        rows += [("next", step) for step in next_steps(self.snapshot)]
+        return [f"turnout: {self.outcome()}"] + [f"  {label + ':':{LABEL_WIDTH}} {text}" for label, text in rows]
+
+    def outcome(self) -> str:
+        snap = self.snapshot
+        versions = f"{snap.plan_name}, X {snap.x_version} → Y {snap.y_version}"
+        if not self.started or snap.phase == Phase.NEW:
+            return f"not started, nothing was changed ({versions})"
+        where = _where(snap)
+        if self.going_on and not snap.finished:
+            return f"detached; the run goes on in its conductor, {where} ({versions})"
+        if snap.phase == Phase.DONE:
+            return f"completed ({versions})"
+        if snap.phase == Phase.ROLLED_BACK:
+            return f"rolled back: {_headline(snap.reason)} ({versions})"
+        if snap.phase == Phase.HALTED:
+            return f"halted: {_headline(snap.reason)} ({versions})"
+        return f"{self.unfinished} {where} ({versions})"
+
+
+def _where(snap: Snapshot) -> str:
+    """``paused in shift at 25% on Y``: where an unfinished run stands."""
+    phase = snap.paused_from if snap.phase == Phase.PAUSED else snap.phase
+    state = "paused in" if snap.phase == Phase.PAUSED else "at"
+    approval = f", step {snap.pending_approval + 1} waits for approval" if snap.pending_approval is not None else ""
+    return f"{state} {str(phase).replace('_', ' ')} with {snap.desired[1]}% on Y{approval}"
+
+
+def _headline(reason: str) -> str:
+    """The first clause of a reason (as the procedure panel shows it); the whole is in the journal."""
+    words = " ".join(reason.split()).split(": ", 1)[0]
+    return words if len(words) <= 90 else words[:87] + "..."
+
+
+def live_commands(snap: Snapshot, command, started: bool = True) -> list[tuple[str, str]]:
+    """The commands that go on from here; ``command(flag)`` is the run's command line with a flag."""
+    if not started or snap.phase == Phase.NEW:
+        return [("start it", command(""))]
+    if snap.finished:
+        return [("a new run", command("--new-run"))]
+    return [("resume", command("--resume")), ("roll back", command("--rollback"))]
