@@ -38,6 +38,7 @@ class ReplayConductor:
     badge = "REVIEW"
     quit_note = "The review ends here; the run it replays is unchanged."
     loop = None
+    start_gate = None  # a review starts when the cockpit opens: nothing real to protect
 
     def __init__(self, plan: Plan, events: list, card: dict, speed: float = 60.0):
         self.plan = plan
