@@ -75,7 +75,8 @@ async def _preflight(c: cmd.RunPreflight, world: World) -> ev.PreflightChecked:
     infos = await _infos(world, list(plan.pools.x.nodes) + list(plan.pools.y.nodes))
     rows = await _rows(world)
     text, label, notes = await _config_text(world, infos)
-    results = run_checks(plan, infos, rows, now=world.runtime.now(), backup_text=text, backup_label=label)
+    results = run_checks(plan, infos, rows, now=world.runtime.now(), backup_text=text, backup_label=label,
+                         capacity=world.capacity_hint)
     return ev.PreflightChecked(world.runtime.now(), tuple(in_checklist_order(results + notes)))
 
 

@@ -72,6 +72,13 @@ KINDS: dict[str, FaultKind] = {k.kind: k for k in (
     FaultKind("cp_sync", (REHEARSAL, LAB), "hybrid: the control plane refuses the data plane's sync",
               (Param("status", "plugin_set_incompatible"),)),
     FaultKind("lb_ignores_weights", (REHEARSAL,), "the load balancer keeps its old split"),
+    FaultKind("backup_unreadable", (REHEARSAL,), "the backup of X's config does not parse: verifying it fails"),
+    FaultKind("plugin_missing", (REHEARSAL, LAB), "a plugin in use is not available on the node (plugins.available_on_server)",
+              (Param("plugin", "key-auth"),)),
+    FaultKind("key_auth_change", (REHEARSAL, LAB), "key-auth answers differently: a valid key rejected, or another 401 message",
+              (Param("answer", "rejects_key"), Param("message", "Unauthorized"))),
+    FaultKind("x_capacity", (REHEARSAL,), "X's nodes carry less than the total traffic: a rollback to X overloads them",
+              (Param("factor", None, 0.0, 1.0, low_open=True, help="X's node capacity multiplied by this"),)),
     FaultKind("not_ready", (LAB,), "/status/ready answers 503 (no config loaded, or a message)"),
     FaultKind("admin_status", (LAB,), "every Admin and Status API answer has this status"),
 )}
@@ -105,6 +112,11 @@ SWITCHES: dict[str, Switch] = {s.key: s for s in (
     Switch("crash", "crash", False, state=False, help="close every port now (restart through the control port)"),
     Switch("sync_status", "cp_sync", None, equals="status", help="hybrid: what the CP reports for this DP"),
     Switch("admin_status", "admin_status", None, help="every Admin and Status API answer has this status"),
+    Switch("plugin_missing", "plugin_missing", None, equals="plugin",
+           help="this plugin is left out of the node's plugins.available_on_server"),
+    Switch("key_auth_message", "key_auth_change", None, equals="message",
+           help="key-auth's 401 answers carry this message instead of the version's own"),
+    Switch("key_auth_rejects", "key_auth_change", False, help="True: key-auth rejects valid keys too (401)"),
 )}
 
 

@@ -126,3 +126,6 @@ class World:
     run_dir: str = "."
     advisers: Sequence[Advises] = ()  # the ports with warnings for the operator (the live driver reads them)
     config_backup: BacksUpConfig | None = None  # Konnect: the control plane's config, backed up off the nodes
+    # The operator's capacity worksheet for preflight ({"peak_rps", "node_rps"}: what `turnout preflight
+    # --peak-rps --node-rps` passes); None: the peak is not checked.
+    capacity_hint: dict | None = None

@@ -19,6 +19,7 @@ from typing import Callable
 
 from rollout.plan import Plan
 
+from .drill_evidence import EvidenceWatcher
 from .drill_score import HiddenFault, Move, score
 from .scenario import ErrorRateFault, LatencyFault, MemoryLeakFault, Scenario, default_scenario
 from .session import Rehearsal
@@ -61,15 +62,19 @@ def drill_plan(plan: Plan) -> Plan:
     return plan.model_copy(update={"rollback": plan.rollback.model_copy(update={"automatic": False})})
 
 
-class Drill(Rehearsal):
+class Trainee(Rehearsal):
+    """A rehearsal conducted by a trainee: automatic rollback off, every operator event recorded
+    with what the gates said, and the first sign of trouble after ``onset_s`` noted with the panel
+    it showed in (sim/drill_evidence.py)."""
+
     badge = "DRILL"  # shown beside REHEARSAL in the banner
     quit_note = "The drill ends here and is scored as it stands (a rollout left running is undecided)."
 
-    def __init__(self, plan: Plan, seed: int, kind: str | None = None, exact: bool = False):
-        scenario, self.fault = hide_fault(plan, seed, kind)
+    def __init__(self, plan: Plan, scenario: Scenario, seed: int, exact: bool = False, journal_path: str | None = None):
         self.seed = seed
         self.moves: list[Move] = []
-        super().__init__(drill_plan(plan), scenario, seed=seed, exact=exact, auto_approve=False)
+        self.watcher = EvidenceWatcher()
+        super().__init__(drill_plan(plan), scenario, seed=seed, exact=exact, auto_approve=False, journal_path=journal_path)
 
     def submit(self, event: object) -> None:
         verdicts = self.engine.verdicts
@@ -77,5 +82,25 @@ class Drill(Rehearsal):
         self.moves.append(Move(float(self.env.now), type(event).__name__, failing))
         super().submit(event)
 
+    def _observe(self, engine, event, commands) -> None:
+        super()._observe(engine, event, commands)
+        self.watcher.observe(engine, event, float(self.env.now), self.onset_s())
+
+    def onset_s(self) -> float | None:
+        raise NotImplementedError
+
+
+class Drill(Trainee):
+    """``turnout drill PLAN [--fault KIND]``: one of ``DRILL_FAULTS``, timed in the shift."""
+
+    def __init__(self, plan: Plan, seed: int, kind: str | None = None, exact: bool = False, journal_path: str | None = None):
+        scenario, self.fault = hide_fault(plan, seed, kind)
+        super().__init__(plan, scenario, seed, exact, journal_path)
+
+    def onset_s(self) -> float | None:
+        return self.fault.onset_s
+
     def scorecard(self) -> dict:
-        return score(self.fault, self.record(), self.moves, self.plan.gates.window, self.seed)
+        record = self.record()
+        card = score(self.fault, record, self.moves, self.plan.gates.window, self.seed)
+        return card | {"slow_requests": record.slow, "slo_ms": record.slo_ms, "evidence": self.watcher.as_json()}

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 
-from rollout.errors import Unreachable
+from rollout.errors import AdapterError, Unreachable
 from rollout.kong.version import KongVersion, VersionError
 from rollout.observations import BackupRecord, DataPlaneRow, NodeInfo, NodeProbe, SmokeResult
 from rollout.plan import Node, SmokeCheck
@@ -67,7 +67,8 @@ class SimKong:
         hybrid = self.world.plan.data_planes
         return NodeInfo(
             sim.name, True, version=sim.version, database="off", role="data_plane" if hybrid else "traditional",
-            plugins_available=PLUGINS, plugins_enabled=PLUGINS[:3], config_hash=sim.config_hash,
+            plugins_available=tuple(p for p in PLUGINS if p not in self.world.missing_plugins(sim)),
+            plugins_enabled=PLUGINS[:3], config_hash=sim.config_hash,
             ready=sim.state == "ready", ready_message=self._ready_message(sim), status_reachable=True,
             status_listen="0.0.0.0:8100",
         )
@@ -105,6 +106,9 @@ class SimKong:
         """A rehearsal writes no file: the record says what the backup would be."""
         sim = self._node(node)
         self._reachable(sim, "GET /config")
+        if self.world.backup_unreadable(sim):
+            raise AdapterError(sim.name, "verify backup", "the backup does not parse as kong.yml (truncated at byte 4096): "
+                               "it could not restore this node")
         digest = hashlib.sha256(f"kong.yml:{sim.config_hash}".encode()).hexdigest()
         return BackupRecord(sim.name, f"{directory}/{sim.name}-{sim.config_hash[:12]}.yml (rehearsal: not written)",
                             digest, sim.config_hash, entities=42)
@@ -116,7 +120,24 @@ class SimKong:
         failing = self.world.smoke_failure(sim, check.name)
         if failing is not None:
             return SmokeResult(check.name, sim.name, False, expected, f"status {failing.status} {failing.body}")
+        changed = self.world.key_auth_change(sim)
+        if changed is not None:
+            return key_auth_answer(check, sim.name, changed)
         return SmokeResult(check.name, sim.name, True, expected, expected)
+
+
+def key_auth_answer(check: SmokeCheck, node: str, changed) -> SmokeResult:
+    """A smoke check against a key-auth that changed (the ``key_auth_change`` fault): a valid key
+    is rejected with 401, or a 401 carries another message, which fails a check that expects the
+    old one (``expect.body_contains``). A check the change does not touch passes."""
+    expected = f"status {check.expect.status}" + (f" body containing {check.expect.body_contains!r}" if check.expect.body_contains else "")
+    sends_key = any(h.lower() == "apikey" for h in check.request.headers)
+    if changed.answer == "rejects_key" and sends_key and check.expect.status != 401:
+        return SmokeResult(check.name, node, False, expected, 'status 401 {"message":"Unauthorized"}')
+    wants = check.expect.body_contains
+    if changed.answer == "message" and check.expect.status == 401 and wants and wants not in changed.message:
+        return SmokeResult(check.name, node, False, expected, f'status 401 {{"message":"{changed.message}"}}')
+    return SmokeResult(check.name, node, True, expected, expected)
 
 
 class SimFleet:

@@ -18,7 +18,7 @@ import numpy as np
 
 from rollout.plan import Plan
 
-from .scenario import ErrorRateFault, LatencyFault, MemoryLeakFault, Scenario
+from .scenario import ErrorRateFault, LatencyFault, MemoryLeakFault, Scenario, XCapacityFault
 
 Z99 = 2.3263478740408408  # standard normal quantile at 0.99
 EMPTY_HASH = "0" * 32
@@ -75,8 +75,8 @@ class NodeTable:
     extra_ms: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per node: ms added to every request
     warmup: tuple[float, float] | None = None  # (seconds, factor) of a cold start
     warm_from: np.ndarray = field(default_factory=lambda: np.zeros(0))  # first request after a cold start; -inf: warm
-    error_faults: list[tuple[np.ndarray, float, float]] = field(default_factory=list)  # (mask, from, rate)
-    latency_faults: list[tuple[np.ndarray, float, float]] = field(default_factory=list)  # (mask, from, factor)
+    error_faults: list[tuple[np.ndarray, float, float, float]] = field(default_factory=list)  # (mask, from, rate, until)
+    latency_faults: list[tuple[np.ndarray, float, float, float]] = field(default_factory=list)  # (mask, from, factor, until)
     leaks: list[tuple[np.ndarray, float, float]] = field(default_factory=list)  # (mask, from, per_min)
     epoch: int = 0  # bumped on every lifecycle change (the exact mode caches per-tick physics by it)
 
@@ -93,13 +93,22 @@ class NodeTable:
                     spec.queue_s, np.array([n.pool == "y" for n in nodes]),
                     np.array([fitted[n.pool][2] for n in nodes]), warmup, np.full(count, -np.inf))
         for fault in scenario.faults:
-            if isinstance(fault, ErrorRateFault):
-                table.error_faults.append((_targets(fault, table, "y"), fault.from_, fault.rate))
-            elif isinstance(fault, LatencyFault):
-                table.latency_faults.append((_targets(fault, table, "y"), fault.from_, fault.factor))
-            elif isinstance(fault, MemoryLeakFault):
-                table.leaks.append((_targets(fault, table, "y"), fault.from_, fault.per_min))
+            table.add_fault(fault)
         return table
+
+    def add_fault(self, fault) -> None:
+        """Take a fault's physics in (faults with none, such as a crash, are the world's lifecycle)."""
+        if isinstance(fault, ErrorRateFault):
+            until = np.inf if fault.until is None else fault.until
+            self.error_faults.append((_targets(fault, self, "y"), fault.from_, fault.rate, until))
+        elif isinstance(fault, LatencyFault):
+            until = np.inf if fault.until is None else fault.until
+            self.latency_faults.append((_targets(fault, self, "y"), fault.from_, fault.factor, until))
+        elif isinstance(fault, MemoryLeakFault):
+            self.leaks.append((_targets(fault, self, "y"), fault.from_, fault.per_min))
+        elif isinstance(fault, XCapacityFault):
+            self.capacity = np.where(self.is_y, self.capacity, self.capacity * fault.factor)
+        self.epoch += 1
 
     # ------------------------------------------------------------------ lookups
     def index(self, name: str) -> int:
@@ -137,8 +146,8 @@ class NodeTable:
 
     def fault_error_rate(self, t: np.ndarray) -> np.ndarray:
         rate = np.zeros((len(t), len(self.nodes)))
-        for mask, start, value in self.error_faults:
-            active = (t[:, None] >= start) & mask[None, :]
+        for mask, start, value, until in self.error_faults:
+            active = (t[:, None] >= start) & (t[:, None] < until) & mask[None, :]
             rate = np.where(active, 1.0 - (1.0 - rate) * (1.0 - value), rate)
         return rate
 
@@ -147,8 +156,9 @@ class NodeTable:
         a cold node's warm-up multiplies by a factor falling linearly to 1."""
         frac = self.leak_fraction(t) if frac is None else frac
         mu = np.broadcast_to(self.mu, (len(t), len(self.nodes))) + np.log(1.0 + (1.0 - frac))
-        for mask, start, factor in self.latency_faults:
-            mu = mu + np.where((t[:, None] >= start) & mask[None, :], math.log(factor), 0.0)
+        for mask, start, factor, until in self.latency_faults:
+            active = (t[:, None] >= start) & (t[:, None] < until) & mask[None, :]
+            mu = mu + np.where(active, math.log(factor), 0.0)
         if self.warmup is not None:
             seconds, factor = self.warmup
             since = t[:, None] - self.warm_from[None, :]

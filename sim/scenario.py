@@ -25,6 +25,7 @@ from rollout.plan_values import STRICT, Duration, Label, duration
 from .ranges import Between, OneOf, ranged
 
 PoolName = Literal["x", "y"]
+PLUGINS_IN_USE = ("key-auth", "rate-limiting", "prometheus")  # what the simulated X enables (sim/kong_model.py)
 SYNC_STATUSES = ("kong_version_incompatible", "plugin_set_incompatible", "plugin_version_incompatible",
                  "filter_set_incompatible", "unknown")
 
@@ -109,6 +110,14 @@ PerMin = Annotated[float, Gt(_LEAK.low), Le(_LEAK.high)]
 Onset = ranged(Duration)
 
 
+def _ordered_window(fault):
+    """A fault that ends must end after it begins (checked once both are plain numbers, not ranges)."""
+    plain = all(isinstance(v, (int, float)) for v in (fault.from_, fault.until))
+    if fault.until is not None and plain and fault.until <= fault.from_:
+        raise ValueError(f"until ({fault.until:g}s) must be after from ({fault.from_:g}s)")
+    return fault
+
+
 class _Fault(Strict):
     pool: PoolName | None = None
     node: ranged(Label, numeric=False) | None = None
@@ -118,12 +127,22 @@ class ErrorRateFault(_Fault):
     kind: Literal["error_rate"]
     rate: ranged(Rate)  # the lab's error_share
     from_: Onset = Field(default=0.0, alias="from")
+    until: Onset | None = None  # when it ends (None: never); an upstream failing for a while, then back
+
+    @model_validator(mode="after")
+    def _ends_after_it_begins(self) -> "ErrorRateFault":
+        return _ordered_window(self)
 
 
 class LatencyFault(_Fault):
     kind: Literal["latency"]
     factor: ranged(Factor)
     from_: Onset = Field(default=0.0, alias="from")
+    until: Onset | None = None  # when it ends (None: never); an upstream slow for a while, then back
+
+    @model_validator(mode="after")
+    def _ends_after_it_begins(self) -> "LatencyFault":
+        return _ordered_window(self)
 
 
 class CrashFault(_Fault):
@@ -161,9 +180,38 @@ class LbIgnoresWeightsFault(Strict):
     from_: Onset = Field(default=0.0, alias="from")
 
 
+class BackupUnreadableFault(_Fault):
+    """X's backup is written but does not parse (truncated, or an encoding the reader refuses)."""
+
+    kind: Literal["backup_unreadable"]
+
+
+class PluginMissingFault(_Fault):
+    """A plugin X uses is not in Y's ``plugins.available_on_server`` (a custom plugin not installed on Y)."""
+
+    kind: Literal["plugin_missing"]
+    plugin: Literal[PLUGINS_IN_USE] = vocab.KINDS["plugin_missing"].param("plugin").default  # type: ignore[valid-type]
+
+
+class KeyAuthChangeFault(_Fault):
+    """Y's key-auth answers differently from X's: it rejects a valid key, or its 401 says something else."""
+
+    kind: Literal["key_auth_change"]
+    answer: Literal["rejects_key", "message"] = vocab.KINDS["key_auth_change"].param("answer").default
+    message: Label = vocab.KINDS["key_auth_change"].param("message").default  # the 401 body's message on Y
+
+
+class XCapacityFault(Strict):
+    """X's nodes carry less than the traffic: fine while Y takes its share, overloaded after a rollback."""
+
+    kind: Literal["x_capacity"]
+    factor: Annotated[float, Gt(0.0), Le(1.0)]
+
+
 Fault = Annotated[
     Union[ErrorRateFault, LatencyFault, CrashFault, MemoryLeakFault, ConfigWriteFault, SmokeFailFault,
-          CpSyncFault, LbIgnoresWeightsFault],
+          CpSyncFault, LbIgnoresWeightsFault, BackupUnreadableFault, PluginMissingFault, KeyAuthChangeFault,
+          XCapacityFault],
     Field(discriminator="kind"),
 ]
 FAULT_KINDS = vocab.rehearsal_kinds()

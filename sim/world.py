@@ -25,8 +25,8 @@ from .kong_model import SimControlPlane, SimFleet, SimKong, config_hash
 from .measure import build_measurement
 from .metrics import SimMetrics, TickLog
 from .nodes import NodeTable, SimNode
-from .scenario import (ConfigWriteFault, CpSyncFault, CrashFault, LbIgnoresWeightsFault, MemoryLeakFault, Scenario,
-                       SmokeFailFault)
+from .scenario import (BackupUnreadableFault, ConfigWriteFault, CpSyncFault, CrashFault, KeyAuthChangeFault,
+                       LbIgnoresWeightsFault, MemoryLeakFault, PluginMissingFault, Scenario, SmokeFailFault, XCapacityFault)
 from .traffic import FluidTraffic
 
 STREAMS = ("traffic", "latency", "errors", "faults", "measure", "draws", "slow")  # a stream added last leaves the others' draws as they were
@@ -68,7 +68,8 @@ class SimWorld:
         self.measurement = build_measurement(plan, scenario, self.log, self.rng["measure"])
         metrics = SimMetrics(self.log, self.traffic, self.measurement)
         self.ports = World(plan, self.runtime, SimKong(self), self.lb, metrics, SimFleet(self),
-                           SimControlPlane(self) if plan.data_planes else None, run_dir)
+                           SimControlPlane(self) if plan.data_planes else None, run_dir,
+                           capacity_hint=self._capacity_hint())
         self.notes: list[tuple[float, str]] = []  # what the world did on its own, for the timeline
         if self.measurement.note:
             self.notes.append((0.0, self.measurement.note))
@@ -156,15 +157,53 @@ class SimWorld:
     # ------------------------------------------------------------------ faults
     def _schedule_faults(self) -> None:
         for fault in self.scenario.faults:
-            if isinstance(fault, CrashFault):
-                self.env.process(self._crash_fault(fault))
-            elif isinstance(fault, ConfigWriteFault):
-                self.env.process(self._config_write(fault))
-            elif isinstance(fault, MemoryLeakFault):
-                pass  # capacity falls in the physics; the OOM kill is scheduled when a node becomes ready
+            self._schedule(fault)
+
+    def _schedule(self, fault) -> None:
+        """Start a fault's own process; physics faults live in the node table (a memory leak's OOM
+        kill is scheduled when a node becomes ready), the rest are read where they act."""
+        if isinstance(fault, CrashFault):
+            self.env.process(self._crash_fault(fault))
+        elif isinstance(fault, ConfigWriteFault):
+            self.env.process(self._config_write(fault))
+
+    def inject(self, fault) -> None:
+        """A fault that joins the world while it runs (a drill times its faults from a phase's start).
+        Its own times are absolute; traffic up to now is computed first, without it."""
+        if isinstance(fault, (LbIgnoresWeightsFault, XCapacityFault)):
+            raise ValueError(f"{fault.kind} shapes the world from its start: give it in the scenario")
+        self.catch_up()
+        self.scenario = self.scenario.model_copy(update={"faults": [*self.scenario.faults, fault]})
+        self.table.add_fault(fault)
+        self._schedule(fault)
+        if isinstance(fault, MemoryLeakFault):  # nodes already up start leaking now: their OOM kill is due
+            for node in self.table.targets(fault, "y"):
+                oom = self.table.oom_time(node)
+                if node.state == "ready" and oom is not None:
+                    self.env.process(self._oom(node, node.ready_since, oom))
+
+    def _capacity_hint(self) -> dict | None:
+        """With X too small (x_capacity), preflight gets the worksheet an operator would pass
+        (``turnout preflight --peak-rps --node-rps``): the peak and what one X node carries."""
+        small = next((f for f in self.scenario.faults if isinstance(f, XCapacityFault)), None)
+        if small is None:
+            return None
+        traffic = self.scenario.traffic
+        peak = traffic.rps * (1 + traffic.amplitude if traffic.shape == "diurnal" else
+                              traffic.burst_factor if traffic.shape == "bursts" else 1.0)
+        return {"peak_rps": peak, "node_rps": self.scenario.nodes.capacity_rps * small.factor}
+
+    def backup_unreadable(self, node: SimNode) -> bool:
+        return any(isinstance(f, BackupUnreadableFault) and node in self.table.targets(f, "x") for f in self.scenario.faults)
+
+    def missing_plugins(self, node: SimNode) -> set[str]:
+        return {f.plugin for f in self.scenario.faults if isinstance(f, PluginMissingFault) and node in self.table.targets(f, "y")}
+
+    def key_auth_change(self, node: SimNode) -> KeyAuthChangeFault | None:
+        return next((f for f in self.scenario.faults if isinstance(f, KeyAuthChangeFault) and node in self.table.targets(f, "y")), None)
 
     def _crash_fault(self, fault: CrashFault):
-        yield self.env.timeout(fault.at)
+        yield self.env.timeout(max(0.0, fault.at - self.env.now))  # ``at`` is absolute (a drill injects it later)
         for node in self.table.targets(fault, "y"):
             if node.state == "ready":
                 self.crash(node, fault.restart, "crashed")
@@ -177,7 +216,7 @@ class SimWorld:
         return "konnect" if self.plan.mode == "konnect" else node.pool
 
     def _config_write(self, fault: ConfigWriteFault):
-        yield self.env.timeout(fault.at)
+        yield self.env.timeout(max(0.0, fault.at - self.env.now))
         targets = self.table.targets(fault, "y") if (fault.node or fault.pool) else self.table.nodes
         written = []
         for node in targets:

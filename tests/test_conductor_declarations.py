@@ -15,6 +15,7 @@ from rollout.plan import load_plan
 from sim.drill import Drill
 from sim.session import Rehearsal
 from tui.app import TurnoutApp
+from tui.drill_replay import ReplayConductor
 from tui.screens.confirm import ConfirmScreen
 
 from .fake_world import fast_world
@@ -30,7 +31,15 @@ def live(tmp_path) -> LiveConductor:
 
 def conductors(tmp_path) -> dict[str, Conductor]:
     return {"live": live(tmp_path), "remote": RemoteConductor(str(tmp_path / "control.sock")),
-            "rehearsal": Rehearsal(PLAN), "drill": Drill(PLAN, seed=3, kind="none")}
+            "rehearsal": Rehearsal(PLAN), "drill": Drill(PLAN, seed=3, kind="none"),
+            "library drill": _library_drill(), "review": ReplayConductor(PLAN, [], {"fault": {"onset_s": None}})}
+
+
+def _library_drill():
+    from sim.drill_file import library, load_drill
+    from sim.drill_run import LibraryDrill
+
+    return LibraryDrill(load_drill(str(library()["shift-y-errors"])), PLAN, seed=3)
 
 
 def test_every_conductor_declares_the_whole_interface(tmp_path):

@@ -40,6 +40,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     fault.add_argument("--ready", action="store_true", help="undo --not-ready")
     fault.add_argument("--crash", action="store_true", help="close the node's ports now")
     fault.add_argument("--restart", action="store_true", help="bring a crashed node back")
+    fault.add_argument("--plugin-missing", metavar="PLUGIN", help=SWITCHES["plugin_missing"].help)
+    fault.add_argument("--key-auth-message", metavar="TEXT", help=SWITCHES["key_auth_message"].help)
+    fault.add_argument("--key-auth-rejects", action="store_true", help=SWITCHES["key_auth_rejects"].help)
     fault.add_argument("--clear", action="store_true", help="every fault off")
     for action in lab.choices.values():
         action.add_argument("--dir", default="lab", help="the lab directory (default ./lab)")
@@ -168,4 +171,10 @@ def _fault_changes(args: argparse.Namespace) -> dict:
         changes["not_ready"] = bool(args.not_ready)
     if args.crash:
         changes["crash"] = True
+    if args.plugin_missing is not None:
+        changes["plugin_missing"] = args.plugin_missing
+    if args.key_auth_message is not None:
+        changes["key_auth_message"] = args.key_auth_message
+    if args.key_auth_rejects:
+        changes["key_auth_rejects"] = True
     return changes

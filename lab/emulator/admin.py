@@ -75,7 +75,8 @@ def _route(node: "EmulatedNode", req: Request, h: list[tuple[str, str]]) -> Resp
 def _root_facts(node: "EmulatedNode") -> dict[str, Any]:
     listens = {name: f"{node.host}:{port}" for name, port in node.ports.items() if name in node.servers}
     return {"hostname": f"{node.spec.name}.lab", "node_id": node.node_id, "role": node.spec.role, "listens": listens,
-            "plugins": node.spec.plugins if node.spec.plugins is not None else sorted(shapes.BUNDLED_PLUGINS),
+            "plugins": [p for p in (node.spec.plugins if node.spec.plugins is not None else sorted(shapes.BUNDLED_PLUGINS))
+                        if p != node.faults.plugin_missing],
             "enabled": list(node.loaded.plugins)}
 
 

@@ -82,6 +82,9 @@ class Faults:
     crash: bool = SWITCHES["crash"].off  # close every port now (restart through the cluster control endpoint)
     sync_status: str | None = SWITCHES["sync_status"].off  # hybrid: what the CP reports for this DP
     admin_status: int | None = SWITCHES["admin_status"].off  # every Admin and Status API answer has this status
+    plugin_missing: str | None = SWITCHES["plugin_missing"].off  # left out of plugins.available_on_server
+    key_auth_message: str | None = SWITCHES["key_auth_message"].off  # key-auth's 401 message instead of the version's
+    key_auth_rejects: bool = SWITCHES["key_auth_rejects"].off  # key-auth rejects valid keys too
 
     def update(self, data: dict[str, Any]) -> None:
         """Switch faults on or off; nothing changes when any key or value is refused (ValueError)."""
@@ -275,9 +278,11 @@ class EmulatedNode:
         key = req.headers.get("apikey")
         if key is None and "apikey=" in req.target:
             key = req.query.get("apikey")
-        if key in self.loaded.keys:
+        if key in self.loaded.keys and not self.faults.key_auth_rejects:
             return None
         body, headers = shapes.key_auth_reject(self.version, "missing" if not key else "invalid")
+        if self.faults.key_auth_message is not None:  # the key_auth_change fault: a client reading the message breaks
+            body = {"message": self.faults.key_auth_message}
         return json_response(401, body, self.kong_headers() + headers)
 
     def _upstream(self) -> Response:
