@@ -67,9 +67,18 @@ NOISE_TABLE = [
     ("dry run", PLAN_TEXT.replace("failures_to_rollback: 2}", "failures_to_rollback: 2, error_rate: {dry_run: true}}"),
      [(q(1800, 1, 50.0), q(200, 16, 50.0))] * 3, P.SHIFT, ["pass", "pass", "pass"], ""),
     # one node of three fails 1.3% (about 30x the base 0.05%; 0.44% on the pool): at 300 rps and 5% on
-    # Y (60 s windows) the node's SPRT crosses in the second window and the verdict names it
+    # Y (60 s windows) Fisher's exact test at the first step's two planned windows (alpha 0.000625,
+    # three quarters of it over two looks) fails it in the first window, where the node's SPRT (ln LR
+    # 7.1) is not yet decisive, and the verdict names it
     ("one bad node", THREE_Y, [(avg(17100, 9, 1.0), y3([(300, 0), (300, 4), (300, 0)]))] * 2, P.ROLLING_BACK,
-     ["pass", "fail"], "node y2 step 1.33% vs X 0.05%"),
+     ["fail"], "node y2 step 1.33% vs X 0.05% over 300 req, ln LR 7.1 < 8.8; Fisher p=5.5e-05 < 0.00023 (window 1 of 2)"),
+    # 3 errors a window: not yet in the first (p 1e-3), decisive on the step's counts in the second
+    ("one bad node, 1% of its requests", THREE_Y, [(avg(17100, 9, 1.0), y3([(300, 0), (300, 3), (300, 0)]))] * 2,
+     P.ROLLING_BACK, ["pass", "fail"], "Fisher p=2.6e-06 < 0.00023 (window 2 of 2)"),
+    # 2 errors a window: 4 in 600 by the second window is p 5e-4, not enough; a third window is past
+    # the step's plan, so Fisher has no level left there and the SPRT alone judges it (not yet)
+    ("a node at 0.67%, past the planned windows", THREE_Y, [(avg(17100, 9, 1.0), y3([(300, 0), (300, 2), (300, 0)]))] * 3,
+     P.SHIFT, ["pass", "pass", "pass"], ""),
 ]
 
 
