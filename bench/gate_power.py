@@ -8,9 +8,13 @@ WindowJudged), with the error budget of a plan shaped like plans/demo.yml (steps
 three Y nodes, false_rollback_rate 0.01: each sequential test at alpha 0.000625 in the first
 step, 0.000208 in the others).
 
-- **Regressions** (one step at the share): windows of 100 requests on both pools (0.2 s at 500
-  rps, 0.02 s at 5,000 rps) so the window's granularity costs little against the test's own
-  sample size, ``min_requests: 1``; played until the gates roll back or Y served 10x the SPRT's
+- **Regressions** (one step at the share): windows of 5 requests on Y in every case (the step's
+  share of 100 requests at 5%, of 20 at 25%: 0.2 s and 0.04 s at 500 rps), so the window's
+  granularity is small against the test's own sample size (at most 1/8 of the smallest SPRT
+  expected sample, 40 requests: the gate decides only at a window's end), ``min_requests: 1``.
+  Not smaller: the split test weighs each window's errors by that window's traffic split, and in
+  windows of one or two Y requests the split itself is noise (1 Y request a window: +5 points at
+  5% took 89 Y requests, against 82 with 5); played until the gates roll back or Y served 10x the SPRT's
   expected sample. 5% is the demo's first step (no X history); 25% its second, after the first
   step's 2 minutes of X traffic at 95% (X's history, from which the step bounds X's rate). "Y req" is the mean requests on Y until the rollback (the whole last window
   counted); the SPRT column is Wald's expected sample number for Y's known base rate against
@@ -62,7 +66,7 @@ BASE = 0.0005
 REGRESSIONS = (0.005, 0.01, 0.02, 0.05)
 SHARES = (0.05, 0.25)
 RPS = (500, 5000)
-WINDOW_REQUESTS = 100  # per window, both pools: the regressions' resolution
+WINDOW_Y_REQUESTS = 5  # per window on Y, in every case: the regressions' resolution
 LATENCY = {"p50_ms": 10.0, "p99_ms": 50.0}
 
 
@@ -82,11 +86,11 @@ def windows(rng: np.random.Generator, rate: float, share: float, seconds: float,
 def regression_case(plan, budget, reg: float, share: float, rps: int, reps: int, rng) -> dict:
     """One step at ``share`` as the demo plan has it: 5% is its first step (no X history); 25% its
     second, after the first step's 2 minutes of X traffic at 95% (a healthy Y, played as one draw)."""
-    gates = plan.gates.model_copy(update={"window": WINDOW_REQUESTS / rps, "min_requests": 1})
-    seconds = gates.window
     step = next(i for i, s in enumerate(plan.steps) if s.y == round(share * 100))
     alpha = budget.level(step)
     horizon = 10 * sprt_asn(BASE, BASE + reg, alpha, 0.05)
+    gates = plan.gates.model_copy(update={"window": WINDOW_Y_REQUESTS / (rps * share), "min_requests": 1})
+    seconds = gates.window
     used, found = [], 0
     for _ in range(reps):
         tally, y_seen, t = Tally(gates, budget), 0, 0.0
