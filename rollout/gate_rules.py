@@ -214,7 +214,7 @@ class NodeErrorRate:
         return f"each Y node: node-X <= {pct(delta)}"
 
     def test(self, ctx: Judging) -> str:
-        planned = ctx.budget.planned(ctx.step) if ctx.history[0] == 0 else 0
+        planned = ctx.budget.planned(ctx.step) if ctx.history[0] == 0 or not ctx.compare else 0
         if not planned:
             return "per node: " + sprt_words(ctx)
         fisher = ctx.level * PLANNED_SHARE / planned

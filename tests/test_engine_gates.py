@@ -137,6 +137,21 @@ def test_budget_splits_the_false_rollback_rate_over_steps_tests_and_windows():
     assert budget.sequential == budget.level(1) == budget.level(2) == pytest.approx(0.0025 / (2 * 3))
     assert budget.first_step + 2 * budget.sequential == pytest.approx(0.005 / 3)
     assert budget.window == pytest.approx(0.005 / (2 + 2 + 2 + 2))
+    assert budget.looks == (2, 2, 2) and budget.planned(0) == 2 and budget.planned(3) == 0  # the watch: no plan
+
+
+def test_the_planned_looks_test_is_fishers_exact_test_within_its_share_of_the_level():
+    """planned_looks is scipy's one-sided Fisher test on the step's counts, at alpha / planned windows,
+    and has no level left for a window past the plan."""
+    from scipy.stats import fisher_exact
+
+    from rollout.evidence import planned_looks
+
+    evidence = Evidence().add(300, 2, 17100, 9).add(300, 2, 17100, 9)
+    crossed, p, level = planned_looks(evidence, 0.0005, 2)
+    expected = fisher_exact([[4, 596], [18, 34182]], alternative="greater").pvalue
+    assert p == pytest.approx(expected) and level == pytest.approx(0.00025) and crossed == (expected < 0.00025)
+    assert planned_looks(evidence.add(300, 9, 17100, 9), 0.0005, 2) == (False, 1.0, 0.0)
 
 
 # The second step (25% on Y) of THREE_Y after a first step whose X served 57,000 requests with 28 errors
