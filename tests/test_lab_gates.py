@@ -72,8 +72,9 @@ def plan_with(state, latency: dict) -> str:
 
 async def stated_drill(tmp_path, attempt: int, latency: dict):
     """One healthy drill in a fresh lab whose nodes answer in ANSWER_MS (a completed run stops X, so
-    every attempt gets its own lab); returns the drill and the rehearsal of the same plan in the
-    scenario the lab wrote for it (``lab/scenarios/healthy.yml``, 100 runs, seed 0)."""
+    every attempt gets its own lab); returns the drill and, for the first attempt, the rolled-back
+    count of the rehearsal of the same plan in the scenario the lab wrote for it
+    (``lab/scenarios/healthy.yml``, 100 runs, seed 0; every attempt's lab writes the same world)."""
     require("haproxy")
     options = LabOptions(dir=str(tmp_path / f"lab{attempt}"), traffic=0, answer_ms=ANSWER_MS)
     state = await asyncio.to_thread(up, options)
@@ -81,10 +82,11 @@ async def stated_drill(tmp_path, attempt: int, latency: dict):
         plan_path = plan_with(state, latency)
         result = await drill(state, RPS, plan=plan_path)
         plan = load_plan(plan_path)
-        rehearsed = monte_carlo(plan, load_scenario(os.path.join(state.dir, "scenarios", "healthy.yml"), plan), runs=100, seed=0)
+        world = load_scenario(os.path.join(state.dir, "scenarios", "healthy.yml"), plan)
+        rehearsed = monte_carlo(plan, world, runs=100, seed=0) if attempt == 0 else None
     finally:
         await asyncio.to_thread(down, state.dir)
-    return result, sum(r.outcome == "rolled_back" for r in rehearsed)
+    return result, None if rehearsed is None else sum(r.outcome == "rolled_back" for r in rehearsed)
 
 
 @pytest.mark.timeout(300)
@@ -94,7 +96,7 @@ async def test_with_a_stated_answer_time_the_rehearsal_predicts_the_bare_ratios_
     seen, rolled = [], 0
     for attempt in range(3):
         result, rehearsed = await stated_drill(tmp_path, attempt, BARE_RATIO)
-        assert rehearsed >= 90, f"the rehearsal rolled back {rehearsed} of 100"
+        assert rehearsed is None or rehearsed >= 90, f"the rehearsal rolled back {rehearsed} of 100"
         assert result.report.failed == 0, result.describe()
         seen.append(f"{result.summary.get('outcome')} ({(result.summary.get('detection') or {}).get('gate')})")
         rolled += result.summary.get("outcome") == "rolled_back" and "latency_p99_ms" in result.summary["detection"]["gate"]
