@@ -91,7 +91,7 @@ async def stated_drill(tmp_path, attempt: int, latency: dict):
 
 @pytest.mark.timeout(300)
 async def test_with_a_stated_answer_time_the_rehearsal_predicts_the_bare_ratios_flapping(tmp_path):
-    """Most of three healthy runs roll back on the bare ratio (the first two decide: measured 8 of 8),
+    """Most of three healthy runs roll back on the bare ratio (the first two decide: measured 12 of 12),
     and the rehearsal of the same plan rolls back most of its runs (measured 100 of 100)."""
     seen, rolled = [], 0
     for attempt in range(3):

@@ -110,13 +110,13 @@ def test_the_stated_scenario_is_the_world_the_lab_writes():
 
 
 def test_with_a_stated_answer_time_the_ratio_alone_flaps(tmp_path):
-    """Measured in the lab with the same answer time: 8 of 8 healthy runs rolled back on latency_p99_ms."""
+    """Measured in the lab with the same answer time: 12 of 12 healthy runs rolled back on latency_p99_ms."""
     counts = outcomes(lab_plan(tmp_path, RATIO_ONLY), path=STATED)
     assert counts["rolled_back"] >= 0.9 * RUNS, counts  # measured: 100 of 100
 
 
 def test_with_a_stated_answer_time_the_default_gate_completes(tmp_path):
-    """The lab: 3 of 3 healthy runs completed with the defaults. A Y 1 ms slower completes, 150 ms rolls back."""
+    """The lab: 5 of 5 healthy runs completed with the defaults. A Y 1 ms slower completes, 150 ms rolls back."""
     plan = lab_plan(tmp_path, {"max": 1000, "max_ratio_vs_x": 1.3, "min_delta_ms": 5})
     healthy, slower, much_slower = (outcomes(plan, extra, path=STATED) for extra in (0, 1, 150))
     assert healthy["completed"] == slower["completed"] == RUNS, (healthy, slower)
