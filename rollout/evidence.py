@@ -27,6 +27,12 @@ Why these tests (see docs/plan-format.md, "How the gates decide"):
   A check guards the assumption: when X's errors in the step are too many for the bound
   (Poisson p < ``DRIFT_P``), X's rate has moved and the history test abstains; the split
   test, which needs no estimate of X's rate, still judges.
+- **A node where X has no history (the first step; against its peers): Fisher's exact test at
+  the step's planned windows.** The step's number of windows is known (its bake over the gate
+  window), so a share (``PLANNED_SHARE``) of the node test's level is spent Bonferroni-style
+  over those windows on a one-sided Fisher test of the step's counts (scipy's ``hypergeom``),
+  the rest on the SPRT (``planned_looks`` says why: over two looks it acts on about one error
+  fewer than the SPRT can).
 - **Absolute limits, per window**: a one-sided exact binomial test that Y's true rate is over
   the limit (not its estimate): the binomial tail at the limit, scipy's ``binom.sf``.
 - **Is Y worse than X in this window**: Fisher's exact test, one-sided (scipy's ``fisher_exact``),
@@ -189,8 +195,9 @@ def planned_looks(evidence: Evidence, alpha: float, planned: int) -> tuple[bool,
     Why beside the SPRT: a step's number of windows is known in advance (its bake over the gate
     window; the demo's first step has two), and Bonferroni over so few looks is far sharper than
     Ville's bound, which holds for any number of looks: one bad node of three at 1.5% shows about
-    4 errors in its 580 requests of the first step's two windows (0.3 expected), a Fisher p near
-    2e-4, where the mixture SPRT's ln LR of 5.3 is still short of ln(1/alpha). A window past the
+    4 errors in its 580 requests of the first step's two windows (0.3 expected): a Fisher p of
+    1e-4 to 4e-4 against a look's level of 2.3e-4 in plans/demo.yml, where the mixture SPRT's ln LR
+    of about 5.3 is still short of ln(1/alpha) = 7.4. A window past the
     plan (an approval wait, an extended bake) gets no level here: the SPRT, valid for any number
     of windows, still judges it, so the step's false-rollback rate stays within ``alpha``."""
     if planned <= 0 or evidence.looks > planned:
