@@ -27,6 +27,7 @@ class LabOptions:
     y_version: str = "3.9.1"
     mode: str = "dbless"  # dbless | hybrid | konnect
     traffic: float = 500.0  # background requests per second through the frontend (0: none)
+    answer_ms: dict[str, float] | None = None  # {"p50", "p99"}: the nodes' stated answer time (None: as fast as they can)
 
 
 @dataclass

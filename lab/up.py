@@ -105,7 +105,7 @@ def _refuse_running(directory: str, shown: str) -> None:
 def _start(options: LabOptions, directory: str, haproxy: str, started: list[Proc]) -> LabState:
     lab_id, api_key = secrets.token_hex(3), secrets.token_urlsafe(18)
     x, y = lp.node_names(options.x, "x"), lp.node_names(options.y, "y")
-    layout = lp.LabLayout(lab_id, options.mode, options.x_version, options.y_version, x, y)
+    layout = lp.LabLayout(lab_id, options.mode, options.x_version, options.y_version, x, y, answer_ms=options.answer_ms)
     konnect = _konnect_secrets() if options.mode == "konnect" else {}
     control, nodes, konnect_url = _start_emulator(directory, lp.emulator_spec(layout, api_key, konnect), started)
     urls = {name: {k: info[k] for k in ("admin", "status", "proxy") if k in info} for name, info in nodes.items()}
@@ -124,7 +124,7 @@ def _start(options: LabOptions, directory: str, haproxy: str, started: list[Proc
     write_private(state.env, lp.env_text(api_key, konnect.get("token", "")))
     with open(state.plan, "w", encoding="utf-8") as f:
         f.write(lp.plan_text(layout))
-    _write_scenarios(directory, options.traffic or 500.0)
+    _write_scenarios(directory, options.traffic or 500.0, options.answer_ms)
     asyncio.run(_wait_serving(state))
     if options.traffic > 0:
         _start_traffic(state, started)
@@ -133,12 +133,12 @@ def _start(options: LabOptions, directory: str, haproxy: str, started: list[Proc
     return state
 
 
-def _write_scenarios(directory: str, rps: float) -> None:
+def _write_scenarios(directory: str, rps: float, answer_ms: dict[str, float] | None = None) -> None:
     """``<dir>/scenarios/*.yml``: the lab's world for ``turnout rehearse`` (docs/lab.md, bench/lab_fidelity.py)."""
     os.makedirs(os.path.join(directory, "scenarios"), exist_ok=True)
     for name, share in lp.SCENARIOS.items():
         with open(os.path.join(directory, "scenarios", name), "w", encoding="utf-8") as f:
-            f.write(lp.scenario_text(rps, share))
+            f.write(lp.scenario_text(rps, share, answer_ms))
 
 
 def _start_traffic(state: LabState, started: list[Proc]) -> None:

@@ -24,7 +24,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping, Protocol
 
-from .evidence import Budget, Evidence, over_limit, thresholds, worse_than_x
+from .evidence import PLANNED_SHARE, Budget, Evidence, over_limit, planned_looks, thresholds, worse_than_x
 from .observations import NodeWindow, PoolWindow
 
 GateVerdict = Literal["pass", "fail", "hold", "no_data", "inconclusive"]
@@ -178,8 +178,8 @@ class NodeErrorRate:
         for node in y.nodes:
             key, reference = self._reference(node, x, y, ctx.compare)
             updates[key] = ctx.so_far(key, ctx.compare).add(node.requests, node.errors, reference.requests, reference.errors)
-            crossed, words = sequential(updates[key], ctx.level, config.max_delta_vs_x or 0.0, f"node {node.node}",
-                                        "X" if ctx.compare else "its Y peers")
+            crossed, words = self._tests(updates[key], ctx, config.max_delta_vs_x or 0.0, f"node {node.node}",
+                                         "X" if ctx.compare else "its Y peers")
             (failed if crossed else said).append(words)
             if crossed:
                 at_fault.append(node.node)
@@ -190,6 +190,21 @@ class NodeErrorRate:
                             f"{worst.node} {pct(worst.error_rate)}", test=self.test(ctx), decisive=bool(failed),
                             nodes=tuple(at_fault))
         return result, updates
+
+    @staticmethod
+    def _tests(evidence: Evidence, ctx: Judging, delta: float, who: str, against: str) -> tuple[bool, str]:
+        """The node's SPRT, and where X has no history to bound its rate (the first step, or a node
+        against its peers) Fisher's exact test at each of the step's planned windows, which takes
+        ``PLANNED_SHARE`` of the node's level (rollout.evidence.planned_looks says why)."""
+        planned = ctx.budget.planned(ctx.step) if evidence.p0 == 0 else 0
+        if not planned:
+            return sequential(evidence, ctx.level, delta, who, against)
+        crossed, words = sequential(evidence, ctx.level * (1 - PLANNED_SHARE), delta, who, against)
+        hit, p, level = planned_looks(evidence, ctx.level * PLANNED_SHARE, planned)
+        hit = hit and evidence.y_rate - evidence.x_rate > delta / 2
+        if level:
+            words += f"; Fisher p={p:.2g} {'<' if hit else '>='} {level:.2g} (window {evidence.looks} of {planned})"
+        return crossed or hit, words
 
     @staticmethod
     def _reference(node: NodeWindow, x: PoolWindow, y: PoolWindow, compare: bool) -> tuple[str, PoolWindow | NodeWindow]:
@@ -203,12 +218,17 @@ class NodeErrorRate:
         return f"each Y node: node-X <= {pct(delta)}"
 
     def test(self, ctx: Judging) -> str:
-        return "per node: " + sprt_words(ctx)
+        planned = ctx.budget.planned(ctx.step) if ctx.history[0] == 0 or not ctx.compare else 0
+        if not planned:
+            return "per node: " + sprt_words(ctx)
+        fisher = ctx.level * PLANNED_SHARE / planned
+        return (f"per node: {sprt_words(ctx, ctx.level * (1 - PLANNED_SHARE))}; Fisher's exact test on the step's counts, "
+                f"p < {fisher:.2g} at each of its {planned} planned windows")
 
 
-def sprt_words(ctx: Judging) -> str:
-    """The sequential tests and their thresholds, as the step's level and X's history make them."""
-    split, history = thresholds(ctx.level, ctx.history[0] > 0)
+def sprt_words(ctx: Judging, level: float | None = None) -> str:
+    """The sequential tests and their thresholds, as the step's level (or ``level``) and X's history make them."""
+    split, history = thresholds(ctx.level if level is None else level, ctx.history[0] > 0)
     words = f"SPRT vs X over the step (errors' split, k 2-256): ln LR >= {split:.1f}"
     if history < math.inf:
         words += f"; SPRT vs X's history (Y alone against its bound, k 2-256): ln LR >= {history:.1f}, unless X drifted"

@@ -67,9 +67,18 @@ NOISE_TABLE = [
     ("dry run", PLAN_TEXT.replace("failures_to_rollback: 2}", "failures_to_rollback: 2, error_rate: {dry_run: true}}"),
      [(q(1800, 1, 50.0), q(200, 16, 50.0))] * 3, P.SHIFT, ["pass", "pass", "pass"], ""),
     # one node of three fails 1.3% (about 30x the base 0.05%; 0.44% on the pool): at 300 rps and 5% on
-    # Y (60 s windows) the node's SPRT crosses in the second window and the verdict names it
+    # Y (60 s windows) Fisher's exact test at the first step's two planned windows (alpha 0.000625,
+    # three quarters of it over two looks) fails it in the first window, where the node's SPRT (ln LR
+    # 7.1) is not yet decisive, and the verdict names it
     ("one bad node", THREE_Y, [(avg(17100, 9, 1.0), y3([(300, 0), (300, 4), (300, 0)]))] * 2, P.ROLLING_BACK,
-     ["pass", "fail"], "node y2 step 1.33% vs X 0.05%"),
+     ["fail"], "node y2 step 1.33% vs X 0.05% over 300 req, ln LR 7.1 < 8.8; Fisher p=5.5e-05 < 0.00023 (window 1 of 2)"),
+    # 3 errors a window: not yet in the first (p 1e-3), decisive on the step's counts in the second
+    ("one bad node, 1% of its requests", THREE_Y, [(avg(17100, 9, 1.0), y3([(300, 0), (300, 3), (300, 0)]))] * 2,
+     P.ROLLING_BACK, ["pass", "fail"], "Fisher p=2.6e-06 < 0.00023 (window 2 of 2)"),
+    # 2 errors a window: 4 in 600 by the second window is p 5e-4, not enough; a third window is past
+    # the step's plan, so Fisher has no level left there and the SPRT alone judges it (not yet)
+    ("a node at 0.67%, past the planned windows", THREE_Y, [(avg(17100, 9, 1.0), y3([(300, 0), (300, 2), (300, 0)]))] * 3,
+     P.SHIFT, ["pass", "pass", "pass"], ""),
 ]
 
 
@@ -128,6 +137,21 @@ def test_budget_splits_the_false_rollback_rate_over_steps_tests_and_windows():
     assert budget.sequential == budget.level(1) == budget.level(2) == pytest.approx(0.0025 / (2 * 3))
     assert budget.first_step + 2 * budget.sequential == pytest.approx(0.005 / 3)
     assert budget.window == pytest.approx(0.005 / (2 + 2 + 2 + 2))
+    assert budget.looks == (2, 2, 2) and budget.planned(0) == 2 and budget.planned(3) == 0  # the watch: no plan
+
+
+def test_the_planned_looks_test_is_fishers_exact_test_within_its_share_of_the_level():
+    """planned_looks is scipy's one-sided Fisher test on the step's counts, at alpha / planned windows,
+    and has no level left for a window past the plan."""
+    from scipy.stats import fisher_exact
+
+    from rollout.evidence import planned_looks
+
+    evidence = Evidence().add(300, 2, 17100, 9).add(300, 2, 17100, 9)
+    crossed, p, level = planned_looks(evidence, 0.0005, 2)
+    expected = fisher_exact([[4, 596], [18, 34182]], alternative="greater").pvalue
+    assert p == pytest.approx(expected) and level == pytest.approx(0.00025) and crossed == (expected < 0.00025)
+    assert planned_looks(evidence.add(300, 9, 17100, 9), 0.0005, 2) == (False, 1.0, 0.0)
 
 
 # The second step (25% on Y) of THREE_Y after a first step whose X served 57,000 requests with 28 errors

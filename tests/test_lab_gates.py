@@ -1,15 +1,33 @@
 """The default latency gate through a real HAProxy (issue 10's acceptance): HAProxy reports
 whole-millisecond averages, 0-2 ms on loopback, so a bare ratio against X flapped and rolled a
 healthy Y back. With the default ``min_delta_ms`` floor, a healthy Y and a Y 1 ms slower
-complete with no failed request, and a Y 150 ms slower is rolled back by the latency gate."""
+complete with no failed request, and a Y 150 ms slower is rolled back by the latency gate.
+
+The lab against its rehearsal: with a stated answer time (every node answers after p50 1 ms, p99
+3 ms), the lab is one world on any machine, and the rehearsal of the lab's plan in the scenario
+the lab writes for it predicts it: the bare ratio rolls back most healthy runs in both, the
+defaults complete in both. Without a stated time the emulators answer in whatever fraction of a
+millisecond the machine gives them: HAProxy read 0 ms on both pools on a fast machine (a ratio
+against 0 never fails) and 1-3 ms here, so the bare ratio flapped on one machine and not on the
+other (bench/README.md, "Lab vs rehearsal: flapping").
+"""
 
 from __future__ import annotations
 
+import asyncio
+import os
+
 import pytest
+import yaml
 
 from lab.control import haproxy_weights, y_share
+from lab.state import LabOptions
+from lab.up import down, up
 from rollout.plan import load_plan
+from sim.runner import monte_carlo
+from sim.scenario import load_scenario
 from tests.lab_drill import drill
+from tests.realparts import require
 
 from .lab_support import lab  # noqa: F401
 
@@ -36,3 +54,60 @@ async def test_a_y_150ms_slower_is_rolled_back_by_the_latency_gate(lab):
     assert result.summary["outcome"] == "rolled_back"
     assert "latency_p99_ms" in result.summary["detection"]["gate"], result.summary["detection"]
     assert y_share(await haproxy_weights(lab), lab) == 0.0
+
+
+ANSWER_MS = {"p50": 1.0, "p99": 3.0}  # as plans/scenarios/lab-answer-1ms.yml states it
+BARE_RATIO = {"min_delta_ms": 0}  # max 1000 and ratio 1.3 left at their defaults: the gate the lab flapped on
+
+
+def plan_with(state, latency: dict) -> str:
+    """A copy of the lab's plan beside it (same ``env_file``) with ``gates.latency_p99_ms`` replaced."""
+    doc = yaml.safe_load(open(state.plan, encoding="utf-8"))
+    doc["gates"]["latency_p99_ms"] = latency
+    path = os.path.join(os.path.dirname(state.plan), "plan-gate.yml")
+    with open(path, "w", encoding="utf-8") as out:
+        yaml.safe_dump(doc, out, sort_keys=False)
+    return path
+
+
+async def stated_drill(tmp_path, attempt: int, latency: dict):
+    """One healthy drill in a fresh lab whose nodes answer in ANSWER_MS (a completed run stops X, so
+    every attempt gets its own lab); returns the drill and, for the first attempt, the rolled-back
+    count of the rehearsal of the same plan in the scenario the lab wrote for it
+    (``lab/scenarios/healthy.yml``, 100 runs, seed 0; every attempt's lab writes the same world)."""
+    require("haproxy")
+    options = LabOptions(dir=str(tmp_path / f"lab{attempt}"), traffic=0, answer_ms=ANSWER_MS)
+    state = await asyncio.to_thread(up, options)
+    try:
+        plan_path = plan_with(state, latency)
+        result = await drill(state, RPS, plan=plan_path)
+        plan = load_plan(plan_path)
+        world = load_scenario(os.path.join(state.dir, "scenarios", "healthy.yml"), plan)
+        rehearsed = monte_carlo(plan, world, runs=100, seed=0) if attempt == 0 else None
+    finally:
+        await asyncio.to_thread(down, state.dir)
+    return result, None if rehearsed is None else sum(r.outcome == "rolled_back" for r in rehearsed)
+
+
+@pytest.mark.timeout(300)
+async def test_with_a_stated_answer_time_the_rehearsal_predicts_the_bare_ratios_flapping(tmp_path):
+    """Most of three healthy runs roll back on the bare ratio (the first two decide: measured 12 of 12),
+    and the rehearsal of the same plan rolls back most of its runs (measured 100 of 100)."""
+    seen, rolled = [], 0
+    for attempt in range(3):
+        result, rehearsed = await stated_drill(tmp_path, attempt, BARE_RATIO)
+        assert rehearsed is None or rehearsed >= 90, f"the rehearsal rolled back {rehearsed} of 100"
+        assert result.report.failed == 0, result.describe()
+        seen.append(f"{result.summary.get('outcome')} ({(result.summary.get('detection') or {}).get('gate')})")
+        rolled += result.summary.get("outcome") == "rolled_back" and "latency_p99_ms" in result.summary["detection"]["gate"]
+        if rolled == 2 or attempt - rolled == 1:
+            break
+    assert rolled == 2, f"the lab rolled back {rolled} of {len(seen)} on the latency gate: {seen}"
+
+
+@pytest.mark.timeout(120)
+async def test_with_a_stated_answer_time_the_default_gate_completes_in_both(tmp_path):
+    result, rehearsed = await stated_drill(tmp_path, 0, {})
+    assert rehearsed == 0, f"the rehearsal rolled back {rehearsed} of 100"
+    assert result.code == 0 and result.summary["outcome"] == "completed", result.summary.get("reason")
+    assert result.report.failed == 0, result.describe()

@@ -58,6 +58,25 @@ def test_haproxy_starts_at_100_percent_x_and_the_spec_plays_each_pool_version():
     assert spec["x1"]["version"] == "3.4.3" and spec["y2"]["version"] == "3.9.1"
 
 
+def test_a_stated_answer_time_reaches_every_node_and_the_written_scenario():
+    """``LabOptions.answer_ms``: each node answers after a log-normal time with the stated p50 and p99,
+    and the lab's scenario for ``turnout rehearse`` says the same numbers."""
+    import random
+    import statistics
+
+    from lab.emulator.node import AnswerTime
+
+    answer = {"p50": 1.0, "p99": 3.0}
+    spec = lp.emulator_spec(lp.LabLayout("a", "dbless", "3.4.3", "3.9.1", ("x1",), ("y1",), answer_ms=answer), "k")
+    assert [NodeSpec.from_dict(n).answer_ms for n in spec["nodes"]] == [answer, answer]
+    rng, time = random.Random(1), AnswerTime(**answer)
+    draws = sorted(time.draw(rng) * 1000 for _ in range(20000))
+    assert statistics.median(draws) == pytest.approx(1.0, rel=0.05) and draws[19800] == pytest.approx(3.0, rel=0.1)
+    assert lp.scenario_text(600, 0.0, answer).count("p50: 1.0") == 1
+    with pytest.raises(ValueError, match="answer_ms"):
+        NodeSpec.from_dict({"name": "n", "version": "3.4.3", "answer_ms": {"p50": 2.0, "p99": 1.0}})
+
+
 def test_lab_env_is_given_only_to_the_plan_the_lab_wrote(tmp_path):
     (tmp_path / "env").write_text(lp.env_text("the-key"))
     (tmp_path / "lab.json").write_text(json.dumps({"plan": str(tmp_path / "plan.yml"), "env": str(tmp_path / "env")}))

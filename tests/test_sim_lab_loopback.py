@@ -19,7 +19,7 @@ import copy
 import pytest
 import yaml
 
-from lab.layout import LabLayout, node_names, plan_document
+from lab.layout import LabLayout, node_names, plan_document, scenario_text
 from rollout.plan import LatencyGate, load_plan
 from sim.runner import monte_carlo
 from sim.scenario import load_scenario
@@ -47,9 +47,8 @@ def lab_plan(tmp_path, latency: dict, lb: dict | None = None):
     return load_plan(str(path))
 
 
-def outcomes(plan, y_extra_ms: float = 0.0) -> dict[str, int]:
-    """Monte Carlo outcomes in the lab's world, Y slower by ``y_extra_ms`` on every request."""
-    path = "plans/scenarios/lab-loopback.yml"
+def outcomes(plan, y_extra_ms: float = 0.0, path: str = "plans/scenarios/lab-loopback.yml") -> dict[str, int]:
+    """Monte Carlo outcomes in the lab's world (``path``), Y slower by ``y_extra_ms`` on every request."""
     doc = yaml.safe_load(open(path, encoding="utf-8"))
     if y_extra_ms:
         doc["nodes"]["y"] = {"latency_ms_extra": y_extra_ms}
@@ -95,3 +94,30 @@ def test_an_absolute_floor_stops_the_flapping(tmp_path):
     assert healthy["completed"] >= 0.9 * RUNS, healthy
     assert slower["completed"] >= 0.9 * RUNS, slower
     assert much_slower["rolled_back"] >= 0.99 * RUNS, much_slower
+
+
+# The lab with a stated answer time (tests/test_lab_gates.py, lab.emulator.node.AnswerTime): every
+# emulated node answers after p50 1 ms, p99 3 ms, so HAProxy reads 1-4 ms whatever the machine.
+STATED = "plans/scenarios/lab-answer-1ms.yml"
+ANSWER_MS = {"p50": 1.0, "p99": 3.0}
+
+
+def test_the_stated_scenario_is_the_world_the_lab_writes():
+    """plans/scenarios/lab-answer-1ms.yml says what ``turnout lab up`` with that answer time writes
+    to lab/scenarios/healthy.yml (same load, nodes and warm-up): one world, not two copies that drift."""
+    written, kept = yaml.safe_load(scenario_text(600, 0.0, ANSWER_MS)), yaml.safe_load(open(STATED, encoding="utf-8"))
+    assert (written["traffic"], written["nodes"]) == (kept["traffic"], kept["nodes"])
+
+
+def test_with_a_stated_answer_time_the_ratio_alone_flaps(tmp_path):
+    """Measured in the lab with the same answer time: 12 of 12 healthy runs rolled back on latency_p99_ms."""
+    counts = outcomes(lab_plan(tmp_path, RATIO_ONLY), path=STATED)
+    assert counts["rolled_back"] >= 0.9 * RUNS, counts  # measured: 100 of 100
+
+
+def test_with_a_stated_answer_time_the_default_gate_completes(tmp_path):
+    """The lab: 5 of 5 healthy runs completed with the defaults. A Y 1 ms slower completes, 150 ms rolls back."""
+    plan = lab_plan(tmp_path, {"max": 1000, "max_ratio_vs_x": 1.3, "min_delta_ms": 5})
+    healthy, slower, much_slower = (outcomes(plan, extra, path=STATED) for extra in (0, 1, 150))
+    assert healthy["completed"] == slower["completed"] == RUNS, (healthy, slower)
+    assert much_slower["rolled_back"] == RUNS, much_slower

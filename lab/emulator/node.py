@@ -10,6 +10,7 @@ of requests per second through HAProxy to it) and stays a handful of dict lookup
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import time
 import uuid
@@ -47,6 +48,7 @@ class NodeSpec:
     labels: dict[str, str] = field(default_factory=dict)
     page_size: int = 100  # control plane: rows per /clustering/data-planes page
     seed: int = 0
+    answer_ms: dict[str, float] | None = None  # {"p50", "p99"}: the proxy's own answer time, log-normal (None: at once)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "NodeSpec":
@@ -58,10 +60,40 @@ class NodeSpec:
         if missing:
             raise ValueError(f"node {data.get('name', '?')!r}: missing {' and '.join(missing)}")
         spec = cls(**data)
+        AnswerTime.check(spec.name, spec.answer_ms)
         if spec.role not in ROLES:
             raise ValueError(f"node {spec.name!r}: role must be one of {', '.join(ROLES)}, not {spec.role!r}")
         KongVersion.lenient(spec.version)
         return spec
+
+
+@dataclass(frozen=True)
+class AnswerTime:
+    """How long the node takes to answer a proxied request before any fault: a log-normal through
+    ``{p50, p99}`` (ms), as the rehearsal's scenarios state a node's latency (sim/nodes.py).
+
+    Why: on loopback the emulator answers in a fraction of a millisecond, and how large that
+    fraction is depends on the machine and its load, so HAProxy's whole-millisecond averages of
+    the same lab read 0 ms on one machine and 1-3 ms on another. A stated answer time makes the
+    lab a world a rehearsal can be told (lab.layout.scenario_text says the same numbers)."""
+
+    p50: float
+    p99: float
+
+    @staticmethod
+    def check(node: str, answer: dict[str, float] | None) -> None:
+        if answer is None:
+            return
+        if set(answer) != {"p50", "p99"} or not 0 < answer["p50"] <= answer["p99"]:
+            raise ValueError(f"node {node!r}: answer_ms must be {{p50, p99}} with 0 < p50 <= p99, not {answer!r}")
+
+    def draw(self, rng: random.Random) -> float:
+        """One answer time, in seconds."""
+        sigma = math.log(self.p99 / self.p50) / Z99
+        return rng.lognormvariate(math.log(self.p50), sigma) / 1000.0
+
+
+Z99 = 2.3263478740408408  # the standard normal's 99th percentile
 
 
 @dataclass
@@ -126,6 +158,8 @@ class EmulatedNode:
         self.counters = Counters()
         self.latency = metrics.new_histogram(self.version)
         self.rng = random.Random(spec.seed or spec.name)
+        self.answer = AnswerTime(**spec.answer_ms) if spec.answer_ms else None
+        self.answer_rng = random.Random(f"{spec.seed or spec.name}:answer")  # its own stream: faults draw theirs unchanged
         self.draining = False
         self.stopped_at: float | None = None
         self.drift = 0
@@ -267,7 +301,7 @@ class EmulatedNode:
         c.bytes_out += len(resp.body)
         if resp.status >= 500:
             c.errors += 1
-        delay = self.delay()
+        delay = self.delay() + (self.answer.draw(self.answer_rng) if self.answer else 0.0)
         self.latency.observe(delay * 1000.0 + 0.5)
         if delay:
             resp = Response(resp.status, resp.body, resp.headers, delay=delay, wire=resp.wire)
