@@ -13,9 +13,9 @@ import argparse
 import os
 import sys
 
-from . import cmd_attach, cmd_backup, cmd_drill, cmd_lab, cmd_lint, cmd_preflight, cmd_rehearse, cmd_report, cmd_run, cmd_tune, cmd_validate
+from . import cmd_attach, cmd_backup, cmd_drill, cmd_lab, cmd_lint, cmd_preflight, cmd_rehearse, cmd_report, cmd_run, cmd_scenario, cmd_tune, cmd_validate
 
-COMMANDS = [cmd_validate, cmd_run, cmd_attach, cmd_preflight, cmd_lint, cmd_backup, cmd_rehearse, cmd_report, cmd_drill, cmd_lab, cmd_tune]
+COMMANDS = [cmd_validate, cmd_run, cmd_attach, cmd_preflight, cmd_lint, cmd_backup, cmd_rehearse, cmd_report, cmd_drill, cmd_lab, cmd_scenario, cmd_tune]
 
 
 def build_parser() -> argparse.ArgumentParser:
