@@ -56,3 +56,28 @@ def test_a_source_that_cannot_be_read_is_one_line_naming_it(lab_400, tmp_path):
     done = cli("scenario", "capture", str(broken), "--for", "1s")
     assert done.returncode == 2 and done.stdout == ""
     assert len(done.stderr.strip().splitlines()) == 1 and "metrics.source lb" in done.stderr
+
+
+@pytest.mark.prometheus
+def test_capture_through_a_real_prometheus_scraping_the_lab_reads_history_with_range(lab_400, tmp_path):
+    import time
+
+    from tests.realparts import start_prometheus
+
+    h = lab_400.haproxy
+    server = f'proxy="{h["backend"]}",server=~"{{pool}}.*"'
+    metrics = {"source": "prometheus", "queries": {
+        "requests": f"sum(increase(haproxy_server_http_responses_total{{{server}}}[{{window}}]))",
+        "errors": f'sum(increase(haproxy_server_http_responses_total{{{server},code="5xx"}}[{{window}}]))',
+        "p50_ms": f"1000 * max(haproxy_server_response_time_average_seconds{{{server}}})"}}
+    with start_prometheus(tmp_path / "prom", [f"127.0.0.1:{h['stats_port']}"]) as prom:
+        plan = yaml.safe_load(Path(lab_400.plan).read_text())
+        plan["metrics"] = {**metrics, "url": prom.url}
+        path = Path(lab_400.dir) / "prom-plan.yml"  # beside the lab's env file
+        path.write_text(yaml.safe_dump(plan, sort_keys=False))
+        time.sleep(26)  # the first sample comes about 5.5 s after start; then 20 s of history
+        done = cli("scenario", "capture", str(path), "--range", "20s")
+    assert done.returncode == 0, done.stderr
+    scenario = yaml.safe_load(done.stdout)
+    assert abs(scenario["traffic"]["rps"] - 400) <= 60, done.stdout  # increase() extrapolates at the edges
+    assert "the plan's PromQL on Prometheus" in done.stdout and "shape: flat" in done.stdout
