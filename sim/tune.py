@@ -19,7 +19,9 @@ Why it finishes in minutes:
   runs and only adds the new seeds.
 - **Enough healthy runs to prove the budget.** Zero false rollbacks in n runs bound the rate by
   about 3.84/n: the healthy world's final rung has at least the runs that make a budget of
-  ``max_false_rollback`` provable (``healthy_runs``), or no candidate could ever meet it.
+  ``max_false_rollback`` provable (``healthy_runs``), or no candidate could ever meet it. Those
+  runs are spent on the finalists one at a time, in the order of their failed requests, until
+  one meets the budgets (``_final``).
 
 The operator's plan (the baseline) is measured at every rung, for the side by side.
 """
@@ -70,6 +72,8 @@ class Measured:
 
     def hopeless(self, budgets: Budgets) -> bool:
         """Already shown to break a budget, however many more runs it gets."""
+        if not self.healthy:
+            return False
         return self.false_rollback_ci()[0] > budgets.max_false_rollback or self.p50_duration() > budgets.max_duration_s
 
     def feasible(self, budgets: Budgets) -> bool:
@@ -119,13 +123,29 @@ def tune(candidates: list[Candidate], runner: Runs, runs: int, seed: int, budget
     baseline, alive = measured[0], measured
     tracker = _Tracker(_planned_total(len(measured), rungs), on_progress, budgets)
     log = []
-    for k, (fault_runs, healthy) in enumerate(rungs):
+    for fault_runs, healthy in rungs[:-1]:
         _measure(runner, alive, fault_runs, healthy, seed, tracker)
         log.append({"fault_runs": fault_runs, "healthy_runs": healthy, "candidates": len(alive)})
-        if k < len(rungs) - 1:
-            alive = _promote(alive, baseline, budgets)
-    finalists = sorted((m for m in alive if m.feasible(budgets)), key=_rank)
-    return TuneResult(baseline, finalists[0] if finalists else None, log, tracker.done)
+        alive = _promote(alive, baseline, budgets)
+    fault_runs, healthy = rungs[-1]
+    log.append({"fault_runs": fault_runs, "healthy_runs": healthy, "candidates": len(alive)})
+    return TuneResult(baseline, _final(runner, alive, baseline, rungs[-1], seed, budgets, tracker), log, tracker.done)
+
+
+def _final(runner: Runs, alive: list[Measured], baseline: Measured, rung: tuple[int, int], seed: int,
+           budgets: Budgets, tracker: "_Tracker") -> Measured | None:
+    """The last rung: every finalist's fault runs, then the healthy runs that prove the budget for
+    one finalist at a time, cheapest first, until one meets the budgets. The healthy world's last
+    rung is the costliest part of a tune (hundreds of full rollouts per candidate); a finalist
+    ranked after one that qualifies could not be recommended, so it is not measured."""
+    fault_runs, healthy = rung
+    _measure(runner, alive, fault_runs, 0, seed, tracker)
+    for m in sorted((m for m in alive if not m.hopeless(budgets)), key=_rank):
+        _measure(runner, [baseline, m] if m is not baseline else [m], fault_runs, healthy, seed, tracker)
+        if m.feasible(budgets):
+            return m
+    _measure(runner, [baseline], fault_runs, healthy, seed, tracker)  # the side by side needs it whole
+    return None
 
 
 def _rank(m: Measured) -> tuple[float, float]:
@@ -156,13 +176,14 @@ def _measure(runner: Runs, alive: list[Measured], fault_runs: int, healthy: int,
 
 
 def _planned_total(candidates: int, rungs: list[tuple[int, int]]) -> int:
-    """Runs the search will take if each rung keeps a third (the bar's total; an estimate only
-    because hopeless candidates may leave early)."""
+    """Runs the search will take if each rung keeps a third and the first finalist qualifies (the
+    bar's total: an estimate, since candidates may leave early or finalists fail the budgets)."""
     total, alive, before = 0, candidates, (0, 0)
-    for f, h in rungs:
+    for f, h in rungs[:-1]:
         total += alive * (f - before[0] + h - before[1])
         alive, before = max(1, math.ceil(alive / ETA)) + 1, (f, h)
-    return total
+    f, h = rungs[-1]
+    return total + alive * (f - before[0]) + 2 * (h - before[1])
 
 
 class _Tracker:

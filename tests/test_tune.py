@@ -105,3 +105,18 @@ def test_an_unreachable_dask_scheduler_is_one_line_and_exit_2(tmp_path):
                           timeout=120, env={**__import__("os").environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"})
     assert done.returncode == 2 and done.stdout == ""
     assert "Dask scheduler tcp://127.0.0.1:9 cannot be reached" in done.stderr.strip().splitlines()[-1]
+
+
+def test_no_candidate_within_the_duration_budget_means_no_recommendation_and_a_measured_baseline(tmp_path):
+    from sim.tune_report import tune_json, tune_text
+
+    plan = small_plan(tmp_path)
+    fault = scenario(tmp_path, FAULT, plan)
+    tight = Budgets(max_false_rollback=0.2, max_duration_s=30.0)
+    pool = candidates(plan, 5, 7, tight.max_duration_s)
+    assert pool == [of_plan(plan)]  # nothing else plans to finish in 30 s
+    with LocalRuns(Job(plan, fault, fault.model_copy(update={"faults": []})), 1) as runner:
+        result = tune(pool, runner, 9, 7, tight)
+    assert result.recommended is None and len(result.baseline.healthy) == healthy_runs(9, 0.2)
+    assert tune_json(result, None, tight, 7, 1)["recommended"] is None
+    assert "recommended: none" in tune_text(result, tight)
