@@ -42,7 +42,8 @@ def test_help_loads_no_heavy_library_no_plan_model_and_none_of_the_worlds():
     assert loaded.isdisjoint(HEAVY + ("pydantic", "yaml", "asyncio", "sim", "lab", "adapters")), sorted(loaded)
 
 
-@pytest.mark.parametrize("command", ["validate", "run", "attach", "status", "runs", "preflight", "lint", "backup", "rehearse", "report", "lab"])
+@pytest.mark.parametrize("command", ["validate", "run", "attach", "status", "runs", "preflight", "lint", "backup", "rehearse", "report",
+                                     "lab", "scenario", "tune"])
 def test_a_subcommands_help_loads_no_heavy_library(command):
     """(``drill --help`` lists the drill's faults, which sim/drill.py defines: it loads the simulator.)"""
     assert loaded_by(command, "--help").isdisjoint(HEAVY)

@@ -14,10 +14,10 @@ import os
 import sys
 
 from . import (cmd_attach, cmd_backup, cmd_drill, cmd_lab, cmd_lint, cmd_preflight, cmd_rehearse, cmd_report, cmd_run, cmd_runs,
-               cmd_status, cmd_validate)
+               cmd_scenario, cmd_status, cmd_tune, cmd_validate)
 
 COMMANDS = [cmd_validate, cmd_run, cmd_attach, cmd_status, cmd_runs, cmd_preflight, cmd_lint, cmd_backup, cmd_rehearse,
-            cmd_report, cmd_drill, cmd_lab]
+            cmd_report, cmd_drill, cmd_lab, cmd_scenario, cmd_tune]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,5 +1,6 @@
 """A progress bar on stderr while a Monte Carlo runs (runs done, runs per second, time left),
-or a long rehearsal (``--exact``: simulated minutes done, time left).
+or a long rehearsal (``--exact``: simulated minutes done, time left), or a tune (runs,
+candidates left, best so far).
 
 A 1,000-run rehearsal takes most of a minute; silence that long reads as a hang. The bar is
 rich's ``Progress`` (already installed with Textual) on stderr, so stdout stays the report
@@ -44,6 +45,27 @@ def sim_progress(planned_s: float, label: str, show: bool) -> Iterator[Callable[
             seen[0] = max(seen[0], min(now, planned_s))
 
         yield on_advance
+
+
+@contextmanager
+def tune_progress(label: str, show: bool) -> Iterator[Callable | None]:
+    """Yield ``on_progress(progress)`` for ``sim.tune.tune`` (None when ``show`` is false): runs done
+    of the planned total, candidates still in the search, and the best feasible one so far."""
+    if not show:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
+               TimeElapsedColumn(), TextColumn("{task.fields[alive]} candidates; best {task.fields[best]}"))
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=None, alive="", best="-")
+
+        def on_progress(p) -> None:
+            bar.update(task, completed=p.runs_done, total=p.runs_total, alive=p.candidates, best=p.best or "-")
+
+        yield on_progress
 
 
 @contextmanager
