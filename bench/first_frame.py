@@ -6,7 +6,7 @@ clock stops when the terminal receives the banner's ``REHEARSAL``, which the coc
 its first frame. Each run is a fresh interpreter, killed once its frame is seen; the best time
 is kept (the machine is shared and noisy), and ``python -c pass`` is timed the same way for a
 ratio. With ``--against REV`` the same command also runs from a temporary git worktree at REV,
-interleaved with this tree's (bench/startup.py's ``worktree_at``), so before and after are
+interleaved with this tree's (bench/startup.py's ``side_by_side``), so before and after are
 measured side by side in one run.
 
     python3 bench/first_frame.py [--runs 7] [--against REV] [--json]
@@ -24,12 +24,11 @@ import signal
 import struct
 import subprocess
 import sys
-import tempfile
 import termios
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from startup import ROOT, worktree_at  # noqa: E402  (one way to check out REV, shared with bench/startup.py)
+from startup import side_by_side  # noqa: E402  (one way to measure beside REV, shared with bench/startup.py)
 
 COMMANDS = {
     "python -c pass": (["-c", "print('REHEARSAL')"], b"REHEARSAL"),
@@ -102,16 +101,7 @@ def main() -> None:
     parser.add_argument("--against", metavar="REV", help="also measure a git revision, side by side")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as scratch:
-        trees = {"this tree": ROOT}
-        if args.against:
-            trees = {f"at {args.against}": worktree_at(args.against, scratch), **trees}
-        try:
-            best = measure(trees, args.runs)
-        finally:
-            if args.against:
-                subprocess.run(["git", "-C", ROOT, "worktree", "remove", "--force", trees[f"at {args.against}"]],
-                               check=False)
+    best = side_by_side(measure, args.against, args.runs)
     if args.json:
         print(json.dumps({"runs": args.runs, "size": f"{SIZE[1]}x{SIZE[0]}", "best_s": best}, indent=2))
     else:

@@ -58,6 +58,20 @@ def worktree_at(rev: str, parent: str) -> str:
     return path
 
 
+def side_by_side(measure_trees, against: str | None, runs: int) -> dict[str, dict[str, float]]:
+    """``measure_trees({label: tree}, runs)`` on this tree, and on a checkout of ``against`` beside it
+    (interleaved by the measure, so both see the same machine), the checkout removed afterwards."""
+    with tempfile.TemporaryDirectory() as scratch:
+        trees = {"this tree": ROOT}
+        if against:
+            trees = {f"at {against}": worktree_at(against, scratch), **trees}
+        try:
+            return measure_trees(trees, runs)
+        finally:
+            if against:
+                subprocess.run(["git", "-C", ROOT, "worktree", "remove", "--force", trees[f"at {against}"]], check=False)
+
+
 def report(best: dict[str, dict[str, float]]) -> str:
     labels = list(best)
     lines = [f"{'command':<34}" + "".join(f"{label:>22}" for label in labels)]
@@ -78,16 +92,7 @@ def main() -> None:
     parser.add_argument("--against", metavar="REV", help="also measure a git revision, side by side")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as scratch:
-        trees = {"this tree": ROOT}
-        if args.against:
-            trees = {f"at {args.against}": worktree_at(args.against, scratch), **trees}
-        try:
-            best = measure(trees, args.runs)
-        finally:
-            if args.against:
-                subprocess.run(["git", "-C", ROOT, "worktree", "remove", "--force", trees[f"at {args.against}"]],
-                               check=False)
+    best = side_by_side(measure, args.against, args.runs)
     if args.json:
         print(json.dumps({"runs": args.runs, "best_s": best}, indent=2))
     else:
