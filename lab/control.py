@@ -73,19 +73,21 @@ def targets(state: LabState, target: str) -> list[str]:
 async def set_faults(state: LabState, target: str, changes: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """POST the fault changes to each target node's control endpoint; returns each node's faults."""
     names = targets(state, target)
-    out = {}
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as session:
-        for name in names:
-            url = f"{state.control}/__turnout/nodes/{name}/fault"
-            try:
-                async with session.post(url, json=changes) as resp:
-                    body = await resp.json(content_type=None)
-            except (aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError) as exc:
-                raise LabError(f"POST {url}: {type(exc).__name__}: is the lab running?") from None
-            if resp.status != 200:
-                raise LabError(f"{name}: fault refused: {body.get('message', resp.status)}")
-            out[name] = body
-    return out
+        return {name: await _post_fault(session, f"{state.control}/__turnout/nodes/{name}/fault", changes, name)
+                for name in names}
+
+
+async def _post_fault(session: aiohttp.ClientSession, url: str, changes: dict[str, Any], who: str) -> dict[str, Any]:
+    """POST fault switches to an emulator's control endpoint: its answer, or one LabError line."""
+    try:
+        async with session.post(url, json=changes) as resp:
+            body = await resp.json(content_type=None)
+    except (aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError) as exc:
+        raise LabError(f"POST {url}: {type(exc).__name__}: is the lab running?") from None
+    if resp.status != 200:
+        raise LabError(f"{who}: fault refused: {body.get('message', resp.status)}")
+    return body
 
 
 async def restart_node(state: LabState, name: str) -> None:
@@ -105,13 +107,5 @@ async def set_konnect_faults(state: LabState, changes: dict[str, Any]) -> dict[s
     lab/emulator/konnect.py); returns them all."""
     if not state.konnect:
         raise LabError("this lab has no emulated Konnect: start it with `turnout lab up --mode konnect`")
-    url = f"{state.konnect}/__turnout/konnect/fault"
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as session:
-        try:
-            async with session.post(url, json=changes) as resp:
-                body = await resp.json(content_type=None)
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError) as exc:
-            raise LabError(f"POST {url}: {type(exc).__name__}: is the lab running?") from None
-    if resp.status != 200:
-        raise LabError(f"Konnect fault refused: {body.get('message', resp.status)}")
-    return body
+        return await _post_fault(session, f"{state.konnect}/__turnout/konnect/fault", changes, "Konnect")
