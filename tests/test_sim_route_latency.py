@@ -20,7 +20,7 @@ from sim.scenario import load_scenario
 from sim.session import Rehearsal
 
 from .sim_support import SMALL_PLAN, scenario, small_plan
-from .test_sim_measure import HAPROXY_PLAN, KONG_PLAN
+from .test_sim_measure import HAPROXY_PLAN, KONG_PLAN, PROMETHEUS_PLAN
 
 FACTOR = 3.0
 
@@ -97,10 +97,12 @@ def test_the_ideal_p99_sees_five_percent_and_not_half_a_percent(tmp_path):
     assert hidden < 1.15 and shown > 1.6, (hidden, shown)
 
 
-def test_kong_histograms_carry_the_mixtures_bucket_counts(tmp_path):
+@pytest.mark.parametrize("text", [KONG_PLAN, PROMETHEUS_PLAN], ids=["kong", "prometheus"])
+def test_kong_and_prometheus_histograms_carry_the_mixtures_bucket_counts(tmp_path, text):
     """Kong 3.x's edges 25, 50, 80: a healthy p99 near 40 ms reads inside 25-50; with 5% of requests
-    three times slower the p99 falls in 50-80, so the estimate moves past the 1.3x gate; at 0.5% it stays."""
-    plan = small_plan(tmp_path, KONG_PLAN)
+    three times slower the p99 falls in 50-80, so the estimate moves past the 1.3x gate; at 0.5% it
+    stays. Prometheus reads the same buckets through scraped rates."""
+    plan = small_plan(tmp_path, text)
     hidden = _y_over_x(plan, scenario(tmp_path, NARROW + _route(0.005), plan))
     shown = _y_over_x(plan, scenario(tmp_path, NARROW + _route(0.05), plan, name="shown.yml"))
     assert hidden < 1.15 and shown > 1.3, (hidden, shown)
