@@ -58,11 +58,16 @@ class FaultKind:
 
 RATE = Param("rate", None, 0.0, 1.0, low_open=True, help="share of proxied requests answered 500 (0-1)")
 FACTOR = Param("factor", None, 0.0, low_open=True, help="latency multiplied by this")
+ROUTE = Param("route", None, help="the slow route: a name in a rehearsal, the path prefix its requests start with in the lab")
+SHARE = Param("share", None, 0.0, 1.0, low_open=True, help="share of the pool's requests that take the slow route (0-1)")
 
 KINDS: dict[str, FaultKind] = {k.kind: k for k in (
     FaultKind("error_rate", (REHEARSAL, LAB), "the nodes answer a share of requests with 500", (RATE,)),
     FaultKind("latency", (REHEARSAL, LAB), "the nodes answer late: scaled in a rehearsal, delayed in the lab",
               (FACTOR,)),
+    FaultKind("route_latency", (REHEARSAL, LAB),
+              "requests on one route answer late: a share of the pool's requests slowed in a rehearsal, "
+              "a path prefix delayed in the lab", (ROUTE, SHARE, FACTOR)),
     FaultKind("crash", (REHEARSAL, LAB), "the node closes its ports (a supervisor may restart it)",
               (Param("at", 0.0, 0.0), Param("restart", False))),
     FaultKind("memory_leak", (REHEARSAL,), "capacity shrinks with uptime until the node is OOM-killed",
@@ -105,6 +110,10 @@ class Switch:
 
 SWITCHES: dict[str, Switch] = {s.key: s for s in (
     Switch("latency_ms", "latency", 0.0, low=0.0, help="added to every Admin, Status and proxy answer (ms)"),
+    Switch("route_latency_ms", "route_latency", 0.0, low=0.0,
+           help="added to proxied requests whose path starts with route_prefix (ms)"),
+    Switch("route_prefix", "route_latency", None, equals="route",
+           help="the slow route's path prefix (e.g. /echo/orders); route_latency_ms does nothing without it"),
     Switch("error_share", "error_rate", 0.0, equals="rate", help=RATE.help),
     Switch("not_ready", "not_ready", False, help="True: no config loaded (hash zeros); a string: that 503 message"),
     Switch("config_hash", "config_write", None, help="report this hash instead of the loaded one"),

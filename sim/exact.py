@@ -57,6 +57,16 @@ class ExactTraffic(TrafficModel):
             self._params = (key, *(a.tolist() for a in self.table.physics(k)))
         return self._params
 
+    def _slow_route(self, k: int, i: int) -> float:
+        """ln(factor) when this request takes a slow route (route_latency), else 0. Drawn only
+        while a slow route exists, so a rehearsal without one draws what it always drew."""
+        if not self.table.route_faults:
+            return 0.0
+        share, log_factor = self.table.route_mix(np.array([float(k)]))
+        if share[0, i] <= 0.0:
+            return 0.0
+        return float(log_factor[0, i]) if self.lat_rng.random() < share[0, i] else 0.0
+
     def _request(self, i: int, arrived: float):
         k = int(math.floor(arrived))
         _, capacity, fault_rate, mu = self._physics(k)
@@ -75,6 +85,7 @@ class ExactTraffic(TrafficModel):
         with server.request() as slot:
             yield slot
             yield self.env.timeout(1.0 / capacity[i])
-        processing_ms = math.exp(mu[i] + self.table.sigma[i] * self.lat_rng.standard_normal()) + self.table.extra_ms[i]
+        processing_ms = math.exp(mu[i] + self._slow_route(k, i) + self.table.sigma[i] * self.lat_rng.standard_normal()) \
+            + self.table.extra_ms[i]
         yield self.env.timeout(processing_ms / 1000.0)
         self.log.add_latency(k, i, 1000.0 * (self.env.now - arrived))

@@ -26,6 +26,7 @@ import numpy as np
 from rollout.histograms import histogram_quantile
 from rollout.observations import NodeWindow, PoolWindow
 
+from . import route_mix
 from .tick_reads import exact_latencies, kong_counts, ticks, whole_ms
 from .metrics import TickLog, _phi
 
@@ -53,7 +54,11 @@ def bucket_counts(log: TickLog, a: int, b: int, i: int, edges: tuple[int, ...], 
     wait, mu, sigma = log.wait_ms[a:b, i][keep], log.mu[a:b, i][keep], float(log.table.sigma[i])
     bound = np.asarray(edges, dtype=float)[None, :] + 0.5 - wait[:, None]  # a whole-ms reading <= le: d < le + 0.5 on average
     z = (np.log(np.where(bound > 0, bound, 1.0)) - mu[:, None]) / sigma
-    cdf = np.where(bound > 0, _phi(z), 0.0)
+    under = _phi(z)
+    share = log.route_share[a:b, i][keep][:, None]
+    if (share > 0).any():  # a slow route: the mixture's CDF at each edge (sim/route_mix.py)
+        under = route_mix.mixed(share, under, _phi(route_mix.slowed_z(z, log.route_log[a:b, i][keep][:, None], sigma)))
+    cdf = np.where(bound > 0, under, 0.0)
     expected = (served[keep][:, None] * cdf).sum(axis=0) / count
     shares = np.diff(np.concatenate([[0.0], np.maximum.accumulate(expected), [1.0]]))
     return rng.multinomial(count, np.clip(shares, 0.0, None) / max(shares.sum(), 1e-12))

@@ -20,6 +20,7 @@ import numpy as np
 
 from rollout.observations import NodeWindow, PoolWindow
 
+from . import route_mix
 from .nodes import NodeTable
 
 _NORMAL = NormalDist()
@@ -34,8 +35,9 @@ def _phi(z: np.ndarray) -> np.ndarray:
 
 
 def mixture_quantile(q: float, counts: np.ndarray, wait: np.ndarray, mu: np.ndarray, sigma: float,
-                     rng: np.random.Generator) -> float:
-    """The q-quantile (ms) of ``counts`` requests drawn from shifted log-normal components."""
+                     rng: np.random.Generator, route: tuple[np.ndarray, np.ndarray] | None = None) -> float:
+    """The q-quantile (ms) of ``counts`` requests drawn from shifted log-normal components;
+    ``route``: (share, ln factor) per component of a slow route (sim/route_mix.py)."""
     keep = counts > 0
     if not keep.any():
         return 0.0
@@ -43,6 +45,8 @@ def mixture_quantile(q: float, counts: np.ndarray, wait: np.ndarray, mu: np.ndar
     n = int(c.sum())
     k = min(n, max(1, math.ceil(q * n)))
     u = float(rng.beta(k, n + 1 - k))
+    if route is not None and (route[0][keep] > 0).any():
+        return route_mix.quantile(u, *route_mix.split(c, w, m, route[0][keep], route[1][keep]), sigma)
     z = _NORMAL.inv_cdf(min(max(u, 1e-12), 1 - 1e-12))
     if np.ptp(w) < 1e-6 and np.ptp(m) < 1e-9:
         return float(w[0] + math.exp(m[0] + sigma * z))
@@ -60,11 +64,16 @@ def mixture_quantile(q: float, counts: np.ndarray, wait: np.ndarray, mu: np.ndar
     return 0.5 * (lo + hi)
 
 
-def slow_share(slo_ms: float, wait_ms: np.ndarray, mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
-    """Share of a (tick, node)'s requests over ``slo_ms``: P(wait + exp(mu + sigma Z) > slo)."""
+def slow_share(slo_ms: float, wait_ms: np.ndarray, mu: np.ndarray, sigma: np.ndarray,
+               route: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """Share of a (tick, node)'s requests over ``slo_ms``: P(wait + exp(mu + sigma Z) > slo),
+    of the mixture when a share of them takes a slow route."""
     room = slo_ms - wait_ms
     z = (np.log(np.where(room > 0, room, 1.0)) - mu) / sigma
-    return np.where(room > 0, 1.0 - _phi(z), 1.0)
+    under = _phi(z)
+    if route is not None and (route[0] > 0).any():
+        under = route_mix.mixed(route[0], under, _phi(route_mix.slowed_z(z, route[1], sigma)))
+    return np.where(room > 0, 1.0 - under, 1.0)
 
 
 def exact_quantile(q: float, values: list[float]) -> float:
@@ -91,13 +100,15 @@ class TickLog:
         self.slow = np.zeros(shape, dtype=np.int64)  # served, but slower than slo_ms
         self.wait_ms = np.zeros(shape)
         self.mu = np.full(shape, table.mu)
+        self.route_share = np.zeros(shape)  # share of the (tick, node)'s requests on a slow route (route_latency)
+        self.route_log = np.zeros(shape)  # their ln(factor)
         self.latencies: dict[tuple[int, int], list[float]] = {}
 
     def _room(self, end: int) -> None:
         if end <= len(self.requests):
             return
         size = max(end, 2 * len(self.requests))
-        for name in ("requests", "errors", "bad", "served", "slow", "wait_ms", "mu"):
+        for name in ("requests", "errors", "bad", "served", "slow", "wait_ms", "mu", "route_share", "route_log"):
             old = getattr(self, name)
             new = np.zeros((size, old.shape[1]), dtype=old.dtype) if name != "mu" else np.full((size, old.shape[1]), self.table.mu)
             new[: len(old)] = old
@@ -107,8 +118,8 @@ class TickLog:
         """Room for ticks up to ``end`` (a window may be read before traffic reached its last tick)."""
         self._room(end)
 
-    def store(self, k0: int, requests, errors, bad, served, wait_ms, mu) -> None:
-        """Fast mode: a whole stretch of ticks at once."""
+    def store(self, k0: int, requests, errors, bad, served, wait_ms, mu, route=None) -> None:
+        """Fast mode: a whole stretch of ticks at once; ``route``: (share, ln factor) of a slow route."""
         k1 = k0 + len(requests)
         self._room(k1)
         self.requests[k0:k1] = requests
@@ -117,8 +128,11 @@ class TickLog:
         self.served[k0:k1] = served
         self.wait_ms[k0:k1] = wait_ms
         self.mu[k0:k1] = mu
+        if route is not None:
+            self.route_share[k0:k1], self.route_log[k0:k1] = route
         if math.isfinite(self.slo_ms):  # drawn, not sampled: each request is slow with its component's chance
-            self.slow[k0:k1] = self.slow_rng.binomial(served, slow_share(self.slo_ms, wait_ms, mu, self.table.sigma[None, :]))
+            share = slow_share(self.slo_ms, wait_ms, mu, self.table.sigma[None, :], route)
+            self.slow[k0:k1] = self.slow_rng.binomial(served, share)
 
     def add_request(self, k: int, i: int, error: bool, bad: bool, served: bool = True) -> None:
         """Exact mode: one request arrived (counted when it arrives, as the fast mode does);
@@ -139,7 +153,8 @@ class TickLog:
             values = [v for k in range(a, b) for i in np.flatnonzero(mask) for v in self.latencies.get((k, int(i)), ())]
             return exact_quantile(q, values)
         return mixture_quantile(q, self.served[a:b, mask], self.wait_ms[a:b, mask], self.mu[a:b, mask],
-                                float(self.table.sigma[mask][0]), self.rng)  # one pool: one sigma
+                                float(self.table.sigma[mask][0]), self.rng,  # one pool: one sigma
+                                (self.route_share[a:b, mask], self.route_log[a:b, mask]))
 
     def pool_window(self, pool: str, start: float, end: float) -> PoolWindow:
         a, b = int(math.floor(start + 1e-9)), int(math.floor(end + 1e-9))

@@ -18,7 +18,7 @@ import numpy as np
 
 from rollout.plan import Plan
 
-from .scenario import ErrorRateFault, LatencyFault, MemoryLeakFault, Scenario, XCapacityFault
+from .scenario import ErrorRateFault, LatencyFault, MemoryLeakFault, RouteLatencyFault, Scenario, XCapacityFault
 
 Z99 = 2.3263478740408408  # standard normal quantile at 0.99
 EMPTY_HASH = "0" * 32
@@ -77,6 +77,7 @@ class NodeTable:
     warm_from: np.ndarray = field(default_factory=lambda: np.zeros(0))  # first request after a cold start; -inf: warm
     error_faults: list[tuple[np.ndarray, float, float, float]] = field(default_factory=list)  # (mask, from, rate, until)
     latency_faults: list[tuple[np.ndarray, float, float, float]] = field(default_factory=list)  # (mask, from, factor, until)
+    route_faults: list[tuple[np.ndarray, float, float, float, float]] = field(default_factory=list)  # (mask, from, share, factor, until)
     leaks: list[tuple[np.ndarray, float, float]] = field(default_factory=list)  # (mask, from, per_min)
     epoch: int = 0  # bumped on every lifecycle change (the exact mode caches per-tick physics by it)
 
@@ -104,6 +105,9 @@ class NodeTable:
         elif isinstance(fault, LatencyFault):
             until = np.inf if fault.until is None else fault.until
             self.latency_faults.append((_targets(fault, self, "y"), fault.from_, fault.factor, until))
+        elif isinstance(fault, RouteLatencyFault):
+            until = np.inf if fault.until is None else fault.until
+            self.route_faults.append((_targets(fault, self, "y"), fault.from_, fault.share, fault.factor, until))
         elif isinstance(fault, MemoryLeakFault):
             self.leaks.append((_targets(fault, self, "y"), fault.from_, fault.per_min))
         elif isinstance(fault, XCapacityFault):
@@ -165,6 +169,23 @@ class NodeTable:
             cold = np.where(since >= 0, np.clip(1.0 - since / seconds, 0.0, 1.0), 0.0)
             mu = mu + np.log1p((factor - 1.0) * cold)
         return mu
+
+    def route_mix(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(share, ln factor) per tick and node of the requests on a slow route (route_latency).
+
+        A slow route is a second log-normal component with ``mu + ln(factor)`` beside the node's
+        own. Two slow routes on one node are distinct requests, so their shares add (at most 1);
+        their factors are then merged into one, the share-weighted geometric mean, the one
+        approximation here (exact for one slow route per node, the case drills and docs use).
+        """
+        share = np.zeros((len(t), len(self.nodes)))
+        weighted = np.zeros_like(share)
+        for mask, start, value, factor, until in self.route_faults:
+            active = (t[:, None] >= start) & (t[:, None] < until) & mask[None, :]
+            share = share + np.where(active, value, 0.0)
+            weighted = weighted + np.where(active, value * math.log(factor), 0.0)
+        log_factor = np.divide(weighted, share, out=np.zeros_like(share), where=share > 0)
+        return np.minimum(share, 1.0), log_factor
 
     def first_requests(self, t: np.ndarray, arrivals: np.ndarray) -> None:
         """A cold node's warm-up starts at its first request (the tick it arrives in)."""

@@ -106,6 +106,7 @@ _LEAK = vocab.KINDS["memory_leak"].param("per_min")
 # the parameter's own bounds from rollout.faults.
 Rate = Annotated[float, Gt(vocab.RATE.low), Le(vocab.RATE.high)]
 Factor = Annotated[float, Gt(vocab.FACTOR.low), Le(1000)]
+Share = Annotated[float, Gt(vocab.SHARE.low), Le(vocab.SHARE.high)]
 PerMin = Annotated[float, Gt(_LEAK.low), Le(_LEAK.high)]
 Onset = ranged(Duration)
 
@@ -142,6 +143,26 @@ class LatencyFault(_Fault):
 
     @model_validator(mode="after")
     def _ends_after_it_begins(self) -> "LatencyFault":
+        return _ordered_window(self)
+
+
+class RouteLatencyFault(_Fault):
+    """One route is slower on the node (a plugin or an upstream only it uses), the others are not.
+
+    The pool's latency becomes a mixture: ``1 - share`` of its requests as healthy, ``share``
+    times ``factor``. A pool gate sees only the mixture, so a small share is a fault the
+    numbers may hide (docs/scenario-format.md gives the figures).
+    """
+
+    kind: Literal["route_latency"]
+    route: Label  # the route's name (in the lab: the path prefix, ``turnout lab fault --route-prefix``)
+    share: ranged(Share)  # of the pool's requests, those on this route
+    factor: ranged(Factor)  # their latency multiplied by this
+    from_: Onset = Field(default=0.0, alias="from")
+    until: Onset | None = None
+
+    @model_validator(mode="after")
+    def _ends_after_it_begins(self) -> "RouteLatencyFault":
         return _ordered_window(self)
 
 
@@ -209,7 +230,7 @@ class XCapacityFault(Strict):
 
 
 Fault = Annotated[
-    Union[ErrorRateFault, LatencyFault, CrashFault, MemoryLeakFault, ConfigWriteFault, SmokeFailFault,
+    Union[ErrorRateFault, LatencyFault, RouteLatencyFault, CrashFault, MemoryLeakFault, ConfigWriteFault, SmokeFailFault,
           CpSyncFault, LbIgnoresWeightsFault, BackupUnreadableFault, PluginMissingFault, KeyAuthChangeFault,
           XCapacityFault],
     Field(discriminator="kind"),

@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 
+from . import route_mix
 from .metrics import TickLog
 
 
@@ -18,11 +19,14 @@ def ticks(start: float, end: float) -> tuple[int, int]:
 
 def moments(log: TickLog, a: int, b: int, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Fast mode, node ``i``, ticks ``[a, b)``: (served, mean ms, variance ms^2) per tick of its
-    shifted log-normal latency (queueing wait + exp(N(mu, sigma)))."""
+    shifted log-normal latency (queueing wait + exp(N(mu, sigma))), of the mixture when a share
+    of the requests takes a slow route (sim/route_mix.py; exactly the plain moments without)."""
     sigma = float(log.table.sigma[i])
     served = log.served[a:b, i].astype(float)
     scale = np.exp(log.mu[a:b, i] + sigma * sigma / 2.0)
-    return served, log.wait_ms[a:b, i] + scale, scale * scale * math.expm1(sigma * sigma)
+    first, second = route_mix.moment_factors(log.route_share[a:b, i], log.route_log[a:b, i])
+    var = scale * scale * (math.expm1(sigma * sigma) * second + (second - first * first))
+    return served, log.wait_ms[a:b, i] + scale * first, var
 
 
 def pooled(served: np.ndarray, mean: np.ndarray, var: np.ndarray) -> tuple[float, float, float]:

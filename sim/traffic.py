@@ -111,4 +111,4 @@ class FluidTraffic(TrafficModel):
         fault = self.err_rng.binomial(served - base, table.fault_error_rate(t))
         wait_ms = 1000.0 * (wait + jitter_wait(offered, capacity) + 1.0 / capacity) + table.extra_ms  # queueing, service, a pool's extra
         self.log.store(int(t[0]), arrivals, base + fault + lost, fault + lost, served, wait_ms,
-                       table.log_latency_mu(t, frac))
+                       table.log_latency_mu(t, frac), table.route_mix(t) if table.route_faults else None)

@@ -98,3 +98,34 @@ def test_lab_fault_clear_turns_every_switch_off_and_error_rate_is_an_alias(tmp_p
 def test_lab_fault_refuses_out_of_bounds_values_before_touching_a_lab(tmp_path, capsys, flag, value, says):
     assert main(["lab", "fault", "y", flag, value, "--dir", str(tmp_path)]) == 2
     assert says in capsys.readouterr().err
+
+
+def test_route_latency_is_one_kind_in_both_worlds():
+    """The scenario's route is the lab's route_prefix; share and factor have no lab equal (the lab's
+    share is whatever the load sends down that path, its delay is in ms), so they refuse to translate."""
+    fault = sc.Scenario.model_validate({"faults": [{"kind": "route_latency", "pool": "y", "route": "/orders",
+                                                     "share": 0.05, "factor": 3.0}]}).faults[0]
+    assert (fault.route, fault.share, fault.factor) == ("/orders", 0.05, 3.0)
+    assert vocab.as_switches("route_latency", route="/echo/orders") == {"route_prefix": "/echo/orders"}
+    with pytest.raises(ValueError, match="the lab has no switch for route_latency.share"):
+        vocab.as_switches("route_latency", share=0.05)
+    assert vocab.check_switches({"route_latency_ms": -1}) == ["route_latency_ms must be at least 0, not -1"]
+
+
+def test_the_emulator_delays_a_proxied_request_only_on_the_route_prefix():
+    node = EmulatedNode(NodeSpec("y1", "3.9.1", api_key="k-1"))
+    node.faults.update({"route_latency_ms": 50, "route_prefix": "/echo/orders"})
+    key = {"apikey": "k-1"}
+    assert node.proxy_handler(Request("GET", "/echo/orders/7?x=1", key)).delay == pytest.approx(0.05)
+    assert not node.proxy_handler(Request("GET", "/echo/users", key)).delay
+    node.faults.update({"route_prefix": None})
+    assert not node.proxy_handler(Request("GET", "/echo/orders/7", key)).delay
+
+
+def test_lab_fault_takes_a_route_prefix_and_its_latency(tmp_path, capsys):
+    args = build_parser().parse_args(["lab", "fault", "y", "--route-prefix", "/orders", "--route-latency-ms", "50"])
+    assert _fault_changes(args) == {"route_prefix": "/orders", "route_latency_ms": 50.0}
+    assert main(["lab", "fault", "y", "--route-prefix", "orders", "--route-latency-ms", "50", "--dir", str(tmp_path)]) == 2
+    assert "a path prefix starts with /" in capsys.readouterr().err
+    assert main(["lab", "fault", "y", "--route-latency-ms", "-5", "--dir", str(tmp_path)]) == 2
+    assert "route_latency_ms must be at least 0" in capsys.readouterr().err

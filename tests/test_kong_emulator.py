@@ -128,6 +128,26 @@ async def test_latency_not_ready_and_hash_faults(cluster):
     assert (await get(status, "/status")).json()["configuration_hash"] == "f" * 32
 
 
+async def test_route_latency_delays_only_the_slow_routes_requests(cluster):
+    """route_latency_ms with route_prefix (the route_latency fault): /echo/orders answers late, /echo does not;
+    both still answer 200, and switching it off ends the delay."""
+    admin, proxy = url(cluster, "n39", "admin"), url(cluster, "n39", "proxy")
+    r = await post(admin, "/__turnout/fault", json={"route_latency_ms": 150, "route_prefix": "/echo/orders"})
+    assert r.status_code == 200 and r.json()["route_prefix"] == "/echo/orders"
+    loop = asyncio.get_running_loop()
+
+    async def timed(path: str) -> tuple[int, float]:
+        t0 = loop.time()
+        resp = await get(proxy, path, headers={"apikey": "k-123456"})
+        return resp.status_code, loop.time() - t0
+
+    slow, fast = await timed("/echo/orders/42"), await timed("/echo/users")
+    assert slow[0] == fast[0] == 200
+    assert slow[1] >= 0.14 and fast[1] < 0.1, (slow, fast)
+    await post(admin, "/__turnout/fault", json={"route_latency_ms": 0, "route_prefix": None})
+    assert (await timed("/echo/orders/42"))[1] < 0.1
+
+
 async def test_crash_closes_ports_and_control_port_restarts(cluster):
     """crash closes every port of the node; the cluster control port starts it again on the same ports."""
     admin = url(cluster, "n28", "admin")

@@ -36,6 +36,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     fault.add_argument("--error-share", "--error-rate", dest="error_share", type=float,
                        help=SWITCHES["error_share"].help + " (a scenario's error_rate fault, rate)")
     fault.add_argument("--latency-ms", type=float, help=SWITCHES["latency_ms"].help)
+    fault.add_argument("--route-latency-ms", type=float, help=SWITCHES["route_latency_ms"].help)
+    fault.add_argument("--route-prefix", metavar="PATH", help=SWITCHES["route_prefix"].help)
     fault.add_argument("--not-ready", action="store_true", help="/status/ready answers 503")
     fault.add_argument("--ready", action="store_true", help="undo --not-ready")
     fault.add_argument("--crash", action="store_true", help="close the node's ports now")
@@ -137,12 +139,16 @@ def _fault(args: argparse.Namespace) -> int:
     from lab.control import restart_node, set_faults, targets
     from lab.state import load_state
 
-    for flag, key in (("--error-share", "error_share"), ("--latency-ms", "latency_ms")):
+    for flag, key in (("--error-share", "error_share"), ("--latency-ms", "latency_ms"),
+                      ("--route-latency-ms", "route_latency_ms")):
         value = getattr(args, key)
         problem = SWITCHES[key].problem(value) if value is not None else None
         if problem:
             print(f"turnout lab fault: {flag}: {problem}", file=sys.stderr)
             return 2
+    if args.route_prefix is not None and not args.route_prefix.startswith("/"):
+        print(f"turnout lab fault: --route-prefix: a path prefix starts with /, not {args.route_prefix!r}", file=sys.stderr)
+        return 2
     state = load_state(args.dir)
     changes = _fault_changes(args)
     if args.restart:
@@ -167,6 +173,10 @@ def _fault_changes(args: argparse.Namespace) -> dict:
         changes["error_share"] = args.error_share
     if args.latency_ms is not None:
         changes["latency_ms"] = args.latency_ms
+    if args.route_latency_ms is not None:
+        changes["route_latency_ms"] = args.route_latency_ms
+    if args.route_prefix is not None:
+        changes["route_prefix"] = args.route_prefix
     if args.not_ready or args.ready:
         changes["not_ready"] = bool(args.not_ready)
     if args.crash:

@@ -107,6 +107,8 @@ class Faults:
     """
 
     latency_ms: float = SWITCHES["latency_ms"].off  # added to every Admin, Status and proxy answer
+    route_latency_ms: float = SWITCHES["route_latency_ms"].off  # added to proxied requests on route_prefix
+    route_prefix: str | None = SWITCHES["route_prefix"].off  # the slow route's path prefix
     error_share: float = SWITCHES["error_share"].off  # share of proxied requests answered 500 by the "upstream"
     not_ready: bool | str = SWITCHES["not_ready"].off  # True: no config loaded (hash zeros); a string: that 503 message (3.3+)
     config_hash: str | None = SWITCHES["config_hash"].off  # report this hash instead of the loaded one
@@ -220,6 +222,11 @@ class EmulatedNode:
     def delay(self) -> float:
         return max(0.0, float(self.faults.latency_ms)) / 1000.0
 
+    def route_delay(self, path: str) -> float:
+        """The route_latency fault: seconds added to a proxied request on the slow route only."""
+        prefix = self.faults.route_prefix
+        return max(0.0, float(self.faults.route_latency_ms)) / 1000.0 if prefix and path.startswith(prefix) else 0.0
+
     def kong_headers(self) -> list[tuple[str, str]]:
         return [("Server", f"kong/{self.spec.version}")]
 
@@ -301,7 +308,7 @@ class EmulatedNode:
         c.bytes_out += len(resp.body)
         if resp.status >= 500:
             c.errors += 1
-        delay = self.delay() + (self.answer.draw(self.answer_rng) if self.answer else 0.0)
+        delay = self.delay() + self.route_delay(path) + (self.answer.draw(self.answer_rng) if self.answer else 0.0)
         self.latency.observe(delay * 1000.0 + 0.5)
         if delay:
             resp = Response(resp.status, resp.body, resp.headers, delay=delay, wire=resp.wire)
