@@ -86,7 +86,10 @@ def test_a_hostile_file_gets_one_line_naming_it_quickly(kind, command, tmp_path,
     assert code == 2
     assert len(lines) == 1 and lines[0].startswith(f"{path}:") and fragment in lines[0], lines
     assert len(lines[0]) < 300 and lines[0].isprintable()
-    assert elapsed < 2.0, f"{kind} took {elapsed:.1f}s"
+    # A guard against a hang (a FIFO waits forever, an alias bomb walks billions of values), not a
+    # speed test: importing the simulator alone takes seconds on a loaded machine; bench/startup.py
+    # measures how fast the commands answer.
+    assert elapsed < HANG_S, f"{kind} took {elapsed:.1f}s"
 
 
 @pytest.mark.timeout(60)
