@@ -72,6 +72,9 @@ SUBCOMMANDS = {
 }
 
 
+HANG_S = 20.0
+
+
 @pytest.mark.timeout(30)
 @pytest.mark.parametrize("kind", HOSTILE)
 @pytest.mark.parametrize("command", SUBCOMMANDS)

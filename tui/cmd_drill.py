@@ -81,6 +81,8 @@ def _open(args: argparse.Namespace, seed: int, journal: str | None):
 
     target = args.plan
     path = target if os.path.exists(target) else str(library().get(target, ""))
+    if not path and (os.sep in target or target.endswith((".yml", ".yaml"))):
+        path = target  # a plan's path, not a drill's name: the plan reader says why it cannot be read
     if not path:
         print(f"turnout drill: no plan or drill named {target!r} (turnout drill --list names the drills)", file=sys.stderr)
         return None
