@@ -1,0 +1,123 @@
+"""English sentences kept as facts, said again in the reader's language when they are shown.
+
+WHY: a plan problem, a lint finding or a preflight check's evidence is built once, in English,
+and then travels: into ``--json`` output that scripts parse, into the journal (which stores facts,
+not sentences), into a report rendered later in another language. Those copies must stay
+byte-for-byte English. So the code builds such a sentence from an extraction-marked template,
+``N_("the last step must send 100% to Y, not {y}").format(y=...)``, stores or prints the English
+result, and whatever shows it to an operator passes it through ``say()``.
+
+``say()`` reads the sentence back against the catalog: an exact msgid is looked up as gettext
+does; otherwise every msgid with ``{placeholders}`` is a pattern (its literal text matched
+exactly, each placeholder any text), the reading of the whole sentence that covers the most literal text
+wins (``_read`` says how), and its translation is filled with the captured values, each of them said
+again (a reason inside a finding inside a check is translated at every level). A sentence no template matches is
+shown as it is, in English: never a key, never an empty string.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import string
+from dataclasses import dataclass
+
+from .i18n import DOMAIN, _, catalog_path, current_language
+
+MIN_LETTERS = 3  # a template with fewer literal letters ("{a}: {b}") matches too much to read a sentence back
+MAX_DEPTH = 4  # a value inside a value inside a sentence: deep enough for check > finding > reason
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One msgid read as a pattern: its regex, its placeholders in group order, its translation."""
+
+    regex: re.Pattern
+    fields: tuple[str, ...]
+    translation: str
+    weight: int
+    literals: tuple[str, ...]  # its literal text, a cheap test before the regex  # literal characters: the more a template says, the surer its match
+
+
+def say(text: str) -> str:
+    """``text`` (English, built from a marked template or a marked constant) in the current language."""
+    lang = current_language()
+    if lang == "en" or not text:
+        return text
+    return _read(lang, text, 0)[1]
+
+
+@functools.lru_cache(maxsize=8192)
+def _read(lang: str, text: str, depth: int) -> tuple[int, str]:
+    """(how much of ``text`` the catalog's literal text covers, its translation).
+
+    Of every template that matches, the reading that covers the most literal text wins, counting
+    what its values' own readings cover: ``input should be less than or equal to 100 (got 150)``
+    is a pydantic message inside ``{message} (got {value})``, not a bound of ``100 (got 150)``.
+    On a tie the template with more placeholders is the outer one (sentences are composed from
+    the outside in)."""
+    exact = _(text)
+    if exact != text:
+        return len(text), exact
+    best: tuple[int, int, str] = (0, 0, text)
+    if depth > MAX_DEPTH:
+        return 0, text
+    for pattern in _patterns(lang):
+        if not all(literal in text for literal in pattern.literals):
+            continue
+        found = pattern.regex.fullmatch(text)
+        if found:
+            values = [_read(lang, found.group(f"f{i}"), depth + 1) for i in range(len(pattern.fields))]
+            score = pattern.weight + sum(covered for covered, _said in values)
+            if (score, len(pattern.fields)) > best[:2]:
+                said = fill(pattern.translation, {name: value[1] for name, value in zip(pattern.fields, values)})
+                best = (score, len(pattern.fields), said)
+    return best[0], best[2]
+
+
+def fill(template: str, values: dict[str, str]) -> str:
+    """A brace template with its placeholders replaced by text (format specs are for the English
+    numbers that were already written; the captured text is kept as it is)."""
+    out = []
+    for literal, field, _spec, _conversion in string.Formatter().parse(template):
+        out.append(literal)
+        if field is not None:
+            out.append(values.get(field, "{" + field + "}"))
+    return "".join(out)
+
+
+def compile_pattern(msgid: str, translation: str) -> Pattern | None:
+    """The regex that reads sentences built from ``msgid``; None when the template is too bare."""
+    parts, fields, letters, weight, literals = [], [], 0, 0, []
+    try:
+        parsed = list(string.Formatter().parse(msgid))
+    except ValueError:
+        return None
+    for literal, field, _spec, _conversion in parsed:
+        parts.append(re.escape(literal))
+        literals.append(literal)
+        letters += sum(c.isalpha() for c in literal)
+        weight += len(literal)
+        if field is not None:
+            parts.append(f"(?P<f{len(fields)}>.*?)")
+            fields.append(field)
+    if not fields or letters < MIN_LETTERS:
+        return None
+    return Pattern(re.compile("".join(parts), re.DOTALL), tuple(fields), translation, weight, tuple(filter(None, literals)))
+
+
+@functools.cache
+def _patterns(lang: str) -> tuple[Pattern, ...]:
+    """Every translated msgid with placeholders (read once per process)."""
+    from babel.messages.pofile import read_po
+
+    with catalog_path(lang).open("rb") as po:
+        catalog = read_po(po, locale=lang, domain=DOMAIN)
+    found = []
+    for message in catalog:
+        if isinstance(message.id, str) and "{" in message.id and isinstance(message.string, str) and message.string \
+                and not message.fuzzy:
+            pattern = compile_pattern(message.id, message.string)
+            if pattern:
+                found.append(pattern)
+    return tuple(found)

@@ -1,0 +1,122 @@
+"""The command line in Japanese (issue 14): validate's explanations, with the prefix and English kept.
+
+``turnout validate`` is run as an operator runs it (a subprocess, the language from the locale),
+because what must hold is what the terminal shows: the ``PLAN:LINE: key.path:`` prefix byte for
+byte, the explanation after it in Japanese, and English back with ``TURNOUT_LANG=en``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rollout import i18n
+from rollout.phrasebook import compile_pattern, say
+
+ROOT = Path(__file__).resolve().parent.parent
+BAD = """\
+turnout: 1
+name: demo
+mode: hybrid
+pools:
+  x: {version: "3.4", nodes: [{name: a}]}
+  y: {version: "3.10", nodes: [{name: a}]}
+load_balancer: {type: haproxy, socket: /tmp/s, backend: "b e"}
+steps:
+  - {y: 150}
+  - {y: 10, bake: 1ms}
+gates: {window: .nan, min_requests: "2"}
+extra: 1
+rollback: {retry: 1ms}
+"""
+JAPANESE = {  # each explanation as the Japanese catalog says it
+    "7: load_balancer.backend": "HAProxy の名前に使えるのは英字・数字と . _ : - です (値: 'b e')",
+    "9: steps.0.y": "100 以下にしてください (値: 150)",
+    "13: rollback.retry": "1s 以上にしてください。短すぎるとその間隔で回るループが空回りします (値: 1ms)",
+    "11: gates.window": "有限の時間にしてください (.nan は使えません)",
+    "11: gates.min_requests": "整数にしてください (値: '2')",
+    "12: extra": "不明なキーです",
+}
+
+
+def cli(*argv: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in ("LANG", "LC_ALL", "LC_MESSAGES", "TURNOUT_LANG")}
+    return subprocess.run([sys.executable, "-m", "tui.cli", *argv], cwd=ROOT, capture_output=True, text=True,
+                          env={**clean, **env}, timeout=60)
+
+
+@pytest.fixture
+def bad(tmp_path) -> str:
+    path = tmp_path / "BAD.yml"
+    path.write_text(BAD)
+    return str(path)
+
+
+def split(out: str, path: str) -> dict[str, str]:
+    """``{"LINE: key.path": explanation}``, asserting every line starts with ``PATH:``."""
+    lines = {}
+    for line in out.splitlines():
+        assert line.startswith(f"{path}:"), line
+        where, _, explanation = line[len(path) + 1:].partition(": ")
+        key, _, explanation = explanation.partition(": ")
+        lines[f"{where}: {key}"] = explanation
+    return lines
+
+
+def test_validate_explains_in_japanese_under_a_japanese_locale_after_the_unchanged_prefix(bad):
+    english = cli("validate", bad)
+    japanese = cli("validate", bad, LANG="ja_JP.UTF-8")
+    assert english.returncode == japanese.returncode == 2
+    en, ja = split(english.stdout, bad), split(japanese.stdout, bad)
+    assert list(en) == list(ja), "the same problems at the same lines and key paths, in the same order"
+    for where, explanation in JAPANESE.items():
+        assert ja[where] == explanation, where
+    assert en["9: steps.0.y"] == "input should be less than or equal to 100 (got 150)"
+
+
+def test_turnout_lang_en_brings_english_back_under_a_japanese_locale(bad):
+    english = cli("validate", bad)
+    again = cli("validate", bad, LANG="ja_JP.UTF-8", TURNOUT_LANG="en")
+    assert again.stdout == english.stdout and again.returncode == 2
+    assert "unknown key" in again.stdout
+
+
+def test_lang_flag_and_the_valid_plan_summary():
+    out = cli("validate", "--lang", "ja", "plans/demo.yml")
+    assert out.returncode == 0
+    assert out.stdout.startswith("plans/demo.yml: ok: ") and "クラスターX" in out.stdout and "ノード" in out.stdout
+
+
+def test_hostile_input_is_refused_in_japanese(tmp_path):
+    path = tmp_path / "anchors.yml"
+    path.write_text("a: &x 1\nb: *x\n")
+    out = cli("validate", str(path), TURNOUT_LANG="ja")
+    assert out.stdout.strip() == f"{path}:1: プランでは YAML のアンカーとエイリアス (&name, *name) は使えません。値をそのまま書いてください"
+
+
+@pytest.fixture
+def japanese():
+    i18n.set_language("ja")
+    yield
+    i18n.set_language("en")
+
+
+def test_say_is_the_identity_in_english():
+    assert i18n.current_language() == "en"
+    assert say("unknown key") == "unknown key"
+
+
+def test_say_reads_nested_templates_and_leaves_unknown_text_alone(japanese):
+    assert say("got 'x'; input should be 'a' or 'b'") == "値は 'x' です。次のいずれかにしてください: 'a' or 'b'"
+    assert say("something no catalog holds") == "something no catalog holds"
+    assert say("") == ""
+
+
+def test_a_template_of_bare_placeholders_is_no_pattern():
+    assert compile_pattern("{a}: {b}", "{a}：{b}") is None
+    assert compile_pattern("unknown key", "不明なキーです") is None  # no placeholder: looked up exactly
+    assert compile_pattern("cannot read: {reason}", "読めません: {reason}").regex.fullmatch("cannot read: x y")
