@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from .i18n import DOMAIN, _, catalog_path, current_language
 
-MIN_LETTERS = 3  # a template with fewer literal letters ("{a}: {b}") matches too much to read a sentence back
+MIN_LITERAL = 1  # a template of bare placeholders ("{a}{b}") says nothing to read a sentence back by
 MAX_DEPTH = 4  # a value inside a value inside a sentence: deep enough for check > finding > reason
 
 
@@ -36,7 +36,8 @@ class Pattern:
     fields: tuple[str, ...]
     translation: str
     weight: int
-    literals: tuple[str, ...]  # its literal text, a cheap test before the regex  # literal characters: the more a template says, the surer its match
+    literals: tuple[str, ...]  # its literal text, a cheap test before the regex
+    closed: bool  # ends in literal text, not in a placeholder  # literal characters: the more a template says, the surer its match
 
 
 def say(text: str) -> str:
@@ -54,12 +55,14 @@ def _read(lang: str, text: str, depth: int) -> tuple[int, str]:
     Of every template that matches, the reading that covers the most literal text wins, counting
     what its values' own readings cover: ``input should be less than or equal to 100 (got 150)``
     is a pydantic message inside ``{message} (got {value})``, not a bound of ``100 (got 150)``.
-    On a tie the template with more placeholders is the outer one (sentences are composed from
-    the outside in)."""
+    On a tie the reading whose template ends in literal text wins (a trailing placeholder
+    swallows the rest of the sentence: ``Y has {ny} nodes, X has {nx}`` would take a whole
+    ``...; peak not checked`` clause as ``nx``), then the one with more placeholders (sentences are
+    composed from the outside in)."""
     exact = _(text)
     if exact != text:
         return len(text), exact
-    best: tuple[int, int, str] = (0, 0, text)
+    best: tuple[tuple[int, bool, int], str] = ((0, False, 0), text)
     if depth > MAX_DEPTH:
         return 0, text
     for pattern in _patterns(lang):
@@ -69,10 +72,10 @@ def _read(lang: str, text: str, depth: int) -> tuple[int, str]:
         if found:
             values = [_read(lang, found.group(f"f{i}"), depth + 1) for i in range(len(pattern.fields))]
             score = pattern.weight + sum(covered for covered, _said in values)
-            if (score, len(pattern.fields)) > best[:2]:
-                said = fill(pattern.translation, {name: value[1] for name, value in zip(pattern.fields, values)})
-                best = (score, len(pattern.fields), said)
-    return best[0], best[2]
+            rank = (score, pattern.closed, len(pattern.fields))
+            if rank > best[0]:
+                best = (rank, fill(pattern.translation, {name: value[1] for name, value in zip(pattern.fields, values)}))
+    return best[0][0], best[1]
 
 
 def fill(template: str, values: dict[str, str]) -> str:
@@ -88,7 +91,7 @@ def fill(template: str, values: dict[str, str]) -> str:
 
 def compile_pattern(msgid: str, translation: str) -> Pattern | None:
     """The regex that reads sentences built from ``msgid``; None when the template is too bare."""
-    parts, fields, letters, weight, literals = [], [], 0, 0, []
+    parts, fields, weight, literals = [], [], 0, []
     try:
         parsed = list(string.Formatter().parse(msgid))
     except ValueError:
@@ -96,14 +99,14 @@ def compile_pattern(msgid: str, translation: str) -> Pattern | None:
     for literal, field, _spec, _conversion in parsed:
         parts.append(re.escape(literal))
         literals.append(literal)
-        letters += sum(c.isalpha() for c in literal)
         weight += len(literal)
         if field is not None:
             parts.append(f"(?P<f{len(fields)}>.*?)")
             fields.append(field)
-    if not fields or letters < MIN_LETTERS:
+    if not fields or weight < MIN_LITERAL:
         return None
-    return Pattern(re.compile("".join(parts), re.DOTALL), tuple(fields), translation, weight, tuple(filter(None, literals)))
+    return Pattern(re.compile("".join(parts), re.DOTALL), tuple(fields), translation, weight, tuple(filter(None, literals)),
+                   closed=bool(parsed[-1][0]) and parsed[-1][1] is None)
 
 
 @functools.cache

@@ -117,6 +117,67 @@ def test_say_reads_nested_templates_and_leaves_unknown_text_alone(japanese):
 
 
 def test_a_template_of_bare_placeholders_is_no_pattern():
-    assert compile_pattern("{a}: {b}", "{a}：{b}") is None
+    assert compile_pattern("{a}{b}", "{b}{a}") is None
     assert compile_pattern("unknown key", "不明なキーです") is None  # no placeholder: looked up exactly
     assert compile_pattern("cannot read: {reason}", "読めません: {reason}").regex.fullmatch("cannot read: x y")
+
+
+@pytest.fixture
+def english_after():
+    """``main`` sets the process-wide language; the next test starts in English again."""
+    yield
+    i18n.set_language("en")
+
+
+@pytest.fixture
+def kong_28(tmp_path):
+    from .preflight_samples import sample
+
+    path = tmp_path / "kong.yml"
+    path.write_text(sample("deck-convert-input-2.8.yaml"))
+    return str(path)
+
+
+def run_main(argv: list[str], capsys) -> tuple[int, str]:
+    from tui.cli import main
+
+    code = main(argv)
+    return code, capsys.readouterr().out
+
+
+def test_lint_speaks_japanese_and_its_json_is_the_same_bytes(kong_28, capsys, english_after):
+    argv = ["lint", kong_28, "--from", "2.8", "--to", "3.4"]
+    assert run_main(argv + ["--json", "--lang", "en"], capsys) == run_main(argv + ["--json", "--lang", "ja"], capsys)
+    code, out = run_main(argv + ["--lang", "ja"], capsys)
+    assert code == 1
+    assert f"{kong_28}:10: 警告: サービス svc1 のルート r1: パス '/status/\\d+' は正規表現です。" in out
+    assert "2.8 -> 3.4 の指摘 3 件 (エラー 0 件、警告 3 件、--fix で修正可 3 件)" in out
+    assert f"{kong_28}:1: 警告: ファイル: この 1.1 のファイルはクラスターXのノード (2.8) とロールバック用に残してください" in out
+
+
+def test_preflight_speaks_japanese_and_its_json_is_the_same_bytes(tmp_path, monkeypatch, capsys, english_after):
+    from tui import cmd_preflight
+
+    from .preflight_samples import infos_for, sample, sample_world
+
+    def build(plan, scratch):
+        return sample_world(plan, infos_for(plan, "2.8", "3.4"), kong_yml=sample("deck-convert-input-2.8.yaml"), run_dir=scratch)
+
+    monkeypatch.setattr(cmd_preflight, "build_live_world", build)
+    path = tmp_path / "plan.yml"
+    path.write_text('turnout: 1\nname: p\nmode: dbless\npools:\n  x: {version: "2.8.5", nodes: [{name: x1}, {name: x2}]}\n'
+                    '  y: {version: "3.4.2", nodes: [{name: y1}]}\nload_balancer: {type: haproxy, socket: /nonexistent.sock, '
+                    'backend: kong}\nsteps: [{y: 10}, {y: 100}]\n')
+    argv = ["preflight", str(path)]
+    assert run_main(argv + ["--json", "--lang", "en"], capsys) == run_main(argv + ["--json", "--lang", "ja"], capsys)
+    code, out = run_main(argv + ["--lang", "ja"], capsys)
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0].startswith(f"事前チェック {path}: 合格 ")
+    assert "アップグレードパス: 2.8.5 -> 3.4.2 は LTS から LTS へのアップグレードです。" in out
+    assert "容量: クラスターYは 1 ノード、クラスターXは 2 ノードです。クラスターXと同じ容量でクラスターYをデプロイしてください。" \
+           "ピークは未確認です (容量の目安なし)" in out
+    assert "構成の lint: x1 の構成 1 行目: ファイル: この 1.1 のファイル" in out
+    assert "根拠: " in out
+    untranslated = [line for line in lines if " is " in line or " the " in line]
+    assert not untranslated, untranslated
