@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from .i18n import DOMAIN, _, catalog_path, current_language
 
 MIN_LITERAL = 1  # a template of bare placeholders ("{a}{b}") says nothing to read a sentence back by
-MAX_DEPTH = 4  # a value inside a value inside a sentence: deep enough for check > finding > reason
+MAX_DEPTH = 16  # a value inside a value inside a sentence: a window line nests a clause per gate
 
 
 @dataclass(frozen=True)
@@ -35,9 +35,10 @@ class Pattern:
     regex: re.Pattern
     fields: tuple[str, ...]
     translation: str
-    weight: int
+    weight: int  # letters in its literal text: the more words a template says, the surer its match
     literals: tuple[str, ...]  # its literal text, a cheap test before the regex
-    closed: bool  # ends in literal text, not in a placeholder  # literal characters: the more a template says, the surer its match
+    closed: bool  # ends in literal text, not in a placeholder
+    opened: bool  # starts with literal text  # literal characters: the more a template says, the surer its match
 
 
 def say(text: str) -> str:
@@ -50,19 +51,20 @@ def say(text: str) -> str:
 
 @functools.lru_cache(maxsize=8192)
 def _read(lang: str, text: str, depth: int) -> tuple[int, str]:
-    """(how much of ``text`` the catalog's literal text covers, its translation).
+    """(how many of ``text``'s letters the catalog's literal text covers, its translation).
 
     Of every template that matches, the reading that covers the most literal text wins, counting
     what its values' own readings cover: ``input should be less than or equal to 100 (got 150)``
     is a pydantic message inside ``{message} (got {value})``, not a bound of ``100 (got 150)``.
     On a tie the reading whose template ends in literal text wins (a trailing placeholder
     swallows the rest of the sentence: ``Y has {ny} nodes, X has {nx}`` would take a whole
-    ``...; peak not checked`` clause as ``nx``), then the one with more placeholders (sentences are
-    composed from the outside in)."""
+    ``...; peak not checked`` clause as ``nx``), then the one that starts with literal text
+    (``rolling back: {reason}`` holds ``{how} ({gates}) at {y}% on Y: ...``, not the other way
+    round), then the one with more placeholders."""
     exact = _(text)
     if exact != text:
-        return len(text), exact
-    best: tuple[tuple[int, bool, int], str] = ((0, False, 0), text)
+        return _letters(text), exact
+    best: tuple[tuple[int, bool, bool, int], str] = ((0, False, False, 0), text)
     if depth > MAX_DEPTH:
         return 0, text
     for pattern in _patterns(lang):
@@ -72,10 +74,23 @@ def _read(lang: str, text: str, depth: int) -> tuple[int, str]:
         if found:
             values = [_read(lang, found.group(f"f{i}"), depth + 1) for i in range(len(pattern.fields))]
             score = pattern.weight + sum(covered for covered, _said in values)
-            rank = (score, pattern.closed, len(pattern.fields))
+            rank = (score, pattern.closed, pattern.opened, len(pattern.fields))
             if rank > best[0]:
                 best = (rank, fill(pattern.translation, {name: value[1] for name, value in zip(pattern.fields, values)}))
     return best[0][0], best[1]
+
+
+def say_phase(phase: str) -> str:
+    """A phase column: the catalog's words for the phase (``smoke y``, the cockpit's PHASE_WORDS),
+    else its name as the journal spells it (``smoke_y``), as the English logs always printed it."""
+    words = phase.replace("_", " ")
+    said = _(words)
+    return phase if said == words else said
+
+
+def _letters(text: str) -> int:
+    """Words count, punctuation does not: ``{node}: {why}`` says nothing, however a sentence is cut."""
+    return sum(c.isalpha() for c in text)
 
 
 def fill(template: str, values: dict[str, str]) -> str:
@@ -99,14 +114,14 @@ def compile_pattern(msgid: str, translation: str) -> Pattern | None:
     for literal, field, _spec, _conversion in parsed:
         parts.append(re.escape(literal))
         literals.append(literal)
-        weight += len(literal)
+        weight += _letters(literal)
         if field is not None:
             parts.append(f"(?P<f{len(fields)}>.*?)")
             fields.append(field)
-    if not fields or weight < MIN_LITERAL:
+    if not fields or sum(map(len, literals)) < MIN_LITERAL:
         return None
     return Pattern(re.compile("".join(parts), re.DOTALL), tuple(fields), translation, weight, tuple(filter(None, literals)),
-                   closed=bool(parsed[-1][0]) and parsed[-1][1] is None)
+                   closed=bool(parsed[-1][0]) and parsed[-1][1] is None, opened=bool(parsed[0][0]))
 
 
 @functools.cache

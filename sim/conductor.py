@@ -15,6 +15,7 @@ from typing import Any, Sequence
 import simpy
 
 from rollout.engine import Engine
+from rollout.i18n import N_
 from rollout.plan import Plan
 from rollout.ports import World
 from rollout.snapshot import Snapshot
@@ -25,7 +26,7 @@ from .driver import SimDriver
 class SimConductor:
     world = "rehearsal"
     badge = ""
-    quit_note = "The rehearsal is discarded (nothing real was touched). Run it again with `turnout rehearse`."
+    quit_note = N_("The rehearsal is discarded (nothing real was touched). Run it again with `turnout rehearse`.")  # translated as shown
     loop = None  # nothing runs by itself: the simulated clock moves only through controls
     start_gate = None  # nothing real to protect: a rehearsal starts when the cockpit opens
 

@@ -22,6 +22,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rollout.durations import format_duration
+from rollout.i18n import N_, _
+from rollout.phases import Phase
+from rollout.phrasebook import say, say_phase
 
 from . import card as evidence
 
@@ -115,30 +118,52 @@ def _base(records: list[RunRecord], detected: list[float], bad: np.ndarray) -> d
 
 # ---------------------------------------------------------------------- text
 MARKS = {"warn": "!", "error": "!!", "world": "~"}
+OUTCOME_WORDS = (N_("completed"), N_("rolled back"), N_("halted"))  # said by say_phase (rolled_back -> rolled back)
 
 
 def timeline_lines(entries) -> list[str]:
-    return [f"{format_duration(e.at_s):>7} {MARKS.get(e.level, ' '):2} {e.phase:14} Y{e.y_percent:>3}%  {e.event}" for e in entries]
+    """The rehearsal's log: its entries are English facts (the record's JSON keeps them), said here
+    in the reader's language, the phase column padded by display width (Japanese takes two cells)."""
+    width = phase_width()
+    return [f"{format_duration(e.at_s):>7} {MARKS.get(e.level, ' '):2} {_cells(say_phase(e.phase), width)} Y{e.y_percent:>3}%  "
+            f"{say(e.event)}" for e in entries]
+
+
+def phase_width() -> int:
+    """The phase column's width in cells: 14, or the widest phase in the reader's language."""
+    from rich.cells import cell_len
+
+    return max([14] + [cell_len(say_phase(p.value)) for p in Phase])
+
+
+def _cells(text: str, width: int) -> str:
+    from rich.cells import cell_len
+
+    return text + " " * max(0, width - cell_len(text))
 
 
 def run_text(rec: RunRecord, title: str) -> str:
-    lines = [f"rehearsal of {title}", ""] + timeline_lines(rec.timeline) + [""]
-    lines.append(f"outcome: {rec.outcome} after {format_duration(rec.sim_duration_s)} of simulated time")
+    lines = [_("rehearsal of {title}").format(title=title), ""] + timeline_lines(rec.timeline) + [""]
+    lines.append(_("outcome: {outcome} after {duration} of simulated time").format(
+        outcome=say_phase(rec.outcome), duration=format_duration(rec.sim_duration_s)))
     share = rec.failed / rec.total if rec.total else 0.0
-    lines.append(f"requests: {rec.total} total, {rec.failed} failed ({share:.3%}), {rec.failed_on_y} failed on Y, "
-                 f"{rec.bad} beyond the base error rate")
+    lines.append(_("requests: {total} total, {failed} failed ({share:.3%}), {failed_on_y} failed on Y, "
+                   "{bad} beyond the base error rate").format(total=rec.total, failed=rec.failed, share=share,
+                                                              failed_on_y=rec.failed_on_y, bad=rec.bad))
     if rec.detection is None:
-        lines.append("detection: none (nothing stopped the plan)")
+        lines.append(_("detection: none (nothing stopped the plan)"))
     else:
         d = rec.detection
-        lines.append(f"detection: {d.gate} at {format_duration(d.at_s)} with {d.y_percent}% on Y")
-    lines.append(f"final weights: X {rec.final_weights[0]}% / Y {rec.final_weights[1]}%")
+        lines.append(_("detection: {gate} at {at} with {y}% on Y").format(gate=d.gate, at=format_duration(d.at_s), y=d.y_percent))
+    lines.append(_("final weights: X {x}% / Y {y}%").format(x=rec.final_weights[0], y=rec.final_weights[1]))
     if rec.slo_ms is not None:
-        lines.append(f"slow requests (over {rec.slo_ms:g} ms): {rec.slow} ({rec.slow_on_y} on Y)")
-    lines += [f"drawn: fault {d['fault']} {d['kind']}: " + ", ".join(_drawn_value(k, v) for k, v in d.items() if k not in ("fault", "kind"))
-              for d in rec.drawn]
+        lines.append(_("slow requests (over {slo:g} ms): {slow} ({slow_on_y} on Y)").format(
+            slo=rec.slo_ms, slow=rec.slow, slow_on_y=rec.slow_on_y))
+    lines += [_("drawn: fault {fault} {kind}: {values}").format(
+        fault=d["fault"], kind=d["kind"], values=", ".join(_drawn_value(k, v) for k, v in d.items() if k not in ("fault", "kind")))
+        for d in rec.drawn]
     if rec.seed is not None:
-        lines.append(f"seed: {rec.seed} (run i of a Monte Carlo with --seed S is seed S+i)")
+        lines.append(_("seed: {seed} (run i of a Monte Carlo with --seed S is seed S+i)").format(seed=rec.seed))
     return "\n".join(lines)
 
 

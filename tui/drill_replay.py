@@ -15,6 +15,7 @@ from __future__ import annotations
 from rollout import events as ev
 from rollout.describe import describe
 from rollout.engine import Engine
+from rollout.i18n import N_
 from rollout.plan import Plan
 from rollout.snapshot import Snapshot
 
@@ -36,7 +37,7 @@ def marks(events: list, card: dict) -> list[ev.Noted]:
 class ReplayConductor:
     world = "rehearsal"
     badge = "REVIEW"
-    quit_note = "The review ends here; the run it replays is unchanged."
+    quit_note = N_("The review ends here; the run it replays is unchanged.")  # translated as shown
     loop = None
     start_gate = None  # a review starts when the cockpit opens: nothing real to protect
 

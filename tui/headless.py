@@ -22,7 +22,7 @@ from rollout import events as ev
 from rollout.conductor import Conductor
 from rollout.i18n import _
 from rollout.phases import Phase
-from rollout.phrasebook import say
+from rollout.phrasebook import say, say_phase
 
 
 class HeadlessOperator:
@@ -60,7 +60,7 @@ class HeadlessOperator:
         for entry in engine.log[-fresh:] if fresh > 0 else []:
             stamp = time.strftime("%H:%M:%S", time.localtime(entry.at))
             mark = {"warn": "!", "error": "!!"}.get(entry.level, " ")
-            self.say(f"{stamp} {mark:2} {_padded(phase_words(entry.phase), 14)} {say(entry.message)}")
+            self.say(f"{stamp} {mark:2} {_padded(say_phase(entry.phase), phase_width())} {say(entry.message)}")
         self.seen = engine.log_total
         for command in commands:
             if isinstance(command, cmd.AskApproval):
@@ -80,6 +80,13 @@ class HeadlessOperator:
         """The conductor waits with nothing queued: a hold now is one nobody here can resume, so stop."""
         if self.conductor is not None and self.stands_in and self.conductor.snapshot().phase == Phase.PAUSED:
             self.conductor.loop.stop()
+
+
+def phase_width() -> int:
+    """The phase column's width in cells: 14, or the widest phase in the reader's language."""
+    from rich.cells import cell_len
+
+    return max([14] + [cell_len(say_phase(p.value)) for p in Phase])
 
 
 def _padded(text: str, cells: int) -> str:
