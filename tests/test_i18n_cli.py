@@ -8,6 +8,7 @@ byte, the explanation after it in Japanese, and English back with ``TURNOUT_LANG
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -181,3 +182,52 @@ def test_preflight_speaks_japanese_and_its_json_is_the_same_bytes(tmp_path, monk
     assert "根拠: " in out
     untranslated = [line for line in lines if " is " in line or " the " in line]
     assert not untranslated, untranslated
+
+
+@pytest.fixture(scope="module")
+def japanese_rollback(tmp_path_factory) -> dict[str, object]:
+    """A rehearsed rollback (the demo plan, one Y node failing) under a Japanese locale: its
+    headless log on stdout and its report as Markdown and HTML."""
+    out = tmp_path_factory.mktemp("ja-reports")
+    made: dict[str, object] = {}
+    for fmt in ("md", "html"):
+        path = out / f"rollback.{fmt}"
+        done = cli("rehearse", "plans/demo.yml", "--scenario", "plans/scenarios/error_rate.yml", "--seed", "3", "--headless",
+                   "--report", str(path), LANG="ja_JP.UTF-8")
+        assert done.returncode == 1, done.stderr[-800:]
+        made[fmt], made["log"] = path, done.stdout
+    return made
+
+
+def test_the_headless_log_of_a_rehearsed_rollback_is_japanese(japanese_rollback):
+    from rich.cells import cell_len
+
+    log = str(japanese_rollback["log"]).splitlines()
+    assert log[0].endswith("のリハーサル")
+    assert any("ロールバック中" in line and "ロールバック中: " in line for line in log), "the rollback's reason, said"
+    assert any(line.startswith("結果: 模擬時間 ") and line.endswith("でロールバック済み") for line in log)
+    assert any("ステージングテスト: 6/6 合格" in line for line in log)
+    found = [re.search(r" Y *\d+%  ", line) for line in log]
+    columns = {cell_len(line[:m.start()]) for line, m in zip(log, found) if m}
+    assert len(columns) == 1, "the Y column starts at the same cell on every line, whatever the phase's width"
+
+
+def test_the_markdown_report_of_a_rehearsed_rollback_is_japanese(japanese_rollback):
+    md = japanese_rollback["md"].read_text()
+    lines = md.splitlines()
+    assert lines[0].endswith("でのリハーサル")
+    assert "はロールバックしました。" in lines[2] and "が止めました" in lines[2]
+    for heading in ("### 実行", "### ステップ", "### ゲート", "### ウィンドウ", "### 実行を止めたもの", "### タイムライン"):
+        assert heading in md
+    assert "| 環境 | リハーサル |" in md and "| 結果 | ロールバック済み |" in md
+    assert "宣言型構成 (kong.yml) のバックアップを検証しました: x1 sha256" in md
+    assert "| 不合格 |" in md
+
+
+def test_the_html_report_renders_in_japanese_in_headless_chromium(japanese_rollback, tmp_path):
+    from tests.report_support import charts_in, render
+
+    html = japanese_rollback["html"].read_text()
+    assert '<html lang="ja">' in html
+    dom, _shot = render(tmp_path, japanese_rollback["html"])
+    assert charts_in(dom) >= 3 and "実行を止めたもの" in dom and "タイムライン" in dom

@@ -114,11 +114,12 @@ def _report_format_ok(path: str) -> bool:
 
 def _write_run_report(plan, scenario, journal: str, path: str) -> None:
     """The rehearsal's journal tells its story, exactly as a live run's does (tui/reports/story.py)."""
+    from rollout.i18n import _
     from rollout.journal import load
     from tui.reports.story import story_of
     from tui.reports.write import write_run
 
-    write_run(story_of(plan, load(journal).events), f"the rehearsal in {scenario.name}", path)
+    write_run(story_of(plan, load(journal).events), _("the rehearsal in {scenario}").format(scenario=scenario.name), path)
     print(f"report: {path}", file=sys.stderr)
 
 

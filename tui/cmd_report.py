@@ -22,6 +22,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from rollout.errors import JournalError, PlanError
+    from rollout.i18n import _
+    from rollout.phrasebook import say
     from tui.reports.build import run_report
     from tui.reports.live import ReportRefused, live_story
     from tui.reports.write import render, write_text
@@ -35,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return 2
-    what = "the live run" if story.world == "live" else f"the {story.world} run"
+    what = _("the live run") if story.world == "live" else _("the {world} run").format(world=say(story.world))
     if args.html:
         write_text(render(run_report(story, what), "html"), args.html)
         print(f"report: {args.html}", file=sys.stderr)
