@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from rollout.i18n import _
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("report", help="a run's journal as a report: timeline, windows, approvals, backups, rollback")
@@ -22,7 +24,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from rollout.errors import JournalError, PlanError
-    from rollout.i18n import _
     from rollout.phrasebook import say
     from tui.reports.build import run_report
     from tui.reports.live import ReportRefused, live_story
@@ -40,10 +41,10 @@ def run(args: argparse.Namespace) -> int:
     what = _("the live run") if story.world == "live" else _("the {world} run").format(world=say(story.world))
     if args.html:
         write_text(render(run_report(story, what), "html"), args.html)
-        print(f"report: {args.html}", file=sys.stderr)
+        print(_('report: {html}').format(html=args.html), file=sys.stderr)
     if args.md:
         write_text(render(run_report(story, what, with_charts=False), "md"), args.md)
-        print(f"report: {args.md}", file=sys.stderr)
+        print(_('report: {md}').format(md=args.md), file=sys.stderr)
     if not (args.html or args.md):
         print(render(run_report(story, what, with_charts=False), "md"))
     return 0

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rollout.i18n import _
 from rollout.phases import Phase
+from rollout.phrasebook import say
 from rollout.snapshot import Snapshot
 
 from .next_steps import next_steps
@@ -31,7 +33,7 @@ class Weights:
 
     def line(self) -> str:
         if self.split is None:
-            return f"not known ({self.source})"
+            return _('not known ({source})').format(source=self.source)
         return f"X {self.split[0]}% / Y {self.split[1]}% ({self.source})"
 
 
@@ -57,25 +59,26 @@ class ExitSummary:
         snap = self.snapshot
         versions = f"{snap.plan_name}, X {snap.x_version} → Y {snap.y_version}"
         if not self.started or snap.phase == Phase.NEW:
-            return f"not started, nothing was changed ({versions})"
+            return _('not started, nothing was changed ({versions})').format(versions=versions)
         where = _where(snap)
         if self.going_on and not snap.finished:
-            return f"detached; the run goes on in its conductor, {where} ({versions})"
+            return _('detached; the run goes on in its conductor, {where} ({versions})').format(where=where, versions=versions)
         if snap.phase == Phase.DONE:
-            return f"completed ({versions})"
+            return _('completed ({versions})').format(versions=versions)
         if snap.phase == Phase.ROLLED_BACK:
-            return f"rolled back: {_headline(snap.reason)} ({versions})"
+            return _("rolled back: {reason} ({versions})").format(reason=say(_headline(snap.reason)), versions=versions)
         if snap.phase == Phase.HALTED:
-            return f"halted: {_headline(snap.reason)} ({versions})"
+            return _("halted: {reason} ({versions})").format(reason=say(_headline(snap.reason)), versions=versions)
         return f"{self.unfinished} {where} ({versions})"
 
 
 def _where(snap: Snapshot) -> str:
     """``paused in shift at 25% on Y``: where an unfinished run stands."""
     phase = snap.paused_from if snap.phase == Phase.PAUSED else snap.phase
-    state = "paused in" if snap.phase == Phase.PAUSED else "at"
-    approval = f", step {snap.pending_approval + 1} waits for approval" if snap.pending_approval is not None else ""
-    return f"{state} {str(phase).replace('_', ' ')} with {snap.desired[1]}% on Y{approval}"
+    words = _(str(phase).replace("_", " "))  # the cockpit's phase words (tui.widgets.base.PHASE_WORDS)
+    approval = _(", step {step} waits for approval").format(step=snap.pending_approval + 1) if snap.pending_approval is not None else ""
+    said = _("paused in {phase} with {desired}% on Y{approval}") if snap.phase == Phase.PAUSED else _("at {phase} with {desired}% on Y{approval}")
+    return said.format(phase=words, desired=snap.desired[1], approval=approval)
 
 
 def _headline(reason: str) -> str:
