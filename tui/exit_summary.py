@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from rich.cells import cell_len, set_cell_size
 
-from rollout.i18n import N_, _
+from rollout.i18n import N_, _, pgettext
 from rollout.phases import Phase
 from rollout.snapshot import Snapshot
 
@@ -57,8 +57,9 @@ class ExitSummary:
         if self.journal:
             rows.append((_("journal"), self.journal))
         rows += [(_(what), command) for what, command in self.commands]
-        rows += [(_("next"), step) for step in next_steps(self.snapshot)]
-        return [f"turnout: {self.outcome()}"] + [f"  {pad(label + ':', LABEL_WIDTH)} {text}" for label, text in rows]
+        rows += [(pgettext("exit summary: a to-do line", "next"), step) for step in next_steps(self.snapshot)]
+        width = max([LABEL_WIDTH] + [cell_len(label) + 1 for label, _text in rows])  # a longer (translated) label widens the column
+        return [f"turnout: {self.outcome()}"] + [f"  {pad(label + ':', width)} {text}" for label, text in rows]
 
     def outcome(self) -> str:
         snap = self.snapshot
