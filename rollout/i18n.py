@@ -48,6 +48,12 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _translations.ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """``message`` as meant in ``context``, for a word whose translation depends on where it stands
+    (the footer's "next" key is 次へ; the exit summary's "next" to-do is 次にやること)."""
+    return _translations.pgettext(context, message)
+
+
 def N_(message: str) -> str:
     """Mark ``message`` for extraction only: it is a constant translated later, where it is shown."""
     return message

@@ -27,7 +27,7 @@ PLACEHOLDER = re.compile(r"(?<!\{)\{[A-Za-z0-9_.\[\]]*(?:![rsa])?(?::[^{}]*)?\}(
 
 def extract(out: Path) -> Path:
     """The documented extraction (docs/i18n.md) into ``out``."""
-    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "N_", "-k", "ngettext:1,2",
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "N_", "-k", "ngettext:1,2", "-k", "pgettext:1c,2",
                     "-c", "TRANSLATORS:", "--no-location", "--sort-output", "-o", str(out), "."],
                    cwd=ROOT, check=True, capture_output=True)
     return out
@@ -45,15 +45,15 @@ def placeholders(text: str) -> list[str]:
 @pytest.fixture(scope="module")
 def source_ids(tmp_path_factory) -> set:
     template = catalog(extract(tmp_path_factory.mktemp("pot") / "turnout.pot"))
-    return {message.id for message in template if message.id}
+    return {(message.id, message.context) for message in template if message.id}
 
 
 def test_every_message_in_the_sources_has_a_japanese_translation_with_the_same_placeholders(source_ids):
     assert source_ids, "the extraction found the marked messages"
     po = catalog(PO)
     problems = []
-    for msgid in sorted(source_ids, key=str):
-        entry = po.get(msgid)
+    for msgid, context in sorted(source_ids, key=str):
+        entry = po.get(msgid, context=context)
         if entry is None:
             problems.append(f"missing: {msgid!r}")
             continue
@@ -71,14 +71,14 @@ def test_every_message_in_the_sources_has_a_japanese_translation_with_the_same_p
 
 def test_the_committed_template_is_the_sources_extraction(source_ids):
     """(Re-run the extraction of docs/i18n.md when this fails.)"""
-    assert {m.id for m in catalog(POT) if m.id} == source_ids
+    assert {(m.id, m.context) for m in catalog(POT) if m.id} == source_ids
 
 
 def test_the_catalog_keeps_no_obsolete_or_fuzzy_entry(source_ids):
     po = catalog(PO)
     assert not po.obsolete, sorted(po.obsolete)
     assert not [m.id for m in po if m.id and m.fuzzy]
-    assert {m.id for m in po if m.id} == source_ids, "entries no source marks: pybabel update, then drop them"
+    assert {(m.id, m.context) for m in po if m.id} == source_ids, "entries no source marks: pybabel update, then drop them"
 
 
 def test_the_placeholder_pattern_sees_what_it_must():
@@ -118,6 +118,7 @@ def test_set_language_switches_and_falls_back_to_english():
         assert i18n._(message).startswith("メッセージ")
         assert i18n._("a sentence no catalog has") == "a sentence no catalog has"
         assert i18n.ngettext("one node", "{n} nodes", 2) == "{n} nodes"
+        assert (i18n._("next"), i18n.pgettext("exit summary: a to-do line", "next")) == ("次へ", "次にやること")
         i18n.set_language("xx")
         assert (i18n.current_language(), i18n._(message)) == ("en", message)
         assert i18n.ngettext("one node", "{n} nodes", 1) == "one node"

@@ -83,3 +83,23 @@ async def test_switching_the_language_needs_no_rebuild():
         finally:
             i18n.set_language(None)
         assert "REHEARSAL" in str(banner.render())
+
+
+def test_the_exit_summary_in_japanese_lines_up_by_cells(japanese):
+    """The labels are padded by display width, so the values start in one column although the
+    Japanese labels are two cells a character; the commands themselves stay as typed."""
+    from tui.exit_summary import LABEL_WIDTH, ExitSummary, Weights, live_commands
+
+    from .test_exit_summary import rolled_back as rolled_back_run
+    from .test_exit_summary import run_command
+
+    snap = rolled_back_run().snapshot()
+    lines = ExitSummary(snap, Weights((100, 0), "sim"), "", live_commands(snap, run_command)).lines()
+    assert lines[0].startswith("turnout: ロールバック済み: ")
+    rows = lines[1:]
+    assert any(row.startswith("  ロードバランサー:") for row in rows), rows
+    assert any(row.startswith("  新しい実行:") and row.endswith(" turnout run plans/demo.yml --new-run") for row in rows), rows
+    assert any("構成の更新は停止したまま" in row for row in rows), rows
+    values = [(row, row.index(": ") + 1) for row in rows]
+    starts = {cell_len(row[:colon]) + len(row[colon:]) - len(row[colon:].lstrip()) for row, colon in values}
+    assert len(starts) == 1 and starts.pop() >= 2 + LABEL_WIDTH + 1, rows  # every value starts in one column (cells)
