@@ -175,18 +175,19 @@ def _drawn_value(key: str, value) -> str:
 
 def monte_carlo_text(card: dict, title: str) -> str:
     o = card["outcomes"]
-    lines = [f"report card of {title} over {card['runs']} runs" + (f" (seed {card['seed']})" if "seed" in card else ""),
-             f"  outcomes: {o['completed']} completed, {o['rolled_back']} rolled back, {o['halted']} halted"]
+    head = _("report card of {title} over {runs} runs (seed {seed})") if "seed" in card else _("report card of {title} over {runs} runs")
+    lines = [head.format(title=title, runs=card["runs"], seed=card.get("seed")),
+             _("  outcomes: {completed} completed, {rolled_back} rolled back, {halted} halted").format(**o)]
     lines += _detection_lines(card)
     bad = card["bad_requests"]
     if bad["mean"] is not None:
-        lines.append(f"  bad requests (failed beyond the base error rate): mean {bad['mean']:.0f}, p95 {bad['p95']:.0f}")
+        lines.append(_("  bad requests (failed beyond the base error rate): mean {mean:.0f}, p95 {p95:.0f}").format(mean=bad["mean"], p95=bad["p95"]))
     lines += _blast_lines(card)
     dur = card["duration_s"]
     if dur["p50"] is not None:
-        lines.append(f"  duration: p50 {format_duration(dur['p50'])}, p95 {format_duration(dur['p95'])}")
+        lines.append(_("  duration: p50 {p50}, p95 {p95}").format(p50=format_duration(dur["p50"]), p95=format_duration(dur["p95"])))
     if "seed" in card:
-        lines.append(f"  replay run i alone: turnout rehearse ... --seed {card['seed']}+i")
+        lines.append(_("  replay run i alone: turnout rehearse ... --seed {seed}+i").format(seed=card["seed"]))
     return "\n".join(lines)
 
 
@@ -194,22 +195,23 @@ def _detection_lines(card: dict) -> list[str]:
     """A healthy world's stops are false rollbacks; a faulty world's are detections."""
     false = card.get("false_rollback")
     if false is not None:
-        return [f"  false rollbacks (a healthy Y rolled back or held): {false['count']} of {card['runs']}, "
-                f"{false['rate']:.1%}{evidence.percent_ci(false['ci'])}"]
+        return [_("  false rollbacks (a healthy Y rolled back or held): {count} of {runs}, {rate:.1%}{ci}").format(
+            count=false["count"], runs=card["runs"], rate=false["rate"], ci=evidence.percent_ci(false["ci"]))]
     lines = [f"  p_detect: {card['p_detect']:.1%}{evidence.percent_ci(card.get('p_detect_ci'))}"]
     ttd = card["time_to_detect_s"]
-    lines.append("  time to detect: " + (f"p50 {format_duration(ttd['p50'])}, p95 {format_duration(ttd['p95'])}" if ttd["p50"] is not None else "never detected"))
+    lines.append(_("  time to detect: p50 {p50}, p95 {p95}").format(p50=format_duration(ttd["p50"]), p95=format_duration(ttd["p95"]))
+                 if ttd["p50"] is not None else _("  time to detect: never detected"))
     steps = card.get("detection_step") or {}
     if any(steps.values()):
-        lines.append("  caught at Y: " + ", ".join(f"{y}% {n}" for y, n in steps.items()))
+        lines.append(_("  caught at Y: {steps}").format(steps=", ".join(f"{y}% {n}" for y, n in steps.items())))
     return lines
 
 
 def _blast_lines(card: dict) -> list[str]:
     lines = []
-    for name, what in (("failed", "failed beyond the base rate"), ("slow", "slower than the SLO")):
+    for name, what in (("failed", N_("failed beyond the base rate")), ("slow", N_("slower than the SLO"))):
         part = (card.get("blast_radius") or {}).get(name) or {}
         if part.get("mean") is not None:
-            lines.append(f"  blast radius, {what}: mean {part['mean']:.0f}, p50 {part['p50']:.0f}, "
-                         f"p95 {part['p95']:.0f}, max {part['max']:.0f}")
+            lines.append(_("  blast radius, {what}: mean {mean:.0f}, p50 {p50:.0f}, p95 {p95:.0f}, max {max:.0f}").format(
+                what=_(what), **{k: part[k] for k in ("mean", "p50", "p95", "max")}))
     return lines

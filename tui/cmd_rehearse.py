@@ -88,7 +88,7 @@ def _headless_run(plan, scenario, args: argparse.Namespace, journal: str | None)
     from sim.session import Rehearsal, planned_duration
     from tui.progress import sim_progress, wanted
 
-    with sim_progress(planned_duration(plan), f"rehearsing {plan.name} (exact)", args.exact and wanted(args.json)) as on_advance:
+    with sim_progress(planned_duration(plan), _("rehearsing {plan} (exact)").format(plan=plan.name), args.exact and wanted(args.json)) as on_advance:
         return Rehearsal(plan, scenario, seed=args.seed, exact=args.exact, journal_path=journal).run_to_end(on_advance)
 
 
@@ -99,7 +99,7 @@ def _monte_carlo(plan, scenario, args: argparse.Namespace) -> tuple[dict, list]:
     from sim.runner import monte_carlo
     from tui.progress import run_progress, wanted
 
-    with run_progress(args.runs, f"rehearsing {plan.name}", wanted(args.json)) as advance:
+    with run_progress(args.runs, _("rehearsing {plan}").format(plan=plan.name), wanted(args.json)) as advance:
         records = monte_carlo(plan, scenario, args.runs, seed=args.seed, exact=args.exact, on_run=advance)
     about = provenance(plan.name, args.plan, scenario.name, args.scenario, args.seed)
     return monte_carlo_json(records, about, tuple(s.y for s in plan.steps)), records

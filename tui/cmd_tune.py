@@ -79,7 +79,7 @@ def _tune(args: argparse.Namespace, plan, fault, healthy, max_duration: float) -
     runner = _runner(Job(plan, fault, healthy), args.dask)
     if runner is None:
         return 2
-    with runner, tune_progress(f"tuning {plan.name}", wanted(args.json)) as on_progress:
+    with runner, tune_progress(_("tuning {plan}").format(plan=plan.name), wanted(args.json)) as on_progress:
         result = tune(pool, runner, args.runs, args.seed, budgets, on_progress)
     tuned = apply(plan, result.recommended.candidate) if result.recommended else None
     if args.json:
