@@ -9,10 +9,11 @@ result, and whatever shows it to an operator passes it through ``say()``.
 
 ``say()`` reads the sentence back against the catalog: an exact msgid is looked up as gettext
 does; otherwise every msgid with ``{placeholders}`` is a pattern (its literal text matched
-exactly, each placeholder any text), the reading of the whole sentence that covers the most literal text
-wins (``_read`` says how), and its translation is filled with the captured values, each of them said
-again (a reason inside a finding inside a check is translated at every level). A sentence no template matches is
-shown as it is, in English: never a key, never an empty string.
+exactly, each placeholder any text), the reading of the whole sentence whose templates cover the
+most of its words wins (``_read`` says how), and its translation is filled with the captured
+values, each of them said again (a reason inside a finding inside a check is translated at every
+level). A sentence no template matches is shown as it is, in English: never a key, never an
+empty string. docs/i18n.md tells how to write templates that read back.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ class Pattern:
     weight: int  # letters in its literal text: the more words a template says, the surer its match
     literals: tuple[str, ...]  # its literal text, a cheap test before the regex
     closed: bool  # ends in literal text, not in a placeholder
-    opened: bool  # starts with literal text  # literal characters: the more a template says, the surer its match
+    opened: bool  # starts with literal text
 
 
 def say(text: str) -> str:
@@ -53,7 +54,7 @@ def say(text: str) -> str:
 def _read(lang: str, text: str, depth: int) -> tuple[int, str]:
     """(how many of ``text``'s letters the catalog's literal text covers, its translation).
 
-    Of every template that matches, the reading that covers the most literal text wins, counting
+    Of every template that matches, the reading that covers the most letters wins, counting
     what its values' own readings cover: ``input should be less than or equal to 100 (got 150)``
     is a pydantic message inside ``{message} (got {value})``, not a bound of ``100 (got 150)``.
     On a tie the reading whose template ends in literal text wins (a trailing placeholder
