@@ -231,3 +231,11 @@ def test_the_html_report_renders_in_japanese_in_headless_chromium(japanese_rollb
     assert '<html lang="ja">' in html
     dom, _shot = render(tmp_path, japanese_rollback["html"])
     assert charts_in(dom) >= 3 and "実行を止めたもの" in dom and "タイムライン" in dom
+
+
+def test_a_rehearsals_json_is_the_same_bytes_in_either_language():
+    """The run record's timeline and reasons are English facts: --json never changes with the language."""
+    argv = ("rehearse", "plans/demo.yml", "--scenario", "plans/scenarios/error_rate.yml", "--json")
+    english, japanese = cli(*argv, TURNOUT_LANG="en"), cli(*argv, TURNOUT_LANG="ja")
+    assert english.returncode == japanese.returncode == 1
+    assert english.stdout == japanese.stdout and "rolling back: " in english.stdout
