@@ -26,7 +26,8 @@ from .driver import SimDriver
 class SimConductor:
     world = "rehearsal"
     badge = ""
-    quit_note = N_("The rehearsal is discarded (nothing real was touched). Run it again with `turnout rehearse`.")  # translated as shown
+    # translated where it is shown (the cockpit's quit dialog)
+    quit_note = N_("The rehearsal is discarded (nothing real was touched). Run it again with `turnout rehearse`.")
     loop = None  # nothing runs by itself: the simulated clock moves only through controls
     start_gate = None  # nothing real to protect: a rehearsal starts when the cockpit opens
 

@@ -29,6 +29,11 @@ def test_main_screen_ja_80x24(snap_compare, japanese):
     assert snap_compare(mid_shift(), terminal_size=(80, 24))
 
 
+def test_main_screen_ja_120x40(snap_compare, japanese):
+    """Wide and tall: each step on its own line with its bake, the probe column, every gate's history."""
+    assert snap_compare(mid_shift(), terminal_size=(120, 40))
+
+
 def test_help_ja_80x24(snap_compare, japanese):
     assert snap_compare(mid_shift(), press=["question_mark"], terminal_size=(80, 24))
 

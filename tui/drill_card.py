@@ -23,6 +23,7 @@ from sim.drill_score import VERDICTS
 from .widgets.base import phase_words
 
 EVIDENCE_CHARS = 200
+EVIDENCE = N_("the evidence")  # what a reaction is timed from, unless the call names it
 PANELS = {"gates": N_("the gates panel"), "nodes": N_("the nodes panel"), "log": N_("the event log")}
 VERDICT_WORDS = VERDICTS | {"pushed": N_("pushed on too soon: you approved or resumed before the hold was over")}
 CALL_WORDS = {"roll_back": N_("roll back"), "stop": N_("stop (refuse to go on)"), "hold": N_("hold"), "continue": N_("continue")}
@@ -51,10 +52,12 @@ def _calls(card: dict) -> list[dict]:
     if "calls" in card:
         return card["calls"]
     fault = card["fault"]["onset_s"] is not None
-    return [{"call": "roll_back" if fault else "continue", "phase": "shift", "decision": card["decision"],
-             "why": "roll back within one gate window of the gates failing" if fault else "let the healthy Y finish",
-             "deadline_s": None, "reaction_s": card["reaction_s"], "after": "the gates failed", "points": card["points"] | {"max": 100},
-             "reasons": [f"{m['move']} at {_at(m['at_s'])} while the gates were failing" for m in card["wrong_moves"]]}]
+    why = _("roll back within one gate window of the gates failing") if fault else _("let the healthy Y finish")
+    reasons = [_("{move} at {time} while the gates were failing").format(move=m["move"], time=_at(m["at_s"]))
+               for m in card["wrong_moves"]]
+    return [{"call": "roll_back" if fault else "continue", "phase": "shift", "decision": card["decision"], "why": why,
+             "deadline_s": None, "reaction_s": card["reaction_s"], "after": N_("the gates failed"),
+             "points": card["points"] | {"max": 100}, "reasons": reasons}]
 
 
 def _grid() -> Table:
@@ -71,10 +74,11 @@ def _call_rows(grid: Table, card: dict) -> None:
         if call.get("deadline_s"):
             deadline = (_(" for at least {time}") if call["call"] == "hold" else _(" within {time} of the evidence")).format(
                 time=_at(call["deadline_s"]))
-        right = _("right call: {call}{deadline}. {why}").format(call=_word(CALL_WORDS, call["call"]), deadline=deadline, why=call["why"])
+        right = _("right call: {call}{deadline}. {why}").format(call=_word(CALL_WORDS, call["call"]), deadline=deadline,
+                                                                 why=call["why"])
         grid.add_row(phase_words(call["phase"]), Text(right))
         verdict = _word(VERDICT_WORDS, call["decision"])
-        after = call.get("after", "the evidence")
+        after = _(call.get("after", EVIDENCE))  # a library drill's own words show as written
         reaction = (_("; reaction {time} after {after}").format(time=_at(call["reaction_s"]), after=after)
                     if call.get("reaction_s") is not None else "")
         grid.add_row("", Text(_("your call: {verdict}{reaction}. Points {total}/{max} (call {call}, reaction {reaction_points}, "

@@ -40,7 +40,7 @@ def next_steps(snap: Snapshot) -> list[str]:
     steps.append(_("config writes still frozen: lift the freeze when ready") if snap.frozen else freeze_state(snap))
     findings = [r for r in snap.preflight if r.status != "pass"]
     if findings:
-        steps.append(ngettext("look at the lint: {n} preflight finding ({names})", "look at the lint: {n} preflight findings ({names})",
-                              len(findings)).format(n=len(findings), names=", ".join(r.name for r in findings[:3])))
+        steps.append(ngettext("look at the lint: {n} preflight finding ({names})",
+                              "look at the lint: {n} preflight findings ({names})", len(findings)).format(n=len(findings), names=", ".join(r.name for r in findings[:3])))
     steps += [_("backup of {node}: {path}").format(node=b.node, path=b.path) for b in snap.backups[:2]]
     return steps

@@ -30,8 +30,8 @@ def probe_lines(snap: Snapshot, node: str) -> Text:
         return Text(_("{node}: not in this plan").format(node=node), "bold red")
     pool = "X" if probe in snap.x_nodes else "Y"
     state = Text(_("ready"), "green") if probe.ready else Text(_("DOWN") if probe.reachable else _("unreachable"), "bold red")
-    text = Text.assemble((f"{node}", "bold"), "  " + _("pool {pool}  version {version}").format(pool=pool, version=probe.version or "?")
-                         + "  ", state)
+    where = _("pool {pool}  version {version}").format(pool=pool, version=probe.version or "?")
+    text = Text.assemble((f"{node}", "bold"), f"  {where}  ", state)
     text.append("  " + _("config {hash}").format(hash=probe.config_hash or "-"))
     if probe.sync_status:
         text.append("  " + _("sync {status}").format(status=probe.sync_status))

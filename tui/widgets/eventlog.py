@@ -1,7 +1,9 @@
 """The event log: the engine's log entries (the journal's events in words), timestamped.
 
 The journal keeps the engine's English; a line that is one of the catalog's fixed sentences is
-shown translated, any other as written (docs/i18n.md). Append-only: each new snapshot carries the engine's recent entries; the ones after the
+shown translated, any other as written (docs/i18n.md).
+
+Append-only: each new snapshot carries the engine's recent entries; the ones after the
 last entry shown are written, so scrolling back is never disturbed by a refresh.
 """
 

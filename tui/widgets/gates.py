@@ -51,7 +51,8 @@ def gate_table(verdict: WindowVerdict) -> Table:
     table.add_column(_("limit"), justify="left", no_wrap=False, overflow="fold", ratio=1)
     for result in verdict.results:
         failing = result.verdict == "fail"
-        table.add_row(Text(_(result.label) if result.label else result.gate, "reverse bold red" if failing else ""), result.x_shown, result.y_shown,
+        label = _(result.label) if result.label else result.gate
+        table.add_row(Text(label, "reverse bold red" if failing else ""), result.x_shown, result.y_shown,
                       _verdict(result), result.threshold, style="bold red" if failing else None)
     return table
 
@@ -113,7 +114,8 @@ class GatesView(SnapshotView):
         if verdict is None:
             return waiting_line(snap, self.world)
         head = Text(no_wrap=True, overflow="ellipsis")
-        head.append(_("window {start}–{end}").format(start=clock(verdict.start, self.world), end=clock(verdict.end, self.world)) + " ")
+        span = _("window {start}–{end}").format(start=clock(verdict.start, self.world), end=clock(verdict.end, self.world))
+        head.append(span + " ")
         head.append(f" {verdict_words(verdict.verdict).upper()} ", f"reverse {VERDICT_STYLE[verdict.verdict]}")
         if snap.decided:
             head.append("  " + _("step evidence"), "bold red")  # failed on the step's accumulated evidence
