@@ -21,14 +21,15 @@ SMOKE_DETAIL = N_("{summary}; {detail}")  # a smoke line's failed checks follow 
 def describe(e: object) -> str:
     match e:
         case ev.RunStarted():
-            return N_('run started ({world}) for {plan_name}').format(world=e.world, plan_name=repr(e.plan_name))
+            return N_("run started ({world}) for {plan_name}").format(world=e.world, plan_name=repr(e.plan_name))
         case ev.Resumed():
             if e.x is None:
                 return N_("resumed after restart")
             return N_("resumed after restart; load balancer has {x}/{y}").format(x=e.x, y=e.y)
         case ev.PreflightChecked():
             counts = {s: sum(1 for r in e.results if r.status == s) for s in ("pass", "warn", "fail")}
-            return N_("preflight: {passed} pass, {warned} warn, {failed} fail").format(passed=counts["pass"], warned=counts["warn"], failed=counts["fail"])
+            return N_("preflight: {passed} pass, {warned} warn, {failed} fail").format(
+                passed=counts["pass"], warned=counts["warn"], failed=counts["fail"])
         case ev.ConfigFrozen():
             return N_("config writes frozen; hashes {hashes}").format(hashes=", ".join(f"{n}={h[:8]}" for n, h in e.hashes))
         case ev.ConfigBackedUp():
@@ -42,7 +43,7 @@ def describe(e: object) -> str:
             said = N_("smoke: {ok}/{total} ok").format(ok=len(e.results) - len(bad), total=len(e.results))
             return "; ".join([said] + [r.describe() for r in bad])
         case ev.WeightsApplied():
-            return N_('load balancer applied X {x}% / Y {y}%').format(x=e.x, y=e.y)
+            return N_("load balancer applied X {x}% / Y {y}%").format(x=e.x, y=e.y)
         case ev.NodesProbed():
             bad = [p for p in e.probes if not p.ready]
             # All ready is the normal case every window: worth the journal, not a log line.
@@ -56,15 +57,15 @@ def describe(e: object) -> str:
         case ev.StepApproved():
             return N_("step {step} approved by {by}").format(step=e.step + 1, by=e.by)
         case ev.PauseRequested():
-            return N_('pause requested ({reason})').format(reason=e.reason)
+            return N_("pause requested ({reason})").format(reason=e.reason)
         case ev.ResumeRequested():
             return N_("resume requested")
         case ev.RollbackRequested():
-            return N_('rollback requested ({reason})').format(reason=e.reason)
+            return N_("rollback requested ({reason})").format(reason=e.reason)
         case ev.HaltRequested():
-            return N_('halt requested ({reason})').format(reason=e.reason)
+            return N_("halt requested ({reason})").format(reason=e.reason)
         case ev.CommandFailed():
-            return N_('{command} failed: {error}').format(command=e.command, error=e.error)
+            return N_("{command} failed: {error}").format(command=e.command, error=e.error)
         case ev.Noted():
             return e.message
         case ev.TimerFired():
@@ -83,7 +84,7 @@ def describe_refusal(e: object, reason: str) -> str:
             what = N_("resume requested")
         case _:
             what = type(e).__name__
-    return N_('refused: {what}: {reason}').format(what=what, reason=reason)
+    return N_("refused: {what}: {reason}").format(what=what, reason=reason)
 
 
 def _quoted(text: str) -> str:
@@ -105,4 +106,4 @@ def _pool(w) -> str:
         stats = f" avg {average:.0f}ms" if average is not None else ""
     else:
         stats = "".join(f" {name.removesuffix('_ms')} {value:.0f}ms" for name, value in w.stats.items() if name not in QUIET)
-    return N_('{requests} req {error_rate:.2%} err{stats}').format(requests=w.requests, error_rate=w.error_rate, stats=stats)
+    return N_("{requests} req {error_rate:.2%} err{stats}").format(requests=w.requests, error_rate=w.error_rate, stats=stats)

@@ -68,7 +68,8 @@ async def _config_text(world: World, infos: list[NodeInfo]) -> tuple[str | None,
     try:
         return await world.kong.config(world.plan.node(reachable[0])), N_("{node}'s config").format(node=reachable[0]), []
     except AdapterError as exc:
-        return None, "", [CheckResult("config lint", "warn", N_("X's config could not be read for the lint: {reason}").format(reason=exc), node=reachable[0])]
+        return None, "", [CheckResult("config lint", "warn", N_("X's config could not be read for the lint: {reason}").format(
+            reason=exc), node=reachable[0])]
 
 
 async def _preflight(c: cmd.RunPreflight, world: World) -> ev.PreflightChecked:

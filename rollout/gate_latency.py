@@ -47,7 +47,8 @@ class Latency:
         common = dict(statistic=self.statistic, label=label, x_shown=self._shown(x), y_shown=self._shown(y),
                       test=self.test(config, y.latency_kind))
         if yv is None:
-            return GateResult(self.name, "no_data", None, xv, self.limit(config), N_("the metrics source does not measure {statistic}").format(statistic=self.statistic), **common), {}
+            return GateResult(self.name, "no_data", None, xv, self.limit(config), N_("the metrics source does not measure {statistic}").format(
+                statistic=self.statistic), **common), {}
         floor = self.floor(config, y.latency_kind)
         problems, held, notes = [], [], []
         worse = xv is not None and self.worse(config, yv, xv, floor)

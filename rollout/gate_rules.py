@@ -186,7 +186,8 @@ class NodeErrorRate:
                 at_fault.append(node.node)
         worst = max(y.nodes, key=lambda n: n.error_rate)
         result = GateResult(self.name, "fail" if failed else "pass", worst.error_rate, x.error_rate if ctx.compare else None,
-                            self.limit(config), "; ".join(failed) or N_("worst node {node} {rate}").format(node=worst.node, rate=pct(worst.error_rate)),
+                            self.limit(config), "; ".join(failed) or N_("worst node {node} {rate}").format(
+                                node=worst.node, rate=pct(worst.error_rate)),
                             self.statistic, self.label, pct(x.error_rate) if ctx.compare else "-",
                             f"{worst.node} {pct(worst.error_rate)}", test=self.test(ctx), decisive=bool(failed),
                             nodes=tuple(at_fault))

@@ -95,7 +95,7 @@ class Moves:
 
     def rollback_move(self) -> list[cmd.Command]:
         self.s.deadline = self.s.now + self.s.plan.rollback.retry
-        note = cmd.Notify("error", N_('rolling back: {reason}').format(reason=self.s.reason))
+        note = cmd.Notify("error", N_("rolling back: {reason}").format(reason=self.s.reason))
         if self.s.x_stopped:
             return [cmd.StartNodes("x", self.names("x")), note]
         self.s.waiting_for_x = self.healthy("x") == 0
@@ -113,9 +113,11 @@ class Moves:
         self.s.deadline = None
         if phase == P.DONE:
             self.s.reason = "completed"
-            return [cmd.Notify("info", N_('done: 100% on Y {version}; keep watching the metrics').format(version=self.s.plan.pools.y.version))]
+            return [cmd.Notify("info", N_("done: 100% on Y {version}; keep watching the metrics").format(
+                version=self.s.plan.pools.y.version))]
         if phase == P.ROLLED_BACK:
-            return [cmd.Notify("error", N_('rolled back: 100% on X {version} ({reason})').format(version=self.s.plan.pools.x.version, reason=self.s.reason))]
+            return [cmd.Notify("error", N_("rolled back: 100% on X {version} ({reason})").format(
+                version=self.s.plan.pools.x.version, reason=self.s.reason))]
         if phase == P.PREFLIGHT:
             return [cmd.RunPreflight()]
         if phase == P.FREEZE:
@@ -149,11 +151,12 @@ class Moves:
         self.s.tally.new_step(index)
         if step.approve and index not in self.s.approved:
             self.s.pending_approval = index
-            out = [cmd.AskApproval(index, step.y), cmd.Notify("info", N_('step {value}: approve to send {y}% to Y').format(value=index + 1, y=step.y))]
+            out = [cmd.AskApproval(index, step.y), cmd.Notify("info", N_("step {step}: approve to send {y}% to Y").format(
+                step=index + 1, y=step.y))]
             # Y keeps its share while the operator thinks: the gates keep judging it (and roll back).
             return out + (self.start_windows() if self.s.applied and self.s.applied[1] > 0 else [])
         if step.y > 0 and self.healthy("y") == 0:
-            return self.hold(N_('step {value}: no healthy Y node to send {y}% to').format(value=index + 1, y=step.y), "node_health")
+            return self.hold(N_("step {step}: no healthy Y node to send {y}% to").format(step=index + 1, y=step.y), "node_health")
         self.s.desired = (100 - step.y, step.y)
         return [cmd.SetWeights(*self.s.desired, self.unhealthy())]
 

@@ -287,7 +287,8 @@ def check_plan(plan: Plan) -> list[tuple[str, ...]]:
     for pool in ("x", "y"):
         for i, node in enumerate(getattr(plan.pools, pool).nodes):
             if node.name in seen:
-                problems.append((f"pools.{pool}.nodes.{i}.name", N_("duplicate node name {name} (also in {where})").format(name=repr(node.name), where=seen[node.name])))
+                problems.append((f"pools.{pool}.nodes.{i}.name", N_("duplicate node name {name} (also in {where})").format(
+                    name=repr(node.name), where=seen[node.name])))
             seen.setdefault(node.name, f"pools.{pool}")
     for i, check in enumerate(plan.smoke):
         for header, value in check.request.headers.items():
@@ -311,14 +312,16 @@ def _metrics_sources(plan: Plan) -> list[tuple[str, ...]]:
         return [("metrics", N_("source prometheus needs metrics.url and metrics.queries (requests, errors)"))]
     if spec.source != "kong":
         return []
-    return [(f"pools.{pool}.nodes.{i}", N_("metrics.source kong needs the node's metrics, status or admin URL ({name} has none)").format(name=node.name))
+    return [(f"pools.{pool}.nodes.{i}", N_("metrics.source kong needs the node's metrics, status or admin URL ({name} has none)").format(
+        name=node.name))
             for pool in ("x", "y") for i, node in enumerate(getattr(plan.pools, pool).nodes)
             if not (node.metrics or node.status or node.admin)]
 
 
 def _haproxy_server_names(plan: Plan) -> list[tuple[str, ...]]:
     """A node's ``server:`` is an HAProxy server name behind an HAProxy LB (node names always are)."""
-    return [(f"pools.{pool}.nodes.{i}.server", N_("an HAProxy server name is letters, digits and . _ : - (got {value})").format(value=repr(node.server)))
+    return [(f"pools.{pool}.nodes.{i}.server", N_("an HAProxy server name is letters, digits and . _ : - (got {value})").format(
+        value=repr(node.server)))
             for pool in ("x", "y") for i, node in enumerate(getattr(plan.pools, pool).nodes)
             if node.server is not None and not IDENT.fullmatch(node.server)]
 

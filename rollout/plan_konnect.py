@@ -115,7 +115,8 @@ class Konnect(BaseModel):
 def konnect_problems(mode: str, konnect: Konnect | None) -> list[tuple[str, ...]]:
     """The rules that span the block and the plan's mode; (key.path, message[, key.path to point at])."""
     if mode != "konnect":
-        return [("konnect", N_("a konnect block needs mode: konnect (this plan is mode: {mode})").format(mode=mode))] if konnect else []
+        return [("konnect", N_("a konnect block needs mode: konnect (this plan is mode: {mode})").format(
+            mode=mode))] if konnect else []
     if konnect is None:
         return [("konnect", N_("a konnect plan needs a konnect block (region or base_url, control_plane_id or "
                                "control_plane_name, token_env)"), "mode")]

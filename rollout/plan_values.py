@@ -53,7 +53,8 @@ def duration(floor: float = 0.0, ceiling: float = WEEK) -> Any:
         except ValueError as exc:
             raise refuse(str(exc)) from None
         if seconds < floor:
-            raise refuse(N_("must be at least {floor}, or the loop it paces spins (got {value})").format(floor=spoken(floor), value=spoken(seconds)))
+            raise refuse(N_("must be at least {floor}, or the loop it paces spins (got {value})").format(
+                floor=spoken(floor), value=spoken(seconds)))
         if seconds > ceiling:
             raise refuse(N_("must be at most {ceiling} (got {value})").format(ceiling=spoken(ceiling), value=spoken(seconds)))
         return seconds
@@ -66,7 +67,8 @@ def _no_control(value: str, limit: int) -> str:
     (a bidi override, a zero-width or non-breaking space) that makes a name read as another."""
     found = next((c for c in value if not c.isprintable()), None)
     if found is not None:
-        raise refuse(N_("must not contain control or invisible characters (found {codepoint})").format(codepoint=f"U+{ord(found):04X}"))
+        raise refuse(N_("must not contain control or invisible characters (found {codepoint})").format(
+            codepoint=f"U+{ord(found):04X}"))
     if len(value) > limit:
         raise refuse(N_("longer than {limit} characters").format(limit=limit))
     return value
@@ -87,7 +89,8 @@ def _run_name(value: str) -> str:
     if "/" in value or "\\" in value:
         raise refuse(N_("must not contain / or \\ (the name becomes the run directory .turnout/<name as a slug>)"))
     if not any(c.isalnum() for c in value):
-        raise refuse(N_("needs a letter or a digit (the name becomes the run directory .turnout/<name as a slug>; got {value})").format(value=shown(value)))
+        raise refuse(N_("needs a letter or a digit (the name becomes the run directory .turnout/<name as a slug>; got {value})").format(
+            value=shown(value)))
     return value
 
 

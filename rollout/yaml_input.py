@@ -102,7 +102,8 @@ def read_text(path: str, limits: Limits = PLAN) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise InputRefused(line, N_("not UTF-8 text (byte {byte}); expected a YAML file").format(byte=f"0x{data[exc.start]:02x}")) from None
+        raise InputRefused(line, N_("not UTF-8 text (byte {byte}); expected a YAML file").format(
+            byte=f"0x{data[exc.start]:02x}")) from None
 
 
 def _require_regular(st: os.stat_result, limits: Limits) -> None:
@@ -198,7 +199,8 @@ class _GuardedConstructor(SafeConstructor):
         except Exception as exc:  # int('9' * 5000), datetime(2024, 2, 30), ...: bad input at the edge
             kind = str(node.tag).rsplit(":", 1)[-1]
             detail = str(exc).splitlines()[0].split(";")[0][:120] if isinstance(exc, (ValueError, OverflowError)) and str(exc) else ""
-            raise InputRefused(node.start_mark.line + 1, N_("cannot read this value as {kind}: {detail}").format(kind=kind, detail=detail)
+            raise InputRefused(node.start_mark.line + 1, N_("cannot read this value as {kind}: {detail}").format(
+                kind=kind, detail=detail)
                                 if detail else N_("cannot read this value as {kind}").format(kind=kind)) from None
 
 

@@ -181,11 +181,13 @@ def monte_carlo_text(card: dict, title: str) -> str:
     lines += _detection_lines(card)
     bad = card["bad_requests"]
     if bad["mean"] is not None:
-        lines.append(_("  bad requests (failed beyond the base error rate): mean {mean:.0f}, p95 {p95:.0f}").format(mean=bad["mean"], p95=bad["p95"]))
+        lines.append(_("  bad requests (failed beyond the base error rate): mean {mean:.0f}, p95 {p95:.0f}").format(
+            mean=bad["mean"], p95=bad["p95"]))
     lines += _blast_lines(card)
     dur = card["duration_s"]
     if dur["p50"] is not None:
-        lines.append(_("  duration: p50 {p50}, p95 {p95}").format(p50=format_duration(dur["p50"]), p95=format_duration(dur["p95"])))
+        lines.append(_("  duration: p50 {p50}, p95 {p95}").format(
+            p50=format_duration(dur["p50"]), p95=format_duration(dur["p95"])))
     if "seed" in card:
         lines.append(_("  replay run i alone: turnout rehearse ... --seed {seed}+i").format(seed=card["seed"]))
     return "\n".join(lines)
@@ -199,7 +201,8 @@ def _detection_lines(card: dict) -> list[str]:
             count=false["count"], runs=card["runs"], rate=false["rate"], ci=evidence.percent_ci(false["ci"]))]
     lines = [f"  p_detect: {card['p_detect']:.1%}{evidence.percent_ci(card.get('p_detect_ci'))}"]
     ttd = card["time_to_detect_s"]
-    lines.append(_("  time to detect: p50 {p50}, p95 {p95}").format(p50=format_duration(ttd["p50"]), p95=format_duration(ttd["p95"]))
+    lines.append(_("  time to detect: p50 {p50}, p95 {p95}").format(
+        p50=format_duration(ttd["p50"]), p95=format_duration(ttd["p95"]))
                  if ttd["p50"] is not None else _("  time to detect: never detected"))
     steps = card.get("detection_step") or {}
     if any(steps.values()):

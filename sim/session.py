@@ -106,7 +106,8 @@ class Rehearsal(SimConductor):
     def _describe(self, engine: Engine, event: Any) -> str:
         if isinstance(event, ev.WindowJudged) and engine.verdicts:
             verdict = engine.verdicts[-1]
-            text = N_("window {start:.0f}s-{end:.0f}s: {verdict}").format(start=event.start, end=event.at, verdict=verdict.describe())
+            text = N_("window {start:.0f}s-{end:.0f}s: {verdict}").format(
+                start=event.start, end=event.at, verdict=verdict.describe())
             total = event.x.requests + event.y.requests
             if total and self._y() is not None and abs(100.0 * event.y.requests / total - self._y()) > 5:
                 text = N_("{window}; observed split Y {observed:.1f}%, configured {configured}%").format(

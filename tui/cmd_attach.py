@@ -66,7 +66,7 @@ async def _attach(run_dir: str, finished: Callable[[], str | None], summary: Cal
     try:
         await conductor.connect()
     except AttachError as exc:
-        print(_('turnout attach: {value}').format(value=finished() or exc), file=sys.stderr)
+        print(_("turnout attach: {value}").format(value=finished() or exc), file=sys.stderr)
         return 2
     from .app import run_live_async
 

@@ -33,7 +33,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     answer = asyncio.run(_backup(plan))
     if isinstance(answer, ev.CommandFailed):
-        print(json.dumps({"ok": False, "error": answer.error}) if args.json else _('backup failed: {error}').format(error=answer.error))
+        print(json.dumps({"ok": False, "error": answer.error}) if args.json else _("backup failed: {error}").format(
+            error=answer.error))
         return 1
     records = [{"node": b.node, "path": b.path, "sha256": b.sha256, "config_hash": b.config_hash, "entities": b.entities}
                for b in answer.backups]

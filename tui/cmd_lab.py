@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         return handler(args)
     except LabError as exc:
-        print(_('turnout lab {lab_command}: {exc}').format(lab_command=args.lab_command, exc=exc), file=sys.stderr)
+        print(_("turnout lab {lab_command}: {exc}").format(lab_command=args.lab_command, exc=exc), file=sys.stderr)
         return 1
 
 
@@ -123,10 +123,11 @@ def _load(args: argparse.Namespace) -> int:
     from lab.status import run_load
 
     if args.rps <= 0 or args.duration <= 0:
-        print(_('turnout lab load: --rps and --duration must be above 0'), file=sys.stderr)
+        print(_("turnout lab load: --rps and --duration must be above 0"), file=sys.stderr)
         return 2
     state = load_state(args.dir)
-    printer = None if args.json else (lambda s: print(_('  t+{second:>3}s  sent {sent:>6}  ok {ok:>6}  failed {failed}').format(second=s.second, sent=s.sent, ok=s.ok, failed=s.failed), flush=True))
+    printer = None if args.json else (lambda s: print(_("  t+{second:>3}s  sent {sent:>6}  ok {ok:>6}  failed {failed}").format(
+        second=s.second, sent=s.sent, ok=s.ok, failed=s.failed), flush=True))
     data, lines = asyncio.run(run_load(state, args.rps, args.duration, printer))
     _emit(args, data, lines)
     return 0 if data["failed"] == 0 else 1
@@ -142,7 +143,7 @@ def _fault(args: argparse.Namespace) -> int:
         value = getattr(args, key)
         problem = SWITCHES[key].problem(value) if value is not None else None
         if problem:
-            print(_('turnout lab fault: {flag}: {problem}').format(flag=flag, problem=problem), file=sys.stderr)
+            print(_("turnout lab fault: {flag}: {problem}").format(flag=flag, problem=problem), file=sys.stderr)
             return 2
     state = load_state(args.dir)
     changes = _fault_changes(args)
@@ -150,7 +151,7 @@ def _fault(args: argparse.Namespace) -> int:
         for name in targets(state, args.target):
             asyncio.run(restart_node(state, name))
     if not changes and not args.restart:
-        print(_('turnout lab fault: say what to switch (--error-share, --latency-ms, --not-ready, --crash, --clear, ...)'),
+        print(_("turnout lab fault: say what to switch (--error-share, --latency-ms, --not-ready, --crash, --clear, ...)"),
               file=sys.stderr)
         return 2
     result = asyncio.run(set_faults(state, args.target, changes)) if changes else {}

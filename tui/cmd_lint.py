@@ -58,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
     except InputRefused as exc:
         return _bad(f"{args.kong_yml}:{exc.line}: {say(exc.message)}" if exc.line else f"{args.kong_yml}: {say(exc.message)}")
     if args.fix and _same_file(args.fix, args.kong_yml):
-        return _bad(_("--fix {out}: refusing to overwrite the input; X keeps it, write the converted copy elsewhere").format(out=args.fix))
+        return _bad(_("--fix {out}: refusing to overwrite the input; X keeps it, write the converted copy elsewhere").format(
+            out=args.fix))
     try:
         findings = lint(text, args.source, args.target, router_flavor=args.router_flavor)
         fixed = fix(text, args.source, args.target, router_flavor=args.router_flavor) if args.fix else None
@@ -102,13 +103,15 @@ def _report(args: argparse.Namespace, findings: list[Finding], fixed: tuple[str,
     print(_("{findings} for {source} -> {target} ({errors}, {warnings}, {fixable} fixable with --fix)").format(
         findings=ngettext("{n} finding", "{n} findings", len(findings)).format(n=len(findings)), source=args.source,
         target=args.target, errors=ngettext("{n} error", "{n} errors", errors).format(n=errors),
-        warnings=ngettext("{n} warning", "{n} warnings", len(findings) - errors).format(n=len(findings) - errors), fixable=fixable))
+        warnings=ngettext("{n} warning", "{n} warnings", len(findings) - errors).format(
+            n=len(findings) - errors), fixable=fixable))
     if fixed is None:
         return
     errors_left = blocking(fixed[1])
     if errors_left:
         n = len(errors_left)
-        print(ngettext("not written: {n} error left that Kong would refuse", "not written: {n} errors left that Kong would refuse", n).format(n=n))
+        print(ngettext("not written: {n} error left that Kong would refuse", "not written: {n} errors left that Kong would refuse", n).format(
+            n=n))
     else:
         print(_("wrote {out}").format(out=args.fix))
     for f in fixed[1]:

@@ -44,7 +44,8 @@ def run(args: argparse.Namespace) -> int:
     if plan is None or not fill_env_or_report(plan, args.plan, args.env_file):
         return 2
     if plan.load_balancer.rehearsal_only:
-        print(_("{plan}: load_balancer.type: sim plans are checked in rehearsal (turnout rehearse)").format(plan=args.plan), file=sys.stderr)
+        print(_("{plan}: load_balancer.type: sim plans are checked in rehearsal (turnout rehearse)").format(
+            plan=args.plan), file=sys.stderr)
         return 2
     capacity = {"peak_rps": args.peak_rps, "node_rps": args.node_rps} if args.peak_rps and args.node_rps else None
     try:

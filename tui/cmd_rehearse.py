@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.runs is not None:
         if args.runs < 1:
-            print(_('{plan}: --runs must be at least 1, got {runs}').format(plan=args.plan, runs=args.runs), file=sys.stderr)
+            print(_("{plan}: --runs must be at least 1, got {runs}").format(plan=args.plan, runs=args.runs), file=sys.stderr)
             return 2
         from sim.report import monte_carlo_text  # here, not above: the TUI's first frame does not wait for SciPy
 
@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
             from tui.reports.write import write_monte_carlo
 
             write_monte_carlo(card, records, plan, scenario, args.report)
-            print(_('report: {report}').format(report=args.report), file=sys.stderr)
+            print(_("report: {report}").format(report=args.report), file=sys.stderr)
         return 0 if card["outcomes"]["completed"] == card["runs"] else 1
     with tempfile.TemporaryDirectory(prefix="turnout-rehearsal-") as tmp:
         journal = os.path.join(tmp, "journal.jsonl") if args.report else None
@@ -88,7 +88,8 @@ def _headless_run(plan, scenario, args: argparse.Namespace, journal: str | None)
     from sim.session import Rehearsal, planned_duration
     from tui.progress import sim_progress, wanted
 
-    with sim_progress(planned_duration(plan), _("rehearsing {plan} (exact)").format(plan=plan.name), args.exact and wanted(args.json)) as on_advance:
+    with sim_progress(planned_duration(plan), _("rehearsing {plan} (exact)").format(
+        plan=plan.name), args.exact and wanted(args.json)) as on_advance:
         return Rehearsal(plan, scenario, seed=args.seed, exact=args.exact, journal_path=journal).run_to_end(on_advance)
 
 
@@ -109,7 +110,7 @@ def _report_format_ok(path: str) -> bool:
     from tui.reports.write import report_format
 
     if report_format(path) is None:
-        print(_('{path}: --report writes FILE.html or FILE.md').format(path=path), file=sys.stderr)
+        print(_("{path}: --report writes FILE.html or FILE.md").format(path=path), file=sys.stderr)
         return False
     return True
 
@@ -121,7 +122,7 @@ def _write_run_report(plan, scenario, journal: str, path: str) -> None:
     from tui.reports.write import write_run
 
     write_run(story_of(plan, load(journal).events), _("the rehearsal in {scenario}").format(scenario=scenario.name), path)
-    print(_('report: {path}').format(path=path), file=sys.stderr)
+    print(_("report: {path}").format(path=path), file=sys.stderr)
 
 
 def _interactive(plan, scenario, args, journal: str | None = None) -> int | None:
@@ -132,7 +133,8 @@ def _interactive(plan, scenario, args, journal: str | None = None) -> int | None
     try:
         from tui.app import run_rehearsal_opening
     except ImportError as exc:
-        print(_('turnout: the interactive screen is unavailable ({exc}); printing the headless rehearsal').format(exc=exc), file=sys.stderr)
+        print(_("turnout: the interactive screen is unavailable ({exc}); printing the headless rehearsal").format(
+            exc=exc), file=sys.stderr)
         return None
     built = []  # the rehearsal, once the opening screen's worker has built it
 

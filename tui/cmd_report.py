@@ -41,10 +41,10 @@ def run(args: argparse.Namespace) -> int:
     what = _("the live run") if story.world == "live" else _("the {world} run").format(world=say(story.world))
     if args.html:
         write_text(render(run_report(story, what), "html"), args.html)
-        print(_('report: {html}').format(html=args.html), file=sys.stderr)
+        print(_("report: {html}").format(html=args.html), file=sys.stderr)
     if args.md:
         write_text(render(run_report(story, what, with_charts=False), "md"), args.md)
-        print(_('report: {md}').format(md=args.md), file=sys.stderr)
+        print(_("report: {md}").format(md=args.md), file=sys.stderr)
     if not (args.html or args.md):
         print(render(run_report(story, what, with_charts=False), "md"))
     return 0

@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     if plan is None or not fill_env_or_report(plan, args.plan, args.env_file):
         return 2
     if args.new_run and (args.resume or args.rollback):
-        print(_('turnout: --new-run starts a new run; it does not go with --resume or --rollback (they act on the run in RUN_DIR)'), file=sys.stderr)
+        print(_("turnout: --new-run starts a new run; it does not go with --resume or --rollback (they act on the run in RUN_DIR)"), file=sys.stderr)
         return 2
     try:
         check_live(plan, args.plan)
@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         args.backup_taken = _backup_taken(args, plan)
     except NotConfirmed as exc:
-        print(_('turnout: {plan}: {exc}').format(plan=args.plan, exc=exc), file=sys.stderr)
+        print(_("turnout: {plan}: {exc}").format(plan=args.plan, exc=exc), file=sys.stderr)
         return 2
     if args.detach:
         from .detach import detach
@@ -119,7 +119,8 @@ async def _conduct(args: argparse.Namespace, plan, run_dir: str) -> int:
                                                                    new_run=args.new_run, backup_taken=args.backup_taken))
     if early:
         live.close()
-        print(_('turnout: {early} arrived while the run was opening; nothing was conducted. The run is held where it was: resume with turnout run {plan} --resume, or roll back with --rollback').format(early=early[0], plan=args.plan), file=sys.stderr)
+        print(_("turnout: {early} arrived while the run was opening; nothing was conducted. The run is held where it was: resume with turnout run {plan} --resume, or roll back with --rollback").format(
+            early=early[0], plan=args.plan), file=sys.stderr)
         return 130 if early[0] == "SIGINT" else 1
     for line in live.warnings:
         print(line, file=sys.stderr)

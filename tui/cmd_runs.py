@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     from .run_status import RunRecord, journals_in, read_run, run_dirs
 
     if not os.path.isdir(args.root):
-        print(_('turnout runs: {root}: no such directory').format(root=args.root), file=sys.stderr)
+        print(_("turnout runs: {root}: no such directory").format(root=args.root), file=sys.stderr)
         return 2
     records, bad = [], 0
     for run_dir in run_dirs(args.root):
@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
             try:
                 records.append(read_run(journal))
             except (JournalError, PlanError) as exc:
-                print(_('turnout runs: {exc}').format(exc=exc), file=sys.stderr)
+                print(_("turnout runs: {exc}").format(exc=exc), file=sys.stderr)
                 records.append(RunRecord(journal, phase="unreadable"))
                 bad += 1
     _print(records, args.json)

@@ -52,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"{args.plan}: {_one_line(exc)}", file=sys.stderr)
         return 2
     except (AdapterError, OSError) as exc:
-        print(_('turnout scenario capture: cannot read {value}: {value2}').format(value=_source(plan), value2=_one_line(exc)), file=sys.stderr)
+        print(_("turnout scenario capture: cannot read {value}: {value2}").format(
+            value=_source(plan), value2=_one_line(exc)), file=sys.stderr)
         return 2
     return _write(args, plan, capture)
 
@@ -88,12 +89,14 @@ def _write(args: argparse.Namespace, plan, capture) -> int:
     try:
         load_scenario(args.out or "captured.yml", plan, text=text)
     except PlanError as exc:  # a bug here, not the operator's: say what the measurement gave
-        print(_('turnout scenario capture: the captured values do not make a valid scenario: {exc}').format(exc=exc), file=sys.stderr)
+        print(_("turnout scenario capture: the captured values do not make a valid scenario: {exc}").format(
+            exc=exc), file=sys.stderr)
         return 2
     if args.out:
         with open(args.out, "w", encoding="utf-8") as f:
             f.write(text)
-        print(_('wrote {out}: {rps:.1f} rps on X over {seconds:.0f} s').format(out=args.out, rps=capture.rps, seconds=capture.seconds), file=sys.stderr)
+        print(_("wrote {out}: {rps:.1f} rps on X over {seconds:.0f} s").format(
+            out=args.out, rps=capture.rps, seconds=capture.seconds), file=sys.stderr)
     else:
         sys.stdout.write(text)
     return 0

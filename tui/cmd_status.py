@@ -37,10 +37,10 @@ def run(args: argparse.Namespace) -> int:
         targets = _targets(args)
         records = [read_run(journal, plan) for journal, plan in targets]
     except (JournalError, LookupError) as exc:
-        print(_('turnout status: {exc}').format(exc=exc), file=sys.stderr)
+        print(_("turnout status: {exc}").format(exc=exc), file=sys.stderr)
         return 2
     except PlanError as exc:
-        print(_('turnout status: {problems}').format(problems=exc.problems[0]), file=sys.stderr)
+        print(_("turnout status: {problems}").format(problems=exc.problems[0]), file=sys.stderr)
         return 2
     if args.json:
         found = [status_json(r) for r in records]

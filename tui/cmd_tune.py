@@ -46,10 +46,10 @@ def run(args: argparse.Namespace) -> int:
             print(problem, file=sys.stderr)
         return 2
     except ValueError as exc:
-        print(_('--max-duration: {exc}').format(exc=exc), file=sys.stderr)
+        print(_("--max-duration: {exc}").format(exc=exc), file=sys.stderr)
         return 2
     if args.runs < 1 or args.candidates < 1 or not 0 < args.max_false_rollback < 1:
-        print(_('tune: --runs and --candidates must be at least 1, --max-false-rollback between 0 and 1'), file=sys.stderr)
+        print(_("tune: --runs and --candidates must be at least 1, --max-false-rollback between 0 and 1"), file=sys.stderr)
         return 2
     return _tune(args, plan, fault, healthy, max_duration)
 
@@ -90,7 +90,7 @@ def _tune(args: argparse.Namespace, plan, fault, healthy, max_duration: float) -
         from tui.tune_write import write_tuned
 
         write_tuned(args.plan, tuned, args.write)
-        print(_('wrote {write}').format(write=args.write), file=sys.stderr)
+        print(_("wrote {write}").format(write=args.write), file=sys.stderr)
     return 0 if tuned is not None else 1
 
 
@@ -118,7 +118,8 @@ class _Reachable:
         try:
             return self.runner.__enter__()
         except (OSError, TimeoutError) as exc:
-            print(_('tune: Dask scheduler {address} cannot be reached: {exc}').format(address=self.address, exc=exc), file=sys.stderr)
+            print(_("tune: Dask scheduler {address} cannot be reached: {exc}").format(
+                address=self.address, exc=exc), file=sys.stderr)
             raise SystemExit(2) from None
 
     def __exit__(self, *exc):

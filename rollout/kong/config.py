@@ -63,7 +63,8 @@ def load_config(text: str) -> ConfigDoc:
     try:
         root, data = parse(text, KONG_YML)
     except InputRefused as exc:
-        raise LintError(N_("line {line}: {message}").format(line=exc.line, message=exc.message) if exc.line else exc.message) from None
+        raise LintError(N_("line {line}: {message}").format(
+            line=exc.line, message=exc.message) if exc.line else exc.message) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
@@ -122,7 +123,8 @@ def walk(data: dict) -> Iterator[Entity]:
         yield Entity("service", ("services", i), s, N_("service {svc}").format(svc=svc))
         for j, r in _items(s, "routes"):
             route = _name(r, "name", "id") or f"#{j}"
-            yield Entity("route", ("services", i, "routes", j), r, N_("route {route} of service {svc}").format(route=route, svc=svc))
+            yield Entity("route", ("services", i, "routes", j), r, N_("route {route} of service {svc}").format(
+                route=route, svc=svc))
             for k, p in _items(r, "plugins"):
                 yield _plugin(("services", i, "routes", j, "plugins", k), p, SCOPES['route'].format(name=route))
         for k, p in _items(s, "plugins"):

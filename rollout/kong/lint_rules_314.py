@@ -85,7 +85,8 @@ def _route_defaults(doc: ConfigDoc) -> Iterator[Finding]:
     for e in doc.entities("service"):
         if e.data.get("protocol") in SECURE_PROTOCOLS and "tls_verify" not in e.data:
             yield finding(doc, "secure-defaults", "warning", e, e.path + ("protocol",),
-                          N_("protocol {data} without tls_verify: 3.14 verifies the upstream's certificate by default; set tls_verify: false to keep today's behaviour").format(data=e.data['protocol']),
+                          N_("protocol {data} without tls_verify: 3.14 verifies the upstream's certificate by default; set tls_verify: false to keep today's behaviour").format(
+                              data=e.data['protocol']),
                           SRC_314, fixable=True)
 
 
@@ -104,7 +105,8 @@ def secure_defaults(doc: ConfigDoc, hop: Hop, flavor: str) -> Iterator[Finding]:
         unset = _unset_verifies(e)
         if unset:
             yield finding(doc, "secure-defaults", "warning", e, where,
-                          N_("3.14 verifies TLS certificates by default: set {join} to false to keep today's behaviour").format(join=', '.join('config.' + p for p in unset)),
+                          N_("3.14 verifies TLS certificates by default: set {join} to false to keep today's behaviour").format(
+                              join=', '.join('config.' + p for p in unset)),
                           SRC_314, fixable=True)
 
 

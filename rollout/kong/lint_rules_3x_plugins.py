@@ -75,7 +75,8 @@ def _rename_finding(doc: ConfigDoc, e: Entity, old: str, new: str | None) -> Fin
     cfg = config_of(e)
     if new is None:
         return finding(doc, "session-renames", "warning", e, e.path + ("config", old),
-                       N_('config.{old} has no effect from 3.2 (removed, nothing replaces it): delete it').format(old=old), SRC_SESSION)
+                       N_("config.{old} has no effect from 3.2 (removed, nothing replaces it): delete it").format(
+                           old=old), SRC_SESSION)
     clash = new in cfg
     message = N_("config.{old} is config.{new} from 3.2 (the old name is a deprecated alias)").format(old=old, new=new)
     if old.endswith("samesite") and cfg[old] == "off":
@@ -102,14 +103,15 @@ def session_changes(doc: ConfigDoc, hop: Hop, flavor: str) -> Iterator[Finding]:
         name = e.data.get("name")
         if hop.crosses(3, 2) and name in SESSION_RENAMES:
             yield finding(doc, "session-mixed", "warning", e, e.path,
-                          N_('sessions made by {source} nodes are invalid on {target} nodes and back: while traffic is split, users bounced between X and Y must log in again; keep the steps between first and last short').format(source=hop.source, target=hop.target),
+                          N_("sessions made by {source} nodes are invalid on {target} nodes and back: while traffic is split, users bounced between X and Y must log in again; keep the steps between first and last short").format(
+                              source=hop.source, target=hop.target),
                           SRC_MIXED)
         if hop.crosses(3, 2) and name == "jwt":
             yield finding(doc, "jwt-tokens", "warning", e, e.path,
-                          N_('from 3.2 a request carrying different tokens in the header, query and cookie is denied'), SRC_JWT)
+                          N_("from 3.2 a request carrying different tokens in the header, query and cookie is denied"), SRC_JWT)
         if hop.crosses(3, 5) and name == "session" and "read_body_for_logout" not in config_of(e):
             yield finding(doc, "session-logout", "warning", e, e.path,
-                          N_('from 3.5 logout_post_arg in a request body is ignored unless config.read_body_for_logout is true'),
+                          N_("from 3.5 logout_post_arg in a request body is ignored unless config.read_body_for_logout is true"),
                           SRC_LOGOUT)
 
 
@@ -117,9 +119,11 @@ def _deprecated_queue(doc: ConfigDoc, e: Entity) -> Iterator[Finding]:
     cfg = config_of(e)
     for old, (new, _) in QUEUE_PARAMS.get(str(e.data["name"]), {}).items():
         if old in cfg:
-            hint = N_("use config.queue.{new}").format(new=new) if new else N_("it no longer works; use config.queue.max_retry_time (seconds)")
+            hint = N_("use config.queue.{new}").format(
+                new=new) if new else N_("it no longer works; use config.queue.max_retry_time (seconds)")
             yield finding(doc, "queue-params", "warning", e, e.path + ("config", old),
-                          N_('config.{old} is deprecated since 3.3 (removed in 4.0): {hint}').format(old=old, hint=hint), SRC_QUEUE, fixable=new is not None)
+                          N_("config.{old} is deprecated since 3.3 (removed in 4.0): {hint}").format(
+                              old=old, hint=hint), SRC_QUEUE, fixable=new is not None)
 
 
 def _number(value: Any) -> bool:
@@ -137,11 +141,13 @@ def queue_params(doc: ConfigDoc, hop: Hop, flavor: str) -> Iterator[Finding]:
         for key in QUEUE_INTEGERS:
             if isinstance(queue.get(key), float) and not queue[key].is_integer():
                 yield finding(doc, "queue-params", "error", e, e.path + ("config", "queue", key),
-                              N_('config.queue.{key} is {queue}: 3.4 takes an integer').format(key=key, queue=queue[key]), SRC_QUEUE)
+                              N_("config.queue.{key} is {queue}: 3.4 takes an integer").format(
+                                  key=key, queue=queue[key]), SRC_QUEUE)
         for key in QUEUE_DELAYS:
             if _number(queue.get(key)) and queue[key] < 0.001:
                 yield finding(doc, "queue-params", "error", e, e.path + ("config", "queue", key),
-                              N_('config.queue.{key} is {queue}: 3.4 takes 0.001 s or more').format(key=key, queue=queue[key]), SRC_QUEUE)
+                              N_("config.queue.{key} is {queue}: 3.4 takes 0.001 s or more").format(
+                                  key=key, queue=queue[key]), SRC_QUEUE)
 
 
 def redis_36(doc: ConfigDoc, hop: Hop, flavor: str) -> Iterator[Finding]:
@@ -151,7 +157,8 @@ def redis_36(doc: ConfigDoc, hop: Hop, flavor: str) -> Iterator[Finding]:
     for e in _plugins(doc, ("rate-limiting", "response-ratelimiting")):
         for key in (k for k in REDIS_36 if f"redis_{k}" in config_of(e)):
             yield finding(doc, "redis-config", "warning", e, e.path + ("config", f"redis_{key}"),
-                          N_('config.redis_{key} is deprecated since 3.6 (still mapped): use config.redis.{key}').format(key=key), SRC_REDIS_36)
+                          N_("config.redis_{key} is deprecated since 3.6 (still mapped): use config.redis.{key}").format(
+                              key=key), SRC_REDIS_36)
     for e in _plugins(doc, ("azure-functions",)):
         if hop.crosses(3, 6):
             has = "routeprefix" in config_of(e)

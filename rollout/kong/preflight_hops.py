@@ -60,7 +60,8 @@ def control_plane_checks(plan: Plan) -> list[CheckResult]:
     results = [result("control plane first", "pass" if y_ok else "fail", y_why, SRC_HYBRID, node="control plane",
                       seen=cp, expected=f"same major as {plan.pools.y.version}, minor not below it")]
     if not x_ok:
-        results.append(result("control plane first", "warn", N_('X: {x_why}; X DPs keep serving their cached config until retired').format(x_why=x_why),
+        results.append(result("control plane first", "warn", N_("X: {x_why}; X DPs keep serving their cached config until retired").format(
+            x_why=x_why),
                               SRC_HYBRID, node="control plane", seen=cp, expected=plan.pools.x.version))
     return results
 
@@ -73,7 +74,8 @@ def lint_checks(plan: Plan, text: str, label: str = N_("X's kong.yml")) -> list[
     except (LintError, VersionError) as exc:
         return [result("config lint", "fail", f"{label}: {exc}", SRC_LINT)]
     if not findings:
-        return [result("config lint", "pass", N_("{label}: no findings for {x} -> {y}").format(label=label, x=plan.pools.x.version, y=plan.pools.y.version), SRC_LINT)]
+        return [result("config lint", "pass", N_("{label}: no findings for {x} -> {y}").format(
+            label=label, x=plan.pools.x.version, y=plan.pools.y.version), SRC_LINT)]
     out = []
     for f in findings:
         status: CheckStatus = "fail" if f.severity == "error" and not f.fixable else "warn"

@@ -70,7 +70,8 @@ def hash_checks(plan: Plan, x: list[NodeInfo]) -> list[CheckResult]:
         else:
             outcomes.append((i, "pass", "", i.config_hash, majority))
     source = SRC_HASH_BYTES if plan.mode == "dbless" else SRC_STATUS
-    return per_node(name, outcomes, source, N_('{count} nodes hold configuration_hash {majority}').format(count=len(x), majority=majority))  # type: ignore[arg-type]
+    return per_node(name, outcomes, source, N_("{count} nodes hold configuration_hash {majority}").format(
+        count=len(x), majority=majority))  # type: ignore[arg-type]
 
 
 def data_plane_checks(rows: list[DataPlaneRow] | AdapterError | None, now: float) -> list[CheckResult]:
@@ -88,18 +89,22 @@ def data_plane_checks(rows: list[DataPlaneRow] | AdapterError | None, now: float
         dp = f"{r.hostname or r.ip} ({r.id})"
         if r.sync_status != "normal":
             why = SYNC_MEANING.get(r.sync_status, N_("not in sync"))
-            results.append(result(name, "fail", N_('{dp}: sync_status {sync_status}: {why}').format(dp=dp, sync_status=r.sync_status, why=why), SRC_DP_ROWS, r.hostname, r.sync_status, "normal"))
+            results.append(result(name, "fail", N_("{dp}: sync_status {sync_status}: {why}").format(
+                dp=dp, sync_status=r.sync_status, why=why), SRC_DP_ROWS, r.hostname, r.sync_status, "normal"))
         if r.config_hash != majority:
-            results.append(result(name, "fail", N_('{dp}: config_hash {config_hash} differs from {majority} on the others').format(dp=dp, config_hash=r.config_hash, majority=majority),
+            results.append(result(name, "fail", N_("{dp}: config_hash {config_hash} differs from {majority} on the others").format(
+                dp=dp, config_hash=r.config_hash, majority=majority),
                                   SRC_DP_ROWS, r.hostname, r.config_hash, majority))
         if now and now - r.last_seen > DP_SILENCE_S:
-            results.append(result(name, "fail", N_("{dp}: last seen {age:.0f} s ago; the CP drops a DP after {limit:.0f} s").format(dp=dp, age=now - r.last_seen, limit=DP_SILENCE_S),
+            results.append(result(name, "fail", N_("{dp}: last seen {age:.0f} s ago; the CP drops a DP after {limit:.0f} s").format(
+                dp=dp, age=now - r.last_seen, limit=DP_SILENCE_S),
                                   SRC_DP_ROWS, r.hostname, f"{now - r.last_seen:.0f} s", f"<= {DP_SILENCE_S:.0f} s"))
     if results:
         return results
     summary = N_("{count} data planes normal on config_hash {majority}").format(count=len(rows), majority=majority)
     if now:
-        summary = N_("{summary}, last seen at most {age:.0f} s ago").format(summary=summary, age=max(now - r.last_seen for r in rows))
+        summary = N_("{summary}, last seen at most {age:.0f} s ago").format(
+            summary=summary, age=max(now - r.last_seen for r in rows))
     return [result(name, "pass", summary, SRC_DP_ROWS)]
 
 
@@ -126,12 +131,15 @@ def y_checks(plan: Plan, y: list[NodeInfo], used: dict[str, str], deployed: bool
     up = [i for i in y if i.reachable]
     return (_reachable("Y reachable", y, "warn" if later else "fail", why_down)
             + _versions("Y version as planned", y, plan.pools.y.version)
-            + per_node("Y ready", [_ready(i, plan.pools.y.version) for i in up], SRC_READY, N_("{nodes} ready").format(nodes=", ".join(i.node for i in up)))
+            + per_node("Y ready", [_ready(i, plan.pools.y.version) for i in up], SRC_READY, N_("{nodes} ready").format(
+                nodes=", ".join(i.node for i in up)))
             + _mode("Y", plan, y)
             + per_node("Y has every plugin in use", [_plugins(i, used) for i in up], SRC_PLUGINS,
-                       N_("{plugins}: available on {nodes}").format(plugins=", ".join(sorted(used)) or N_("no plugins in use"), nodes=", ".join(i.node for i in up)))
+                       N_("{plugins}: available on {nodes}").format(
+                           plugins=", ".join(sorted(used)) or N_("no plugins in use"), nodes=", ".join(i.node for i in up)))
             + per_node("Y Status API reachable", [_status_api(i) for i in up], SRC_STATUS_LISTEN,
-                       N_("Status API answered on {nodes}").format(nodes=", ".join(i.node for i in up))))  # type: ignore[arg-type]
+                       N_("Status API answered on {nodes}").format(
+                           nodes=", ".join(i.node for i in up))))  # type: ignore[arg-type]
 
 
 def listed_data_plane_checks(plan: Plan, rows: list[DataPlaneRow] | AdapterError | None, now: float = 0.0) -> list[CheckResult]:
@@ -141,7 +149,8 @@ def listed_data_plane_checks(plan: Plan, rows: list[DataPlaneRow] | AdapterError
     for node in plan.pools.y.nodes:
         host = node.hostname or node.name
         if isinstance(rows, list) and host not in listed:
-            results.append(result("data planes in sync", "fail", N_('{name}: not listed by the control plane as {host}').format(name=node.name, host=repr(host)),
+            results.append(result("data planes in sync", "fail", N_("{name}: not listed by the control plane as {host}").format(
+                name=node.name, host=repr(host)),
                                   SRC_DP_ROWS, node.name, "absent", "listed, sync_status normal"))
     ours = [listed[h] for h in (n.hostname or n.name for n in plan.pools.y.nodes) if h in listed]
     return results + data_plane_checks(ours if isinstance(rows, list) else rows, now)
@@ -160,22 +169,27 @@ def _down(why: str, template: str) -> str:
 
 def _versions(name: str, nodes: list[NodeInfo], planned: str) -> list[CheckResult]:
     up = [i for i in nodes if i.reachable]
-    outcomes = [(i, "pass" if matches(planned, i.version) else "fail", N_("runs {version}, the plan says {planned}").format(version=i.version or "?", planned=planned), i.version, planned)
+    outcomes = [(i, "pass" if matches(planned, i.version) else "fail", N_("runs {version}, the plan says {planned}").format(
+        version=i.version or "?", planned=planned), i.version, planned)
                 for i in up]
-    results = per_node(name, outcomes, SRC_VERSION, N_("{nodes} run {planned}").format(nodes=", ".join(i.node for i in up), planned=planned))  # type: ignore[arg-type]
+    results = per_node(name, outcomes, SRC_VERSION, N_("{nodes} run {planned}").format(
+        nodes=", ".join(i.node for i in up), planned=planned))  # type: ignore[arg-type]
     seen = Counter(i.version for i in up)
     if len(seen) > 1 and all(r.status == "pass" for r in results):
         mixed = ", ".join(f"{v} ({', '.join(i.node for i in up if i.version == v)})" for v in seen)
-        results = [result(name, "warn", N_('mixed versions: {mixed}').format(mixed=mixed), SRC_VERSION, seen=mixed, expected=planned)]
+        results = [result(name, "warn", N_("mixed versions: {mixed}").format(
+            mixed=mixed), SRC_VERSION, seen=mixed, expected=planned)]
     return results
 
 
 def _mode(name: str, plan: Plan, nodes: list[NodeInfo]) -> list[CheckResult]:
     key, want = ("database", "off") if plan.mode == "dbless" else ("role", "data_plane")
     up = [i for i in nodes if i.reachable]
-    outcomes = [(i, "pass" if getattr(i, key) == want else "fail", N_("{key}={seen}, a {mode} plan needs {key}={want}").format(key=key, seen=getattr(i, key) or "?", mode=plan.mode, want=want),
+    outcomes = [(i, "pass" if getattr(i, key) == want else "fail", N_("{key}={seen}, a {mode} plan needs {key}={want}").format(
+        key=key, seen=getattr(i, key) or "?", mode=plan.mode, want=want),
                  getattr(i, key), want) for i in up]
-    return per_node(f"{name} {key} {want}", outcomes, SRC_MODE, N_("{key}={want} on {nodes}").format(key=key, want=want, nodes=", ".join(i.node for i in up)))  # type: ignore[arg-type]
+    return per_node(f"{name} {key} {want}", outcomes, SRC_MODE, N_("{key}={want} on {nodes}").format(
+        key=key, want=want, nodes=", ".join(i.node for i in up)))  # type: ignore[arg-type]
 
 
 def _version_of(info: NodeInfo, planned: str) -> KongVersion | None:
@@ -192,11 +206,13 @@ def _ready(i: NodeInfo, planned: str) -> Outcome:
     v = _version_of(i, planned)
     if v is not None and not v.at_least(*READY_SINCE):
         loaded = bool(i.config_hash) and i.config_hash != ZERO_HASH
-        why = N_("no /status/ready before 3.3; /status configuration_hash {config_hash}").format(config_hash=i.config_hash or N_("missing"))
+        why = N_("no /status/ready before 3.3; /status configuration_hash {config_hash}").format(
+            config_hash=i.config_hash or N_("missing"))
         return (i, "pass" if loaded else "fail", why, i.config_hash, "a non-zero hash")
     if i.ready:
         return (i, "pass", "/status/ready 200", "200", "200")
-    return (i, "fail", N_("/status/ready: {message}").format(message=i.ready_message or "not 200"), i.ready_message or "not ready", "200 ready")
+    return (i, "fail", N_("/status/ready: {message}").format(
+        message=i.ready_message or "not 200"), i.ready_message or "not ready", "200 ready")
 
 
 def _plugins(i: NodeInfo, used: dict[str, str]) -> Outcome:
@@ -212,7 +228,9 @@ def _status_api(i: NodeInfo) -> Outcome:
     v = _version_of(i, "")
     listen = i.status_listen or "?"
     if v is not None and v.at_least(*STATUS_ON_LOOPBACK_SINCE):
-        why = N_('Status API not reachable from here (status_listen {listen}); 3.6+ binds it to 127.0.0.1:8007 by default: rebind it, e.g. status_listen = 0.0.0.0:8100').format(listen=listen)
+        why = N_("Status API not reachable from here (status_listen {listen}); 3.6+ binds it to 127.0.0.1:8007 by default: rebind it, e.g. status_listen = 0.0.0.0:8100").format(
+            listen=listen)
     else:
-        why = N_('Status API not reachable from here (status_listen {listen}); it is off by default before 3.6: set status_listen, e.g. 0.0.0.0:8100').format(listen=listen)
+        why = N_("Status API not reachable from here (status_listen {listen}); it is off by default before 3.6: set status_listen, e.g. 0.0.0.0:8100").format(
+            listen=listen)
     return (i, "fail", why, listen, "reachable from Turnout")

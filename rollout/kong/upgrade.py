@@ -74,13 +74,15 @@ def upgrade_path(x: str, y: str) -> UpgradePath:
     vx, vy = KongVersion.parse(x), KongVersion.parse(y)
     if vy < vx:
         return UpgradePath(False, [], N_("{vx} -> {vy} is a downgrade: Kong supports no downgrades; roll back by sending traffic to X").format(
+            
             vx=vx, vy=vy), SRC_PATHS)
     if vx.line == vy.line:
         what = N_("same version (a node replacement)") if vx == vy else N_("a patch upgrade")
-        return UpgradePath(True, [str(vy)], N_("{vx} -> {vy} is {what} within {line}").format(vx=vx, vy=vy, what=what, line=line_name(vx.line)),
+        return UpgradePath(True, [str(vy)], N_("{vx} -> {vy} is {what} within {line}").format(
+            vx=vx, vy=vy, what=what, line=line_name(vx.line)),
                            SRC_PATHS)
     if (vx.line, vy.line) in LTS_HOPS:
-        return UpgradePath(True, [str(vy)], N_('{vx} -> {vy} is an LTS-to-LTS upgrade').format(vx=vx, vy=vy), SRC_LTS)
+        return UpgradePath(True, [str(vy)], N_("{vx} -> {vy} is an LTS-to-LTS upgrade").format(vx=vx, vy=vy), SRC_LTS)
     if vy.line in _edges(vx.line):
         what = N_("the adjacent minor") if vy.major == vx.major else N_("the next major's first release line")
         return UpgradePath(True, [str(vy)], N_("{vx} -> {vy} is an upgrade to {what}").format(vx=vx, vy=vy, what=what), SRC_PATHS)
@@ -90,9 +92,11 @@ def upgrade_path(x: str, y: str) -> UpgradePath:
     through = ", ".join(hops[:-1])
     if any(line >= EE_ONLY_FROM for line in chain[:-1]) and not vx.build:
         reason = N_("{vx} -> {vy} is not a guaranteed hop; go through {through}: {via} ({line} and later are Enterprise-only)").format(
+            
             vx=vx, vy=vy, through=through, via=via, line=line_name(EE_ONLY_FROM))
     else:
-        reason = N_("{vx} -> {vy} is not a guaranteed hop; go through {through}: {via}").format(vx=vx, vy=vy, through=through, via=via)
+        reason = N_("{vx} -> {vy} is not a guaranteed hop; go through {through}: {via}").format(
+            vx=vx, vy=vy, through=through, via=via)
     return UpgradePath(False, hops, reason, SRC_PATHS)
 
 
@@ -100,7 +104,9 @@ def dp_compatible(cp: str, dp: str) -> tuple[bool, str]:
     """Will a control plane on ``cp`` push config to a data plane on ``dp``? (patch levels are ignored)."""
     vc, vd = KongVersion.parse(cp), KongVersion.parse(dp)
     if vc.major != vd.major:
-        return False, N_('DP {vd} and CP {vc} differ in major version: the CP rejects it (kong_version_incompatible)').format(vd=vd, vc=vc)
+        return False, N_("DP {vd} and CP {vc} differ in major version: the CP rejects it (kong_version_incompatible)").format(
+            vd=vd, vc=vc)
     if vd.minor > vc.minor:
-        return False, N_('DP {vd} has a newer minor than CP {vc}: upgrade the control plane first (kong_version_incompatible)').format(vd=vd, vc=vc)
+        return False, N_("DP {vd} has a newer minor than CP {vc}: upgrade the control plane first (kong_version_incompatible)").format(
+            vd=vd, vc=vc)
     return True, N_("DP {vd} may attach to CP {vc} (same major, DP minor not above the CP's)").format(vd=vd, vc=vc)

@@ -68,7 +68,8 @@ def window_table(story: RunStory) -> Table:
     # the header names what the source measured: avg when it gives only averages (HAProxy), else p99
     average = any(w.y.latency_kind == "average" for w in story.windows)
     latency = "avg" if average else "p99"
-    return Table(_("Windows"), (_("end"), _("Y {percent} seen").format(percent="%"), _("verdict"), _("Y req"), _("Y err"), _("X err"),
+    return Table(_("Windows"), (_("end"), _("Y {percent} seen").format(
+        percent="%"), _("verdict"), _("Y req"), _("Y err"), _("X err"),
                                _("Y {latency} ms").format(latency=latency), _("X {latency} ms").format(latency=latency),
                                _("failed/held")), tuple(rows))
 

@@ -40,14 +40,16 @@ def monte_carlo_verdict(mc: MonteCarlo) -> str:
     if card["bad_requests"]["mean"] is not None:
         return _("{scenario}: caught in {rate} of {runs} runs{ci}, after a median {median} and a mean of {failed} failed "
                  "requests.").format(**caught, median=format_duration(p50), failed=f"{card['bad_requests']['mean']:.0f}")
-    return _("{scenario}: caught in {rate} of {runs} runs{ci}, after a median {median}.").format(**caught, median=format_duration(p50))
+    return _("{scenario}: caught in {rate} of {runs} runs{ci}, after a median {median}.").format(
+        **caught, median=format_duration(p50))
 
 
 def run_verdict(story: RunStory, what: str) -> str:
     """One run: how it ended and what stopped it. ``what`` names it ("the rehearsal in ...", "the live run")."""
     what = what.capitalize()
     if story.outcome == "completed":
-        return _("{what} completed in {duration}: every step passed its gates.").format(what=what, duration=format_duration(story.duration_s))
+        return _("{what} completed in {duration}: every step passed its gates.").format(
+            what=what, duration=format_duration(story.duration_s))
     if story.detection is not None:
         gate, at_s, y = story.detection
         said = _("{what} rolled back: {gate} stopped it at {y}% on Y after {after}; {failed} requests failed on Y.") \
