@@ -157,6 +157,17 @@ def test_lang_anywhere_chooses_the_language_before_the_command_runs(argv, monkey
         i18n.set_language(None)
 
 
+def test_a_bad_lang_is_the_subcommands_usage_error(capsys):
+    from tui.cli import main
+    for argv in (["validate", "plans/demo.yml", "--lang"], ["validate", "plans/demo.yml", "--lang", "fr"]):
+        with pytest.raises(SystemExit) as exit_:
+            main(argv)
+        assert exit_.value.code == 2
+        err = capsys.readouterr().err
+        assert err.startswith("usage: turnout validate") and "--lang" in err, err
+    i18n.set_language(None)
+
+
 def test_help_is_in_the_chosen_language_and_english_never_loads_babel():
     run = lambda *argv, **env: subprocess.run([sys.executable, "-m", "tui.cli", *argv], capture_output=True, text=True, cwd=ROOT,  # noqa: E731
                                               env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), **env})

@@ -56,7 +56,7 @@ def add_lang_to_subcommands(parser: argparse.ArgumentParser) -> None:
 def language_flag(argv: list[str] | None) -> str | None:
     """``--lang``'s value wherever it stands in ``argv``, read before the real parser is built."""
     early = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
-    early.add_argument("--lang", default=None)
+    early.add_argument("--lang", nargs="?", default=None)  # a missing value is the real parser's error to report
     known, _rest = early.parse_known_args(sys.argv[1:] if argv is None else argv)
     return known.lang
 
