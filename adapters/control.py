@@ -29,6 +29,7 @@ from typing import Any
 from rollout.codec import build, event_from_data, event_to_data, to_data
 from rollout.describe import describe_refusal
 from rollout.errors import DecodeError
+from rollout.i18n import N_
 from rollout.intents import OPERATOR_EVENTS as INTENTS
 from rollout.intents import refusal
 from rollout.snapshot import LogEntry, Snapshot
@@ -121,8 +122,8 @@ class RemoteConductor:
     badge = ""
     controls = None  # the wall clock, in the conductor's process
     start_gate = None  # a served run started at once (headless); attaching never starts one
-    quit_note = ("The run goes on without you, in its conductor process: nothing stops or moves because you left. "
-                 "Attach again with `turnout attach` on the same plan.")
+    quit_note = N_("The run goes on without you, in its conductor process: nothing stops or moves because you left. "
+                   "Attach again with `turnout attach` on the same plan.")  # translated as shown
 
     def __init__(self, path: str):
         self.path = path

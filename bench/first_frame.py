@@ -42,7 +42,8 @@ def once(argv: list[str], marker: bytes, tree: str) -> float:
     """Wall seconds from spawning ``argv`` in a fresh pty until ``marker`` reaches the terminal."""
     leader, follower = pty.openpty()
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", *SIZE, 0, 0))
-    env = dict(os.environ, PYTHONPATH=tree, TERM="xterm-256color", COLUMNS=str(SIZE[1]), LINES=str(SIZE[0]))
+    # TURNOUT_LANG=en: the marker is the English banner, whatever the locale of the shell running the bench.
+    env = dict(os.environ, PYTHONPATH=tree, TERM="xterm-256color", COLUMNS=str(SIZE[1]), LINES=str(SIZE[0]), TURNOUT_LANG="en")
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, *argv], cwd=tree, env=env, stdin=follower, stdout=follower,

@@ -7,51 +7,65 @@ out of every message they produce).
 from __future__ import annotations
 
 from . import events as ev
+from .i18n import N_
+
+
+# a refused intent is logged as it would have been described
+REQUESTED = {ev.PauseRequested: N_("pause requested ({reason})"), ev.RollbackRequested: N_("rollback requested ({reason})"),
+             ev.HaltRequested: N_("halt requested ({reason})")}
+# the log's lines are English facts (the snapshot and the journal's timeline keep them); the TUI,
+# the headless log and the reports say them in the reader's language (rollout.phrasebook)
+SMOKE_DETAIL = N_("{summary}; {detail}")  # a smoke line's failed checks follow it, one clause each
 
 
 def describe(e: object) -> str:
     match e:
         case ev.RunStarted():
-            return f"run started ({e.world}) for {e.plan_name!r}"
+            return N_("run started ({world}) for {plan_name}").format(world=e.world, plan_name=repr(e.plan_name))
         case ev.Resumed():
-            lb = f"; load balancer has {e.x}/{e.y}" if e.x is not None else ""
-            return f"resumed after restart{lb}"
+            if e.x is None:
+                return N_("resumed after restart")
+            return N_("resumed after restart; load balancer has {x}/{y}").format(x=e.x, y=e.y)
         case ev.PreflightChecked():
             counts = {s: sum(1 for r in e.results if r.status == s) for s in ("pass", "warn", "fail")}
-            return f"preflight: {counts['pass']} pass, {counts['warn']} warn, {counts['fail']} fail"
+            return N_("preflight: {passed} pass, {warned} warn, {failed} fail").format(
+                passed=counts["pass"], warned=counts["warn"], failed=counts["fail"])
         case ev.ConfigFrozen():
-            return "config writes frozen; hashes " + ", ".join(f"{n}={h[:8]}" for n, h in e.hashes)
+            return N_("config writes frozen; hashes {hashes}").format(hashes=", ".join(f"{n}={h[:8]}" for n, h in e.hashes))
         case ev.ConfigBackedUp():
-            return "backup verified: " + ", ".join(f"{b.node} sha256 {b.sha256[:12]} ({b.entities} entities)" for b in e.backups)
+            return N_("backup verified: {backups}").format(backups=", ".join(
+                N_("{node} sha256 {sha256} ({entities} entities)").format(node=b.node, sha256=b.sha256[:12], entities=b.entities)
+                for b in e.backups))
         case ev.NodesStarted():
-            return f"{e.pool.upper()} nodes ready: {', '.join(e.nodes)}"
+            return N_("{pool} nodes ready: {nodes}").format(pool=e.pool.upper(), nodes=", ".join(e.nodes))
         case ev.SmokeChecked():
             bad = [r for r in e.results if not r.ok]
-            return f"smoke: {len(e.results) - len(bad)}/{len(e.results)} ok" + "".join(f"; {r.describe()}" for r in bad)
+            said = N_("smoke: {ok}/{total} ok").format(ok=len(e.results) - len(bad), total=len(e.results))
+            return "; ".join([said] + [r.describe() for r in bad])
         case ev.WeightsApplied():
-            return f"load balancer applied X {e.x}% / Y {e.y}%"
+            return N_("load balancer applied X {x}% / Y {y}%").format(x=e.x, y=e.y)
         case ev.NodesProbed():
             bad = [p for p in e.probes if not p.ready]
             # All ready is the normal case every window: worth the journal, not a log line.
-            return "not ready: " + ", ".join(f"{p.node} ({p.message})" for p in bad) if bad else ""
+            return N_("not ready: {nodes}").format(nodes=", ".join(f"{p.node} ({p.message})" for p in bad)) if bad else ""
         case ev.WindowJudged():
-            return f"window {e.at - e.start:.0f}s: X {_pool(e.x)} | Y {_pool(e.y)}"
+            return N_("window {length:.0f}s: X {x} | Y {y}").format(length=e.at - e.start, x=_pool(e.x), y=_pool(e.y))
         case ev.NodesStopped():
-            return f"{e.pool.upper()} nodes stopped: {', '.join(e.nodes)}"
+            return N_("{pool} nodes stopped: {nodes}").format(pool=e.pool.upper(), nodes=", ".join(e.nodes))
         case ev.ConfigUnfrozen():
-            return "config freeze lifted"
+            return N_("config freeze lifted")
         case ev.StepApproved():
-            return f"step {e.step + 1} approved by {e.by}"
+            return N_("step {step} approved by {by}").format(step=e.step + 1, by=e.by)
         case ev.PauseRequested():
-            return f"pause requested ({e.reason})"
+            return N_("pause requested ({reason})").format(reason=e.reason)
         case ev.ResumeRequested():
-            return "resume requested"
+            return N_("resume requested")
         case ev.RollbackRequested():
-            return f"rollback requested ({e.reason})"
+            return N_("rollback requested ({reason})").format(reason=e.reason)
         case ev.HaltRequested():
-            return f"halt requested ({e.reason})"
+            return N_("halt requested ({reason})").format(reason=e.reason)
         case ev.CommandFailed():
-            return f"{e.command} failed: {e.error}"
+            return N_("{command} failed: {error}").format(command=e.command, error=e.error)
         case ev.Noted():
             return e.message
         case ev.TimerFired():
@@ -63,14 +77,14 @@ def describe_refusal(e: object, reason: str) -> str:
     """The log's line for an operator intent the run did not take (rollout.intents)."""
     match e:
         case ev.StepApproved():
-            what = f"approval of step {e.step + 1} by {_quoted(e.by)}"
+            what = N_("approval of step {step} by {by}").format(step=e.step + 1, by=_quoted(e.by))
         case ev.PauseRequested() | ev.RollbackRequested() | ev.HaltRequested():
-            what = f"{type(e).__name__.removesuffix('Requested').lower()} requested ({_quoted(e.reason)})"
+            what = REQUESTED[type(e)].format(reason=_quoted(e.reason))
         case ev.ResumeRequested():
-            what = "resume requested"
+            what = N_("resume requested")
         case _:
             what = type(e).__name__
-    return f"refused: {what}: {reason}"
+    return N_("refused: {what}: {reason}").format(what=what, reason=reason)
 
 
 def _quoted(text: str) -> str:
@@ -92,4 +106,4 @@ def _pool(w) -> str:
         stats = f" avg {average:.0f}ms" if average is not None else ""
     else:
         stats = "".join(f" {name.removesuffix('_ms')} {value:.0f}ms" for name, value in w.stats.items() if name not in QUIET)
-    return f"{w.requests} req {w.error_rate:.2%} err{stats}"
+    return N_("{requests} req {error_rate:.2%} err{stats}").format(requests=w.requests, error_rate=w.error_rate, stats=stats)

@@ -7,6 +7,8 @@ floor and ceiling each key needs are applied by ``rollout.plan_values.duration``
 import math
 import re
 
+from .i18n import N_
+
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
 MAX_TEXT = 32  # longer is no duration, and the unit regex would take quadratic time to say so
@@ -15,25 +17,25 @@ MAX_TEXT = 32  # longer is no duration, and the unit regex would take quadratic 
 def parse_duration(value: object) -> float:
     """Return seconds; raise ValueError with the operator's text for anything unparsable."""
     if isinstance(value, bool):
-        raise ValueError(f"not a duration: {value!r}")
+        raise ValueError(N_("not a duration: {value}").format(value=repr(value)))
     if isinstance(value, (int, float)):
         if isinstance(value, int) and abs(value) > 1e300:  # math.isfinite would raise OverflowError
-            raise ValueError("must be a finite duration, not a number this large")
+            raise ValueError(N_("must be a finite duration, not a number this large"))
         if not math.isfinite(value):
-            raise ValueError(f"must be a finite duration, not {'.nan' if math.isnan(value) else '.inf'}")
+            raise ValueError(N_("must be a finite duration, not {value}").format(value=".nan" if math.isnan(value) else ".inf"))
         if value < 0:
-            raise ValueError(f"negative duration: {value!r}")
+            raise ValueError(N_("negative duration: {value}").format(value=repr(value)))
         return float(value)
     if not isinstance(value, str):
-        raise ValueError(f"not a duration: a {type(value).__name__} (use e.g. 90s, 2m, 1h30m, 500ms)")
+        raise ValueError(N_("not a duration: a {kind} (use e.g. 90s, 2m, 1h30m, 500ms)").format(kind=type(value).__name__))
     text = value.strip().replace(" ", "")
     if len(text) > MAX_TEXT:
-        raise ValueError(f"not a duration: {len(text)} characters (use e.g. 90s, 2m, 1h30m, 500ms)")
+        raise ValueError(N_("not a duration: {length} characters (use e.g. 90s, 2m, 1h30m, 500ms)").format(length=len(text)))
     if re.fullmatch(r"\d+(\.\d+)?", text):
         return float(text)
     parts = _PART.findall(text)
     if not parts or "".join(n + u for n, u in parts) != text:
-        raise ValueError(f"unparsable duration {value!r} (use e.g. 90s, 2m, 1h30m, 500ms)")
+        raise ValueError(N_("unparsable duration {value} (use e.g. 90s, 2m, 1h30m, 500ms)").format(value=repr(value)))
     return sum(float(n) * _UNITS[u] for n, u in parts)
 
 

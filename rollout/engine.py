@@ -40,6 +40,7 @@ from . import commands as cmd
 from . import events as ev
 from .describe import describe
 from .gates import WindowVerdict
+from .i18n import N_
 from .observations import NodeProbe
 from .moves import Moves
 from .phases import FORWARD, FROZEN, TERMINAL, IllegalTransition, Phase, allowed
@@ -159,9 +160,12 @@ class Engine:
             return []
         self._s.preflight = e.results
         failed = [r for r in e.results if r.status == "fail"]
-        notes = [cmd.Notify("warn", f"preflight warning: {r.name}: {r.evidence}") for r in e.results if r.status == "warn"]
+        notes = [cmd.Notify("warn", N_("preflight warning: {name}: {evidence}").format(
+            name=r.name, evidence=r.evidence)) for r in e.results if r.status == "warn"]
         if failed:
-            return notes + self._m.halt("preflight failed: " + "; ".join(f"{r.name}: {r.evidence}" for r in failed), "preflight")
+            return notes + self._m.halt(N_("preflight failed: {checks}").format(
+                checks="; ".join(f"{r.name}: {r.evidence}" for r in failed)),
+                                       "preflight")
         return notes + self._m.advance()
 
     def _on_ConfigFrozen(self, e: ev.ConfigFrozen) -> list[cmd.Command]:
@@ -193,13 +197,13 @@ class Engine:
         self._s.smoke = e.results
         failed = [r for r in e.results if not r.ok]
         if failed:
-            return self._m.hold("smoke test failed: " + "; ".join(r.describe() for r in failed), "smoke")
-        notes = [] if e.results else [cmd.Notify("warn", "the plan has no smoke checks: Y gets traffic untested")]
+            return self._m.hold(N_("smoke test failed: {checks}").format(checks="; ".join(r.describe() for r in failed)), "smoke")
+        notes = [] if e.results else [cmd.Notify("warn", N_("the plan has no smoke checks: Y gets traffic untested"))]
         return notes + self._m.advance()
 
     def _on_StepApproved(self, e: ev.StepApproved) -> list[cmd.Command]:
         if self._s.phase != P.SHIFT or self._s.pending_approval != e.step:
-            return [cmd.Notify("warn", f"nothing to approve for step {e.step + 1}")]
+            return [cmd.Notify("warn", N_("nothing to approve for step {step}").format(step=e.step + 1))]
         self._s.approved.add(e.step)
         self._s.pending_approval = None
         return self._m.enter_step(e.step)
@@ -213,7 +217,8 @@ class Engine:
         if self._s.phase != P.SHIFT or self._s.bake_start is not None or self._s.pending_approval is not None:
             return []
         if (e.x, e.y) != self._s.desired:
-            return self._m.fail(f"load balancer applied {e.x}/{e.y}, expected {self._s.desired[0]}/{self._s.desired[1]}", "lb_readback")
+            return self._m.fail(N_("load balancer applied {x}/{y}, expected {want_x}/{want_y}").format(
+                x=e.x, y=e.y, want_x=self._s.desired[0], want_y=self._s.desired[1]), "lb_readback")
         self._s.bake_start = e.at
         return self._m.start_windows()
 
@@ -238,7 +243,8 @@ class Engine:
         if self._s.phase not in (P.SHIFT, P.WATCH):
             return []
         verdict = self._s.tally.record(e)
-        notes = [cmd.Notify("warn", f"dry-run gate {r.gate} would {r.verdict}: {r.detail}") for r in verdict.dry_run_failures]
+        notes = [cmd.Notify("warn", N_("dry-run gate {gate} would {verdict}: {detail}").format(
+            gate=r.gate, verdict=r.verdict, detail=r.detail)) for r in verdict.dry_run_failures]
         if self._s.tally.tripped:
             return notes + self._gates_tripped(verdict)
         off = self._s.tally.split_off(e, self._s.desired[1])
@@ -254,11 +260,12 @@ class Engine:
         """Paused, a window is judged and shown like any other; a failing Y still rolls back (when
         rollback is automatic). Nothing moves forward: no next step, no split hold on top of the pause."""
         verdict = self._s.tally.record(e)
-        notes = [cmd.Notify("warn", f"dry-run gate {r.gate} would {r.verdict}: {r.detail}") for r in verdict.dry_run_failures]
+        notes = [cmd.Notify("warn", N_("dry-run gate {gate} would {verdict}: {detail}").format(
+            gate=r.gate, verdict=r.verdict, detail=r.detail)) for r in verdict.dry_run_failures]
         if self._s.tally.tripped and verdict.verdict == "fail":
             return notes + self._gates_tripped(verdict)
         if verdict.verdict == "fail":
-            notes.append(cmd.Notify("warn", f"paused, and the window failed: {verdict.describe()}"))
+            notes.append(cmd.Notify("warn", N_("paused, and the window failed: {describe}").format(describe=verdict.describe())))
         return notes
 
     def _gates_tripped(self, verdict: WindowVerdict) -> list[cmd.Command]:
@@ -266,26 +273,30 @@ class Engine:
         y = self._s.desired[1]
         if verdict.verdict == "hold":
             gates = "+".join(verdict.held_gates)
-            return self._m.hold(f"{self._s.tally.failures} windows over a limit that X breaks too ({gates}) at {y}% on Y; "
-                                f"the operator decides: {verdict.describe()}", gates)
+            return self._m.hold(N_("{failures} windows over a limit that X breaks too ({gates}) at {y}% on Y; the operator decides: {describe}").format(
+                failures=self._s.tally.failures, gates=gates, y=y, describe=verdict.describe()), gates)
         gates = "+".join(verdict.failed_gates)
-        how = "failed on the step's evidence" if verdict.decisive else f"{self._s.tally.failures} failed windows"
-        reason = f"{how} ({', '.join(verdict.failed_gates)}) at {y}% on Y: {verdict.describe()}"
+        how = N_("failed on the step's evidence") if verdict.decisive else N_("{failures} failed windows").format(
+            failures=self._s.tally.failures)
+        reason = N_("{how} ({join}) at {y}% on Y: {describe}").format(
+            how=how, join=', '.join(verdict.failed_gates), y=y, describe=verdict.describe())
         if self._s.plan.rollback.automatic:
             return self._m.rollback(reason, gates)
         if self._s.detection is None:  # a drill: the gates caught it, the trainee decides
             self._s.detection = Detection(gates, self._s.now, y, reason)
-        return [cmd.Notify("error", f"gates failing, automatic rollback is off: {reason}")]
+        return [cmd.Notify("error", N_("gates failing, automatic rollback is off: {reason}").format(reason=reason))]
 
     def _maybe_next_step(self, verdict: WindowVerdict) -> list[cmd.Command]:
         step = self._s.plan.steps[self._s.step]
         if self._s.bake_start is None or self._s.now < self._s.bake_start + step.bake:
             return []
         if verdict.verdict != "pass":
-            return [cmd.Notify("warn", f"step {self._s.step + 1} baked but the last window is {verdict.verdict}: holding")]
+            return [cmd.Notify("warn", N_("step {step} baked but the last window is {verdict}: holding").format(
+                step=self._s.step + 1, verdict=verdict.verdict))]
         if self._s.step + 1 < len(self._s.plan.steps):
-            return [cmd.Notify("info", f"step {self._s.step + 1} ({step.y}% on Y) passed")] + self._m.enter_step(self._s.step + 1)
-        return [cmd.Notify("info", "100% on Y passed its bake")] + self._m.advance()
+            return [cmd.Notify("info", N_("step {step} ({y}% on Y) passed").format(
+                step=self._s.step + 1, y=step.y))] + self._m.enter_step(self._s.step + 1)
+        return [cmd.Notify("info", N_("100% on Y passed its bake"))] + self._m.advance()
 
     def _on_NodesStopped(self, e: ev.NodesStopped) -> list[cmd.Command]:
         for name in e.nodes:
@@ -299,7 +310,7 @@ class Engine:
         if self._s.phase != P.UNFREEZE:
             return []
         self._s.frozen = False
-        return [cmd.Notify("info", "config writes may resume (freeze lifted)")] + self._m.advance()
+        return [cmd.Notify("info", N_("config writes may resume (freeze lifted)"))] + self._m.advance()
 
     # ------------------------------------------------------------------ what the world tells us
     def _on_NodesProbed(self, e: ev.NodesProbed) -> list[cmd.Command]:
@@ -310,50 +321,54 @@ class Engine:
             if self._s.frozen and probe.config_hash:
                 base = self._s.baseline_hashes.setdefault(probe.node, probe.config_hash)
                 if probe.config_hash != base:
-                    changed.append(f"{probe.node} ({base[:8]} -> {probe.config_hash[:8]})")
+                    changed.append(N_("{node} ({base} -> {config_hash})").format(
+                        node=probe.node, base=base[:8], config_hash=probe.config_hash[:8]))
         if self._s.phase in TERMINAL:
             return out
         if self._s.phase == P.ROLLING_BACK:
             return self._m.rollback_move() if self._s.waiting_for_x and self._m.healthy("x") else out
         if self._windows_open() and self._s.desired[1] > 0 and self._m.healthy("y") == 0:
-            return self._m.rollback("no healthy Y node while Y takes traffic", "node_health")
+            return self._m.rollback(N_("no healthy Y node while Y takes traffic"), "node_health")
         if changed and self._s.phase in FROZEN:
-            return self._m.hold("configuration changed during the freeze on " + ", ".join(changed) + ": someone wrote config", "config_hash")
+            return self._m.hold(N_("configuration changed during the freeze on {nodes}: someone wrote config").format(
+                nodes=", ".join(changed)),
+                                "config_hash")
         return out
 
     def _on_CommandFailed(self, e: ev.CommandFailed) -> list[cmd.Command]:
         if self._s.phase == P.ROLLING_BACK:
             self._s.deadline = self._s.now + self._s.plan.rollback.retry
-            return [cmd.Notify("error", f"rollback step failed, retrying: {e.error}")]
+            return [cmd.Notify("error", N_("rollback step failed, retrying: {error}").format(error=e.error))]
         if self._s.phase in TERMINAL or self._s.phase == P.PAUSED:
-            return [cmd.Notify("warn", f"{e.command} failed: {e.error}")]
+            return [cmd.Notify("warn", N_("{command} failed: {error}").format(command=e.command, error=e.error))]
         cause = "readiness" if e.command == "StartNodes" else f"command:{e.command}"
-        return self._m.fail(f"{e.command} failed: {e.error}", cause)
+        return self._m.fail(N_("{command} failed: {error}").format(command=e.command, error=e.error), cause)
 
     # ------------------------------------------------------------------ the operator
     def _on_PauseRequested(self, e: ev.PauseRequested) -> list[cmd.Command]:
         if self._s.phase not in FORWARD:
-            return [cmd.Notify("warn", f"cannot pause while {self._s.phase}")]
-        return self._m.hold(f"paused by {e.reason}")
+            return [cmd.Notify("warn", N_("cannot pause while {phase}").format(phase=self._s.phase))]
+        return self._m.hold(N_("paused by {reason}").format(reason=e.reason))
 
     def _on_ResumeRequested(self, e: ev.ResumeRequested) -> list[cmd.Command]:
         if self._s.phase != P.PAUSED or self._s.paused_from is None:
-            return [cmd.Notify("warn", f"nothing to resume while {self._s.phase}")]
+            return [cmd.Notify("warn", N_("nothing to resume while {phase}").format(phase=self._s.phase))]
         target, self._s.paused_from = self._s.paused_from, None
         self._s.reason = ""
         return [cmd.Notify("info", f"resuming {target}")] + self._m.enter(target)
 
     def _on_RollbackRequested(self, e: ev.RollbackRequested) -> list[cmd.Command]:
         if self._s.phase in TERMINAL or self._s.phase == P.NEW:
-            return [cmd.Notify("warn", f"nothing to roll back while {self._s.phase}")]
+            return [cmd.Notify("warn", N_("nothing to roll back while {phase}").format(phase=self._s.phase))]
         if self._s.phase == P.ROLLING_BACK:
             return self._m.rollback_move()
-        return self._m.rollback(f"requested by {e.reason}")
+        return self._m.rollback(N_("requested by {reason}").format(reason=e.reason))
 
     def _on_HaltRequested(self, e: ev.HaltRequested) -> list[cmd.Command]:
         if self._s.phase in TERMINAL or self._s.phase == P.NEW:
             return []
-        return self._m.halt(f"halted by {e.reason}; traffic left at {self._s.desired[0]}/{self._s.desired[1]}")
+        return self._m.halt(N_("halted by {reason}; traffic left at {x}/{y}").format(
+            reason=e.reason, x=self._s.desired[0], y=self._s.desired[1]))
 
     def _on_Noted(self, e: ev.Noted) -> list[cmd.Command]:
         return []  # logged by handle(); a note never moves the run
@@ -364,10 +379,13 @@ class Engine:
         if e.x is not None and e.y is not None:
             self._s.lb_seen = (e.x, e.y)
             if self._s.applied is not None and self._s.applied != (e.x, e.y):
-                out.append(cmd.Notify("warn", f"after restart the load balancer has {e.x}/{e.y}, the journal says {self._s.applied[0]}/{self._s.applied[1]}"))
+                out.append(cmd.Notify("warn", N_("after restart the load balancer has {x}/{y}, the journal says {journal_x}/{journal_y}").format(
+                    
+                    x=e.x, y=e.y, journal_x=self._s.applied[0], journal_y=self._s.applied[1])))
             self._s.applied = (e.x, e.y)
         if self._s.phase == P.ROLLING_BACK:
             return out + self._m.rollback_move()
         if self._s.phase in FORWARD:
-            return out + [cmd.Notify("info", f"resumed after restart in {self._s.phase}")] + self._m.enter(self._s.phase)
-        return out + [cmd.Notify("info", f"resumed after restart: {self._s.phase}")]
+            return out + [cmd.Notify("info", N_("resumed after restart in {phase}").format(
+                phase=self._s.phase))] + self._m.enter(self._s.phase)
+        return out + [cmd.Notify("info", N_("resumed after restart: {phase}").format(phase=self._s.phase))]

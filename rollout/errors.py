@@ -35,8 +35,11 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        """The located line as shown: the prefix as written, the message in the reader's language."""
+        from .phrasebook import say  # imported late: errors.py is imported by everything, the catalog by few
+
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        return f"{where}: {self.path}: {say(self.message)}" if self.path else f"{where}: {say(self.message)}"
 
 
 class PlanError(TurnoutError):

@@ -16,6 +16,7 @@ from typing import Any
 from . import commands as cmd
 from . import events as ev
 from .errors import AdapterError, Timeout
+from .i18n import N_
 from .kong.preflight_konnect import latest_by_host
 from .observations import CheckResult, DataPlaneRow, NodeInfo, NodeProbe, SmokeResult
 from .plan import Node
@@ -65,9 +66,10 @@ async def _config_text(world: World, infos: list[NodeInfo]) -> tuple[str | None,
     if not reachable:
         return None, "", []
     try:
-        return await world.kong.config(world.plan.node(reachable[0])), f"{reachable[0]}'s config", []
+        return await world.kong.config(world.plan.node(reachable[0])), N_("{node}'s config").format(node=reachable[0]), []
     except AdapterError as exc:
-        return None, "", [CheckResult("config lint", "warn", f"X's config could not be read for the lint: {exc}", node=reachable[0])]
+        return None, "", [CheckResult("config lint", "warn", N_("X's config could not be read for the lint: {reason}").format(
+            reason=exc), node=reachable[0])]
 
 
 async def _preflight(c: cmd.RunPreflight, world: World) -> ev.PreflightChecked:

@@ -22,6 +22,7 @@ from typing import Any
 
 from .evidence import Evidence
 from .gate_rules import GateResult, Judging, outcome
+from .i18n import N_
 from .observations import PoolWindow
 
 RESOLUTION_MS = {"average": 1.0, "quantile": 0.0}  # HAProxy rtime: whole ms
@@ -46,7 +47,8 @@ class Latency:
         common = dict(statistic=self.statistic, label=label, x_shown=self._shown(x), y_shown=self._shown(y),
                       test=self.test(config, y.latency_kind))
         if yv is None:
-            return GateResult(self.name, "no_data", None, xv, self.limit(config), f"the metrics source does not measure {self.statistic}", **common), {}
+            return GateResult(self.name, "no_data", None, xv, self.limit(config), N_("the metrics source does not measure {statistic}").format(
+                statistic=self.statistic), **common), {}
         floor = self.floor(config, y.latency_kind)
         problems, held, notes = [], [], []
         worse = xv is not None and self.worse(config, yv, xv, floor)
@@ -57,9 +59,9 @@ class Latency:
             if xv is None or worse:
                 problems.insert(0, said)
             elif xv > config.max:
-                held.append(f"X breaks it too: {said}, X {xv:.0f}ms")
+                held.append(N_("X breaks it too: {said}, X {x}").format(said=said, x=f"{xv:.0f}ms"))
             else:
-                notes.append(f"{said} but not worse than X {xv:.0f}ms: not charged to Y")
+                notes.append(N_("{said} but not worse than X {x}: not charged to Y").format(said=said, x=f"{xv:.0f}ms"))
         said = f"Y {label} {yv:.0f}ms" + (f" vs X {xv:.0f}ms" if xv is not None else "")
         return GateResult(self.name, outcome(problems, held, notes), yv, xv, self.limit(config),
                           "; ".join(problems or held or notes) or said, **common), {}

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping, Protocol
 
 from .evidence import PLANNED_SHARE, Budget, Evidence, over_limit, planned_looks, thresholds, worse_than_x
+from .i18n import N_
 from .observations import NodeWindow, PoolWindow
 
 GateVerdict = Literal["pass", "fail", "hold", "no_data", "inconclusive"]
@@ -101,10 +102,10 @@ def absolute(limit: float, y: PoolWindow | NodeWindow, x: PoolWindow | None, alp
         return [said], [], []
     worse, pw = worse_than_x(y.errors, y.requests, x.errors, x.requests, alpha)
     if worse:
-        return [f"{said}, worse than X {pct(x.error_rate)} (Fisher p={pw:.1g})"], [], []
+        return [N_("{said}, worse than X {x} (Fisher p={p})").format(said=said, x=pct(x.error_rate), p=f"{pw:.1g}")], [], []
     if x.error_rate > limit:
-        return [], [f"X breaks it too: {said}, X {pct(x.error_rate)}"], []
-    return [], [], [f"{said} but not worse than X {pct(x.error_rate)}: not charged to Y"]
+        return [], [N_("X breaks it too: {said}, X {x}").format(said=said, x=pct(x.error_rate))], []
+    return [], [], [N_("{said} but not worse than X {x}: not charged to Y").format(said=said, x=pct(x.error_rate))]
 
 
 def sequential(evidence: Evidence, alpha: float, delta: float, who: str, against: str = "X") -> tuple[bool, str]:
@@ -185,7 +186,8 @@ class NodeErrorRate:
                 at_fault.append(node.node)
         worst = max(y.nodes, key=lambda n: n.error_rate)
         result = GateResult(self.name, "fail" if failed else "pass", worst.error_rate, x.error_rate if ctx.compare else None,
-                            self.limit(config), "; ".join(failed) or f"worst node {worst.node} {pct(worst.error_rate)}",
+                            self.limit(config), "; ".join(failed) or N_("worst node {node} {rate}").format(
+                                node=worst.node, rate=pct(worst.error_rate)),
                             self.statistic, self.label, pct(x.error_rate) if ctx.compare else "-",
                             f"{worst.node} {pct(worst.error_rate)}", test=self.test(ctx), decisive=bool(failed),
                             nodes=tuple(at_fault))

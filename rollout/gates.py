@@ -30,6 +30,7 @@ from typing import Literal, Mapping
 from .evidence import Budget, Evidence
 from .gate_latency import Latency
 from .gate_rules import ErrorRate, GateResult, Judging, NodeErrorRate, Rule
+from .i18n import N_
 from .observations import PoolWindow
 from .plan import Gates
 
@@ -76,8 +77,10 @@ class WindowVerdict:
         return tuple(r for r in self.results if r.dry_run and r.verdict in ("fail", "hold"))
 
     def describe(self) -> str:
-        parts = [f"{r.gate}{' (dry run)' if r.dry_run else ''} {r.verdict} ({r.detail})" for r in self.judged]
-        return f"window {self.verdict}: Y {self.y.requests} req, X {self.x.requests} req; " + "; ".join(parts)
+        parts = [(N_("{gate} (dry run) {verdict} ({detail})") if r.dry_run else N_("{gate} {verdict} ({detail})")).format(
+            gate=r.gate, verdict=r.verdict, detail=r.detail) for r in self.judged]
+        return N_("window {verdict}: Y {y} req, X {x} req; {gates}").format(
+            verdict=self.verdict, y=self.y.requests, x=self.x.requests, gates="; ".join(parts))
 
 
 def judge(gates: Gates, start: float, end: float, x: PoolWindow, y: PoolWindow,

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import PlanError, Problem
+from .i18n import N_
 from .yaml_input import InputRefused, parse, read_text
 
 M = TypeVar("M", bound=BaseModel)
@@ -87,7 +88,7 @@ def dotted(path: tuple) -> str:
 def shown(value: Any, limit: int = 60) -> str:
     """A value quoted for a one-line message: repr (control characters escaped), cut at ``limit``."""
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
-        return "a number of %d binary digits" % value.bit_length()  # repr() of a huge int raises
+        return N_("a number of {digits} binary digits").format(digits=value.bit_length())  # repr() of a huge int raises
     if isinstance(value, bool) or value is None:
         return {True: "true", False: "false"}.get(value, "null")  # as YAML spells them
     text = repr(value)
@@ -100,26 +101,47 @@ def _is_tag(part: str) -> bool:
     return "[" in part or "-" in part
 
 
+# pydantic's own messages, as _message writes them (first letter lowered): marked here so the
+# catalog reads them back by type with their placeholders (rollout.phrasebook); English is unchanged.
+PYDANTIC_MESSAGES = (
+    N_("input should be a valid integer"), N_("input should be a valid number"), N_("input should be a valid string"),
+    N_("input should be a valid boolean"), N_("input should be a valid list"), N_("input should be a valid dictionary"),
+    N_("input should be a finite number"), N_("input should be greater than {gt}"),
+    N_("input should be greater than or equal to {ge}"), N_("input should be less than {lt}"),
+    N_("input should be less than or equal to {le}"), N_("input should be {expected}"),
+    N_("input should be a valid integer, got a number with a fractional part"),
+    N_("input should be a valid dictionary or instance of {class_name}"),
+    N_("list should have at least {min_length} item after validation, not {actual_length}"),
+    N_("list should have at least {min_length} items after validation, not {actual_length}"),
+    N_("list should have at most {max_length} item after validation, not {actual_length}"),
+    N_("list should have at most {max_length} items after validation, not {actual_length}"),
+    N_("string should have at least {min_length} character"), N_("string should have at least {min_length} characters"),
+    N_("string should have at most {max_length} character"), N_("string should have at most {max_length} characters"),
+)
+
+
 def _message(err: dict, dotted: str) -> str:
     kind = err.get("type", "")
     # the value itself, unless it is a container or sits under a key that holds secrets (a token
     # pasted as ``admin_auth: kpat_...`` must not be printed back)
     echo = "input" in err and not isinstance(err["input"], (dict, list)) and not SECRET_PATH.search(dotted)
     if kind == "extra_forbidden":
-        return "unknown key"
+        return N_("unknown key")
     if kind == "missing":
-        return "missing (required)"
+        return N_("missing (required)")
     if kind == "literal_error":
-        return (f"got {shown(err['input'])}; " if echo else "") + err["msg"].lower()
+        expected = err["msg"].lower()
+        return N_("got {value}; {expected}").format(value=shown(err["input"]), expected=expected) if echo else expected
     if kind == "union_tag_invalid":
         ctx = err.get("ctx", {})
-        return f"unknown type {shown(ctx.get('tag'))}; expected one of {ctx.get('expected_tags')}"
+        return N_("unknown type {tag}; expected one of {expected}").format(tag=shown(ctx.get("tag")),
+                                                                          expected=ctx.get("expected_tags"))
     msg = err["msg"]
     if kind == QUIET:
         return msg
     msg = msg.removeprefix("Value error, ")
     msg = msg[:1].lower() + msg[1:]
-    return f"{msg} (got {shown(err['input'])})" if echo else msg
+    return N_("{message} (got {value})").format(message=msg, value=shown(err["input"])) if echo else msg
 
 
 def load_model(
@@ -137,7 +159,8 @@ def load_model(
     """
     root, data = _document(path, text)
     index = line_index(root)
-    problems = [Problem(path, line, dotted(key), f"written twice (first at line {first}); a second key never silently wins")
+    problems = [Problem(path, line, dotted(key),
+                        N_("written twice (first at line {first}); a second key never silently wins").format(first=first))
                 for key, line, first in duplicate_keys(root)]
     try:
         result = model.model_validate(data)
@@ -165,9 +188,9 @@ def _document(path: str, text: str | None) -> tuple[yaml.Node, dict]:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 0
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise PlanError([Problem(path, line, "", _clip(f"not valid YAML: {problem}"))]) from None
+        raise PlanError([Problem(path, line, "", _clip(N_("not valid YAML: {problem}").format(problem=problem)))]) from None
     if not isinstance(data, dict):
-        raise PlanError([Problem(path, 1, "", "expected a mapping of keys at the top of the file")])
+        raise PlanError([Problem(path, 1, "", N_("expected a mapping of keys at the top of the file"))])
     return root, data
 
 

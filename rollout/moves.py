@@ -9,6 +9,7 @@ one is looked up in rollout.phases.NEXT by ``advance``, never named here or in a
 from __future__ import annotations
 
 from . import commands as cmd
+from .i18n import N_
 from .phases import FORWARD, IllegalTransition, Phase, next_phase
 from .state import Detection, LogEntry, RunState
 
@@ -94,12 +95,12 @@ class Moves:
 
     def rollback_move(self) -> list[cmd.Command]:
         self.s.deadline = self.s.now + self.s.plan.rollback.retry
-        note = cmd.Notify("error", f"rolling back: {self.s.reason}")
+        note = cmd.Notify("error", N_("rolling back: {reason}").format(reason=self.s.reason))
         if self.s.x_stopped:
             return [cmd.StartNodes("x", self.names("x")), note]
         self.s.waiting_for_x = self.healthy("x") == 0
         if self.s.waiting_for_x:
-            return [cmd.ProbeNodes(self.names("x")), cmd.Notify("error", "rollback waits: no healthy X node to send traffic to")]
+            return [cmd.ProbeNodes(self.names("x")), cmd.Notify("error", N_("rollback waits: no healthy X node to send traffic to"))]
         return [cmd.SetWeights(100, 0, self.unhealthy()), note]
 
     def advance(self) -> list[cmd.Command]:
@@ -112,9 +113,11 @@ class Moves:
         self.s.deadline = None
         if phase == P.DONE:
             self.s.reason = "completed"
-            return [cmd.Notify("info", f"done: 100% on Y {self.s.plan.pools.y.version}; keep watching the metrics")]
+            return [cmd.Notify("info", N_("done: 100% on Y {version}; keep watching the metrics").format(
+                version=self.s.plan.pools.y.version))]
         if phase == P.ROLLED_BACK:
-            return [cmd.Notify("error", f"rolled back: 100% on X {self.s.plan.pools.x.version} ({self.s.reason})")]
+            return [cmd.Notify("error", N_("rolled back: 100% on X {version} ({reason})").format(
+                version=self.s.plan.pools.x.version, reason=self.s.reason))]
         if phase == P.PREFLIGHT:
             return [cmd.RunPreflight()]
         if phase == P.FREEZE:
@@ -129,7 +132,7 @@ class Moves:
             return self.enter_step(max(self.s.step, 0))
         if phase == P.DECOMMISSION_X:
             if not self.s.plan.finish.decommission_x:
-                return [cmd.Notify("info", "X is kept running (finish.decommission_x is false)")] + self.advance()
+                return [cmd.Notify("info", N_("X is kept running (finish.decommission_x is false)"))] + self.advance()
             return [cmd.StopNodes("x", self.names("x"))]
         if phase == P.UNFREEZE:
             return [cmd.UnfreezeConfig()]
@@ -148,11 +151,12 @@ class Moves:
         self.s.tally.new_step(index)
         if step.approve and index not in self.s.approved:
             self.s.pending_approval = index
-            out = [cmd.AskApproval(index, step.y), cmd.Notify("info", f"step {index + 1}: approve to send {step.y}% to Y")]
+            out = [cmd.AskApproval(index, step.y), cmd.Notify("info", N_("step {step}: approve to send {y}% to Y").format(
+                step=index + 1, y=step.y))]
             # Y keeps its share while the operator thinks: the gates keep judging it (and roll back).
             return out + (self.start_windows() if self.s.applied and self.s.applied[1] > 0 else [])
         if step.y > 0 and self.healthy("y") == 0:
-            return self.hold(f"step {index + 1}: no healthy Y node to send {step.y}% to", "node_health")
+            return self.hold(N_("step {step}: no healthy Y node to send {y}% to").format(step=index + 1, y=step.y), "node_health")
         self.s.desired = (100 - step.y, step.y)
         return [cmd.SetWeights(*self.s.desired, self.unhealthy())]
 

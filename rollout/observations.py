@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .i18n import N_
+
 CheckStatus = Literal["pass", "warn", "fail"]
 
 
@@ -90,8 +92,9 @@ class SmokeResult:
     got: str = ""
 
     def describe(self) -> str:
-        verdict = "ok" if self.ok else "FAILED"
-        return f"smoke {self.check!r} on {self.node}: {verdict} (expected {self.expected}, got {self.got})"
+        said = N_("smoke {check} on {node}: ok (expected {expected}, got {got})") if self.ok \
+            else N_("smoke {check} on {node}: FAILED (expected {expected}, got {got})")
+        return said.format(check=repr(self.check), node=self.node, expected=self.expected, got=self.got)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from .env_refs import ENV_REF
 from .errors import Problem
+from .i18n import N_, _, ngettext
 from .located import load_model
 from .plan_konnect import Konnect, konnect_problems
 from .plan_values import (IDENT, STRICT, Duration, EnvName, HttpToken, Label, LbToken, Line, NodeName, NotBool, RunName,
@@ -271,28 +272,31 @@ def check_plan(plan: Plan) -> list[tuple[str, ...]]:
     """The rules that span keys; returns (key.path, message[, key.path to point the line at])."""
     problems: list[tuple[str, ...]] = []
     if plan.steps[-1].y != 100:
-        problems.append((f"steps.{len(plan.steps) - 1}.y", f"the last step must send 100% to Y, not {plan.steps[-1].y}"))
+        problems.append((f"steps.{len(plan.steps) - 1}.y",
+                         N_("the last step must send 100% to Y, not {y}").format(y=plan.steps[-1].y)))
     for i in range(1, len(plan.steps)):
         if plan.steps[i].y < plan.steps[i - 1].y:
-            problems.append((f"steps.{i}.y", f"steps must not go back ({plan.steps[i - 1].y} then {plan.steps[i].y}); rollback is not a step"))
+            problems.append((f"steps.{i}.y", N_("steps must not go back ({before} then {after}); rollback is not a step").format(
+                before=plan.steps[i - 1].y, after=plan.steps[i].y)))
     if plan.mode == "hybrid" and plan.control_plane is None:
-        problems.append(("control_plane", "a hybrid plan needs control_plane.admin (the CP's Admin API)", "mode"))
+        problems.append(("control_plane", N_("a hybrid plan needs control_plane.admin (the CP's Admin API)"), "mode"))
     if plan.mode == "konnect" and plan.control_plane is not None:
-        problems.append(("control_plane", "a konnect plan's control plane is Konnect's: name it in the konnect block"))
+        problems.append(("control_plane", N_("a konnect plan's control plane is Konnect's: name it in the konnect block")))
     problems += konnect_problems(plan.mode, plan.konnect)
     seen: dict[str, str] = {}
     for pool in ("x", "y"):
         for i, node in enumerate(getattr(plan.pools, pool).nodes):
             if node.name in seen:
-                problems.append((f"pools.{pool}.nodes.{i}.name", f"duplicate node name {node.name!r} (also in {seen[node.name]})"))
+                problems.append((f"pools.{pool}.nodes.{i}.name", N_("duplicate node name {name} (also in {where})").format(
+                    name=repr(node.name), where=seen[node.name])))
             seen.setdefault(node.name, f"pools.{pool}")
     for i, check in enumerate(plan.smoke):
         for header, value in check.request.headers.items():
             if SECRET_HEADER.search(header) and not ENV_REF.match(value):
-                problems.append((f"smoke.{i}.request.headers.{header}", 'a secret written in clear; use "${env:NAME}"'))
+                problems.append((f"smoke.{i}.request.headers.{header}", N_('a secret written in clear; use "${{env:NAME}}"')))
     if plan.metrics.source == "lb" and not plan.load_balancer.counts_requests:
-        problems.append(("metrics.source", "source lb reads HAProxy stats (or the nginx Lua balancer's counters); "
-                         f"this load balancer counts no requests: use source kong or prometheus"))
+        problems.append(("metrics.source", N_("source lb reads HAProxy stats (or the nginx Lua balancer's counters); "
+                                            "this load balancer counts no requests: use source kong or prometheus")))
     if not plan.load_balancer.rehearsal_only:
         problems += _metrics_sources(plan)
     if plan.load_balancer.type == "haproxy":
@@ -305,24 +309,26 @@ def _metrics_sources(plan: Plan) -> list[tuple[str, ...]]:
     (a rehearsal simulates the metrics, so a plan for the simulated LB needs none of it)."""
     spec = plan.metrics
     if spec.source == "prometheus" and (not spec.url or not spec.queries):
-        return [("metrics", "source prometheus needs metrics.url and metrics.queries (requests, errors)")]
+        return [("metrics", N_("source prometheus needs metrics.url and metrics.queries (requests, errors)"))]
     if spec.source != "kong":
         return []
-    return [(f"pools.{pool}.nodes.{i}", f"metrics.source kong needs the node's metrics, status or admin URL ({node.name} has none)")
+    return [(f"pools.{pool}.nodes.{i}", N_("metrics.source kong needs the node's metrics, status or admin URL ({name} has none)").format(
+        name=node.name))
             for pool in ("x", "y") for i, node in enumerate(getattr(plan.pools, pool).nodes)
             if not (node.metrics or node.status or node.admin)]
 
 
 def _haproxy_server_names(plan: Plan) -> list[tuple[str, ...]]:
     """A node's ``server:`` is an HAProxy server name behind an HAProxy LB (node names always are)."""
-    return [(f"pools.{pool}.nodes.{i}.server", f"an HAProxy server name is letters, digits and . _ : - (got {node.server!r})")
+    return [(f"pools.{pool}.nodes.{i}.server", N_("an HAProxy server name is letters, digits and . _ : - (got {value})").format(
+        value=repr(node.server)))
             for pool in ("x", "y") for i, node in enumerate(getattr(plan.pools, pool).nodes)
             if node.server is not None and not IDENT.fullmatch(node.server)]
 
 
 SPECIAL_MESSAGES = {
-    "admin_auth.token": "a token written in clear; put it in an environment variable and name it with token_env",
-    "konnect.token": "a token written in clear; put it in an environment variable and name it with konnect.token_env",
+    "admin_auth.token": N_("a token written in clear; put it in an environment variable and name it with token_env"),
+    "konnect.token": N_("a token written in clear; put it in an environment variable and name it with konnect.token_env"),
 }
 
 
@@ -333,13 +339,16 @@ def load_plan(path: str, text: str | None = None) -> Plan:
 
 
 def plan_summary(plan: Plan) -> str:
-    """The one line ``turnout validate`` prints for a valid plan."""
-    steps = "/".join(str(s.y) for s in plan.steps)
-    return (
-        f"{plan.name}: {plan.mode}, X {plan.pools.x.version} ({count(len(plan.pools.x.nodes), 'node')}) -> "
-        f"Y {plan.pools.y.version} ({count(len(plan.pools.y.nodes), 'node')}), LB {plan.load_balancer.type}, "
-        f"steps {steps}% on Y, {count(len(plan.smoke), 'smoke check')}"
-    )
+    """The one line ``turnout validate`` prints for a valid plan, in the reader's language (it is shown, never stored)."""
+    def nodes(n: int) -> str:
+        return ngettext("{n} node", "{n} nodes", n).format(n=n)
+
+    smoke = ngettext("{n} smoke check", "{n} smoke checks", len(plan.smoke)).format(n=len(plan.smoke))
+    return _("{name}: {mode}, X {x_version} ({x_nodes}) -> Y {y_version} ({y_nodes}), LB {lb}, "
+             "steps {steps}% on Y, {smoke}").format(
+        name=plan.name, mode=plan.mode, x_version=plan.pools.x.version, x_nodes=nodes(len(plan.pools.x.nodes)),
+        y_version=plan.pools.y.version, y_nodes=nodes(len(plan.pools.y.nodes)), lb=plan.load_balancer.type,
+        steps="/".join(str(s.y) for s in plan.steps), smoke=smoke)
 
 
 def count(n: int, noun: str) -> str:

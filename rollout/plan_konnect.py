@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from .i18n import N_
 from .plan_values import STRICT, Duration, EnvName, Label, Line, duration, refuse
 
 REGIONS = ("us", "eu", "au", "me", "in", "sg")
@@ -39,7 +40,7 @@ DECK_EXAMPLE = ("deck gateway dump --konnect-addr {base_url} --konnect-token-fil
                 "--konnect-control-plane-name {control_plane_name} -o {file} --yes")
 
 
-TOKEN_IN_CLEAR = "a Konnect access token (kpat_/spat_) written in clear; put it in an environment variable and name it with token_env"
+TOKEN_IN_CLEAR = N_("a Konnect access token (kpat_/spat_) written in clear; put it in an environment variable and name it with token_env")
 
 
 def konnect_token_in(value: Any) -> bool:
@@ -69,12 +70,13 @@ class KonnectBackup(BaseModel):
         try:
             names = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
         except ValueError as exc:
-            raise refuse(f"bad template ({exc}); write literal braces as {{{{ and }}}}") from None
+            raise refuse(N_("bad template ({reason}); write literal braces as {{{{ and }}}}").format(reason=exc)) from None
         unknown = sorted(names - BACKUP_FIELDS)
         if unknown:
-            raise refuse(f"unknown placeholder {{{unknown[0]}}}; use {', '.join('{' + f + '}' for f in sorted(BACKUP_FIELDS))}")
+            raise refuse(N_("unknown placeholder {name}; use {known}").format(
+                name="{" + unknown[0] + "}", known=", ".join("{" + f + "}" for f in sorted(BACKUP_FIELDS))))
         if "file" not in names:
-            raise refuse("the template must write the dump to {file} (Turnout verifies and keeps that file)")
+            raise refuse(N_("the template must write the dump to {file} (Turnout verifies and keeps that file)"))
         return value
 
 
@@ -113,15 +115,17 @@ class Konnect(BaseModel):
 def konnect_problems(mode: str, konnect: Konnect | None) -> list[tuple[str, ...]]:
     """The rules that span the block and the plan's mode; (key.path, message[, key.path to point at])."""
     if mode != "konnect":
-        return [("konnect", f"a konnect block needs mode: konnect (this plan is mode: {mode})")] if konnect else []
+        return [("konnect", N_("a konnect block needs mode: konnect (this plan is mode: {mode})").format(
+            mode=mode))] if konnect else []
     if konnect is None:
-        return [("konnect", "a konnect plan needs a konnect block (region or base_url, control_plane_id or "
-                            "control_plane_name, token_env)", "mode")]
+        return [("konnect", N_("a konnect plan needs a konnect block (region or base_url, control_plane_id or "
+                               "control_plane_name, token_env)"), "mode")]
     problems: list[tuple[str, ...]] = []
     if (konnect.region is None) == (konnect.base_url is None):
-        why = "both given: name one" if konnect.region else "missing"
-        problems.append(("konnect.region", f"region (us, eu, au, me, in, sg) or base_url: {why}", "konnect"))
+        why = N_("both given: name one") if konnect.region else N_("missing")
+        problems.append(("konnect.region", N_("region (us, eu, au, me, in, sg) or base_url: {why}").format(why=why), "konnect"))
     if (konnect.control_plane_id is None) == (konnect.control_plane_name is None):
-        why = "both given: name one" if konnect.control_plane_id else "missing"
-        problems.append(("konnect.control_plane_id", f"control_plane_id or control_plane_name: {why}", "konnect"))
+        why = N_("both given: name one") if konnect.control_plane_id else N_("missing")
+        problems.append(("konnect.control_plane_id", N_("control_plane_id or control_plane_name: {why}").format(why=why),
+                         "konnect"))
     return problems

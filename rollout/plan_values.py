@@ -27,6 +27,7 @@ from pydantic import AfterValidator, BeforeValidator, ConfigDict
 from pydantic_core import PydanticCustomError
 
 from .durations import parse_duration, spoken
+from .i18n import N_
 from .located import QUIET, shown
 
 # Strict: ``y: true`` is not 1 and ``retries: "2"`` not 2; a NaN or infinity is no number of anything.
@@ -52,9 +53,10 @@ def duration(floor: float = 0.0, ceiling: float = WEEK) -> Any:
         except ValueError as exc:
             raise refuse(str(exc)) from None
         if seconds < floor:
-            raise refuse(f"must be at least {spoken(floor)}, or the loop it paces spins (got {spoken(seconds)})")
+            raise refuse(N_("must be at least {floor}, or the loop it paces spins (got {value})").format(
+                floor=spoken(floor), value=spoken(seconds)))
         if seconds > ceiling:
-            raise refuse(f"must be at most {spoken(ceiling)} (got {spoken(seconds)})")
+            raise refuse(N_("must be at most {ceiling} (got {value})").format(ceiling=spoken(ceiling), value=spoken(seconds)))
         return seconds
 
     return Annotated[float, BeforeValidator(check)]
@@ -65,9 +67,10 @@ def _no_control(value: str, limit: int) -> str:
     (a bidi override, a zero-width or non-breaking space) that makes a name read as another."""
     found = next((c for c in value if not c.isprintable()), None)
     if found is not None:
-        raise refuse(f"must not contain control or invisible characters (found U+{ord(found):04X})")
+        raise refuse(N_("must not contain control or invisible characters (found {codepoint})").format(
+            codepoint=f"U+{ord(found):04X}"))
     if len(value) > limit:
-        raise refuse(f"longer than {limit} characters")
+        raise refuse(N_("longer than {limit} characters").format(limit=limit))
     return value
 
 
@@ -84,16 +87,17 @@ def _run_name(value: str) -> str:
     """The run directory is ``.turnout/<slug>``: ``..`` or ``/`` would put it somewhere else."""
     _no_control(value, 100)
     if "/" in value or "\\" in value:
-        raise refuse("must not contain / or \\ (the name becomes the run directory .turnout/<name as a slug>)")
+        raise refuse(N_("must not contain / or \\ (the name becomes the run directory .turnout/<name as a slug>)"))
     if not any(c.isalnum() for c in value):
-        raise refuse(f"needs a letter or a digit (the name becomes the run directory .turnout/<name as a slug>; got {shown(value)})")
+        raise refuse(N_("needs a letter or a digit (the name becomes the run directory .turnout/<name as a slug>; got {value})").format(
+            value=shown(value)))
     return value
 
 
 def _node_name(value: str) -> str:
     if not IDENT.fullmatch(value) or len(value) > 64 or not any(c.isalnum() for c in value):
-        raise refuse(f"a node name is up to 64 letters, digits and . _ : - with a letter or digit (it names an LB server "
-                     f"and a backup file; got {shown(value)})")
+        raise refuse(N_("a node name is up to 64 letters, digits and . _ : - with a letter or digit (it names an LB server "
+                        "and a backup file; got {value})").format(value=shown(value)))
     return value
 
 
@@ -101,28 +105,28 @@ def _lb_token(value: str) -> str:
     """A server address or host name written into the LB's config or runtime commands."""
     _no_control(value, 255)
     if not value or LB_UNSAFE.search(value):
-        raise refuse(f"must not be empty or contain whitespace, ; # {{ }} quotes or backslashes (it is written into the "
-                     f"load balancer's commands and configuration; got {shown(value)})")
+        raise refuse(N_("must not be empty or contain whitespace, ; # {{ }} quotes or backslashes (it is written into the "
+                        "load balancer's commands and configuration; got {value})").format(value=shown(value)))
     return value
 
 
 def haproxy_name(value: str) -> str:
     """A backend or server name as HAProxy accepts it; anything else is refused before it is sent."""
     if not IDENT.fullmatch(value) or len(value) > 255:
-        raise refuse(f"an HAProxy name is letters, digits and . _ : - (got {shown(value)})")
+        raise refuse(N_("an HAProxy name is letters, digits and . _ : - (got {value})").format(value=shown(value)))
     return value
 
 
 def nginx_name(value: str) -> str:
     if not NGINX_IDENT.fullmatch(value) or len(value) > 255:
-        raise refuse(f"an nginx upstream name is letters, digits and . _ - (got {shown(value)})")
+        raise refuse(N_("an nginx upstream name is letters, digits and . _ - (got {value})").format(value=shown(value)))
     return value
 
 
 def _env_name(value: object) -> str:
     """Before any other check: a pasted token must be refused without being repeated."""
     if not isinstance(value, str) or not ENV_NAME.fullmatch(value) or looks_like_token(value):
-        raise refuse("token_env must name an environment variable (letters, digits and _), not hold the token")
+        raise refuse(N_("token_env must name an environment variable (letters, digits and _), not hold the token"))
     return value
 
 
@@ -136,13 +140,13 @@ def looks_like_token(name: str) -> bool:
 
 def _http_token(value: str) -> str:
     if not HTTP_TOKEN.fullmatch(value) or len(value) > 200:
-        raise refuse(f"not an HTTP token: letters, digits and !#$%&'*+.^_`|~- (got {shown(value)})")
+        raise refuse(N_("not an HTTP token: letters, digits and !#$%&'*+.^_`|~- (got {value})").format(value=shown(value)))
     return value
 
 
 def _not_bool(value: object) -> object:
     if isinstance(value, bool):
-        raise refuse(f"must be the number 1, not {str(value).lower()}")
+        raise refuse(N_("must be the number 1, not {value}").format(value=str(value).lower()))
     return value
 
 

@@ -11,6 +11,7 @@ With Konnect (``mode: konnect``) the data planes' line reads Konnect's node list
 
 from __future__ import annotations
 
+from .i18n import N_
 from .errors import AdapterError
 from .kong.checks import result
 from .kong.preflight_hops import control_plane_checks, lint_checks, upgrade_checks
@@ -46,10 +47,26 @@ def run_checks(plan: Plan, infos: list[NodeInfo], rows: list[DataPlaneRow] | Ada
     return results + capacity_checks(plan, capacity) + lb_checks(plan)
 
 
-CHECKLIST = ("upgrade path", "control plane first", "X reachable", "X version as planned", "X database off", "X role data_plane",
-             "X config hash consistent", "data planes in sync", "Y reachable", "Y version as planned", "Y ready",
-             "Y database off", "Y role data_plane", "Y has every plugin in use", "Y Status API reachable", "config lint",
-             "capacity", "load balancer split")
+CHECKLIST = (  # the check names are facts (--json, the journal), marked so the checklist is shown translated
+    N_("upgrade path"),
+    N_("control plane first"),
+    N_("X reachable"),
+    N_("X version as planned"),
+    N_("X database off"),
+    N_("X role data_plane"),
+    N_("X config hash consistent"),
+    N_("data planes in sync"),
+    N_("Y reachable"),
+    N_("Y version as planned"),
+    N_("Y ready"),
+    N_("Y database off"),
+    N_("Y role data_plane"),
+    N_("Y has every plugin in use"),
+    N_("Y Status API reachable"),
+    N_("config lint"),
+    N_("capacity"),
+    N_("load balancer split"),
+)
 
 
 def in_checklist_order(results: list[CheckResult]) -> list[CheckResult]:
@@ -74,15 +91,19 @@ def capacity_checks(plan: Plan, capacity: dict | None = None) -> list[CheckResul
     """Y as big as X; and X alone able to carry the peak, because an instant rollback needs it."""
     nx, ny = len(plan.pools.x.nodes), len(plan.pools.y.nodes)
     peak, per_node = (capacity or {}).get("peak_rps"), (capacity or {}).get("node_rps")
-    note = "" if peak and per_node else "; peak not checked (no capacity hint)"
-    results = [result("capacity", "pass" if ny >= nx else "fail",
-                      f"Y has {ny} nodes, X has {nx}" + ("" if ny >= nx else ": deploy Y with X's capacity") + note,
-                      SRC_CAPACITY, seen=str(ny), expected=f">= {nx}")]
+    sizes = N_("Y has {ny} nodes, X has {nx}").format(ny=ny, nx=nx)
+    if ny < nx:
+        sizes = N_("{sizes}: deploy Y with X's capacity").format(sizes=sizes)
+    if not (peak and per_node):
+        sizes = N_("{sizes}; peak not checked (no capacity hint)").format(sizes=sizes)
+    results = [result("capacity", "pass" if ny >= nx else "fail", sizes, SRC_CAPACITY, seen=str(ny), expected=f">= {nx}")]
     if peak and per_node:
         carry = nx * float(per_node)
         ok = carry >= float(peak)
-        results.append(result("capacity", "pass" if ok else "warn",
-                              f"X alone carries about {carry:.0f} rps ({nx} x {float(per_node):.0f}); the peak is {float(peak):.0f} rps"
-                              + ("" if ok else ": an instant rollback to X would overload it"),
-                              SRC_CAPACITY, seen=f"{carry:.0f} rps", expected=f">= {float(peak):.0f} rps"))
+        carries = N_("X alone carries about {carry:.0f} rps ({nx} x {per_node:.0f}); the peak is {peak:.0f} rps").format(
+            carry=carry, nx=nx, per_node=float(per_node), peak=float(peak))
+        if not ok:
+            carries = N_("{carries}: an instant rollback to X would overload it").format(carries=carries)
+        results.append(result("capacity", "pass" if ok else "warn", carries, SRC_CAPACITY, seen=f"{carry:.0f} rps",
+                              expected=f">= {float(peak):.0f} rps"))
     return results

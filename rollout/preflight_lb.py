@@ -4,6 +4,7 @@ in rollout/lb_types.py)."""
 
 from __future__ import annotations
 
+from .i18n import N_
 from .lb_types import lb_type
 from .observations import CheckResult
 from .plan import Plan
@@ -27,10 +28,13 @@ def lb_checks(plan: Plan) -> list[CheckResult]:
         split = achievable(plan, step.y)
         close = abs(split.y_share - step.y) <= TOLERANCE_PP
         weights = f"X {nx}x{split.x_weight}, Y {ny}x{split.y_weight}" if evidence.per_server else f"x={100 - step.y} y={step.y}"
-        note = f" ({split.note})" if split.note else ""
-        tail = "" if close else f"; {lb.type} cannot come closer than {split.y_share:.2f}% to the planned {step.y}%"
-        results.append(CheckResult(
-            "load balancer split", "pass" if close else "warn",
-            f"step {i} ({step.y}% on Y): {lb.type} {weights} -> {split.y_share:.2f}% on Y{note}{tail}",
-            seen=f"{split.y_share:.2f}%", expected=f"{step.y}%", source=evidence.source))
+        said = N_("step {i} ({y}% on Y): {type} {weights} -> {y_share:.2f}% on Y").format(
+            i=i, y=step.y, type=lb.type, weights=weights, y_share=split.y_share)
+        if split.note:
+            said = N_("{evidence} ({note})").format(evidence=said, note=split.note)
+        if not close:
+            said = N_("{evidence}; {type} cannot come closer than {y_share:.2f}% to the planned {y}%").format(
+                evidence=said, type=lb.type, y_share=split.y_share, y=step.y)
+        results.append(CheckResult("load balancer split", "pass" if close else "warn", said,
+                                   seen=f"{split.y_share:.2f}%", expected=f"{step.y}%", source=evidence.source))
     return results

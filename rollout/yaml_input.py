@@ -37,12 +37,14 @@ from yaml.constructor import SafeConstructor
 from yaml.events import AliasEvent
 from yaml.resolver import Resolver
 
+from .i18n import N_
+
 MAX_BYTES = 1 << 20  # a plan for a thousand nodes is about 150 KiB
 LIMIT = "1 MiB"
 MAX_DEPTH = 32  # plans nest 5 levels (smoke.0.request.headers.apikey)
 MAX_NODES = 20_000  # keys and values; a thousand-node plan has about 9,000
-FILE_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
-              (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+FILE_KINDS = ((stat.S_ISDIR, N_("a directory")), (stat.S_ISFIFO, N_("a FIFO (named pipe)")),
+              (stat.S_ISCHR, N_("a character device")), (stat.S_ISBLK, N_("a block device")), (stat.S_ISSOCK, N_("a socket")))
 
 
 @dataclass(frozen=True)
@@ -57,11 +59,15 @@ class Limits:
     anchors: bool  # whether &anchors and *aliases are allowed
 
     def too_many(self) -> str:
-        return f"more than {self.max_nodes:,} YAML values; {'a plan is far smaller' if self.kind == 'plan' else 'expected a ' + self.kind}"
+        return N_("more than {count} YAML values; {expected}").format(
+            count=f"{self.max_nodes:,}", expected=N_("a plan is far smaller") if self.kind == "plan" else self.expected())
 
     def too_deep(self) -> str:
-        plan = self.kind == "plan"
-        return f"nested deeper than {self.max_depth} levels; {'a plan is a few levels deep' if plan else 'expected a ' + self.kind}"
+        return N_("nested deeper than {depth} levels; {expected}").format(
+            depth=self.max_depth, expected=N_("a plan is a few levels deep") if self.kind == "plan" else self.expected())
+
+    def expected(self) -> str:
+        return N_("expected a small YAML file") if self.kind == "plan" else N_("expected a {kind}").format(kind=self.kind)
 
 
 PLAN = Limits("plan", MAX_BYTES, LIMIT, MAX_DEPTH, MAX_NODES, anchors=False)
@@ -89,27 +95,25 @@ def read_text(path: str, limits: Limits = PLAN) -> str:
             _require_regular(os.fstat(f.fileno()), limits)
             data = f.read(limits.max_bytes + 1)
     except OSError as exc:
-        raise InputRefused(0, f"cannot read: {exc.strerror or exc}") from None
+        raise InputRefused(0, N_("cannot read: {reason}").format(reason=exc.strerror or exc)) from None
     if len(data) > limits.max_bytes:
-        raise InputRefused(0, f"larger than {limits.limit}; {_expected(limits)}")
+        raise InputRefused(0, N_("larger than {limit}; {expected}").format(limit=limits.limit, expected=limits.expected()))
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise InputRefused(line, f"not UTF-8 text (byte 0x{data[exc.start]:02x}); expected a YAML file") from None
-
-
-def _expected(limits: Limits) -> str:
-    return "expected a small YAML file" if limits.kind == "plan" else f"expected a {limits.kind}"
+        raise InputRefused(line, N_("not UTF-8 text (byte {byte}); expected a YAML file").format(
+            byte=f"0x{data[exc.start]:02x}")) from None
 
 
 def _require_regular(st: os.stat_result, limits: Limits) -> None:
     if stat.S_ISREG(st.st_mode):
         if st.st_size > limits.max_bytes:
-            raise InputRefused(0, f"larger than {limits.limit} ({st.st_size:,} bytes); {_expected(limits)}")
+            raise InputRefused(0, N_("larger than {limit} ({size} bytes); {expected}").format(
+                limit=limits.limit, size=f"{st.st_size:,}", expected=limits.expected()))
         return
-    kind = next((name for test, name in FILE_KINDS if test(st.st_mode)), "a special file")
-    raise InputRefused(0, f"{kind}, not a regular file; expected a YAML file")
+    kind = next((name for test, name in FILE_KINDS if test(st.st_mode)), N_("a special file"))
+    raise InputRefused(0, N_("{kind}, not a regular file; expected a YAML file").format(kind=kind))
 
 
 def parse(text: str, limits: Limits = PLAN) -> tuple[yaml.Node | None, Any]:
@@ -117,7 +121,7 @@ def parse(text: str, limits: Limits = PLAN) -> tuple[yaml.Node | None, Any]:
     try:
         loader = _Loader(text, limits)
     except UnicodeEncodeError:  # a lone surrogate in text handed in by a program, never from a file
-        raise InputRefused(0, "not UTF-8 text") from None
+        raise InputRefused(0, N_("not UTF-8 text")) from None
     try:
         root = loader.get_single_node()
         return root, loader.construct_document(root) if root is not None else None
@@ -142,10 +146,10 @@ class _GuardedComposer(Composer):
         limits = self._limits
         anchored = isinstance(event, AliasEvent) or getattr(event, "anchor", None) is not None
         if anchored and not limits.anchors:
-            raise InputRefused(line, "YAML anchors and aliases (&name, *name) are not allowed in plans; write the value out")
+            raise InputRefused(line, N_("YAML anchors and aliases (&name, *name) are not allowed in plans; write the value out"))
         if isinstance(event, AliasEvent):
             if event.anchor in self._open:  # a value that contains itself: every walk of it is endless
-                raise InputRefused(line, f"the alias *{event.anchor} refers to a value that contains it")
+                raise InputRefused(line, N_("the alias *{anchor} refers to a value that contains it").format(anchor=event.anchor))
             if event.anchor in self.anchors:
                 self._count(line, _expanded(self.anchors[event.anchor], self._sizes))
             return super().compose_node(parent, index)
@@ -195,7 +199,9 @@ class _GuardedConstructor(SafeConstructor):
         except Exception as exc:  # int('9' * 5000), datetime(2024, 2, 30), ...: bad input at the edge
             kind = str(node.tag).rsplit(":", 1)[-1]
             detail = str(exc).splitlines()[0].split(";")[0][:120] if isinstance(exc, (ValueError, OverflowError)) and str(exc) else ""
-            raise InputRefused(node.start_mark.line + 1, f"cannot read this value as {kind}" + (f": {detail}" if detail else "")) from None
+            raise InputRefused(node.start_mark.line + 1, N_("cannot read this value as {kind}: {detail}").format(
+                kind=kind, detail=detail)
+                                if detail else N_("cannot read this value as {kind}").format(kind=kind)) from None
 
 
 try:

@@ -15,6 +15,7 @@ from typing import Any, Sequence
 import simpy
 
 from rollout.engine import Engine
+from rollout.i18n import N_
 from rollout.plan import Plan
 from rollout.ports import World
 from rollout.snapshot import Snapshot
@@ -25,7 +26,8 @@ from .driver import SimDriver
 class SimConductor:
     world = "rehearsal"
     badge = ""
-    quit_note = "The rehearsal is discarded (nothing real was touched). Run it again with `turnout rehearse`."
+    # translated where it is shown (the cockpit's quit dialog)
+    quit_note = N_("The rehearsal is discarded (nothing real was touched). Run it again with `turnout rehearse`.")
     loop = None  # nothing runs by itself: the simulated clock moves only through controls
     start_gate = None  # nothing real to protect: a rehearsal starts when the cockpit opens
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 from typing import Callable
 
+from rollout.i18n import N_
 from rollout.plan import Plan
 
 from .drill_evidence import EvidenceWatcher
@@ -68,7 +69,7 @@ class Trainee(Rehearsal):
     it showed in (sim/drill_evidence.py)."""
 
     badge = "DRILL"  # shown beside REHEARSAL in the banner
-    quit_note = "The drill ends here and is scored as it stands (a rollout left running is undecided)."
+    quit_note = N_("The drill ends here and is scored as it stands (a rollout left running is undecided).")  # translated as shown
 
     def __init__(self, plan: Plan, scenario: Scenario, seed: int, exact: bool = False, journal_path: str | None = None):
         self.seed = seed

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rollout.durations import format_duration
+from rollout.i18n import N_
 
 from .report import RunRecord
 
@@ -100,12 +101,12 @@ def score(fault: HiddenFault, record: RunRecord, moves: list[Move], window: floa
     }
 
 
-VERDICTS = {
-    "correct": "the right call",
-    "missed": "missed: the faulty Y reached 100%",
-    "late": "late: the engine rolled back on its own (no healthy Y node) before you did",
-    "false_alarm": "false alarm: you rolled back a Y that was (still) healthy",
-    "undecided": "undecided: the drill ended before a call was made",
+VERDICTS = {  # marked for the catalog: the score card (tui/drill_card.py) shows them translated
+    "correct": N_("the right call"),
+    "missed": N_("missed: the faulty Y reached 100%"),
+    "late": N_("late: the engine rolled back on its own (no healthy Y node) before you did"),
+    "false_alarm": N_("false alarm: you rolled back a Y that was (still) healthy"),
+    "undecided": N_("undecided: the drill ended before a call was made"),
 }
 
 

@@ -30,6 +30,7 @@ from typing import Protocol
 
 import numpy as np
 
+from rollout.i18n import N_
 from rollout.observations import PoolWindow
 from rollout.plan import Plan
 
@@ -95,7 +96,7 @@ class LuaAverage:
     (p50 == p99, ``latency_kind`` average). It keeps no per-node rows."""
 
     name = "nginx_lua"
-    note = "measured as the nginx Lua balancer measures: the pool's average upstream time per window (avg, not p99)"
+    note = N_("measured as the nginx Lua balancer measures: the pool's average upstream time per window (avg, not p99)")
 
     def __init__(self, log: TickLog, rng: np.random.Generator):
         self.log, self.rng = log, rng

@@ -31,6 +31,7 @@ import math
 
 import numpy as np
 
+from rollout.i18n import N_
 from rollout.observations import NodeWindow, PoolWindow
 
 from .tick_reads import exact_latencies, lb_counts, moments, pooled, ticks, whole_ms
@@ -53,8 +54,8 @@ class _Server:
 
 class HAProxyAverage:
     name = "haproxy"
-    note = ("measured as HAProxy measures: per server rtime, whole ms over its last 1024 responses "
-            "(a new server's rounded up); the pool's latency is their average (avg, not p99)")
+    note = N_("measured as HAProxy measures: per server rtime, whole ms over its last 1024 responses "
+              "(a new server's rounded up); the pool's latency is their average (avg, not p99)")
 
     def __init__(self, log: TickLog, rng: np.random.Generator):
         self.log, self.rng = log, rng

@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from rollout.histograms import histogram_quantile
+from rollout.i18n import N_
 from rollout.observations import NodeWindow, PoolWindow
 
 from . import route_mix
@@ -90,7 +91,7 @@ def quantiles(histogram: dict[float, float]) -> dict[str, float]:
 
 class KongHistogram:
     name = "kong"
-    note = "measured as Kong's /metrics: per-node request-latency histograms, quantiles estimated from Kong's buckets"
+    note = N_("measured as Kong's /metrics: per-node request-latency histograms, quantiles estimated from Kong's buckets")
 
     def __init__(self, log: TickLog, rng: np.random.Generator):
         self.log, self.rng = log, rng

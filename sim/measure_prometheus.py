@@ -28,6 +28,7 @@ import re
 import numpy as np
 
 from rollout.durations import parse_duration
+from rollout.i18n import N_
 from rollout.observations import PoolWindow
 from rollout.plan import Plan
 
@@ -91,9 +92,9 @@ class PrometheusRate:
         self.edges = [request_buckets(node.version) for node in log.table.nodes]
         self.nodes = [_Scrapes(len(e) + 1) for e in self.edges]
         self.next_scrape = self.phase
-        span = f"{self.range_s:g}s" if self.range_s else "the gate window"
-        self.note = (f"measured as Prometheus measures: Kong's counters scraped every {interval:g}s, "
-                     f"increase/rate over {span}, quantiles from the rated buckets")
+        span = f"{self.range_s:g}s" if self.range_s else N_("the gate window")
+        self.note = N_("measured as Prometheus measures: Kong's counters scraped every {interval}s, "
+                       "increase/rate over {span}, quantiles from the rated buckets").format(interval=f"{interval:g}", span=span)
 
     def _scrape_to(self, end: float) -> None:
         while self.next_scrape <= end + 1e-9:

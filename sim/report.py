@@ -22,6 +22,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rollout.durations import format_duration
+from rollout.i18n import N_, _
+from rollout.phases import Phase
+from rollout.phrasebook import say, say_phase
 
 from . import card as evidence
 
@@ -115,30 +118,52 @@ def _base(records: list[RunRecord], detected: list[float], bad: np.ndarray) -> d
 
 # ---------------------------------------------------------------------- text
 MARKS = {"warn": "!", "error": "!!", "world": "~"}
+OUTCOME_WORDS = (N_("completed"), N_("rolled back"), N_("halted"))  # said by say_phase (rolled_back -> rolled back)
 
 
 def timeline_lines(entries) -> list[str]:
-    return [f"{format_duration(e.at_s):>7} {MARKS.get(e.level, ' '):2} {e.phase:14} Y{e.y_percent:>3}%  {e.event}" for e in entries]
+    """The rehearsal's log: its entries are English facts (the record's JSON keeps them), said here
+    in the reader's language, the phase column padded by display width (Japanese takes two cells)."""
+    width = phase_width()
+    return [f"{format_duration(e.at_s):>7} {MARKS.get(e.level, ' '):2} {_cells(say_phase(e.phase), width)} Y{e.y_percent:>3}%  "
+            f"{say(e.event)}" for e in entries]
+
+
+def phase_width() -> int:
+    """The phase column's width in cells: 14, or the widest phase in the reader's language."""
+    from rich.cells import cell_len
+
+    return max([14] + [cell_len(say_phase(p.value)) for p in Phase])
+
+
+def _cells(text: str, width: int) -> str:
+    from rich.cells import cell_len
+
+    return text + " " * max(0, width - cell_len(text))
 
 
 def run_text(rec: RunRecord, title: str) -> str:
-    lines = [f"rehearsal of {title}", ""] + timeline_lines(rec.timeline) + [""]
-    lines.append(f"outcome: {rec.outcome} after {format_duration(rec.sim_duration_s)} of simulated time")
+    lines = [_("rehearsal of {title}").format(title=title), ""] + timeline_lines(rec.timeline) + [""]
+    lines.append(_("outcome: {outcome} after {duration} of simulated time").format(
+        outcome=say_phase(rec.outcome), duration=format_duration(rec.sim_duration_s)))
     share = rec.failed / rec.total if rec.total else 0.0
-    lines.append(f"requests: {rec.total} total, {rec.failed} failed ({share:.3%}), {rec.failed_on_y} failed on Y, "
-                 f"{rec.bad} beyond the base error rate")
+    lines.append(_("requests: {total} total, {failed} failed ({share:.3%}), {failed_on_y} failed on Y, "
+                   "{bad} beyond the base error rate").format(total=rec.total, failed=rec.failed, share=share,
+                                                              failed_on_y=rec.failed_on_y, bad=rec.bad))
     if rec.detection is None:
-        lines.append("detection: none (nothing stopped the plan)")
+        lines.append(_("detection: none (nothing stopped the plan)"))
     else:
         d = rec.detection
-        lines.append(f"detection: {d.gate} at {format_duration(d.at_s)} with {d.y_percent}% on Y")
-    lines.append(f"final weights: X {rec.final_weights[0]}% / Y {rec.final_weights[1]}%")
+        lines.append(_("detection: {gate} at {at} with {y}% on Y").format(gate=d.gate, at=format_duration(d.at_s), y=d.y_percent))
+    lines.append(_("final weights: X {x}% / Y {y}%").format(x=rec.final_weights[0], y=rec.final_weights[1]))
     if rec.slo_ms is not None:
-        lines.append(f"slow requests (over {rec.slo_ms:g} ms): {rec.slow} ({rec.slow_on_y} on Y)")
-    lines += [f"drawn: fault {d['fault']} {d['kind']}: " + ", ".join(_drawn_value(k, v) for k, v in d.items() if k not in ("fault", "kind"))
-              for d in rec.drawn]
+        lines.append(_("slow requests (over {slo:g} ms): {slow} ({slow_on_y} on Y)").format(
+            slo=rec.slo_ms, slow=rec.slow, slow_on_y=rec.slow_on_y))
+    lines += [_("drawn: fault {fault} {kind}: {values}").format(
+        fault=d["fault"], kind=d["kind"], values=", ".join(_drawn_value(k, v) for k, v in d.items() if k not in ("fault", "kind")))
+        for d in rec.drawn]
     if rec.seed is not None:
-        lines.append(f"seed: {rec.seed} (run i of a Monte Carlo with --seed S is seed S+i)")
+        lines.append(_("seed: {seed} (run i of a Monte Carlo with --seed S is seed S+i)").format(seed=rec.seed))
     return "\n".join(lines)
 
 
@@ -150,18 +175,21 @@ def _drawn_value(key: str, value) -> str:
 
 def monte_carlo_text(card: dict, title: str) -> str:
     o = card["outcomes"]
-    lines = [f"report card of {title} over {card['runs']} runs" + (f" (seed {card['seed']})" if "seed" in card else ""),
-             f"  outcomes: {o['completed']} completed, {o['rolled_back']} rolled back, {o['halted']} halted"]
+    head = _("report card of {title} over {runs} runs (seed {seed})") if "seed" in card else _("report card of {title} over {runs} runs")
+    lines = [head.format(title=title, runs=card["runs"], seed=card.get("seed")),
+             _("  outcomes: {completed} completed, {rolled_back} rolled back, {halted} halted").format(**o)]
     lines += _detection_lines(card)
     bad = card["bad_requests"]
     if bad["mean"] is not None:
-        lines.append(f"  bad requests (failed beyond the base error rate): mean {bad['mean']:.0f}, p95 {bad['p95']:.0f}")
+        lines.append(_("  bad requests (failed beyond the base error rate): mean {mean:.0f}, p95 {p95:.0f}").format(
+            mean=bad["mean"], p95=bad["p95"]))
     lines += _blast_lines(card)
     dur = card["duration_s"]
     if dur["p50"] is not None:
-        lines.append(f"  duration: p50 {format_duration(dur['p50'])}, p95 {format_duration(dur['p95'])}")
+        lines.append(_("  duration: p50 {p50}, p95 {p95}").format(
+            p50=format_duration(dur["p50"]), p95=format_duration(dur["p95"])))
     if "seed" in card:
-        lines.append(f"  replay run i alone: turnout rehearse ... --seed {card['seed']}+i")
+        lines.append(_("  replay run i alone: turnout rehearse ... --seed {seed}+i").format(seed=card["seed"]))
     return "\n".join(lines)
 
 
@@ -169,22 +197,24 @@ def _detection_lines(card: dict) -> list[str]:
     """A healthy world's stops are false rollbacks; a faulty world's are detections."""
     false = card.get("false_rollback")
     if false is not None:
-        return [f"  false rollbacks (a healthy Y rolled back or held): {false['count']} of {card['runs']}, "
-                f"{false['rate']:.1%}{evidence.percent_ci(false['ci'])}"]
+        return [_("  false rollbacks (a healthy Y rolled back or held): {count} of {runs}, {rate:.1%}{ci}").format(
+            count=false["count"], runs=card["runs"], rate=false["rate"], ci=evidence.percent_ci(false["ci"]))]
     lines = [f"  p_detect: {card['p_detect']:.1%}{evidence.percent_ci(card.get('p_detect_ci'))}"]
     ttd = card["time_to_detect_s"]
-    lines.append("  time to detect: " + (f"p50 {format_duration(ttd['p50'])}, p95 {format_duration(ttd['p95'])}" if ttd["p50"] is not None else "never detected"))
+    lines.append(_("  time to detect: p50 {p50}, p95 {p95}").format(
+        p50=format_duration(ttd["p50"]), p95=format_duration(ttd["p95"]))
+                 if ttd["p50"] is not None else _("  time to detect: never detected"))
     steps = card.get("detection_step") or {}
     if any(steps.values()):
-        lines.append("  caught at Y: " + ", ".join(f"{y}% {n}" for y, n in steps.items()))
+        lines.append(_("  caught at Y: {steps}").format(steps=", ".join(f"{y}% {n}" for y, n in steps.items())))
     return lines
 
 
 def _blast_lines(card: dict) -> list[str]:
     lines = []
-    for name, what in (("failed", "failed beyond the base rate"), ("slow", "slower than the SLO")):
+    for name, what in (("failed", N_("failed beyond the base rate")), ("slow", N_("slower than the SLO"))):
         part = (card.get("blast_radius") or {}).get(name) or {}
         if part.get("mean") is not None:
-            lines.append(f"  blast radius, {what}: mean {part['mean']:.0f}, p50 {part['p50']:.0f}, "
-                         f"p95 {part['p95']:.0f}, max {part['max']:.0f}")
+            lines.append(_("  blast radius, {what}: mean {mean:.0f}, p50 {p50:.0f}, p95 {p95:.0f}, max {max:.0f}").format(
+                what=_(what), **{k: part[k] for k in ("mean", "p50", "p95", "max")}))
     return lines

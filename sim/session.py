@@ -19,6 +19,7 @@ from rollout import commands as cmd
 from rollout import events as ev
 from rollout.describe import describe
 from rollout.engine import Engine
+from rollout.i18n import N_
 from rollout.journal import Journal
 from rollout.phases import Phase
 from rollout.plan import Plan
@@ -105,10 +106,12 @@ class Rehearsal(SimConductor):
     def _describe(self, engine: Engine, event: Any) -> str:
         if isinstance(event, ev.WindowJudged) and engine.verdicts:
             verdict = engine.verdicts[-1]
-            text = f"window {event.start:.0f}s-{event.at:.0f}s: {verdict.describe()}"
+            text = N_("window {start:.0f}s-{end:.0f}s: {verdict}").format(
+                start=event.start, end=event.at, verdict=verdict.describe())
             total = event.x.requests + event.y.requests
             if total and self._y() is not None and abs(100.0 * event.y.requests / total - self._y()) > 5:
-                text += f"; observed split Y {100.0 * event.y.requests / total:.1f}%, configured {self._y()}%"
+                text = N_("{window}; observed split Y {observed:.1f}%, configured {configured}%").format(
+                    window=text, observed=100.0 * event.y.requests / total, configured=self._y())
             return text
         return describe(event)
 

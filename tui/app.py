@@ -21,6 +21,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from rollout.i18n import _
 from rollout.phases import Phase
 
 if TYPE_CHECKING:
@@ -108,9 +109,10 @@ class TurnoutApp(App[int]):
         """The one place a failed background job surfaces: a notification naming it."""
         worker = event.worker
         if event.state == WorkerState.ERROR:
-            self.notify(f"{worker.name} stopped: {worker.error}", title="error", severity="error", timeout=30)
+            self.notify(_("{worker} stopped: {error}").format(worker=worker.name, error=worker.error), title=_("error"),
+                        severity="error", timeout=30)
         elif event.state == WorkerState.SUCCESS and worker.name == "conductor":
-            self.notify("the conductor stopped; the screen shows where the rollout was left", timeout=10)
+            self.notify(_("the conductor stopped; the screen shows where the rollout was left"), timeout=10)
 
     def outcome(self) -> int:
         if self.conductor is None:

@@ -16,6 +16,8 @@ import shlex
 import sys
 from typing import Callable
 
+from rollout.i18n import _
+
 from .plan_input import load_or_report
 
 
@@ -64,7 +66,7 @@ async def _attach(run_dir: str, finished: Callable[[], str | None], summary: Cal
     try:
         await conductor.connect()
     except AttachError as exc:
-        print(f"turnout attach: {finished() or exc}", file=sys.stderr)
+        print(_("turnout attach: {value}").format(value=finished() or exc), file=sys.stderr)
         return 2
     from .app import run_live_async
 

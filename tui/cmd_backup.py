@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from rollout.i18n import _
+
 from .plan_input import add_env_file_flag, fill_env_or_report, load_or_report
 
 
@@ -31,7 +33,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     answer = asyncio.run(_backup(plan))
     if isinstance(answer, ev.CommandFailed):
-        print(json.dumps({"ok": False, "error": answer.error}) if args.json else f"backup failed: {answer.error}")
+        print(json.dumps({"ok": False, "error": answer.error}) if args.json else _("backup failed: {error}").format(
+            error=answer.error))
         return 1
     records = [{"node": b.node, "path": b.path, "sha256": b.sha256, "config_hash": b.config_hash, "entities": b.entities}
                for b in answer.backups]
@@ -39,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps({"ok": True, "backups": records}, indent=2))
     else:
         for r in records:
-            print(f"{r['node']}: {r['path']} (mode 0600) sha256 {r['sha256']} hash {r['config_hash']} {r['entities']} entities")
+            print(_("{node}: {path} (mode 0600) sha256 {sha256} hash {config_hash} {entities} entities").format(
+                node=r["node"], path=r["path"], sha256=r["sha256"], config_hash=r["config_hash"], entities=r["entities"]))
     return 0
 
 

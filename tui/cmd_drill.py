@@ -17,6 +17,8 @@ import argparse
 import json
 import sys
 
+from rollout.i18n import _
+
 from .plan_input import load_or_report
 
 PLAN_BRIEFING = ("You conduct the rollout of this plan in the simulated world. Something may go wrong during "
@@ -84,7 +86,8 @@ def _open(args: argparse.Namespace, seed: int, journal: str | None):
     if not path and (os.sep in target or target.endswith((".yml", ".yaml"))):
         path = target  # a plan's path, not a drill's name: the plan reader says why it cannot be read
     if not path:
-        print(f"turnout drill: no plan or drill named {target!r} (turnout drill --list names the drills)", file=sys.stderr)
+        print(_("turnout drill: no plan or drill named {target} (turnout drill --list names the drills)").format(
+            target=repr(target)), file=sys.stderr)
         return None
     if not is_drill_file(path):
         plan = load_or_report(path)
@@ -95,7 +98,7 @@ def _open(args: argparse.Namespace, seed: int, journal: str | None):
         return (Drill(plan, seed, args.fault, journal_path=journal), plan.name, plan.name, PLAN_BRIEFING,
                 f"turnout drill {target} --seed {seed}" + (f" --fault {args.fault}" if args.fault else ""))
     if args.fault:
-        print("turnout drill: --fault is for a plan; a library drill brings its own faults", file=sys.stderr)
+        print(_("turnout drill: --fault is for a plan; a library drill brings its own faults"), file=sys.stderr)
         return None
     try:
         spec = load_drill(path)
@@ -120,7 +123,7 @@ def review_run(run_dir: str) -> int:
     try:
         card, events, plan = read_run(run_dir)
     except (OSError, ValueError, JournalError) as exc:
-        print(f"turnout drill: cannot review {run_dir}: {exc}", file=sys.stderr)
+        print(_("turnout drill: cannot review {run_dir}: {exc}").format(run_dir=run_dir, exc=exc), file=sys.stderr)
         return 2
     if plan is not None and sys.stdin.isatty() and sys.stdout.isatty():
         from .app import TurnoutApp
@@ -142,12 +145,13 @@ def _run_dir(args: argparse.Namespace, seed: int):
         if args.run_dir:
             Path(args.run_dir).mkdir(mode=0o700, parents=True, exist_ok=True)
             if (Path(args.run_dir) / "journal.jsonl").exists():
-                print(f"turnout drill: {args.run_dir} already holds a drill's journal; give a new --run-dir", file=sys.stderr)
+                print(_("turnout drill: {run_dir} already holds a drill's journal; give a new --run-dir").format(
+                    run_dir=args.run_dir), file=sys.stderr)
                 return None
             return Path(args.run_dir)
         return new_run_dir(history_path().parent / "drills", args.plan, seed)
     except OSError as exc:
-        print(f"turnout drill: cannot create the run directory: {exc.strerror or exc}", file=sys.stderr)
+        print(_("turnout drill: cannot create the run directory: {value}").format(value=exc.strerror or exc), file=sys.stderr)
         return None
 
 
@@ -161,7 +165,8 @@ def _remember(card: dict, name: str, run_dir, plan) -> None:
         save_card(run_dir, card, plan)
         append(entry(card, name) | {"run_dir": str(run_dir)})
     except OSError as exc:
-        print(f"turnout drill: could not keep the record ({history_path()}, {run_dir}): {exc.strerror or exc}",
+        print(_("turnout drill: could not keep the record ({value}, {run_dir}): {value2}").format(
+            value=history_path(), run_dir=run_dir, value2=exc.strerror or exc),
               file=sys.stderr)
 
 
@@ -177,7 +182,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(lines, indent=2) if args.json else history_text(lines))
         return 0
     if not args.plan:
-        print("turnout drill: give a PLAN or a drill NAME (turnout drill --list names the drills)", file=sys.stderr)
+        print(_("turnout drill: give a PLAN or a drill NAME (turnout drill --list names the drills)"), file=sys.stderr)
         return 2
     return conduct(args)
 
@@ -198,8 +203,7 @@ def conduct(args: argparse.Namespace) -> int:
         return 2
     drill, title, name, situation, replay = opened
     if not tty:
-        print("turnout drill: a drill needs a terminal, because the trainee makes the calls "
-              "(for a report without one: turnout rehearse --headless)", file=sys.stderr)
+        print(_("turnout drill: a drill needs a terminal, because the trainee makes the calls (for a report without one: turnout rehearse --headless)"), file=sys.stderr)
         return 2
     from .drill_app import run_drill
 

@@ -13,6 +13,7 @@ import os
 import sys
 
 from rollout.faults import SWITCHES, active, all_off
+from rollout.i18n import _
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -59,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         return handler(args)
     except LabError as exc:
-        print(f"turnout lab {args.lab_command}: {exc}", file=sys.stderr)
+        print(_("turnout lab {lab_command}: {exc}").format(lab_command=args.lab_command, exc=exc), file=sys.stderr)
         return 1
 
 
@@ -124,10 +125,11 @@ def _load(args: argparse.Namespace) -> int:
     from lab.status import run_load
 
     if args.rps <= 0 or args.duration <= 0:
-        print("turnout lab load: --rps and --duration must be above 0", file=sys.stderr)
+        print(_("turnout lab load: --rps and --duration must be above 0"), file=sys.stderr)
         return 2
     state = load_state(args.dir)
-    printer = None if args.json else (lambda s: print(f"  t+{s.second:>3}s  sent {s.sent:>6}  ok {s.ok:>6}  failed {s.failed}", flush=True))
+    printer = None if args.json else (lambda s: print(_("  t+{second:>3}s  sent {sent:>6}  ok {ok:>6}  failed {failed}").format(
+        second=s.second, sent=s.sent, ok=s.ok, failed=s.failed), flush=True))
     data, lines = asyncio.run(run_load(state, args.rps, args.duration, printer))
     _emit(args, data, lines)
     return 0 if data["failed"] == 0 else 1
@@ -144,7 +146,7 @@ def _fault(args: argparse.Namespace) -> int:
         value = getattr(args, key)
         problem = SWITCHES[key].problem(value) if value is not None else None
         if problem:
-            print(f"turnout lab fault: {flag}: {problem}", file=sys.stderr)
+            print(_("turnout lab fault: {flag}: {problem}").format(flag=flag, problem=problem), file=sys.stderr)
             return 2
     if args.route_prefix is not None and not args.route_prefix.startswith("/"):
         print(f"turnout lab fault: --route-prefix: a path prefix starts with /, not {args.route_prefix!r}", file=sys.stderr)
@@ -155,7 +157,7 @@ def _fault(args: argparse.Namespace) -> int:
         for name in targets(state, args.target):
             asyncio.run(restart_node(state, name))
     if not changes and not args.restart:
-        print("turnout lab fault: say what to switch (--error-share, --latency-ms, --not-ready, --crash, --clear, ...)",
+        print(_("turnout lab fault: say what to switch (--error-share, --latency-ms, --not-ready, --crash, --clear, ...)"),
               file=sys.stderr)
         return 2
     result = asyncio.run(set_faults(state, args.target, changes)) if changes else {}

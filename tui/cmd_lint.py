@@ -18,7 +18,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from rollout.kong.findings import Finding
 
+from rollout.i18n import N_, _, ngettext
+
 FLAVORS = ("traditional_compatible", "traditional", "expressions")
+SEVERITY = {"error": N_("error"), "warning": N_("warning")}  # the words shown; --json keeps the keys
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -43,28 +46,30 @@ def run(args: argparse.Namespace) -> int:
     from rollout.kong.findings import make_hop
     from rollout.kong.lint import blocking, fix, lint
     from rollout.kong.version import VersionError
+    from rollout.phrasebook import say
     from rollout.yaml_input import KONG_YML, InputRefused, read_text
 
     try:
         make_hop(args.source, args.target)
     except VersionError as exc:
-        return _bad(f"--from/--to: {exc}")
+        return _bad(_("--from/--to: {reason}").format(reason=say(str(exc))))
     try:
         text = read_text(args.kong_yml, KONG_YML)  # a FIFO, a device or a 10 GB file is refused in one line
     except InputRefused as exc:
-        return _bad(f"{args.kong_yml}:{exc.line}: {exc.message}" if exc.line else f"{args.kong_yml}: {exc.message}")
+        return _bad(f"{args.kong_yml}:{exc.line}: {say(exc.message)}" if exc.line else f"{args.kong_yml}: {say(exc.message)}")
     if args.fix and _same_file(args.fix, args.kong_yml):
-        return _bad(f"--fix {args.fix}: refusing to overwrite the input; X keeps it, write the converted copy elsewhere")
+        return _bad(_("--fix {out}: refusing to overwrite the input; X keeps it, write the converted copy elsewhere").format(
+            out=args.fix))
     try:
         findings = lint(text, args.source, args.target, router_flavor=args.router_flavor)
         fixed = fix(text, args.source, args.target, router_flavor=args.router_flavor) if args.fix else None
     except LintError as exc:
-        return _bad(f"{args.kong_yml}: {exc}")
+        return _bad(f"{args.kong_yml}: {say(str(exc))}")
     if fixed is not None and not blocking(fixed[1]):
         try:
             write_private(args.fix, fixed[0])
         except OSError as exc:
-            return _bad(f"--fix {args.fix}: cannot write: {exc.strerror or exc}")
+            return _bad(_("--fix {out}: cannot write: {reason}").format(out=args.fix, reason=exc.strerror or exc))
     _report(args, findings, fixed)
     if fixed is not None:
         return 1 if fixed[1] else 0
@@ -79,8 +84,9 @@ def _same_file(a: str, b: str) -> bool:
 
 
 def _report(args: argparse.Namespace, findings: list[Finding], fixed: tuple[str, list[Finding]] | None) -> None:
+    """JSON: the findings as facts (English, byte for byte in every language); text: in the reader's language."""
     from rollout.kong.lint import blocking
-    from rollout.plan import count
+    from rollout.phrasebook import say
 
     if args.json:
         out: dict = {"file": args.kong_yml, "from": args.source, "to": args.target, "findings": [f.as_dict() for f in findings]}
@@ -90,18 +96,29 @@ def _report(args: argparse.Namespace, findings: list[Finding], fixed: tuple[str,
         print(json.dumps(out, indent=2))
         return
     for f in findings:
-        print(f"{args.kong_yml}:{f.line}: {f.severity}: {f.entity}: {f.message}" + (" [fixable]" if f.fixable else ""))
+        print(f"{args.kong_yml}:{f.line}: {_(SEVERITY[f.severity])}: {say(f.entity)}: {say(f.message)}"
+              + (_(" [fixable]") if f.fixable else ""))
     errors = sum(1 for f in findings if f.severity == "error")
     fixable = sum(1 for f in findings if f.fixable)
-    print(f"{count(len(findings), 'finding')} for {args.source} -> {args.target} "
-          f"({count(errors, 'error')}, {count(len(findings) - errors, 'warning')}, {fixable} fixable with --fix)")
+    print(_("{findings} for {source} -> {target} ({errors}, {warnings}, {fixable} fixable with --fix)").format(
+        findings=ngettext("{n} finding", "{n} findings", len(findings)).format(n=len(findings)), source=args.source,
+        target=args.target, errors=ngettext("{n} error", "{n} errors", errors).format(n=errors),
+        warnings=ngettext("{n} warning", "{n} warnings", len(findings) - errors).format(
+            n=len(findings) - errors), fixable=fixable))
     if fixed is None:
         return
     errors_left = blocking(fixed[1])
-    print(f"not written: {count(len(errors_left), 'error')} left that Kong would refuse" if errors_left else f"wrote {args.fix}")
+    if errors_left:
+        n = len(errors_left)
+        print(ngettext("not written: {n} error left that Kong would refuse", "not written: {n} errors left that Kong would refuse", n).format(
+            n=n))
+    else:
+        print(_("wrote {out}").format(out=args.fix))
     for f in fixed[1]:
-        print(f"{args.fix}:{f.line}: not converted: {f.entity}: {f.message}")
+        print(_("{out}:{line}: not converted: {entity}: {message}").format(out=args.fix, line=f.line, entity=say(f.entity),
+                                                                         message=say(f.message)))
     if errors_left:
         return
     if any(f.rule == "rollback-file" for f in findings):
-        print(f"keep {args.kong_yml} for the X nodes ({args.source}) and a rollback; give {args.fix} to the Y nodes ({args.target})")
+        print(_("keep {file} for the X nodes ({source}) and a rollback; give {out} to the Y nodes ({target})").format(
+            file=args.kong_yml, source=args.source, out=args.fix, target=args.target))

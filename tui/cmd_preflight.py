@@ -38,18 +38,20 @@ def run(args: argparse.Namespace) -> int:
     import asyncio
 
     from rollout.errors import AdapterError
+    from rollout.i18n import _
 
     plan = load_or_report(args.plan)
     if plan is None or not fill_env_or_report(plan, args.plan, args.env_file):
         return 2
     if plan.load_balancer.rehearsal_only:
-        print(f"{args.plan}: load_balancer.type: sim plans are checked in rehearsal (turnout rehearse)", file=sys.stderr)
+        print(_("{plan}: load_balancer.type: sim plans are checked in rehearsal (turnout rehearse)").format(
+            plan=args.plan), file=sys.stderr)
         return 2
     capacity = {"peak_rps": args.peak_rps, "node_rps": args.node_rps} if args.peak_rps and args.node_rps else None
     try:
         world = build_live_world(plan, ".")
     except (ImportError, AdapterError, ValueError) as exc:
-        print(f"turnout: cannot build the live world for {args.plan}: {exc}", file=sys.stderr)
+        print(_("turnout: cannot build the live world for {plan}: {reason}").format(plan=args.plan, reason=exc), file=sys.stderr)
         return 2
     results = asyncio.run(gather_and_check(plan, world, capacity=capacity))
     report(args.plan, results, as_json=args.json)
@@ -86,12 +88,15 @@ def report(plan_path: str, results: list[CheckResult], as_json: bool = False) ->
         checks = [{k: getattr(r, k) for k in ("name", "status", "evidence", "node", "seen", "expected", "source")} for r in results]
         print(json.dumps({"plan": plan_path, "ok": not any(r.status == "fail" for r in results), "checks": checks}, indent=2))
         return
-    from rollout.plan import count
+    from rollout.i18n import _, ngettext
+    from rollout.phrasebook import say
 
     marks = MARKS if (sys.stdout.encoding or "").lower().startswith("utf") else ASCII_MARKS
     counts = {s: sum(1 for r in results if r.status == s) for s in ("pass", "warn", "fail")}
-    print(f"preflight {plan_path}: {counts['pass']} passed, {count(counts['warn'], 'warning')}, {counts['fail']} failed")
-    for r in results:
-        print(f"  {marks[r.status]} {r.name}: {r.evidence}")
+    print(_("preflight {plan}: {passed} passed, {warnings}, {failed} failed").format(
+        plan=plan_path, passed=counts["pass"], failed=counts["fail"],
+        warnings=ngettext("{n} warning", "{n} warnings", counts["warn"]).format(n=counts["warn"])))
+    for r in results:  # the results are facts (--json, the journal); what they say is said here
+        print(f"  {marks[r.status]} {say(r.name)}: {say(r.evidence)}")
         if r.status != "pass" and r.source:
-            print(f"      rests on: {r.source}")
+            print(_("      rests on: {source}").format(source=r.source))

@@ -18,6 +18,8 @@ import os
 import sys
 import tempfile
 
+from rollout.i18n import _
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("rehearse", help="rehearse a plan in the simulated world (timeline, or Monte Carlo report card)")
@@ -49,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.runs is not None:
         if args.runs < 1:
-            print(f"{args.plan}: --runs must be at least 1, got {args.runs}", file=sys.stderr)
+            print(_("{plan}: --runs must be at least 1, got {runs}").format(plan=args.plan, runs=args.runs), file=sys.stderr)
             return 2
         from sim.report import monte_carlo_text  # here, not above: the TUI's first frame does not wait for SciPy
 
@@ -59,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
             from tui.reports.write import write_monte_carlo
 
             write_monte_carlo(card, records, plan, scenario, args.report)
-            print(f"report: {args.report}", file=sys.stderr)
+            print(_("report: {report}").format(report=args.report), file=sys.stderr)
         return 0 if card["outcomes"]["completed"] == card["runs"] else 1
     with tempfile.TemporaryDirectory(prefix="turnout-rehearsal-") as tmp:
         journal = os.path.join(tmp, "journal.jsonl") if args.report else None
@@ -86,7 +88,8 @@ def _headless_run(plan, scenario, args: argparse.Namespace, journal: str | None)
     from sim.session import Rehearsal, planned_duration
     from tui.progress import sim_progress, wanted
 
-    with sim_progress(planned_duration(plan), f"rehearsing {plan.name} (exact)", args.exact and wanted(args.json)) as on_advance:
+    with sim_progress(planned_duration(plan), _("rehearsing {plan} (exact)").format(
+        plan=plan.name), args.exact and wanted(args.json)) as on_advance:
         return Rehearsal(plan, scenario, seed=args.seed, exact=args.exact, journal_path=journal).run_to_end(on_advance)
 
 
@@ -97,7 +100,7 @@ def _monte_carlo(plan, scenario, args: argparse.Namespace) -> tuple[dict, list]:
     from sim.runner import monte_carlo
     from tui.progress import run_progress, wanted
 
-    with run_progress(args.runs, f"rehearsing {plan.name}", wanted(args.json)) as advance:
+    with run_progress(args.runs, _("rehearsing {plan}").format(plan=plan.name), wanted(args.json)) as advance:
         records = monte_carlo(plan, scenario, args.runs, seed=args.seed, exact=args.exact, on_run=advance)
     about = provenance(plan.name, args.plan, scenario.name, args.scenario, args.seed)
     return monte_carlo_json(records, about, tuple(s.y for s in plan.steps)), records
@@ -107,7 +110,7 @@ def _report_format_ok(path: str) -> bool:
     from tui.reports.write import report_format
 
     if report_format(path) is None:
-        print(f"{path}: --report writes FILE.html or FILE.md", file=sys.stderr)
+        print(_("{path}: --report writes FILE.html or FILE.md").format(path=path), file=sys.stderr)
         return False
     return True
 
@@ -118,8 +121,8 @@ def _write_run_report(plan, scenario, journal: str, path: str) -> None:
     from tui.reports.story import story_of
     from tui.reports.write import write_run
 
-    write_run(story_of(plan, load(journal).events), f"the rehearsal in {scenario.name}", path)
-    print(f"report: {path}", file=sys.stderr)
+    write_run(story_of(plan, load(journal).events), _("the rehearsal in {scenario}").format(scenario=scenario.name), path)
+    print(_("report: {path}").format(path=path), file=sys.stderr)
 
 
 def _interactive(plan, scenario, args, journal: str | None = None) -> int | None:
@@ -130,7 +133,8 @@ def _interactive(plan, scenario, args, journal: str | None = None) -> int | None
     try:
         from tui.app import run_rehearsal_opening
     except ImportError as exc:
-        print(f"turnout: the interactive screen is unavailable ({exc}); printing the headless rehearsal", file=sys.stderr)
+        print(_("turnout: the interactive screen is unavailable ({exc}); printing the headless rehearsal").format(
+            exc=exc), file=sys.stderr)
         return None
     built = []  # the rehearsal, once the opening screen's worker has built it
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from rollout.i18n import _
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("report", help="a run's journal as a report: timeline, windows, approvals, backups, rollback")
@@ -22,6 +24,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from rollout.errors import JournalError, PlanError
+    from rollout.phrasebook import say
     from tui.reports.build import run_report
     from tui.reports.live import ReportRefused, live_story
     from tui.reports.write import render, write_text
@@ -35,13 +38,13 @@ def run(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return 2
-    what = "the live run" if story.world == "live" else f"the {story.world} run"
+    what = _("the live run") if story.world == "live" else _("the {world} run").format(world=say(story.world))
     if args.html:
         write_text(render(run_report(story, what), "html"), args.html)
-        print(f"report: {args.html}", file=sys.stderr)
+        print(_("report: {html}").format(html=args.html), file=sys.stderr)
     if args.md:
         write_text(render(run_report(story, what, with_charts=False), "md"), args.md)
-        print(f"report: {args.md}", file=sys.stderr)
+        print(_("report: {md}").format(md=args.md), file=sys.stderr)
     if not (args.html or args.md):
         print(render(run_report(story, what, with_charts=False), "md"))
     return 0

@@ -28,6 +28,8 @@ import sys
 import threading
 from typing import TYPE_CHECKING
 
+from rollout.i18n import _
+
 from .plan_input import add_env_file_flag, fill_env_or_report, load_or_report
 
 if TYPE_CHECKING:
@@ -69,8 +71,7 @@ def run(args: argparse.Namespace) -> int:
     if plan is None or not fill_env_or_report(plan, args.plan, args.env_file):
         return 2
     if args.new_run and (args.resume or args.rollback):
-        print("turnout: --new-run starts a new run; it does not go with --resume or --rollback (they act on the run "
-              "in RUN_DIR)", file=sys.stderr)
+        print(_("turnout: --new-run starts a new run; it does not go with --resume or --rollback (they act on the run in RUN_DIR)"), file=sys.stderr)
         return 2
     try:
         check_live(plan, args.plan)
@@ -82,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         args.backup_taken = _backup_taken(args, plan)
     except NotConfirmed as exc:
-        print(f"turnout: {args.plan}: {exc}", file=sys.stderr)
+        print(_("turnout: {plan}: {exc}").format(plan=args.plan, exc=exc), file=sys.stderr)
         return 2
     if args.detach:
         from .detach import detach
@@ -118,8 +119,8 @@ async def _conduct(args: argparse.Namespace, plan, run_dir: str) -> int:
                                                                    new_run=args.new_run, backup_taken=args.backup_taken))
     if early:
         live.close()
-        print(f"turnout: {early[0]} arrived while the run was opening; nothing was conducted. The run is held "
-              f"where it was: resume with turnout run {args.plan} --resume, or roll back with --rollback", file=sys.stderr)
+        print(_("turnout: {early} arrived while the run was opening; nothing was conducted. The run is held where it was: resume with turnout run {plan} --resume, or roll back with --rollback").format(
+            early=early[0], plan=args.plan), file=sys.stderr)
         return 130 if early[0] == "SIGINT" else 1
     for line in live.warnings:
         print(line, file=sys.stderr)

@@ -14,6 +14,8 @@ import os
 import sys
 import time
 
+from rollout.i18n import _
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("runs", help="past and present runs with their outcome and duration (read only)")
@@ -28,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     from .run_status import RunRecord, journals_in, read_run, run_dirs
 
     if not os.path.isdir(args.root):
-        print(f"turnout runs: {args.root}: no such directory", file=sys.stderr)
+        print(_("turnout runs: {root}: no such directory").format(root=args.root), file=sys.stderr)
         return 2
     records, bad = [], 0
     for run_dir in run_dirs(args.root):
@@ -36,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
             try:
                 records.append(read_run(journal))
             except (JournalError, PlanError) as exc:
-                print(f"turnout runs: {exc}", file=sys.stderr)
+                print(_("turnout runs: {exc}").format(exc=exc), file=sys.stderr)
                 records.append(RunRecord(journal, phase="unreadable"))
                 bad += 1
     _print(records, args.json)

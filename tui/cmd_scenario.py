@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from rollout.i18n import _
+
 from .plan_input import add_env_file_flag
 
 
@@ -50,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"{args.plan}: {_one_line(exc)}", file=sys.stderr)
         return 2
     except (AdapterError, OSError) as exc:
-        print(f"turnout scenario capture: cannot read {_source(plan)}: {_one_line(exc)}", file=sys.stderr)
+        print(_("turnout scenario capture: cannot read {value}: {value2}").format(
+            value=_source(plan), value2=_one_line(exc)), file=sys.stderr)
         return 2
     return _write(args, plan, capture)
 
@@ -86,12 +89,14 @@ def _write(args: argparse.Namespace, plan, capture) -> int:
     try:
         load_scenario(args.out or "captured.yml", plan, text=text)
     except PlanError as exc:  # a bug here, not the operator's: say what the measurement gave
-        print(f"turnout scenario capture: the captured values do not make a valid scenario: {exc}", file=sys.stderr)
+        print(_("turnout scenario capture: the captured values do not make a valid scenario: {exc}").format(
+            exc=exc), file=sys.stderr)
         return 2
     if args.out:
         with open(args.out, "w", encoding="utf-8") as f:
             f.write(text)
-        print(f"wrote {args.out}: {capture.rps:.1f} rps on X over {capture.seconds:.0f} s", file=sys.stderr)
+        print(_("wrote {out}: {rps:.1f} rps on X over {seconds:.0f} s").format(
+            out=args.out, rps=capture.rps, seconds=capture.seconds), file=sys.stderr)
     else:
         sys.stdout.write(text)
     return 0

@@ -14,6 +14,8 @@ import json
 import os
 import sys
 
+from rollout.i18n import _
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("status", help="where a run stands, in one line (read only, from its journal)")
@@ -35,10 +37,10 @@ def run(args: argparse.Namespace) -> int:
         targets = _targets(args)
         records = [read_run(journal, plan) for journal, plan in targets]
     except (JournalError, LookupError) as exc:
-        print(f"turnout status: {exc}", file=sys.stderr)
+        print(_("turnout status: {exc}").format(exc=exc), file=sys.stderr)
         return 2
     except PlanError as exc:
-        print(f"turnout status: {exc.problems[0]}", file=sys.stderr)
+        print(_("turnout status: {problems}").format(problems=exc.problems[0]), file=sys.stderr)
         return 2
     if args.json:
         found = [status_json(r) for r in records]

@@ -14,6 +14,8 @@ import argparse
 import json
 import sys
 
+from rollout.i18n import _
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("tune", help="search the plan's steps and gates for the cheapest catch of a bad Y (rehearsals)")
@@ -44,10 +46,10 @@ def run(args: argparse.Namespace) -> int:
             print(problem, file=sys.stderr)
         return 2
     except ValueError as exc:
-        print(f"--max-duration: {exc}", file=sys.stderr)
+        print(_("--max-duration: {exc}").format(exc=exc), file=sys.stderr)
         return 2
     if args.runs < 1 or args.candidates < 1 or not 0 < args.max_false_rollback < 1:
-        print("tune: --runs and --candidates must be at least 1, --max-false-rollback between 0 and 1", file=sys.stderr)
+        print(_("tune: --runs and --candidates must be at least 1, --max-false-rollback between 0 and 1"), file=sys.stderr)
         return 2
     return _tune(args, plan, fault, healthy, max_duration)
 
@@ -77,7 +79,7 @@ def _tune(args: argparse.Namespace, plan, fault, healthy, max_duration: float) -
     runner = _runner(Job(plan, fault, healthy), args.dask)
     if runner is None:
         return 2
-    with runner, tune_progress(f"tuning {plan.name}", wanted(args.json)) as on_progress:
+    with runner, tune_progress(_("tuning {plan}").format(plan=plan.name), wanted(args.json)) as on_progress:
         result = tune(pool, runner, args.runs, args.seed, budgets, on_progress)
     tuned = apply(plan, result.recommended.candidate) if result.recommended else None
     if args.json:
@@ -88,7 +90,7 @@ def _tune(args: argparse.Namespace, plan, fault, healthy, max_duration: float) -
         from tui.tune_write import write_tuned
 
         write_tuned(args.plan, tuned, args.write)
-        print(f"wrote {args.write}", file=sys.stderr)
+        print(_("wrote {write}").format(write=args.write), file=sys.stderr)
     return 0 if tuned is not None else 1
 
 
@@ -101,7 +103,7 @@ def _runner(job, address: str | None):
     try:
         import distributed  # noqa: F401  (optional: the dask extra)
     except ImportError:
-        print("tune: --dask needs the dask extra: pip install 'turnout[dask]'", file=sys.stderr)
+        print(_("tune: --dask needs the dask extra: pip install 'turnout[dask]'"), file=sys.stderr)
         return None
     return _Reachable(DaskRuns(job, address), address)
 
@@ -116,7 +118,8 @@ class _Reachable:
         try:
             return self.runner.__enter__()
         except (OSError, TimeoutError) as exc:
-            print(f"tune: Dask scheduler {self.address} cannot be reached: {exc}", file=sys.stderr)
+            print(_("tune: Dask scheduler {address} cannot be reached: {exc}").format(
+                address=self.address, exc=exc), file=sys.stderr)
             raise SystemExit(2) from None
 
     def __exit__(self, *exc):

@@ -3,7 +3,9 @@
 One layout for both kinds of card: a library drill's (sim/drill_run.py: per-call scores, the
 evidence, the expert's way) and a ``--fault`` drill's (sim/drill_score.py), whose single
 decision is read as one call. Rich's grid wraps the right column by words at the terminal's
-width, so a long reason never breaks inside a word (tests render it at 60 columns).
+width, so a long reason never breaks inside a word (tests render it at 60 columns). Worded in the
+current language as it is drawn; the card's JSON (what scripts read) keeps its English keys and values,
+and the drill's own texts (the fault's description, the expert's way, the why of a call) show as written.
 """
 
 from __future__ import annotations
@@ -15,12 +17,21 @@ from rich.table import Table
 from rich.text import Text
 
 from rollout.durations import format_duration
+from rollout.i18n import N_, _
 from sim.drill_score import VERDICTS
 
+from .widgets.base import phase_words
+
 EVIDENCE_CHARS = 200
-PANELS = {"gates": "the gates panel", "nodes": "the nodes panel", "log": "the event log"}
-VERDICT_WORDS = VERDICTS | {"pushed": "pushed on too soon: you approved or resumed before the hold was over"}
-CALL_WORDS = {"roll_back": "roll back", "stop": "stop (refuse to go on)", "hold": "hold", "continue": "continue"}
+EVIDENCE = N_("the evidence")  # what a reaction is timed from, unless the call names it
+PANELS = {"gates": N_("the gates panel"), "nodes": N_("the nodes panel"), "log": N_("the event log")}
+VERDICT_WORDS = VERDICTS | {"pushed": N_("pushed on too soon: you approved or resumed before the hold was over")}
+CALL_WORDS = {"roll_back": N_("roll back"), "stop": N_("stop (refuse to go on)"), "hold": N_("hold"), "continue": N_("continue")}
+
+
+def _word(table: dict[str, str], key: str) -> str:
+    """``key`` in words, translated; a key the table lacks shows as it is."""
+    return _(table[key]) if key in table else key
 
 
 def _at(seconds: float | None) -> str:
@@ -30,9 +41,10 @@ def _at(seconds: float | None) -> str:
 def _evidence(card: dict) -> str:
     e = card.get("evidence")
     if not e:
-        return "none showed: " + ("nothing was wrong" if card["fault"]["onset_s"] is None else "the fault never surfaced on screen")
+        return (_("none showed: nothing was wrong") if card["fault"]["onset_s"] is None
+                else _("none showed: the fault never surfaced on screen"))
     what = textwrap.shorten(e["what"], EVIDENCE_CHARS, placeholder=" ...")  # the JSON keeps it whole
-    return f"{_at(e['at_s'])} in {PANELS.get(e['panel'], e['panel'])}: {what}"
+    return _("{at} in {panel}: {what}").format(at=_at(e["at_s"]), panel=_word(PANELS, e["panel"]), what=what)
 
 
 def _calls(card: dict) -> list[dict]:
@@ -40,10 +52,12 @@ def _calls(card: dict) -> list[dict]:
     if "calls" in card:
         return card["calls"]
     fault = card["fault"]["onset_s"] is not None
-    return [{"call": "roll_back" if fault else "continue", "phase": "shift", "decision": card["decision"],
-             "why": "roll back within one gate window of the gates failing" if fault else "let the healthy Y finish",
-             "deadline_s": None, "reaction_s": card["reaction_s"], "after": "the gates failed", "points": card["points"] | {"max": 100},
-             "reasons": [f"{m['move']} at {_at(m['at_s'])} while the gates were failing" for m in card["wrong_moves"]]}]
+    why = _("roll back within one gate window of the gates failing") if fault else _("let the healthy Y finish")
+    reasons = [_("{move} at {time} while the gates were failing").format(move=m["move"], time=_at(m["at_s"]))
+               for m in card["wrong_moves"]]
+    return [{"call": "roll_back" if fault else "continue", "phase": "shift", "decision": card["decision"], "why": why,
+             "deadline_s": None, "reaction_s": card["reaction_s"], "after": N_("the gates failed"),
+             "points": card["points"] | {"max": 100}, "reasons": reasons}]
 
 
 def _grid() -> Table:
@@ -58,36 +72,43 @@ def _call_rows(grid: Table, card: dict) -> None:
         p = call["points"]
         deadline = ""
         if call.get("deadline_s"):
-            deadline = (f" for at least {_at(call['deadline_s'])}" if call["call"] == "hold"
-                        else f" within {_at(call['deadline_s'])} of the evidence")
-        grid.add_row(f"{call['phase']}", Text(f"right call: {CALL_WORDS.get(call['call'], call['call'])}{deadline}. {call['why']}"))
-        verdict = VERDICT_WORDS.get(call["decision"], call["decision"])
-        after = call.get("after", "the evidence")
-        reaction = f"; reaction {_at(call['reaction_s'])} after {after}" if call.get("reaction_s") is not None else ""
-        grid.add_row("", Text(f"your call: {verdict}{reaction}. Points {p['total']}/{p['max']} "
-                              f"(call {p['decision']}, reaction {p['reaction']}, discipline {p['discipline']})"))
+            deadline = (_(" for at least {time}") if call["call"] == "hold" else _(" within {time} of the evidence")).format(
+                time=_at(call["deadline_s"]))
+        right = _("right call: {call}{deadline}. {why}").format(call=_word(CALL_WORDS, call["call"]), deadline=deadline,
+                                                                 why=call["why"])
+        grid.add_row(phase_words(call["phase"]), Text(right))
+        verdict = _word(VERDICT_WORDS, call["decision"])
+        after = _(call.get("after", EVIDENCE))  # a library drill's own words show as written
+        reaction = (_("; reaction {time} after {after}").format(time=_at(call["reaction_s"]), after=after)
+                    if call.get("reaction_s") is not None else "")
+        grid.add_row("", Text(_("your call: {verdict}{reaction}. Points {total}/{max} (call {call}, reaction {reaction_points}, "
+                                "discipline {discipline})").format(verdict=verdict, reaction=reaction, total=p["total"], max=p["max"],
+                                                                   call=p["decision"], reaction_points=p["reaction"],
+                                                                   discipline=p["discipline"])))
         for reason in call["reasons"]:
             grid.add_row("", Text(f"- {reason}"))
 
 
 def card_renderable(card: dict, title: str, replay: str, review: str | None = None) -> Group:
     fault, points = card["fault"], card["points"]
-    name = f"drill {card['drill']}" if card.get("drill") else "drill"
-    head = Text(f"{name} on {title}: {points['total']}/100", style="bold")
+    name = _("drill {name}").format(name=card["drill"]) if card.get("drill") else _("drill")
+    head = Text(_("{drill} on {title}: {points}/100").format(drill=name, title=title, points=points["total"]), style="bold")
     grid = _grid()
-    onset = f", from {_at(fault['onset_s'])}" if fault["onset_s"] is not None else ""
-    grid.add_row("hidden fault", Text(f"{fault['description']} ({fault['kind']}){onset}"))
-    grid.add_row("first evidence", Text(_evidence(card)))
-    pulled = f"; you rolled back at {_at(card['rollback_at_s'])}" if card["rollback_at_s"] is not None else "; you never rolled back"
-    grid.add_row("outcome", Text(f"{card['outcome']}{pulled}"))
-    slo = f" (over {card['slo_ms']:g} ms)" if card.get("slo_ms") else ""
-    grid.add_row("requests", Text(f"failed {card['bad_requests']} because of the fault; slow {card.get('slow_requests', 0)}{slo}"))
+    onset = _(", from {time}").format(time=_at(fault["onset_s"])) if fault["onset_s"] is not None else ""
+    grid.add_row(_("hidden fault"), Text(f"{fault['description']} ({fault['kind']}){onset}"))
+    grid.add_row(_("first evidence"), Text(_evidence(card)))
+    pulled = (_("; you rolled back at {time}").format(time=_at(card["rollback_at_s"])) if card["rollback_at_s"] is not None
+              else _("; you never rolled back"))
+    grid.add_row(_("outcome"), Text(f"{phase_words(card['outcome'])}{pulled}"))
+    slo = " " + _("(over {ms:g} ms)").format(ms=card["slo_ms"]) if card.get("slo_ms") else ""
+    grid.add_row(_("requests"), Text(_("failed {failed} because of the fault; slow {slow}{slo}").format(
+        failed=card["bad_requests"], slow=card.get("slow_requests", 0), slo=slo)))
     _call_rows(grid, card)
     if card.get("expert"):
-        grid.add_row("an expert", Text(card["expert"]))
-    grid.add_row("replay", Text(replay))
+        grid.add_row(_("an expert"), Text(card["expert"]))
+    grid.add_row(_("replay"), Text(replay))
     if review:
-        grid.add_row("review", Text(review))
+        grid.add_row(_("review"), Text(review))
     return Group(head, Text(""), grid)
 
 

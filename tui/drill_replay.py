@@ -15,6 +15,7 @@ from __future__ import annotations
 from rollout import events as ev
 from rollout.describe import describe
 from rollout.engine import Engine
+from rollout.i18n import N_, _
 from rollout.plan import Plan
 from rollout.snapshot import Snapshot
 
@@ -25,18 +26,20 @@ def marks(events: list, card: dict) -> list[ev.Noted]:
     """The review's own lines, as events the engine logs."""
     out = []
     if card["fault"]["onset_s"] is not None:
-        out.append(ev.Noted(card["fault"]["onset_s"], "error", f"!! FAULT BEGINS (hidden from the trainee): {card['fault']['description']}"))
+        out.append(ev.Noted(card["fault"]["onset_s"], "error", _("!! FAULT BEGINS (hidden from the trainee): {fault}").format(
+            fault=card["fault"]["description"])))
     evidence = card.get("evidence")
     if evidence:
-        out.append(ev.Noted(evidence["at_s"], "error", f"!! FIRST EVIDENCE in the {evidence['panel']} panel: {evidence['what']}"))
-    out += [ev.Noted(e.at, "warn", f">> TRAINEE: {describe(e)}") for e in events if isinstance(e, TRAINEE)]
+        out.append(ev.Noted(evidence["at_s"], "error", _("!! FIRST EVIDENCE in the {panel} panel: {what}").format(
+            panel=evidence["panel"], what=evidence["what"])))
+    out += [ev.Noted(e.at, "warn", _(">> TRAINEE: {move}").format(move=describe(e))) for e in events if isinstance(e, TRAINEE)]
     return out
 
 
 class ReplayConductor:
     world = "rehearsal"
-    badge = "REVIEW"
-    quit_note = "The review ends here; the run it replays is unchanged."
+    badge = "REVIEW"  # translated as the banner draws it (tui/widgets/banner.py marks it)
+    quit_note = N_("The review ends here; the run it replays is unchanged.")  # translated as shown
     loop = None
     start_gate = None  # a review starts when the cockpit opens: nothing real to protect
 

@@ -7,17 +7,25 @@ prints a few lines: the outcome, the load balancer's weights and where they were
 the journal, the exact commands to go on, and after a rollback what is left to do by hand.
 
 Pure: the callers read the weights (a live run asks its load balancer, tui/cmd_run.py) and
-choose the commands; this module only words them.
+choose the commands; this module only words them, in the current language, when the lines are
+asked for. The callers' own words (the weights' source, a command's label, what an unfinished
+run is) are translated here too when the catalog has them (the callers mark them with ``N_``).
+Labels are padded by display width (Rich's cell_len): a Japanese label takes two cells a character.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rich.cells import cell_len, set_cell_size
+
+from rollout.i18n import N_, _, pgettext
 from rollout.phases import Phase
+from rollout.phrasebook import say  # the journal's reason is an English fact
 from rollout.snapshot import Snapshot
 
 from .next_steps import next_steps
+from .widgets.base import phase_words
 
 LABEL_WIDTH = 14
 
@@ -31,8 +39,8 @@ class Weights:
 
     def line(self) -> str:
         if self.split is None:
-            return f"not known ({self.source})"
-        return f"X {self.split[0]}% / Y {self.split[1]}% ({self.source})"
+            return _("not known ({source})").format(source=_(self.source))
+        return f"X {self.split[0]}% / Y {self.split[1]}% ({_(self.source)})"
 
 
 @dataclass(frozen=True)
@@ -43,51 +51,60 @@ class ExitSummary:
     commands: list[tuple[str, str]] = field(default_factory=list)  # (what, exact command line)
     started: bool = True  # False: a live run left on its plan summary, nothing done
     going_on: bool = False  # True: an attached cockpit left, the run goes on in its conductor
-    unfinished: str = "held"  # what a run left unfinished is: held (live, resumable), discarded (rehearsal)
+    unfinished: str = N_("held")  # what a run left unfinished is: held (live, resumable), discarded (rehearsal)
 
     def lines(self) -> list[str]:
-        rows = [("load balancer", self.weights.line())]
+        rows = [(_("load balancer"), self.weights.line())]
         if self.journal:
-            rows.append(("journal", self.journal))
-        rows += self.commands
-        rows += [("next", step) for step in next_steps(self.snapshot)]
-        return [f"turnout: {self.outcome()}"] + [f"  {label + ':':{LABEL_WIDTH}} {text}" for label, text in rows]
+            rows.append((_("journal"), self.journal))
+        rows += [(_(what), command) for what, command in self.commands]
+        rows += [(pgettext("exit summary: a to-do line", "next"), step) for step in next_steps(self.snapshot)]
+        width = max([LABEL_WIDTH] + [cell_len(label) + 1 for label, _text in rows])  # a longer (translated) label widens the column
+        return [f"turnout: {self.outcome()}"] + [f"  {pad(label + ':', width)} {text}" for label, text in rows]
 
     def outcome(self) -> str:
         snap = self.snapshot
         versions = f"{snap.plan_name}, X {snap.x_version} → Y {snap.y_version}"
         if not self.started or snap.phase == Phase.NEW:
-            return f"not started, nothing was changed ({versions})"
+            return _("not started, nothing was changed ({versions})").format(versions=versions)
         where = _where(snap)
         if self.going_on and not snap.finished:
-            return f"detached; the run goes on in its conductor, {where} ({versions})"
+            return _("detached; the run goes on in its conductor, {where} ({versions})").format(where=where, versions=versions)
         if snap.phase == Phase.DONE:
-            return f"completed ({versions})"
+            return _("completed ({versions})").format(versions=versions)
         if snap.phase == Phase.ROLLED_BACK:
-            return f"rolled back: {_headline(snap.reason)} ({versions})"
+            return _("rolled back: {reason} ({versions})").format(reason=say(_headline(snap.reason)), versions=versions)
         if snap.phase == Phase.HALTED:
-            return f"halted: {_headline(snap.reason)} ({versions})"
-        return f"{self.unfinished} {where} ({versions})"
+            return _("halted: {reason} ({versions})").format(reason=say(_headline(snap.reason)), versions=versions)
+        return _("{unfinished} {where} ({versions})").format(unfinished=_(self.unfinished), where=where, versions=versions)
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` left-aligned in ``width`` terminal cells (str.ljust counts characters, not cells)."""
+    return text + " " * max(0, width - cell_len(text))
 
 
 def _where(snap: Snapshot) -> str:
     """``paused in shift at 25% on Y``: where an unfinished run stands."""
     phase = snap.paused_from if snap.phase == Phase.PAUSED else snap.phase
-    state = "paused in" if snap.phase == Phase.PAUSED else "at"
-    approval = f", step {snap.pending_approval + 1} waits for approval" if snap.pending_approval is not None else ""
-    return f"{state} {str(phase).replace('_', ' ')} with {snap.desired[1]}% on Y{approval}"
+    approval = (_(", step {n} waits for approval").format(n=snap.pending_approval + 1)
+                if snap.pending_approval is not None else "")
+    where = _("paused in {phase} with {share}% on Y{approval}") if snap.phase == Phase.PAUSED else _(
+        "at {phase} with {share}% on Y{approval}")
+    return where.format(phase=phase_words(phase), share=snap.desired[1], approval=approval)
 
 
 def _headline(reason: str) -> str:
     """The first clause of a reason (as the procedure panel shows it); the whole is in the journal."""
-    words = " ".join(reason.split()).split(": ", 1)[0]
-    return words if len(words) <= 90 else words[:87] + "..."
+    head = " ".join(reason.split()).split(": ", 1)[0]
+    words = _(head)  # a fixed sentence of the catalog translates; any other shows as journaled
+    return words if cell_len(words) <= 90 else set_cell_size(words, 87) + "..."
 
 
 def live_commands(snap: Snapshot, command, started: bool = True) -> list[tuple[str, str]]:
     """The commands that go on from here; ``command(flag)`` is the run's command line with a flag."""
     if not started or snap.phase == Phase.NEW:
-        return [("start it", command(""))]
+        return [(N_("start it"), command(""))]
     if snap.finished:
-        return [("a new run", command("--new-run"))]
-    return [("resume", command("--resume")), ("roll back", command("--rollback"))]
+        return [(N_("a new run"), command("--new-run"))]
+    return [(N_("resume"), command("--resume")), (N_("roll back"), command("--rollback"))]

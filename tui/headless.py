@@ -20,7 +20,9 @@ import time
 from rollout import commands as cmd
 from rollout import events as ev
 from rollout.conductor import Conductor
+from rollout.i18n import _
 from rollout.phases import Phase
+from rollout.phrasebook import say, say_phase
 
 
 class HeadlessOperator:
@@ -50,12 +52,15 @@ class HeadlessOperator:
             pass  # the terminal hung up (SIGHUP): nobody reads it now, and the journal keeps the run
 
     def observe(self, engine, commands: list) -> None:
-        """After each event: print the engine's new log entries, answer approval requests."""
+        """After each event: print the engine's new log entries, answer approval requests.
+
+        The entries are English facts (the snapshot and the journal's timeline keep them); the
+        line says them in the reader's language, the phase column padded by display width."""
         fresh = 0 if self.silent else engine.log_total - self.seen
         for entry in engine.log[-fresh:] if fresh > 0 else []:
             stamp = time.strftime("%H:%M:%S", time.localtime(entry.at))
             mark = {"warn": "!", "error": "!!"}.get(entry.level, " ")
-            self.say(f"{stamp} {mark:2} {entry.phase:14} {entry.message}")
+            self.say(f"{stamp} {mark:2} {_padded(say_phase(entry.phase), phase_width())} {say(entry.message)}")
         self.seen = engine.log_total
         for command in commands:
             if isinstance(command, cmd.AskApproval):
@@ -66,12 +71,26 @@ class HeadlessOperator:
         if self.auto_approve:
             self.conductor.submit(ev.StepApproved(0.0, step, by="auto-approve"))
         elif self.attachable:
-            self.say(f"step {step + 1} needs approval: approve it from `turnout attach`")
+            self.say(_("step {step} needs approval: approve it from `turnout attach`").format(step=step + 1))
         elif not self.silent:
-            self.say(f"step {step + 1} needs approval: run with --auto-approve, or use the TUI")
+            self.say(_("step {step} needs approval: run with --auto-approve, or use the TUI").format(step=step + 1))
             self.conductor.loop.stop()
 
     def idle(self) -> None:
         """The conductor waits with nothing queued: a hold now is one nobody here can resume, so stop."""
         if self.conductor is not None and self.stands_in and self.conductor.snapshot().phase == Phase.PAUSED:
             self.conductor.loop.stop()
+
+
+def phase_width() -> int:
+    """The phase column's width in cells: 14, or the widest phase in the reader's language."""
+    from rich.cells import cell_len
+
+    return max([14] + [cell_len(say_phase(p.value)) for p in Phase])
+
+
+def _padded(text: str, cells: int) -> str:
+    """``text`` left-aligned in ``cells`` terminal cells (a Japanese character takes two)."""
+    from rich.cells import cell_len
+
+    return text + " " * max(0, cells - cell_len(text))

@@ -9,6 +9,8 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
+from rollout.i18n import _
+
 if TYPE_CHECKING:
     from rollout.plan import Plan
 
@@ -39,6 +41,6 @@ def fill_env_or_report(plan: Plan, plan_path: str, flag: str | None) -> bool:
     try:
         fill_environ(env_file_paths(plan_path, plan.env_file, flag))
     except EnvFileError as exc:
-        print(f"turnout: {exc}", file=sys.stderr)
+        print(_("turnout: {exc}").format(exc=exc), file=sys.stderr)
         return False
     return True

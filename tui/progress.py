@@ -14,6 +14,8 @@ import sys
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
+from rollout.i18n import _
+
 
 def wanted(json_output: bool) -> bool:
     """Show a bar only to a person watching a terminal."""
@@ -26,7 +28,7 @@ def run_progress(total: int, label: str, show: bool) -> Iterator[Callable[[], No
     if not show:
         yield lambda: None
         return
-    with _bar(total, label, "runs/s") as advance:
+    with _bar(total, label, _("runs/s")) as advance:
         yield lambda: advance(1.0)
 
 
@@ -37,7 +39,7 @@ def sim_progress(planned_s: float, label: str, show: bool) -> Iterator[Callable[
     if not show:
         yield None
         return
-    with _bar(planned_s, label, "sim s/s") as advance:
+    with _bar(planned_s, label, _("sim s/s")) as advance:
         seen = [0.0]
 
         def on_advance(now: float) -> None:
@@ -57,8 +59,9 @@ def tune_progress(label: str, show: bool) -> Iterator[Callable | None]:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
-               TimeElapsedColumn(), TextColumn("{task.fields[alive]} candidates; best {task.fields[best]}"))
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn(_("runs")),
+               TimeElapsedColumn(), TextColumn(_("{alive} candidates; best {best}").format(alive="{task.fields[alive]}",
+                                                                                         best="{task.fields[best]}")))
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task(label, total=None, alive="", best="-")
 
@@ -76,7 +79,7 @@ def _bar(total: float, label: str, unit: str) -> Iterator[Callable[[float], None
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
                TextColumn("[progress.data.speed]{task.fields[rate]}"),
-               TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn())
+               TimeElapsedColumn(), TextColumn(_("left")), TimeRemainingColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task(label, total=total, rate="")
 

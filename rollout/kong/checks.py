@@ -6,6 +6,7 @@ rests on, so an operator can argue with the evidence, not with the tool.
 
 from __future__ import annotations
 
+from ..i18n import N_
 from ..observations import CheckResult, CheckStatus, NodeInfo
 
 # (node, status, why, seen, expected): one node's outcome of one check
@@ -19,7 +20,7 @@ def result(name: str, status: CheckStatus, evidence: str, source: str, node: str
 
 def per_node(name: str, outcomes: list[Outcome], source: str, summary: str) -> list[CheckResult]:
     """Failures and warnings one line per node; all good is one line for the pool."""
-    bad = [result(name, status, f"{info.node}: {why}", source, info.node, seen, expected)
+    bad = [result(name, status, N_("{node}: {why}").format(node=info.node, why=why), source, info.node, seen, expected)
            for info, status, why, seen, expected in outcomes if status != "pass"]
     return bad or [result(name, "pass", summary, source)]
 

@@ -13,6 +13,7 @@ from typing import Any, Iterator
 
 import yaml
 
+from ..i18n import N_
 from ..located import line_index
 from ..yaml_input import KONG_YML, InputRefused, parse
 
@@ -62,14 +63,16 @@ def load_config(text: str) -> ConfigDoc:
     try:
         root, data = parse(text, KONG_YML)
     except InputRefused as exc:
-        raise LintError(f"line {exc.line}: {exc.message}" if exc.line else exc.message) from None
+        raise LintError(N_("line {line}: {message}").format(
+            line=exc.line, message=exc.message) if exc.line else exc.message) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise LintError(f"{where}not valid YAML: {problem}") from None
+        said = N_("not valid YAML: {problem}").format(problem=problem)
+        raise LintError(N_("line {line}: {message}").format(line=mark.line + 1, message=said) if mark else said) from None
     if not isinstance(data, dict):
-        raise LintError("line 1: expected a mapping (a declarative config with _format_version) at the top")
+        raise LintError(N_("line {line}: {message}").format(
+            line=1, message=N_("expected a mapping (a declarative config with _format_version) at the top")))
     return ConfigDoc(data, line_index(root))
 
 
@@ -92,42 +95,51 @@ def _items(data: dict, key: str) -> Iterator[tuple[int, dict]]:
             yield i, item
 
 
+# where a plugin is attached; labels are English facts (--json), said in the reader's language when shown
+SCOPES = {"route": N_("on route {name}"), "service": N_("on service {name}"), "consumer": N_("on consumer {name}")}
+
+
 def _plugin(path: tuple, p: dict, scope: str) -> Entity:
     name = _name(p, "name") or "?"
     instance = _name(p, "instance_name", "id")
-    label = f"plugin {name}" + (f" ({instance})" if instance else "") + (f" {scope}" if scope else "")
+    if instance:
+        label = N_("plugin {name} ({instance}) {scope}").format(name=name, instance=instance, scope=scope)
+    else:
+        label = N_("plugin {name} {scope}").format(name=name, scope=scope)
     return Entity("plugin", path, p, label)
 
 
 def _top_plugin_scope(p: dict) -> str:
     for kind in ("route", "service", "consumer"):
         if p.get(kind):
-            return f"on {kind} {_ref(p[kind])}"
-    return "(global)"
+            return SCOPES[kind].format(name=_ref(p[kind]))
+    return N_("(global)")
 
 
 def walk(data: dict) -> Iterator[Entity]:
     """Every service, route, consumer and plugin, nested or top-level, with a label naming it."""
     for i, s in _items(data, "services"):
         svc = _name(s, "name", "id") or f"#{i}"
-        yield Entity("service", ("services", i), s, f"service {svc}")
+        yield Entity("service", ("services", i), s, N_("service {svc}").format(svc=svc))
         for j, r in _items(s, "routes"):
             route = _name(r, "name", "id") or f"#{j}"
-            yield Entity("route", ("services", i, "routes", j), r, f"route {route} of service {svc}")
+            yield Entity("route", ("services", i, "routes", j), r, N_("route {route} of service {svc}").format(
+                route=route, svc=svc))
             for k, p in _items(r, "plugins"):
-                yield _plugin(("services", i, "routes", j, "plugins", k), p, f"on route {route}")
+                yield _plugin(("services", i, "routes", j, "plugins", k), p, SCOPES['route'].format(name=route))
         for k, p in _items(s, "plugins"):
-            yield _plugin(("services", i, "plugins", k), p, f"on service {svc}")
+            yield _plugin(("services", i, "plugins", k), p, SCOPES['service'].format(name=svc))
     for i, r in _items(data, "routes"):
         route = _name(r, "name", "id") or f"#{i}"
-        parent = f" of service {_ref(r['service'])}" if r.get("service") else ""
-        yield Entity("route", ("routes", i), r, f"route {route}{parent}")
+        label = N_("route {route} of service {svc}").format(route=route, svc=_ref(r["service"])) if r.get("service") \
+            else N_("route {route}").format(route=route)
+        yield Entity("route", ("routes", i), r, label)
         for k, p in _items(r, "plugins"):
-            yield _plugin(("routes", i, "plugins", k), p, f"on route {route}")
+            yield _plugin(("routes", i, "plugins", k), p, SCOPES['route'].format(name=route))
     for i, c in _items(data, "consumers"):
         consumer = _name(c, "username", "custom_id", "id") or f"#{i}"
-        yield Entity("consumer", ("consumers", i), c, f"consumer {consumer}")
+        yield Entity("consumer", ("consumers", i), c, N_("consumer {consumer}").format(consumer=consumer))
         for k, p in _items(c, "plugins"):
-            yield _plugin(("consumers", i, "plugins", k), p, f"on consumer {consumer}")
+            yield _plugin(("consumers", i, "plugins", k), p, SCOPES['consumer'].format(name=consumer))
     for i, p in _items(data, "plugins"):
         yield _plugin(("plugins", i), p, _top_plugin_scope(p))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Literal
 
+from ..i18n import N_
 from .config import ConfigDoc, Entity
 from .version import KongVersion
 
@@ -61,4 +62,4 @@ def config_of(e: Entity) -> dict:
 def finding(doc: ConfigDoc, rule: str, severity: str, e: Entity | None, path: tuple, message: str,
             source: str, fixable: bool = False) -> Finding:
     """A finding on ``e`` (None: the whole file) at the line of ``path``."""
-    return Finding(rule, severity, e.label if e else "file", doc.line(path), message, fixable, source)  # type: ignore[arg-type]
+    return Finding(rule, severity, e.label if e else N_("file"), doc.line(path), message, fixable, source)  # type: ignore[arg-type]

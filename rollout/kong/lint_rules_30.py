@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
+from ..i18n import N_
 from .config import ConfigDoc, Entity, walk
 from .findings import Finding, Hop, config_of, finding
 from .lint_yaml import put_first, quoted, rename_key
@@ -43,18 +44,21 @@ def rollback_file(doc: ConfigDoc, hop: Hop, flavor: str) -> Iterator[Finding]:
     x, y = hop.source, hop.target
     if doc.is_3x_format:
         yield finding(doc, "rollback-file", "error", None, ("_format_version",),
-                      f'_format_version "{doc.format_version}" is rejected by {x} (1.1/2.1 only): give this file to the Y nodes ({y}) only and keep the 2.x file for X and for a rollback',
+                      N_('_format_version "{format_version}" is rejected by {x} (1.1/2.1 only): give this file to the Y nodes ({y}) only and keep the 2.x file for X and for a rollback').format(
+                          format_version=doc.format_version, x=x, y=y),
                       SRC_28_FORMAT)
     else:
         yield finding(doc, "rollback-file", "warning", None, ("_format_version",),
-                      f'keep this {doc.format_version or "2.x"} file for the X nodes ({x}) and a rollback; the Y nodes ({y}) get a converted copy with _format_version "3.0" (--fix)',
+                      N_('keep this {format_version} file for the X nodes ({x}) and a rollback; the Y nodes ({y}) get a converted copy with _format_version "3.0" (--fix)').format(
+                          format_version=doc.format_version or "2.x", x=x, y=y),
                       SRC_28_FORMAT, fixable=True)
     for e in doc.entities("route"):
         paths = e.data.get("paths")
         for i, p in enumerate(paths if isinstance(paths, list) else []):
             if isinstance(p, str) and p.startswith("~"):
                 yield finding(doc, "rollback-file", "error", e, e.path + ("paths", i),
-                              f"{x} rejects path '{p}' (paths must start with /): this route cannot be served by X", SRC_28_FORMAT)
+                              N_("{x} rejects path '{p}' (paths must start with /): this route cannot be served by X").format(
+                                  x=x, p=p), SRC_28_FORMAT)
 
 
 def is_empty(value: Any) -> bool:
@@ -62,14 +66,19 @@ def is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, (str, list, dict)) and len(value) == 0)
 
 
+def _renamed_message(old: str, new: str, clash: bool) -> str:
+    message = N_("config.{old} was removed in 3.0: use config.{new}").format(old=old, new=new)
+    return N_("{message}; both have values, merge them by hand (decK refuses the file too)").format(
+        message=message) if clash else message
+
+
 def _renamed(doc: ConfigDoc, e: Entity) -> Iterator[Finding]:
     cfg = config_of(e)
     for old, new in RENAMES.get(str(e.data.get("name")), {}).items():
         if old in cfg:
             clash = new in cfg and not is_empty(cfg[old]) and not is_empty(cfg[new])
-            tail = "; both have values, merge them by hand (decK refuses the file too)" if clash else ""
             yield finding(doc, "removed-field", "error", e, e.path + ("config", old),
-                          f"config.{old} was removed in 3.0: use config.{new}{tail}", SRC_RENAMES, fixable=not clash)
+                          _renamed_message(old, new, clash), SRC_RENAMES, fixable=not clash)
 
 
 def removed_fields(doc: ConfigDoc, hop: Hop, flavor: str) -> Iterator[Finding]:
@@ -81,15 +90,16 @@ def removed_fields(doc: ConfigDoc, hop: Hop, flavor: str) -> Iterator[Finding]:
         cfg, name = config_of(e), e.data.get("name")
         if name == "aws-lambda" and "proxy_scheme" in cfg:
             yield finding(doc, "removed-field", "error", e, e.path + ("config", "proxy_scheme"),
-                          "config.proxy_scheme was removed in 3.0", SRC_AWS, fixable=True)
+                          N_("config.proxy_scheme was removed in 3.0"), SRC_AWS, fixable=True)
         if name == "http-log" and isinstance(cfg.get("headers"), dict):
             for header, value in cfg["headers"].items():
                 if isinstance(value, list):
                     yield finding(doc, "removed-field", "error", e, e.path + ("config", "headers", header),
-                                  f"config.headers.{header} is a list; 3.x takes one string per header", SRC_HTTP_LOG)
+                                  N_("config.headers.{header} is a list; 3.x takes one string per header").format(
+                                      header=header), SRC_HTTP_LOG)
     if "vaults_beta" in doc.data:
         yield finding(doc, "removed-field", "error", None, ("vaults_beta",),
-                      "top-level vaults_beta was renamed vaults in 3.0", SRC_VAULTS, fixable=True)
+                      N_("top-level vaults_beta was renamed vaults in 3.0"), SRC_VAULTS, fixable=True)
 
 
 def aws_region(doc: ConfigDoc, hop: Hop, flavor: str) -> Iterator[Finding]:
@@ -100,7 +110,7 @@ def aws_region(doc: ConfigDoc, hop: Hop, flavor: str) -> Iterator[Finding]:
         cfg = config_of(e)
         if e.data.get("name") == "aws-lambda" and not cfg.get("aws_region") and not cfg.get("host"):
             yield finding(doc, "aws-region", "warning", e, e.path + ("config",) if "config" in e.data else e.path,
-                          "no config.aws_region: 3.x calls fail unless the Y nodes have AWS_REGION (or AWS_DEFAULT_REGION) set",
+                          N_("no config.aws_region: 3.x calls fail unless the Y nodes have AWS_REGION (or AWS_DEFAULT_REGION) set"),
                           SRC_AWS)
 
 
@@ -114,7 +124,8 @@ def prometheus_metrics(doc: ConfigDoc, hop: Hop, flavor: str) -> Iterator[Findin
         unset = [f for f in PROMETHEUS_FLAGS if config_of(e).get(f) is not True]
         if unset:
             yield finding(doc, "prometheus-metrics", "warning", e, e.path + ("config",) if "config" in e.data else e.path,
-                          f"3.x exports no per-request metrics (requests, latency, bandwidth, upstream health) unless set: {', '.join(unset)}",
+                          N_("3.x exports no per-request metrics (requests, latency, bandwidth, upstream health) unless set: {join}").format(
+                              join=', '.join(unset)),
                           SRC_PROMETHEUS)
 
 
@@ -125,13 +136,13 @@ def ee_plugin_changes(doc: ConfigDoc, hop: Hop, flavor: str) -> Iterator[Finding
     for e in doc.entities("plugin"):
         if e.data.get("name") == "statsd-advanced":
             yield finding(doc, "ee-plugin-changes", "warning", e, e.path,
-                          "statsd-advanced is deprecated since 3.0 (removed in 4.0); the statsd plugin has all its capabilities",
+                          N_("statsd-advanced is deprecated since 3.0 (removed in 4.0); the statsd plugin has all its capabilities"),
                           SRC_DECK_280)
         storage = config_of(e).get("storage_config") if e.data.get("name") == "acme" else None
         vault = storage.get("vault") if isinstance(storage, dict) else None
         if hop.crosses(3, 0) and isinstance(vault, dict) and "auth_method" not in vault:
             yield finding(doc, "ee-plugin-changes", "warning", e, e.path + ("config", "storage_config", "vault"),
-                          "config.storage_config.vault.auth_method now defaults to token: set it to keep the way this node logs in to Vault",
+                          N_("config.storage_config.vault.auth_method now defaults to token: set it to keep the way this node logs in to Vault"),
                           SRC_DECK_280)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
+from ..i18n import N_
 from .config import ConfigDoc, Entity, walk
 from .findings import Finding, Hop, config_of, finding
 from .lint_yaml import rename_key
@@ -69,11 +70,12 @@ def redis_38(doc: ConfigDoc, hop: Hop, flavor: str) -> Iterator[Finding]:
         for old, new in REDIS_RENAMES.items():
             if isinstance(redis, dict) and old in redis:
                 yield finding(doc, "redis-config", "warning", e, e.path + ("config", "redis", old),
-                              f"config.redis.{old} is config.redis.{new} from 3.8 (the old name is still translated)",
+                              N_("config.redis.{old} is config.redis.{new} from 3.8 (the old name is still translated)").format(
+                                  old=old, new=new),
                               SRC_REDIS_38, fixable=new not in redis)
         if isinstance(redis, dict) and redis.get("timeout"):
             yield finding(doc, "redis-config", "warning", e, e.path + ("config", "redis", "timeout"),
-                          "config.redis.timeout is deprecated: use connect_timeout, send_timeout and read_timeout", SRC_DECK_310)
+                          N_("config.redis.timeout is deprecated: use connect_timeout, send_timeout and read_timeout"), SRC_DECK_310)
 
 
 def ai_310(doc: ConfigDoc, hop: Hop, flavor: str) -> Iterator[Finding]:
@@ -84,17 +86,18 @@ def ai_310(doc: ConfigDoc, hop: Hop, flavor: str) -> Iterator[Finding]:
         for path, options in _model_options(cfg):
             if "upstream_path" in options:
                 yield finding(doc, "ai-plugins", "warning", e, e.path + ("config", *path, "upstream_path"),
-                              "model.options.upstream_path is deprecated from 3.10: use upstream_url", SRC_AI_310,
+                              N_("model.options.upstream_path is deprecated from 3.10: use upstream_url"), SRC_AI_310,
                               fixable="upstream_url" not in options)
         if cfg.get("route_type") == "preserve":
             yield finding(doc, "ai-plugins", "warning", e, e.path + ("config", "route_type"),
-                          "route_type preserve is deprecated from 3.10 (to be removed): use config.llm_format", SRC_AI_310)
+                          N_("route_type preserve is deprecated from 3.10 (to be removed): use config.llm_format"), SRC_AI_310)
     for e in _plugins(doc, ("ai-rate-limiting-advanced",)):
         for path, provider in _providers(config_of(e)):
             for key in LLM_LISTS:
                 if key in provider and not isinstance(provider[key], list):
                     yield finding(doc, "ai-plugins", "error", e, e.path + ("config", *path, key),
-                                  f"llm_providers.{key} must be a list of numbers from 3.10", SRC_AI_310, fixable=True)
+                                  N_("llm_providers.{key} must be a list of numbers from 3.10").format(
+                                      key=key), SRC_AI_310, fixable=True)
 
 
 def later_plugins(doc: ConfigDoc, hop: Hop, flavor: str) -> Iterator[Finding]:
@@ -102,12 +105,12 @@ def later_plugins(doc: ConfigDoc, hop: Hop, flavor: str) -> Iterator[Finding]:
         on_service = e.path[0] == "services" and e.path[2] == "plugins" or bool(e.data.get("service"))
         if hop.crosses(3, 12) and on_service:
             yield finding(doc, "kafka-consume-service", "warning", e, e.path,
-                          "from 3.12 kafka-consume on a service no longer takes effect: attach it to a route", SRC_DEVDOCS)
+                          N_("from 3.12 kafka-consume on a service no longer takes effect: attach it to a route"), SRC_DEVDOCS)
     for e in _plugins(doc, ("ai-semantic-prompt-guard",)):
         rules = config_of(e).get("rules")
         if hop.reaches(3, 13) and isinstance(rules, dict) and "max_request_body_size" in rules:
             yield finding(doc, "ai-plugins", "warning", e, e.path + ("config", "rules", "max_request_body_size"),
-                          "config.rules.max_request_body_size is deprecated from 3.13: use config.max_request_body_size", SRC_DEVDOCS)
+                          N_("config.rules.max_request_body_size is deprecated from 3.13: use config.max_request_body_size"), SRC_DEVDOCS)
 
 
 RULES = (redis_38, ai_310, later_plugins)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
+from ..i18n import N_
 from .config import ConfigDoc, Entity, walk
 from .findings import Finding, Hop, config_of, finding
 from .lint_yaml import set_default
@@ -79,12 +80,13 @@ def _route_defaults(doc: ConfigDoc) -> Iterator[Finding]:
     for e in doc.entities("route"):
         if not e.data.get("protocols"):
             yield finding(doc, "secure-defaults", "warning", e, e.path,
-                          "no protocols: 3.14 defaults new routes to [https], so plain-HTTP requests stop matching; set protocols: [http, https] to keep today's behaviour",
+                          N_("no protocols: 3.14 defaults new routes to [https], so plain-HTTP requests stop matching; set protocols: [http, https] to keep today's behaviour"),
                           SRC_314, fixable=True)
     for e in doc.entities("service"):
         if e.data.get("protocol") in SECURE_PROTOCOLS and "tls_verify" not in e.data:
             yield finding(doc, "secure-defaults", "warning", e, e.path + ("protocol",),
-                          f"protocol {e.data['protocol']} without tls_verify: 3.14 verifies the upstream's certificate by default; set tls_verify: false to keep today's behaviour",
+                          N_("protocol {data} without tls_verify: 3.14 verifies the upstream's certificate by default; set tls_verify: false to keep today's behaviour").format(
+                              data=e.data['protocol']),
                           SRC_314, fixable=True)
 
 
@@ -98,12 +100,13 @@ def secure_defaults(doc: ConfigDoc, hop: Hop, flavor: str) -> Iterator[Finding]:
         where = e.path + ("config",) if "config" in e.data else e.path
         if e.data.get("name") in HIDE_CREDENTIALS and "hide_credentials" not in config_of(e):
             yield finding(doc, "secure-defaults", "warning", e, where,
-                          "no config.hide_credentials: 3.14 defaults it to true, so the upstream stops seeing the credential; set it to false to keep today's behaviour",
+                          N_("no config.hide_credentials: 3.14 defaults it to true, so the upstream stops seeing the credential; set it to false to keep today's behaviour"),
                           SRC_314, fixable=True)
         unset = _unset_verifies(e)
         if unset:
             yield finding(doc, "secure-defaults", "warning", e, where,
-                          f"3.14 verifies TLS certificates by default: set {', '.join('config.' + p for p in unset)} to false to keep today's behaviour",
+                          N_("3.14 verifies TLS certificates by default: set {join} to false to keep today's behaviour").format(
+                              join=', '.join('config.' + p for p in unset)),
                           SRC_314, fixable=True)
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
+from ..i18n import N_
 from .config import ConfigDoc, Entity, walk
 from .findings import Finding, Hop, config_of, finding
 from .lint_yaml import rename_key, styled
@@ -74,13 +75,15 @@ def _rename_finding(doc: ConfigDoc, e: Entity, old: str, new: str | None) -> Fin
     cfg = config_of(e)
     if new is None:
         return finding(doc, "session-renames", "warning", e, e.path + ("config", old),
-                       f"config.{old} has no effect from 3.2 (removed, nothing replaces it): delete it", SRC_SESSION)
+                       N_("config.{old} has no effect from 3.2 (removed, nothing replaces it): delete it").format(
+                           old=old), SRC_SESSION)
     clash = new in cfg
-    off = " ('off' becomes Lax: 3.2 has no off)" if old.endswith("samesite") and cfg[old] == "off" else ""
-    tail = "; both are set, merge them by hand" if clash else ""
-    return finding(doc, "session-renames", "warning", e, e.path + ("config", old),
-                   f"config.{old} is config.{new} from 3.2 (the old name is a deprecated alias){off}{tail}",
-                   SRC_SESSION, fixable=not clash)
+    message = N_("config.{old} is config.{new} from 3.2 (the old name is a deprecated alias)").format(old=old, new=new)
+    if old.endswith("samesite") and cfg[old] == "off":
+        message = N_("{message} ('off' becomes Lax: 3.2 has no off)").format(message=message)
+    if clash:
+        message = N_("{message}; both are set, merge them by hand").format(message=message)
+    return finding(doc, "session-renames", "warning", e, e.path + ("config", old), message, SRC_SESSION, fixable=not clash)
 
 
 def session_renames(doc: ConfigDoc, hop: Hop, flavor: str) -> Iterator[Finding]:
@@ -100,15 +103,15 @@ def session_changes(doc: ConfigDoc, hop: Hop, flavor: str) -> Iterator[Finding]:
         name = e.data.get("name")
         if hop.crosses(3, 2) and name in SESSION_RENAMES:
             yield finding(doc, "session-mixed", "warning", e, e.path,
-                          f"sessions made by {hop.source} nodes are invalid on {hop.target} nodes and back: while traffic is split, "
-                          "users bounced between X and Y must log in again; keep the steps between first and last short",
+                          N_("sessions made by {source} nodes are invalid on {target} nodes and back: while traffic is split, users bounced between X and Y must log in again; keep the steps between first and last short").format(
+                              source=hop.source, target=hop.target),
                           SRC_MIXED)
         if hop.crosses(3, 2) and name == "jwt":
             yield finding(doc, "jwt-tokens", "warning", e, e.path,
-                          "from 3.2 a request carrying different tokens in the header, query and cookie is denied", SRC_JWT)
+                          N_("from 3.2 a request carrying different tokens in the header, query and cookie is denied"), SRC_JWT)
         if hop.crosses(3, 5) and name == "session" and "read_body_for_logout" not in config_of(e):
             yield finding(doc, "session-logout", "warning", e, e.path,
-                          "from 3.5 logout_post_arg in a request body is ignored unless config.read_body_for_logout is true",
+                          N_("from 3.5 logout_post_arg in a request body is ignored unless config.read_body_for_logout is true"),
                           SRC_LOGOUT)
 
 
@@ -116,9 +119,11 @@ def _deprecated_queue(doc: ConfigDoc, e: Entity) -> Iterator[Finding]:
     cfg = config_of(e)
     for old, (new, _) in QUEUE_PARAMS.get(str(e.data["name"]), {}).items():
         if old in cfg:
-            hint = f"use config.queue.{new}" if new else "it no longer works; use config.queue.max_retry_time (seconds)"
+            hint = N_("use config.queue.{new}").format(
+                new=new) if new else N_("it no longer works; use config.queue.max_retry_time (seconds)")
             yield finding(doc, "queue-params", "warning", e, e.path + ("config", old),
-                          f"config.{old} is deprecated since 3.3 (removed in 4.0): {hint}", SRC_QUEUE, fixable=new is not None)
+                          N_("config.{old} is deprecated since 3.3 (removed in 4.0): {hint}").format(
+                              old=old, hint=hint), SRC_QUEUE, fixable=new is not None)
 
 
 def _number(value: Any) -> bool:
@@ -136,11 +141,13 @@ def queue_params(doc: ConfigDoc, hop: Hop, flavor: str) -> Iterator[Finding]:
         for key in QUEUE_INTEGERS:
             if isinstance(queue.get(key), float) and not queue[key].is_integer():
                 yield finding(doc, "queue-params", "error", e, e.path + ("config", "queue", key),
-                              f"config.queue.{key} is {queue[key]}: 3.4 takes an integer", SRC_QUEUE)
+                              N_("config.queue.{key} is {queue}: 3.4 takes an integer").format(
+                                  key=key, queue=queue[key]), SRC_QUEUE)
         for key in QUEUE_DELAYS:
             if _number(queue.get(key)) and queue[key] < 0.001:
                 yield finding(doc, "queue-params", "error", e, e.path + ("config", "queue", key),
-                              f"config.queue.{key} is {queue[key]}: 3.4 takes 0.001 s or more", SRC_QUEUE)
+                              N_("config.queue.{key} is {queue}: 3.4 takes 0.001 s or more").format(
+                                  key=key, queue=queue[key]), SRC_QUEUE)
 
 
 def redis_36(doc: ConfigDoc, hop: Hop, flavor: str) -> Iterator[Finding]:
@@ -150,7 +157,8 @@ def redis_36(doc: ConfigDoc, hop: Hop, flavor: str) -> Iterator[Finding]:
     for e in _plugins(doc, ("rate-limiting", "response-ratelimiting")):
         for key in (k for k in REDIS_36 if f"redis_{k}" in config_of(e)):
             yield finding(doc, "redis-config", "warning", e, e.path + ("config", f"redis_{key}"),
-                          f"config.redis_{key} is deprecated since 3.6 (still mapped): use config.redis.{key}", SRC_REDIS_36)
+                          N_("config.redis_{key} is deprecated since 3.6 (still mapped): use config.redis.{key}").format(
+                              key=key), SRC_REDIS_36)
     for e in _plugins(doc, ("azure-functions",)):
         if hop.crosses(3, 6):
             has = "routeprefix" in config_of(e)

@@ -24,6 +24,7 @@ from typing import Iterator
 
 import pcre2
 
+from ..i18n import N_
 from .config import ConfigDoc, Entity, walk
 from .findings import Finding, Hop, finding
 from .lint_yaml import styled
@@ -87,11 +88,13 @@ def regex_paths(doc: ConfigDoc, hop: Hop, flavor: str) -> Iterator[Finding]:
             where = e.path + ("paths", i)
             if doc.is_3x_format:
                 yield finding(doc, "regex-path", "error", e, where,
-                              f"path '{p}' looks like a regex but a 3.0 file makes it a literal prefix; write '~{p}' if a regex is meant",
+                              N_("path '{p}' looks like a regex but a 3.0 file makes it a literal prefix; write '~{p}' if a regex is meant").format(
+                                  p=p),
                               SRC_ROUTER)
             else:
                 yield finding(doc, "regex-path", "warning", e, where,
-                              f"path '{p}' is a regex: 3.x needs '{migrate_regex(p)}' (Kong migrates 1.1/2.1 files on load; the converted file must say it)",
+                              N_("path '{p}' is a regex: 3.x needs '{value}' (Kong migrates 1.1/2.1 files on load; the converted file must say it)").format(
+                                  p=p, value=migrate_regex(p)),
                               SRC_ROUTER, fixable=True)
 
 
@@ -114,9 +117,10 @@ def regex_invalid(doc: ConfigDoc, hop: Hop, flavor: str) -> Iterator[Finding]:
                 continue  # PCRE (before 3.7) read a '-' after a class escape as a literal
             pcre2_only = CLASS_RANGE in problem and hop.source.line < (3, 7)
             rule, src = ("regex-pcre2", SRC_PCRE2) if pcre2_only else ("regex-invalid", SRC_REGEX)
-            why = "PCRE2 (3.7+) refuses it, PCRE accepted it" if pcre2_only else "it does not compile"
+            why = N_("PCRE2 (3.7+) refuses it, PCRE accepted it") if pcre2_only else N_("it does not compile")
             yield finding(doc, rule, "error", e, e.path + ("paths", i),
-                          f"regex '~{regex}' is refused ({why}: {problem}): Kong rejects the whole file", src)
+                          N_("regex '~{regex}' is refused ({why}: {problem}): Kong rejects the whole file").format(
+                              regex=regex, why=why, problem=problem), src)
 
 
 def regex_lookaround(doc: ConfigDoc, hop: Hop, flavor: str) -> Iterator[Finding]:
@@ -127,11 +131,13 @@ def regex_lookaround(doc: ConfigDoc, hop: Hop, flavor: str) -> Iterator[Finding]
         for i, regex in _regexes(doc, e):
             if LOOKAROUND.search(regex):
                 yield finding(doc, "regex-lookaround", "error", e, e.path + ("paths", i),
-                              f"path '{e.data['paths'][i]}' uses look-around or a back-reference, which router_flavor {flavor} rejects; rewrite it or run Y with router_flavor = traditional",
+                              N_("path '{data}' uses look-around or a back-reference, which router_flavor {flavor} rejects; rewrite it or run Y with router_flavor = traditional").format(
+                                  data=e.data['paths'][i], flavor=flavor),
                               SRC_FLAVOR)
         if e.data.get("path_handling") == "v1":
             yield finding(doc, "regex-lookaround", "error", e, e.path + ("path_handling",),
-                          f"path_handling v1 works only with router_flavor traditional, not {flavor}", SRC_FLAVOR)
+                          N_("path_handling v1 works only with router_flavor traditional, not {flavor}").format(
+                              flavor=flavor), SRC_FLAVOR)
 
 
 def route_priority(doc: ConfigDoc, hop: Hop, flavor: str) -> Iterator[Finding]:
@@ -143,7 +149,7 @@ def route_priority(doc: ConfigDoc, hop: Hop, flavor: str) -> Iterator[Finding]:
         prefixes = [i for i, _ in _paths(e) if i not in regex]
         if regex and prefixes:
             yield finding(doc, "route-priority", "warning", e, e.path + ("paths",),
-                          "mixes prefix and regex paths: from 3.3 each path gets its own priority, so a request may match another route than on X; split the route or check the overlaps",
+                          N_("mixes prefix and regex paths: from 3.3 each path gets its own priority, so a request may match another route than on X; split the route or check the overlaps"),
                           SRC_PRIORITY)
 
 

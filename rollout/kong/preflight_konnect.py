@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ..i18n import N_
 from ..errors import AdapterError
 from ..observations import CheckResult, DataPlaneRow
 from ..plan import Node, Plan
@@ -61,15 +62,17 @@ def _unusable(rows: list[DataPlaneRow] | AdapterError | None) -> list[CheckResul
 def _connected(plan: Plan, node: Node, row: DataPlaneRow | None, now: float) -> list[CheckResult]:
     """Listed, pinged recently, not found incompatible: what every one of the plan's DPs must be."""
     if row is None:
-        return [result(NAME, "fail", f"{node.name}: not listed by Konnect as {host(node)!r}", SRC_KONNECT, node.name,
+        return [result(NAME, "fail", N_("{name}: not listed by Konnect as {value}").format(
+            name=node.name, value=repr(host(node))), SRC_KONNECT, node.name,
                        "absent", "listed")]
     out = []
     limit = plan.konnect.ping_max_age if plan.konnect else 90.0
     if now and now - row.last_seen > limit:
-        out.append(result(NAME, "fail", f"{node.name}: last ping {now - row.last_seen:.0f} s ago (more than {limit:g} s: "
-                          "not connected)", SRC_KONNECT, node.name, f"{now - row.last_seen:.0f} s", f"<= {limit:g} s"))
+        out.append(result(NAME, "fail", N_("{name}: last ping {age:.0f} s ago (more than {limit:g} s: not connected)").format(
+            name=node.name, age=now - row.last_seen, limit=limit), SRC_KONNECT, node.name, f"{now - row.last_seen:.0f} s", f"<= {limit:g} s"))
     if "INCOMPATIBLE" in row.sync_status.upper():
-        out.append(result(NAME, "fail", f"{node.name}: Konnect reports compatibility {row.sync_status}", SRC_KONNECT,
+        out.append(result(NAME, "fail", N_("{name}: Konnect reports compatibility {sync_status}").format(
+            name=node.name, sync_status=row.sync_status), SRC_KONNECT,
                           node.name, row.sync_status, "compatible"))
     return out
 
@@ -87,11 +90,12 @@ def konnect_x_checks(plan: Plan, rows: list[DataPlaneRow] | AdapterError | None,
         row = listed.get(host(node))
         results += _connected(plan, node, row, now)
         if row is not None and row.config_hash != majority:
-            results.append(result(NAME, "fail", f"{node.name}: config_hash {row.config_hash or 'none'} differs from {majority} "
-                                  "on the other X DPs: it has not applied the control plane's latest config",
+            results.append(result(NAME, "fail", N_("{name}: config_hash {value} differs from {majority} on the other X DPs: it has not applied the control plane's latest config").format(
+                name=node.name, value=row.config_hash or 'none', majority=majority),
                                   SRC_KONNECT, node.name, row.config_hash, majority))
     n = len(plan.pools.x.nodes)
-    return results or [result(NAME, "pass", f"Konnect lists {n} X DPs, connected, on config_hash {majority}", SRC_KONNECT)]
+    return results or [result(NAME, "pass", N_("Konnect lists {n} X DPs, connected, on config_hash {majority}").format(
+        n=n, majority=majority), SRC_KONNECT)]
 
 
 def konnect_y_checks(plan: Plan, rows: list[DataPlaneRow] | AdapterError | None, now: float) -> list[CheckResult]:
@@ -110,10 +114,13 @@ def konnect_y_checks(plan: Plan, rows: list[DataPlaneRow] | AdapterError | None,
         if row is None:
             continue
         if not matches(planned, row.version):
-            results.append(result(NAME, "fail", f"{node.name}: Konnect reports version {row.version or '?'}, the plan says {planned}",
+            results.append(result(NAME, "fail", N_("{name}: Konnect reports version {value}, the plan says {planned}").format(
+                name=node.name, value=row.version or '?', planned=planned),
                                   SRC_KONNECT, node.name, row.version, planned))
         if want and row.config_hash != want:
-            results.append(result(NAME, "fail", f"{node.name}: config_hash {row.config_hash or 'none'} is not X's {want}",
+            results.append(result(NAME, "fail", N_("{name}: config_hash {value} is not X's {want}").format(
+                name=node.name, value=row.config_hash or 'none', want=want),
                                   SRC_KONNECT, node.name, row.config_hash, want))
     n = len(plan.pools.y.nodes)
-    return results or [result(NAME, "pass", f"Konnect lists {n} Y DPs on {planned}, connected, on X's config_hash {want}", SRC_KONNECT)]
+    return results or [result(NAME, "pass", N_("Konnect lists {n} Y DPs on {planned}, connected, on X's config_hash {want}").format(
+        n=n, planned=planned, want=want), SRC_KONNECT)]

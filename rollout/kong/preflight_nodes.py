@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ..i18n import N_
 from ..errors import AdapterError
 from ..observations import CheckResult, CheckStatus, DataPlaneRow, NodeInfo
 from ..plan import Plan
@@ -30,11 +31,11 @@ SRC_PLUGINS = ("kong@3.9.3 kong/api/routes/kong.lua plugins.available_on_server;
 SRC_STATUS_LISTEN = "Kong CHANGELOG 3.6.0 #12304 (status_listen 127.0.0.1:8007 by default); kong@3.4.2 kong_defaults.lua (off before 3.6)"
 SRC_DP_ROWS = "kong@3.9.3 kong/clustering/control_plane.lua (ping 30 s, drop after 45 s); kong/constants.lua CLUSTERING_SYNC_STATUS"
 SYNC_MEANING = {
-    "unknown": "the CP has not checked this DP yet",
-    "kong_version_incompatible": "the CP refuses this DP's Kong version",
-    "plugin_set_incompatible": "a configured plugin is missing on the DP; the CP stops pushing config to it",
-    "plugin_version_incompatible": "a plugin's version on the DP is newer or another major; the CP stops pushing config",
-    "filter_set_incompatible": "a configured wasm filter is missing on the DP",
+    "unknown": N_("the CP has not checked this DP yet"),
+    "kong_version_incompatible": N_("the CP refuses this DP's Kong version"),
+    "plugin_set_incompatible": N_("a configured plugin is missing on the DP; the CP stops pushing config to it"),
+    "plugin_version_incompatible": N_("a plugin's version on the DP is newer or another major; the CP stops pushing config"),
+    "filter_set_incompatible": N_("a configured wasm filter is missing on the DP"),
 }
 SRC_REACHABLE = "Kong docs https://docs.konghq.com/gateway/latest/upgrade/rolling-upgrade/"
 SRC_VERSION = "Admin API GET / version (kong@3.9.3 kong/api/routes/kong.lua)"
@@ -56,17 +57,21 @@ def hash_checks(plan: Plan, x: list[NodeInfo]) -> list[CheckResult]:
     outcomes = []
     for i in x:
         if not i.config_hash or i.config_hash == ZERO_HASH:
-            why = "no configuration loaded (configuration_hash all zeros)" if i.config_hash else "reports no configuration_hash (not DB-less, not a DP?)"
+            why = N_("no configuration loaded (configuration_hash all zeros)") if i.config_hash \
+                else N_("reports no configuration_hash (not DB-less, not a DP?)")
             outcomes.append((i, "fail", why, i.config_hash, "a non-zero hash"))
         elif i.config_hash != majority:
-            why = f"configuration_hash {i.config_hash} differs from {majority} on the others"
-            why += (": DB-less hashes are the md5 of the submitted bytes, so these nodes were fed different text "
-                    "(maybe equal entities written differently); make the files byte-identical") if plan.mode == "dbless" else ": this DP has not applied the CP's latest config"
+            differs = N_("configuration_hash {config_hash} differs from {majority} on the others").format(
+                config_hash=i.config_hash, majority=majority)
+            why = (N_("{differs}: DB-less hashes are the md5 of the submitted bytes, so these nodes were fed different text "
+                      "(maybe equal entities written differently); make the files byte-identical") if plan.mode == "dbless"
+                   else N_("{differs}: this DP has not applied the CP's latest config")).format(differs=differs)
             outcomes.append((i, "fail", why, i.config_hash, majority))
         else:
             outcomes.append((i, "pass", "", i.config_hash, majority))
     source = SRC_HASH_BYTES if plan.mode == "dbless" else SRC_STATUS
-    return per_node(name, outcomes, source, f"{len(x)} nodes hold configuration_hash {majority}")  # type: ignore[arg-type]
+    return per_node(name, outcomes, source, N_("{count} nodes hold configuration_hash {majority}").format(
+        count=len(x), majority=majority))  # type: ignore[arg-type]
 
 
 def data_plane_checks(rows: list[DataPlaneRow] | AdapterError | None, now: float) -> list[CheckResult]:
@@ -83,16 +88,24 @@ def data_plane_checks(rows: list[DataPlaneRow] | AdapterError | None, now: float
     for r in rows:
         dp = f"{r.hostname or r.ip} ({r.id})"
         if r.sync_status != "normal":
-            why = SYNC_MEANING.get(r.sync_status, "not in sync")
-            results.append(result(name, "fail", f"{dp}: sync_status {r.sync_status}: {why}", SRC_DP_ROWS, r.hostname, r.sync_status, "normal"))
+            why = SYNC_MEANING.get(r.sync_status, N_("not in sync"))
+            results.append(result(name, "fail", N_("{dp}: sync_status {sync_status}: {why}").format(
+                dp=dp, sync_status=r.sync_status, why=why), SRC_DP_ROWS, r.hostname, r.sync_status, "normal"))
         if r.config_hash != majority:
-            results.append(result(name, "fail", f"{dp}: config_hash {r.config_hash} differs from {majority} on the others",
+            results.append(result(name, "fail", N_("{dp}: config_hash {config_hash} differs from {majority} on the others").format(
+                dp=dp, config_hash=r.config_hash, majority=majority),
                                   SRC_DP_ROWS, r.hostname, r.config_hash, majority))
         if now and now - r.last_seen > DP_SILENCE_S:
-            results.append(result(name, "fail", f"{dp}: last seen {now - r.last_seen:.0f} s ago; the CP drops a DP after {DP_SILENCE_S:.0f} s",
+            results.append(result(name, "fail", N_("{dp}: last seen {age:.0f} s ago; the CP drops a DP after {limit:.0f} s").format(
+                dp=dp, age=now - r.last_seen, limit=DP_SILENCE_S),
                                   SRC_DP_ROWS, r.hostname, f"{now - r.last_seen:.0f} s", f"<= {DP_SILENCE_S:.0f} s"))
-    age = f", last seen at most {max(now - r.last_seen for r in rows):.0f} s ago" if now else ""
-    return results or [result(name, "pass", f"{len(rows)} data planes normal on config_hash {majority}{age}", SRC_DP_ROWS)]
+    if results:
+        return results
+    summary = N_("{count} data planes normal on config_hash {majority}").format(count=len(rows), majority=majority)
+    if now:
+        summary = N_("{summary}, last seen at most {age:.0f} s ago").format(
+            summary=summary, age=max(now - r.last_seen for r in rows))
+    return [result(name, "pass", summary, SRC_DP_ROWS)]
 
 
 def plugins_in_use(x: list[NodeInfo], backup_text: str | None) -> dict[str, str]:
@@ -113,16 +126,20 @@ def y_checks(plan: Plan, y: list[NodeInfo], used: dict[str, str], deployed: bool
     """``deployed``: Y should be up now (the smoke phase), so an unreachable Y node fails even when
     provision.start_y started it; at preflight such a node only warns."""
     later = not deployed and plan.provision.start_y is not None
-    why_down = "; provision.start_y starts it in deploy Y, where only readiness is checked" if later else "; Y must be deployed before the rollout (no provision.start_y)"
+    why_down = (N_("{why}; provision.start_y starts it in deploy Y, where only readiness is checked") if later
+                else N_("{why}; Y must be deployed before the rollout (no provision.start_y)"))
     up = [i for i in y if i.reachable]
     return (_reachable("Y reachable", y, "warn" if later else "fail", why_down)
             + _versions("Y version as planned", y, plan.pools.y.version)
-            + per_node("Y ready", [_ready(i, plan.pools.y.version) for i in up], SRC_READY, f"{', '.join(i.node for i in up)} ready")
+            + per_node("Y ready", [_ready(i, plan.pools.y.version) for i in up], SRC_READY, N_("{nodes} ready").format(
+                nodes=", ".join(i.node for i in up)))
             + _mode("Y", plan, y)
             + per_node("Y has every plugin in use", [_plugins(i, used) for i in up], SRC_PLUGINS,
-                       f"{', '.join(sorted(used)) or 'no plugins in use'}: available on {', '.join(i.node for i in up)}")
+                       N_("{plugins}: available on {nodes}").format(
+                           plugins=", ".join(sorted(used)) or N_("no plugins in use"), nodes=", ".join(i.node for i in up)))
             + per_node("Y Status API reachable", [_status_api(i) for i in up], SRC_STATUS_LISTEN,
-                       f"Status API answered on {', '.join(i.node for i in up)}"))  # type: ignore[arg-type]
+                       N_("Status API answered on {nodes}").format(
+                           nodes=", ".join(i.node for i in up))))  # type: ignore[arg-type]
 
 
 def listed_data_plane_checks(plan: Plan, rows: list[DataPlaneRow] | AdapterError | None, now: float = 0.0) -> list[CheckResult]:
@@ -132,36 +149,47 @@ def listed_data_plane_checks(plan: Plan, rows: list[DataPlaneRow] | AdapterError
     for node in plan.pools.y.nodes:
         host = node.hostname or node.name
         if isinstance(rows, list) and host not in listed:
-            results.append(result("data planes in sync", "fail", f"{node.name}: not listed by the control plane as {host!r}",
+            results.append(result("data planes in sync", "fail", N_("{name}: not listed by the control plane as {host}").format(
+                name=node.name, host=repr(host)),
                                   SRC_DP_ROWS, node.name, "absent", "listed, sync_status normal"))
     ours = [listed[h] for h in (n.hostname or n.name for n in plan.pools.y.nodes) if h in listed]
     return results + data_plane_checks(ours if isinstance(rows, list) else rows, now)
 
 
 def _reachable(name: str, nodes: list[NodeInfo], status_when_down: CheckStatus, why_down: str) -> list[CheckResult]:
-    outcomes = [(i, "pass" if i.reachable else status_when_down, f"{without_node(i) or 'no answer'}{why_down}", "unreachable", "reachable")
-                for i in nodes]
-    return per_node(name, outcomes, SRC_REACHABLE, f"{', '.join(i.node for i in nodes)} answered")  # type: ignore[arg-type]
+    """``why_down``: a template around ``{why}`` (the adapter's error), or "" for the error alone."""
+    outcomes = [(i, "pass" if i.reachable else status_when_down, _down(without_node(i) or N_("no answer"), why_down),
+                 "unreachable", "reachable") for i in nodes]
+    return per_node(name, outcomes, SRC_REACHABLE, N_("{nodes} answered").format(nodes=", ".join(i.node for i in nodes)))
+
+
+def _down(why: str, template: str) -> str:
+    return template.format(why=why) if template else why  # type: ignore[arg-type]
 
 
 def _versions(name: str, nodes: list[NodeInfo], planned: str) -> list[CheckResult]:
     up = [i for i in nodes if i.reachable]
-    outcomes = [(i, "pass" if matches(planned, i.version) else "fail", f"runs {i.version or '?'}, the plan says {planned}", i.version, planned)
+    outcomes = [(i, "pass" if matches(planned, i.version) else "fail", N_("runs {version}, the plan says {planned}").format(
+        version=i.version or "?", planned=planned), i.version, planned)
                 for i in up]
-    results = per_node(name, outcomes, SRC_VERSION, f"{', '.join(i.node for i in up)} run {planned}")  # type: ignore[arg-type]
+    results = per_node(name, outcomes, SRC_VERSION, N_("{nodes} run {planned}").format(
+        nodes=", ".join(i.node for i in up), planned=planned))  # type: ignore[arg-type]
     seen = Counter(i.version for i in up)
     if len(seen) > 1 and all(r.status == "pass" for r in results):
         mixed = ", ".join(f"{v} ({', '.join(i.node for i in up if i.version == v)})" for v in seen)
-        results = [result(name, "warn", f"mixed versions: {mixed}", SRC_VERSION, seen=mixed, expected=planned)]
+        results = [result(name, "warn", N_("mixed versions: {mixed}").format(
+            mixed=mixed), SRC_VERSION, seen=mixed, expected=planned)]
     return results
 
 
 def _mode(name: str, plan: Plan, nodes: list[NodeInfo]) -> list[CheckResult]:
     key, want = ("database", "off") if plan.mode == "dbless" else ("role", "data_plane")
     up = [i for i in nodes if i.reachable]
-    outcomes = [(i, "pass" if getattr(i, key) == want else "fail", f"{key}={getattr(i, key) or '?'}, a {plan.mode} plan needs {key}={want}",
+    outcomes = [(i, "pass" if getattr(i, key) == want else "fail", N_("{key}={seen}, a {mode} plan needs {key}={want}").format(
+        key=key, seen=getattr(i, key) or "?", mode=plan.mode, want=want),
                  getattr(i, key), want) for i in up]
-    return per_node(f"{name} {key} {want}", outcomes, SRC_MODE, f"{key}={want} on {', '.join(i.node for i in up)}")  # type: ignore[arg-type]
+    return per_node(f"{name} {key} {want}", outcomes, SRC_MODE, N_("{key}={want} on {nodes}").format(
+        key=key, want=want, nodes=", ".join(i.node for i in up)))  # type: ignore[arg-type]
 
 
 def _version_of(info: NodeInfo, planned: str) -> KongVersion | None:
@@ -178,16 +206,19 @@ def _ready(i: NodeInfo, planned: str) -> Outcome:
     v = _version_of(i, planned)
     if v is not None and not v.at_least(*READY_SINCE):
         loaded = bool(i.config_hash) and i.config_hash != ZERO_HASH
-        why = f"no /status/ready before 3.3; /status configuration_hash {i.config_hash or 'missing'}"
+        why = N_("no /status/ready before 3.3; /status configuration_hash {config_hash}").format(
+            config_hash=i.config_hash or N_("missing"))
         return (i, "pass" if loaded else "fail", why, i.config_hash, "a non-zero hash")
     if i.ready:
         return (i, "pass", "/status/ready 200", "200", "200")
-    return (i, "fail", f"/status/ready: {i.ready_message or 'not 200'}", i.ready_message or "not ready", "200 ready")
+    return (i, "fail", N_("/status/ready: {message}").format(
+        message=i.ready_message or "not 200"), i.ready_message or "not ready", "200 ready")
 
 
 def _plugins(i: NodeInfo, used: dict[str, str]) -> Outcome:
     missing = sorted(p for p in used if p not in i.plugins_available)
-    why = "lacks " + ", ".join(f"{p} (used on {used[p]})" for p in missing) + " in plugins.available_on_server"
+    listed = ", ".join(N_("{plugin} (used on {where})").format(plugin=p, where=used[p]) for p in missing)
+    why = N_("lacks {plugins} in plugins.available_on_server").format(plugins=listed)
     return (i, "fail" if missing else "pass", why, ", ".join(missing), "every plugin in use")
 
 
@@ -197,7 +228,9 @@ def _status_api(i: NodeInfo) -> Outcome:
     v = _version_of(i, "")
     listen = i.status_listen or "?"
     if v is not None and v.at_least(*STATUS_ON_LOOPBACK_SINCE):
-        why = f"Status API not reachable from here (status_listen {listen}); 3.6+ binds it to 127.0.0.1:8007 by default: rebind it, e.g. status_listen = 0.0.0.0:8100"
+        why = N_("Status API not reachable from here (status_listen {listen}); 3.6+ binds it to 127.0.0.1:8007 by default: rebind it, e.g. status_listen = 0.0.0.0:8100").format(
+            listen=listen)
     else:
-        why = f"Status API not reachable from here (status_listen {listen}); it is off by default before 3.6: set status_listen, e.g. 0.0.0.0:8100"
+        why = N_("Status API not reachable from here (status_listen {listen}); it is off by default before 3.6: set status_listen, e.g. 0.0.0.0:8100").format(
+            listen=listen)
     return (i, "fail", why, listen, "reachable from Turnout")

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import deque
 from typing import NamedTuple
 
+from ..i18n import N_
 from .version import KNOWN_LINES, KongVersion, line_name
 
 LTS_HOPS: tuple[tuple[tuple[int, int], tuple[int, int]], ...] = (((2, 8), (3, 4)), ((3, 4), (3, 10)), ((3, 10), (3, 14)))
@@ -72,29 +73,40 @@ def upgrade_path(x: str, y: str) -> UpgradePath:
     """Is X -> Y a hop Kong guarantees? If not, the shortest chain of guaranteed hops."""
     vx, vy = KongVersion.parse(x), KongVersion.parse(y)
     if vy < vx:
-        return UpgradePath(False, [], f"{vx} -> {vy} is a downgrade: Kong supports no downgrades; roll back by sending traffic to X", SRC_PATHS)
+        return UpgradePath(False, [], N_("{vx} -> {vy} is a downgrade: Kong supports no downgrades; roll back by sending traffic to X").format(
+            
+            vx=vx, vy=vy), SRC_PATHS)
     if vx.line == vy.line:
-        what = "same version (a node replacement)" if vx == vy else "a patch upgrade"
-        return UpgradePath(True, [str(vy)], f"{vx} -> {vy} is {what} within {line_name(vx.line)}", SRC_PATHS)
+        what = N_("same version (a node replacement)") if vx == vy else N_("a patch upgrade")
+        return UpgradePath(True, [str(vy)], N_("{vx} -> {vy} is {what} within {line}").format(
+            vx=vx, vy=vy, what=what, line=line_name(vx.line)),
+                           SRC_PATHS)
     if (vx.line, vy.line) in LTS_HOPS:
-        return UpgradePath(True, [str(vy)], f"{vx} -> {vy} is an LTS-to-LTS upgrade", SRC_LTS)
+        return UpgradePath(True, [str(vy)], N_("{vx} -> {vy} is an LTS-to-LTS upgrade").format(vx=vx, vy=vy), SRC_LTS)
     if vy.line in _edges(vx.line):
-        what = "the adjacent minor" if vy.major == vx.major else "the next major's first release line"
-        return UpgradePath(True, [str(vy)], f"{vx} -> {vy} is an upgrade to {what}", SRC_PATHS)
+        what = N_("the adjacent minor") if vy.major == vx.major else N_("the next major's first release line")
+        return UpgradePath(True, [str(vy)], N_("{vx} -> {vy} is an upgrade to {what}").format(vx=vx, vy=vy, what=what), SRC_PATHS)
     chain = _chain(vx.line, vy.line)
     hops = [line_name(line) for line in chain[:-1]] + [str(vy)]
     via = " -> ".join([str(vx)] + hops)
-    note = ""
+    through = ", ".join(hops[:-1])
     if any(line >= EE_ONLY_FROM for line in chain[:-1]) and not vx.build:
-        note = f" ({line_name(EE_ONLY_FROM)} and later are Enterprise-only)"
-    return UpgradePath(False, hops, f"{vx} -> {vy} is not a guaranteed hop; go through {', '.join(hops[:-1])}: {via}{note}", SRC_PATHS)
+        reason = N_("{vx} -> {vy} is not a guaranteed hop; go through {through}: {via} ({line} and later are Enterprise-only)").format(
+            
+            vx=vx, vy=vy, through=through, via=via, line=line_name(EE_ONLY_FROM))
+    else:
+        reason = N_("{vx} -> {vy} is not a guaranteed hop; go through {through}: {via}").format(
+            vx=vx, vy=vy, through=through, via=via)
+    return UpgradePath(False, hops, reason, SRC_PATHS)
 
 
 def dp_compatible(cp: str, dp: str) -> tuple[bool, str]:
     """Will a control plane on ``cp`` push config to a data plane on ``dp``? (patch levels are ignored)."""
     vc, vd = KongVersion.parse(cp), KongVersion.parse(dp)
     if vc.major != vd.major:
-        return False, f"DP {vd} and CP {vc} differ in major version: the CP rejects it (kong_version_incompatible)"
+        return False, N_("DP {vd} and CP {vc} differ in major version: the CP rejects it (kong_version_incompatible)").format(
+            vd=vd, vc=vc)
     if vd.minor > vc.minor:
-        return False, f"DP {vd} has a newer minor than CP {vc}: upgrade the control plane first (kong_version_incompatible)"
-    return True, f"DP {vd} may attach to CP {vc} (same major, DP minor not above the CP's)"
+        return False, N_("DP {vd} has a newer minor than CP {vc}: upgrade the control plane first (kong_version_incompatible)").format(
+            vd=vd, vc=vc)
+    return True, N_("DP {vd} may attach to CP {vc} (same major, DP minor not above the CP's)").format(vd=vd, vc=vc)

@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..i18n import N_
+
 KNOWN_LINES: tuple[tuple[int, int], ...] = tuple((2, m) for m in range(0, 9)) + tuple((3, m) for m in range(0, 16))
 # /status/ready exists from 3.3 (Kong CHANGELOG 3.3.0 #10610,
 # https://docs.konghq.com/gateway/latest/production/monitoring/healthcheck-probes/)
@@ -48,10 +50,10 @@ class KongVersion:
         line; raise VersionError on anything else."""
         m = _STRICT.match(str(text))
         if not m:
-            raise VersionError(f"not a Kong version: {text!r} (expected like 3.4, 3.9.1 or 3.4.3.19)")
+            raise VersionError(N_("not a Kong version: {text} (expected like 3.4, 3.9.1 or 3.4.3.19)").format(text=repr(text)))
         v = cls(tuple(int(g) for g in m.groups() if g), str(text).strip())
         if v.line not in KNOWN_LINES:
-            raise VersionError(f"unknown Kong version {text!r}: known lines are 2.0-2.8 and 3.0-3.15")
+            raise VersionError(N_("unknown Kong version {text}: known lines are 2.0-2.8 and 3.0-3.15").format(text=repr(text)))
         return v
 
     @classmethod
@@ -60,7 +62,7 @@ class KongVersion:
         (``3.4.3.2-enterprise-edition``), any release line. VersionError without a ``major.minor``."""
         m = _LENIENT.match(str(text))
         if not m:
-            raise VersionError(f"not a Kong version: {text!r}")
+            raise VersionError(N_("not a Kong version: {text}").format(text=repr(text)))
         rest = tuple(int(p) for p in m.group(3).split(".") if p)
         return cls((int(m.group(1)), int(m.group(2))) + rest, str(text).strip())
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rollout.i18n import _
 from rollout.plan import Plan
 
 from . import charts
@@ -46,31 +47,31 @@ def _run_charts(story: RunStory) -> list[tuple[str, str]]:
     marks = (detected, story.rolled_back_at_s)
     g = story.plan.gates
     average = any(w.y.latency_kind == "average" for w in story.windows)
-    latency = "average latency (the source measures no p99)" if average else "p99 latency"
+    caption = _("Average latency (the source measures no p99) per judged window against the latency gate's limit") if average \
+        else _("P99 latency per judged window against the latency gate's limit")
     return [
-        ("Y's share of traffic as the load balancer applied it; dashed: detection, dotted: rollback",
+        (_("Y's share of traffic as the load balancer applied it; dashed: detection, dotted: rollback"),
          charts.split_chart(story.splits, story.duration_s, *marks)),
-        ("Error rate per judged window against the error_rate gate's limit",
-         charts.window_chart(story.windows, "Error rate per window", "% of requests",
+        (_("Error rate per judged window against the error_rate gate's limit"),
+         charts.window_chart(story.windows, _("Error rate per window"), _("% of requests"),
                              lambda w: 100 * w.error_rate, 100 * g.error_rate.max, *marks)),
-        (f"{latency.capitalize()} per judged window against the latency gate's limit",
-         charts.window_chart(story.windows, f"{latency.split(' (')[0].capitalize()} per window", "ms",
-                             lambda w: w.stat("p99_ms"), g.latency_p99_ms.max, *marks)),
+        (caption, charts.window_chart(story.windows, _("Average latency per window") if average else _("P99 latency per window"), "ms",
+                                      lambda w: w.stat("p99_ms"), g.latency_p99_ms.max, *marks)),
     ]
 
 
 def monte_carlo_report(mc: MonteCarlo, plan: Plan, with_charts: bool = True) -> Report:
     figures, note = _drawn(lambda: _monte_carlo_charts(mc)) if with_charts else ([], "")
-    return Report(f"{mc.title}: {mc.card['runs']} rehearsals", monte_carlo_verdict(mc),
+    return Report(_("{title}: {runs} rehearsals").format(title=mc.title, runs=mc.card["runs"]), monte_carlo_verdict(mc),
                   monte_carlo_tables(mc) + plan_tables(plan), figures, note)
 
 
 def _monte_carlo_charts(mc: MonteCarlo) -> list[tuple[str, str]]:
     return [
-        ("Blast radius: requests failed beyond the base error rate, per run",
-         charts.histogram(list(mc.failed), "Blast radius", "failed requests per run")),
-        ("Time from the fault's onset to detection, over the runs that caught it",
-         charts.histogram(charts.minutes(mc.detect_s), "Time to detect", "minutes")),
-        ("Runs caught at each step's share of Y",
-         charts.bars([f"{y}%" for y in mc.detection_step], list(mc.detection_step.values()), "Caught at step", "Y share")),
+        (_("Blast radius: requests failed beyond the base error rate, per run"),
+         charts.histogram(list(mc.failed), _("Blast radius"), _("failed requests per run"))),
+        (_("Time from the fault's onset to detection, over the runs that caught it"),
+         charts.histogram(charts.minutes(mc.detect_s), _("Time to detect"), _("minutes"))),
+        (_("Runs caught at each step's share of Y"),
+         charts.bars([f"{y}%" for y in mc.detection_step], list(mc.detection_step.values()), _("Caught at step"), _("Y share"))),
     ]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from html import escape
 
+from rollout.i18n import _, current_language
+
 from .build import Report
 from .tables import Table
 
@@ -27,7 +29,8 @@ th,td{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:
 
 def table_html(t: Table) -> str:
     if not t.rows:
-        return f"<h3>{escape(t.title)}</h3><p>(none)</p>"
+        none = escape(_("(none)"))
+        return f"<h3>{escape(t.title)}</h3><p>{none}</p>"
     head = "".join(f"<th>{escape(h)}</th>" for h in t.headers)
     body = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in t.rows)
     return f'<h3>{escape(t.title)}</h3><div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
@@ -38,11 +41,13 @@ def render_html(report: Report) -> str:
     if report.note:
         figures = f'<p class="note">{escape(report.note)}</p>'
     tables = "".join(table_html(t) for t in report.tables)
+    charts, numbers = escape(_("Charts")), escape(_("Numbers"))
+    footer = escape(_("Made by turnout; a self-contained page (no network fetches)."))
     return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html>\n<html lang="{current_language()}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<title>{escape(report.title)}</title><style>{CSS}</style></head><body>"
         f'<h1>{escape(report.title)}</h1><p class="verdict">{escape(report.verdict)}</p>'
-        f"<h2>Charts</h2>{figures}<h2>Numbers</h2>{tables}"
-        "<footer>Made by turnout; a self-contained page (no network fetches).</footer></body></html>\n"
+        f"<h2>{charts}</h2>{figures}<h2>{numbers}</h2>{tables}"
+        f"<footer>{footer}</footer></body></html>\n"
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rollout.i18n import _
+
 from .build import Report
 from .tables import Table
 
@@ -13,7 +15,7 @@ def _cell(text: str) -> str:
 def table_md(t: Table) -> str:
     lines = [f"### {t.title}", ""]
     if not t.rows:
-        return "\n".join(lines + ["(none)", ""])
+        return "\n".join(lines + [_("(none)"), ""])
     lines.append("| " + " | ".join(_cell(h) for h in t.headers) + " |")
     lines.append("|" + "---|" * len(t.headers))
     lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in t.rows]

@@ -7,11 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from rollout.durations import format_duration
+from rollout.i18n import N_, _
+from rollout.phrasebook import say, say_phase
 from rollout.plan import Plan
 
 from .card import MonteCarlo
 from .story import RunStory
 
+WORLDS = (N_("rehearsal"), N_("live"), N_("lab"))  # story.world, said in the Run table
 DRAWN_SHOWN = 20  # the first runs' drawn fault values (the JSON keeps them all)
 
 
@@ -23,25 +26,26 @@ class Table:
 
 
 def _limit(value, fmt: str) -> str:
-    return "off" if value is None else fmt.format(value)
+    return _("off") if value is None else fmt.format(value)
 
 
 def plan_tables(plan: Plan) -> list[Table]:
-    steps = Table("Steps", ("step", "Y %", "bake", "approval"), tuple(
-        (str(i + 1), str(s.y), format_duration(s.bake), "asked" if s.approve else "-") for i, s in enumerate(plan.steps)))
+    steps = Table(_("Steps"), (_("step"), _("Y %"), _("bake"), _("approval")), tuple(
+        (str(i + 1), str(s.y), format_duration(s.bake), _("asked") if s.approve else "-") for i, s in enumerate(plan.steps)))
     g = plan.gates
-    gates = Table("Gates", ("gate", "limit on Y", "against X", "counts"), (
-        ("error_rate", _limit(g.error_rate.max, "{:.2%}"), _limit(g.error_rate.max_delta_vs_x, "+{:.2%}"),
-         "dry run" if g.error_rate.dry_run else "yes"),
+    counts = {True: _("dry run"), False: _("yes")}
+    gates = Table(_("Gates"), (_("gate"), _("limit on Y"), _("against X"), _("counts")), (
+        ("error_rate", _limit(g.error_rate.max, "{:.2%}"), _limit(g.error_rate.max_delta_vs_x, "+{:.2%}"), counts[g.error_rate.dry_run]),
         ("latency_p99_ms", _limit(g.latency_p99_ms.max, "{:g} ms"), _limit(g.latency_p99_ms.max_ratio_vs_x, "x{:g}"),
-         "dry run" if g.latency_p99_ms.dry_run else "yes"),
-        ("per node", "-", "each Y node vs X" if g.per_node else "off", "yes" if g.per_node else "-"),
+         counts[g.latency_p99_ms.dry_run]),
+        (_("per node"), "-", _("each Y node vs X") if g.per_node else _("off"), _("yes") if g.per_node else "-"),
     ))
-    rules = Table("Judging", ("setting", "value"), (
-        ("window", format_duration(g.window)), ("min requests on Y", str(g.min_requests)),
-        ("failed windows to roll back", str(g.failures_to_rollback)),
-        ("false-rollback budget", f"{g.false_rollback_rate:.1%}"), ("automatic rollback", "on" if plan.rollback.automatic else "off"),
-        ("X version", plan.pools.x.version), ("Y version", plan.pools.y.version),
+    rules = Table(_("Judging"), (_("setting"), _("value")), (
+        (_("window"), format_duration(g.window)), (_("min requests on Y"), str(g.min_requests)),
+        (_("failed windows to roll back"), str(g.failures_to_rollback)),
+        (_("false-rollback budget"), f"{g.false_rollback_rate:.1%}"),
+        (_("automatic rollback"), _("on") if plan.rollback.automatic else _("off")),
+        (_("X version"), plan.pools.x.version), (_("Y version"), plan.pools.y.version),
     ))
     return [steps, gates, rules]
 
@@ -59,13 +63,15 @@ def window_table(story: RunStory) -> Table:
         total = w.x.requests + w.y.requests
         (ye, yl), (xe, xl) = _pool(w.y), _pool(w.x)
         failed = ", ".join(w.failed_gates + w.held_gates) or "-"
-        rows.append((format_duration(w.end), f"{100 * w.y.requests / total:.1f}" if total else "-", w.verdict,
+        rows.append((format_duration(w.end), f"{100 * w.y.requests / total:.1f}" if total else "-", say(w.verdict),
                      str(w.y.requests), ye, xe, yl, xl, failed))
     # the header names what the source measured: avg when it gives only averages (HAProxy), else p99
     average = any(w.y.latency_kind == "average" for w in story.windows)
     latency = "avg" if average else "p99"
-    return Table("Windows", ("end", "Y % seen", "verdict", "Y req", "Y err", "X err", f"Y {latency} ms", f"X {latency} ms",
-                             "failed/held"), tuple(rows))
+    return Table(_("Windows"), (_("end"), _("Y {percent} seen").format(
+        percent="%"), _("verdict"), _("Y req"), _("Y err"), _("X err"),
+                               _("Y {latency} ms").format(latency=latency), _("X {latency} ms").format(latency=latency),
+                               _("failed/held")), tuple(rows))
 
 
 def _clock(story: RunStory, at_s: float) -> str:
@@ -78,24 +84,26 @@ def _clock(story: RunStory, at_s: float) -> str:
 
 def run_tables(story: RunStory) -> list[Table]:
     t = story.totals
-    summary = Table("Run", ("what", "value"), (
-        ("world", story.world), ("outcome", story.outcome), ("phase", story.phase),
-        ("duration", format_duration(story.duration_s)),
-        ("requests judged", f"{t.get('total', 0)} ({t.get('failed', 0)} failed, {t.get('failed_on_y', 0)} on Y)"),
-        ("plan sha256", story.plan_sha256 or "-"),
+    summary = Table(_("Run"), (_("what"), _("value")), (
+        (_("world"), say(story.world)), (_("outcome"), say_phase(story.outcome)), (_("phase"), say_phase(story.phase)),
+        (_("duration"), format_duration(story.duration_s)),
+        (_("requests judged"), _("{total} ({failed} failed, {failed_on_y} on Y)").format(
+            total=t.get("total", 0), failed=t.get("failed", 0), failed_on_y=t.get("failed_on_y", 0))),
+        (_("plan sha256"), story.plan_sha256 or "-"),
     ))
-    approvals = Table("Approvals", ("when", "step", "by"),
+    approvals = Table(_("Approvals"), (_("when"), _("step"), _("by")),
                       tuple((_clock(story, a.at_s), str(a.step + 1), a.by) for a in story.approvals))
-    backups = Table("Backups", ("when", "node", "file", "sha256", "entities"),
+    backups = Table(_("Backups"), (_("when"), _("node"), _("file"), "sha256", _("entities")),
                     tuple((_clock(story, at), b.node, b.path, b.sha256[:16], str(b.entities)) for at, b in story.backups))
-    stops = [(_clock(story, r.at_s), "rollback requested", r.reason) for r in story.rollbacks]
+    # the journal's reasons and lines are English facts: said here, in the reader's language
+    stops = [(_clock(story, r.at_s), _("rollback requested"), say(r.reason)) for r in story.rollbacks]
     if story.detection is not None:
         gate, at_s, y = story.detection
-        stops.insert(0, (_clock(story, at_s), f"detected at {y}% on Y", gate))
+        stops.insert(0, (_clock(story, at_s), _("detected at {y}% on Y").format(y=y), gate))
     if story.outcome != "completed" and story.reason:
-        stops.append(("end", story.outcome, story.reason))
-    timeline = Table("Timeline", ("when", "event"), tuple((_clock(story, line.at_s), line.text) for line in story.lines))
-    return [summary, window_table(story), Table("What stopped the run", ("when", "what", "why"), tuple(stops)),
+        stops.append((_("end"), say_phase(story.outcome), say(story.reason)))
+    timeline = Table(_("Timeline"), (_("when"), _("event")), tuple((_clock(story, line.at_s), say(line.text)) for line in story.lines))
+    return [summary, window_table(story), Table(_("What stopped the run"), (_("when"), _("what"), _("why")), tuple(stops)),
             approvals, backups, timeline]
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from rollout.durations import format_duration
+from rollout.i18n import _
+from rollout.phrasebook import say, say_phase
 
 from .card import MonteCarlo
 from .story import RunStory
@@ -23,31 +25,42 @@ def monte_carlo_verdict(mc: MonteCarlo) -> str:
     if not mc.has_faults:
         fr = card.get("false_rollback") or {"count": card["outcomes"]["rolled_back"],
                                             "rate": card["outcomes"]["rolled_back"] / runs if runs else 0.0}
-        ci = f" (95% CI {_ci(fr['ci'])})" if fr.get("ci") else ""
-        return f"A healthy Y ({mc.scenario_name}) is rolled back in {_pct(fr['rate'])} of {runs} runs{ci}: {fr['count']} false rollbacks."
-    ci = f" (95% CI {_ci(card['p_detect_ci'])})" if card.get("p_detect_ci") else ""
-    text = f"{mc.scenario_name}: caught in {_pct(card['p_detect'])} of {runs} runs{ci}"
+        ci = _(" (95% CI {ci})").format(ci=_ci(fr["ci"])) if fr.get("ci") else ""
+        return _("A healthy Y ({scenario}) is rolled back in {rate} of {runs} runs{ci}: {count} false rollbacks.").format(
+            scenario=mc.scenario_name, rate=_pct(fr["rate"]), runs=runs, ci=ci, count=fr["count"])
+    ci = _(" (95% CI {ci})").format(ci=_ci(card["p_detect_ci"])) if card.get("p_detect_ci") else ""
+    caught = dict(scenario=mc.scenario_name, rate=_pct(card["p_detect"]), runs=runs, ci=ci)
     p50 = card["time_to_detect_s"]["p50"]
-    if p50 is not None:
-        text += f", after a median {format_duration(p50)}"
-        failed = (card.get("blast_radius") or {}).get("failed") or {}
-        if failed.get("p50") is not None:
-            text += f" and {failed['p50']:.0f} failed requests"
-        elif card["bad_requests"]["mean"] is not None:
-            text += f" and a mean of {card['bad_requests']['mean']:.0f} failed requests"
-    return text + "."
+    if p50 is None:
+        return _("{scenario}: caught in {rate} of {runs} runs{ci}.").format(**caught)
+    failed = (card.get("blast_radius") or {}).get("failed") or {}
+    if failed.get("p50") is not None:
+        return _("{scenario}: caught in {rate} of {runs} runs{ci}, after a median {median} and {failed} failed requests.").format(
+            **caught, median=format_duration(p50), failed=f"{failed['p50']:.0f}")
+    if card["bad_requests"]["mean"] is not None:
+        return _("{scenario}: caught in {rate} of {runs} runs{ci}, after a median {median} and a mean of {failed} failed "
+                 "requests.").format(**caught, median=format_duration(p50), failed=f"{card['bad_requests']['mean']:.0f}")
+    return _("{scenario}: caught in {rate} of {runs} runs{ci}, after a median {median}.").format(
+        **caught, median=format_duration(p50))
 
 
 def run_verdict(story: RunStory, what: str) -> str:
     """One run: how it ended and what stopped it. ``what`` names it ("the rehearsal in ...", "the live run")."""
+    what = what.capitalize()
     if story.outcome == "completed":
-        return f"{what.capitalize()} completed in {format_duration(story.duration_s)}: every step passed its gates."
+        return _("{what} completed in {duration}: every step passed its gates.").format(
+            what=what, duration=format_duration(story.duration_s))
     if story.detection is not None:
         gate, at_s, y = story.detection
-        end = "rolled back" if story.outcome == "rolled_back" else story.outcome
-        return (f"{what.capitalize()} {end}: {gate} stopped it at {y}% on Y after {format_duration(at_s)}; "
-                f"{story.totals.get('failed_on_y', 0)} requests failed on Y.")
+        said = _("{what} rolled back: {gate} stopped it at {y}% on Y after {after}; {failed} requests failed on Y.") \
+            if story.outcome == "rolled_back" else \
+            _("{what} {outcome}: {gate} stopped it at {y}% on Y after {after}; {failed} requests failed on Y.")
+        return said.format(what=what, outcome=say_phase(story.outcome), gate=gate, y=y, after=format_duration(at_s),
+                           failed=story.totals.get("failed_on_y", 0))
     if story.rollbacks:
         r = story.rollbacks[0]
-        return f"{what.capitalize()} was rolled back at {format_duration(r.at_s)} ({r.reason})."
-    return f"{what.capitalize()} {story.outcome} at {story.phase}" + (f": {story.reason}." if story.reason else ".")
+        return _("{what} was rolled back at {at} ({reason}).").format(what=what, at=format_duration(r.at_s), reason=say(r.reason))
+    if story.reason:
+        return _("{what} {outcome} at {phase}: {reason}.").format(what=what, outcome=say_phase(story.outcome),
+                                                                  phase=say_phase(story.phase), reason=say(story.reason))
+    return _("{what} {outcome} at {phase}.").format(what=what, outcome=say_phase(story.outcome), phase=say_phase(story.phase))

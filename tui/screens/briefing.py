@@ -3,7 +3,8 @@
 Shown over the cockpit as a modal, so the main screen's clock (which only runs while the main
 screen is active) stands still until the trainee dismisses it with Enter. It says the
 situation (the drill file's briefing), that automatic rollback is off and failing gates only
-warn, what to watch and decide, and the keys. It never names the fault.
+warn, what to watch and decide, and the keys. It never names the fault. The fixed texts are
+translated as shown; the situation is the drill file's own text and shows as written.
 """
 
 from __future__ import annotations
@@ -14,17 +15,21 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-RULES = ("Automatic rollback is OFF. Failing gates only warn (and hold the step); "
+from rollout.i18n import N_, _
+
+from .bindings import TranslatedBindings
+
+RULES = N_("Automatic rollback is OFF. Failing gates only warn (and hold the step); "
          "rolling back is your call.")
-WATCH = ("Watch the gates (each window: Y against X and the limits), the nodes (ready, version, "
+WATCH = N_("Watch the gates (each window: Y against X and the limits), the nodes (ready, version, "
          "config hash) and the log (preflight, freeze, backup, smoke, holds). Decide: approve the "
          "next step, hold, or roll back. The score card at the end reveals the fault, when its first "
          "sign showed, and how fast you called it.")
-KEYS = ("a approve the pending step · p pause / resume · r roll back (asks first) · "
+KEYS = N_("a approve the pending step · p pause / resume · r roll back (asks first) · "
         "+/- speed · n jump to the next event · ? help · q quit (the drill is scored as it stands)")
 
 
-class BriefingScreen(ModalScreen[None]):
+class BriefingScreen(TranslatedBindings, ModalScreen[None]):
     DEFAULT_CSS = """
     BriefingScreen { align: center middle; }
     BriefingScreen > Vertical { width: 90; max-width: 100%; height: auto; max-height: 100%;
@@ -35,7 +40,7 @@ class BriefingScreen(ModalScreen[None]):
     BriefingScreen Static { padding: 0 0 1 0; }
     BriefingScreen .start { text-style: bold reverse; padding: 0; dock: bottom; }
     """
-    BINDINGS = [Binding("enter,space", "start", "start the drill")]
+    BINDINGS = [Binding("enter,space", "start", N_("start the drill"))]
 
     def __init__(self, title: str, situation: str) -> None:
         super().__init__()
@@ -44,16 +49,16 @@ class BriefingScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             with VerticalScroll():
-                yield Static(f"DRILL BRIEFING: {self.title_text}", classes="title", markup=False)
+                yield Static(_("DRILL BRIEFING: {title}").format(title=self.title_text), classes="title", markup=False)
                 yield Static(self.situation.strip(), classes="situation", markup=False)
-                yield Static(RULES, classes="rules", markup=False)
-                yield Static(WATCH, classes="watch", markup=False)
-                yield Static(KEYS, classes="keys", markup=False)
-            yield Static(" Press Enter to start the clock ", classes="start", markup=False)
+                yield Static(_(RULES), classes="rules", markup=False)
+                yield Static(_(WATCH), classes="watch", markup=False)
+                yield Static(_(KEYS), classes="keys", markup=False)
+            yield Static(" " + _("Press Enter to start the clock") + " ", classes="start", markup=False)
 
     def action_start(self) -> None:
         self.dismiss(None)
 
     def text(self) -> str:
         """Everything the briefing says, as plain text (tests and the tmux check read it)."""
-        return "\n".join((self.title_text, self.situation, RULES, WATCH, KEYS))
+        return "\n".join((self.title_text, self.situation, _(RULES), _(WATCH), _(KEYS)))

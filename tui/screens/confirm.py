@@ -14,8 +14,14 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from rollout.i18n import N_, _
 
-class ConfirmScreen(ModalScreen[bool]):
+from .bindings import TranslatedBindings
+
+
+class ConfirmScreen(TranslatedBindings, ModalScreen[bool]):
+    """Callers pass the title, body and confirm label already translated (they format them)."""
+
     DEFAULT_CSS = """
     ConfirmScreen { align: center middle; }
     ConfirmScreen > Vertical { width: 64; max-width: 100%; height: auto; border: thick $warning; background: $panel; padding: 0 1; }
@@ -25,19 +31,19 @@ class ConfirmScreen(ModalScreen[bool]):
     ConfirmScreen Horizontal { height: auto; align-horizontal: right; }
     ConfirmScreen Button { margin: 0 0 0 2; min-width: 12; }
     """
-    BINDINGS = [Binding("escape", "answer(False)", "cancel"), Binding("n", "answer(False)", "no", show=False),
-                Binding("y", "answer(True)", "yes", show=False)]
+    BINDINGS = [Binding("escape", "answer(False)", N_("cancel")), Binding("n", "answer(False)", N_("no"), show=False),
+                Binding("y", "answer(True)", N_("yes"), show=False)]
 
-    def __init__(self, title: str, body: str, confirm: str = "Yes", danger: bool = False):
+    def __init__(self, title: str, body: str, confirm: str | None = None, danger: bool = False):
         super().__init__(classes="-danger" if danger else "")
-        self.title_text, self.body, self.confirm = title, body, confirm
+        self.title_text, self.body, self.confirm = title, body, confirm or _("Yes")
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(self.title_text, classes="title")
             yield Static(self.body, classes="body")
             with Horizontal():
-                yield Button("Cancel (Esc)", id="cancel")
+                yield Button(_("Cancel (Esc)"), id="cancel")
                 yield Button(self.confirm, id="confirm", variant="error" if self.has_class("-danger") else "warning")
 
     def on_mount(self) -> None:

@@ -1,4 +1,5 @@
-"""The help screen: every key, what it does, and what the panels mean."""
+"""The help screen: every key, what it does, and what the panels mean (one catalog entry, so a
+translation can lay out its own columns; the Japanese one is measured in cells, two per character)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,11 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-HELP = """\
+from rollout.i18n import N_, _
+
+from .bindings import TranslatedBindings
+
+HELP = N_("""\
 [b]Keys[/b]
   [b]a[/b]        approve the pending step (asks first: it moves traffic)
   [b]p[/b]        pause / resume the rollout (traffic stays where it is;
@@ -43,19 +48,19 @@ HELP = """\
              the window's age shows, flagged stale past two windows
 The footer shows only the keys that work now (n and +/- only in
 a rehearsal). Below 60x15 the cockpit asks for a larger window.
-"""
+""")
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(TranslatedBindings, ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll { width: 76; max-width: 100%; height: auto; max-height: 100%; border: thick $primary; background: $panel; padding: 0 1; }
     """
-    BINDINGS = [Binding("escape,q,question_mark", "close", "close")]
+    BINDINGS = [Binding("escape,q,question_mark", "close", N_("close"))]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(HELP.rstrip())
+            yield Static(_(HELP).rstrip())
 
     def action_close(self) -> None:
         self.dismiss(None)

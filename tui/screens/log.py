@@ -16,29 +16,32 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Input, RichLog, Static
 
+from rollout.i18n import N_, _, ngettext
 from rollout.snapshot import LogEntry, Snapshot
 
 from ..widgets.eventlog import entry_line, fresh_entries
+from .bindings import TranslatedBindings
 
 REFRESH_S = 0.5
 
 
 def matching(entries: tuple[LogEntry, ...], query: str) -> list[LogEntry]:
     needle = query.strip().lower()
-    return [e for e in entries if needle in e.message.lower()] if needle else list(entries)
+    # the line as shown (translated where the catalog has it) or as journaled: either matches
+    return [e for e in entries if needle in e.message.lower() or needle in _(e.message).lower()] if needle else list(entries)
 
 
-class LogScreen(Screen[None]):
+class LogScreen(TranslatedBindings, Screen[None]):
     DEFAULT_CSS = """
     LogScreen #search { dock: top; height: 1; border: none; padding: 0 1; display: none; }
     LogScreen.-searching #search { display: block; }
     LogScreen #count { dock: top; height: 1; padding: 0 1; background: $panel; }
     LogScreen RichLog { height: 1fr; padding: 0 0 0 1; }
     """
-    BINDINGS = [Binding("escape", "close", "close"), Binding("q", "close", "close", show=False),
-                Binding("slash", "search", "search", key_display="/"),
-                Binding("pageup", "page(-1)", "page up", key_display="PgUp"),
-                Binding("pagedown", "page(1)", "page down", key_display="PgDn")]
+    BINDINGS = [Binding("escape", "close", N_("close")), Binding("q", "close", N_("close"), show=False),
+                Binding("slash", "search", N_("search"), key_display="/"),
+                Binding("pageup", "page(-1)", N_("page up"), key_display="PgUp"),
+                Binding("pagedown", "page(1)", N_("page down"), key_display="PgDn")]
 
     def __init__(self, snapshot: Callable[[], Snapshot], world: str, search: bool = False) -> None:
         super().__init__()
@@ -47,7 +50,7 @@ class LogScreen(Screen[None]):
         self._newest: LogEntry | None = None  # the newest entry the screen has seen, shown or filtered out
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="search the log (Enter keeps it, Esc closes)", id="search")
+        yield Input(placeholder=_("search the log (Enter keeps it, Esc closes)"), id="search")
         yield Static(id="count")
         yield RichLog(wrap=True, markup=False, highlight=False, max_lines=5000, id="full-log")
         yield Footer(compact=True)
@@ -82,8 +85,11 @@ class LogScreen(Screen[None]):
         self._last = None
         shown = matching(snap.log, self.needle)
         self._write(shown)
-        what = f"{len(shown)} of {len(snap.log)} lines match {self.needle.strip()!r}" if self.needle.strip() else f"{len(snap.log)} lines"
-        self.query_one("#count", Static).update(Text(f"event log: {what}", "bold"))
+        total = len(snap.log)
+        what = (ngettext("{shown} of {total} line matches {needle}", "{shown} of {total} lines match {needle}", total).format(
+                    shown=len(shown), total=total, needle=repr(self.needle.strip()))
+                if self.needle.strip() else ngettext("{total} line", "{total} lines", total).format(total=total))
+        self.query_one("#count", Static).update(Text(_("event log: {what}").format(what=what), "bold"))
 
     def append_new(self) -> None:
         snap = self.read()
@@ -94,7 +100,8 @@ class LogScreen(Screen[None]):
             self.redraw()  # the count and the filter move together
             return
         self._write(fresh_entries(snap.log, self._last))
-        self.query_one("#count", Static).update(Text(f"event log: {len(snap.log)} lines", "bold"))
+        lines = ngettext("{total} line", "{total} lines", len(snap.log)).format(total=len(snap.log))
+        self.query_one("#count", Static).update(Text(_("event log: {what}").format(what=lines), "bold"))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.redraw()

@@ -24,11 +24,14 @@ from textual.widgets import Footer, Static
 
 from rollout import events as ev
 from rollout.conductor import Conductor
+from rollout.i18n import N_, _
 from rollout.phases import FORWARD, Phase
 from rollout.snapshot import Snapshot
 
 from ..widgets import Banner, EventLog, GatesView, PoolTable, ProcedureView, SplitMeter
 from ..widgets.banner import speed_label
+from ..widgets.base import phase_words
+from .bindings import TranslatedBindings
 from .confirm import ConfirmScreen
 from .help import HelpScreen
 from .log import LogScreen
@@ -55,25 +58,25 @@ class Intent(Message):
         self.event = event
 
 
-class MainScreen(Screen):
-    BINDINGS = [
-        Binding("a", "approve", "approve"),
-        Binding("p", "pause", "pause"),
-        Binding("p", "resume", "resume"),  # the same key; the footer names what it does now (check_action)
-        Binding("r", "rollback", "rollback"),
-        Binding("q", "quit", "quit"),
-        Binding("question_mark", "help", "help", key_display="?"),
-        Binding("n,space", "next", "next", key_display="n"),
-        Binding("plus,equals_sign", "faster", "speed", key_display="+/-"),
-        Binding("minus", "slower", "slower", show=False),
+class MainScreen(TranslatedBindings, Screen):
+    BINDINGS = [  # descriptions are translated as the footer draws them (screens/bindings.py)
+        Binding("a", "approve", N_("approve")),
+        Binding("p", "pause", N_("pause")),
+        Binding("p", "resume", N_("resume")),  # the same key; the footer names what it does now (check_action)
+        Binding("r", "rollback", N_("rollback")),
+        Binding("q", "quit", N_("quit")),
+        Binding("question_mark", "help", N_("help"), key_display="?"),
+        Binding("n,space", "next", N_("next"), key_display="n"),
+        Binding("plus,equals_sign", "faster", N_("speed"), key_display="+/-"),
+        Binding("minus", "slower", N_("slower"), show=False),
         # LIVE: the same keys, out of the footer, answer why they do nothing (the clock is the wall clock)
-        Binding("n,space", "clock_refused('next')", "next", show=False),
-        Binding("plus,equals_sign,minus", "clock_refused('speed')", "speed", show=False),
-        Binding("l", "focus_log", "log"),
-        Binding("slash", "search_log", "search", key_display="/"),
-        Binding("f", "full_log", "full log"),
-        Binding("pageup", "log_page(-1)", "log page up", show=False),
-        Binding("pagedown", "log_page(1)", "log page down", show=False),
+        Binding("n,space", "clock_refused('next')", N_("next"), show=False),
+        Binding("plus,equals_sign,minus", "clock_refused('speed')", N_("speed"), show=False),
+        Binding("l", "focus_log", N_("log")),
+        Binding("slash", "search_log", N_("search"), key_display="/"),
+        Binding("f", "full_log", N_("full log")),
+        Binding("pageup", "log_page(-1)", N_("log page up"), show=False),
+        Binding("pagedown", "log_page(1)", N_("log page down"), show=False),
     ]
     snapshot: reactive[Snapshot | None] = reactive(None)
     speed: reactive[float] = reactive(1.0)
@@ -110,7 +113,7 @@ class MainScreen(Screen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        for selector, title in (("#procedure", "procedure"), ("#gates", "gates"), ("#log", "event log")):
+        for selector, title in (("#procedure", _("procedure")), ("#gates", _("gates")), ("#log", _("event log"))):
             self.query_one(selector).border_title = title
         self.run_worker(self._clock(), name="clock", group="clock", exclusive=True, exit_on_error=False)
 
@@ -123,8 +126,9 @@ class MainScreen(Screen):
         small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
         self.set_class(small, "-too-small")
         self.query_one("#too-small", Static).update(
-            f"This terminal is {width}x{height}.\nThe cockpit needs at least {MIN_SIZE[0]}x{MIN_SIZE[1]}: "
-            "make the window larger (q still quits).")
+            _("This terminal is {width}x{height}.\nThe cockpit needs at least {min_width}x{min_height}: "
+              "make the window larger (q still quits).").format(width=width, height=height, min_width=MIN_SIZE[0],
+                                                               min_height=MIN_SIZE[1]))
         # the panels take what the log leaves (they scroll when short); a tall terminal gives the log the rest
         self.query_one("#body").styles.max_height = max(1, height - CHROME_ROWS - LOG_MIN_ROWS)
 
@@ -191,13 +195,13 @@ class MainScreen(Screen):
     def action_approve(self) -> None:
         snap = self.snapshot
         if snap.pending_approval is None:
-            self.notify("nothing to approve right now", severity="warning")
+            self.notify(_("nothing to approve right now"), severity="warning")
             return
         step = snap.pending_approval
-        after = "a failure rolls back." if snap.auto_rollback else "automatic rollback is off: you decide."
-        body = (f"Step {step + 1}: send {snap.steps[step].y}% of traffic to Y {snap.y_version} "
-                f"(now {snap.desired[1]}%). The gates keep judging; {after}")
-        self.app.push_screen(ConfirmScreen(f"Approve step {step + 1}?", body, "Approve (y)"),
+        after = _("a failure rolls back.") if snap.auto_rollback else _("automatic rollback is off: you decide.")
+        body = _("Step {n}: send {share}% of traffic to Y {version} (now {now}%). The gates keep judging; {after}").format(
+            n=step + 1, share=snap.steps[step].y, version=snap.y_version, now=snap.desired[1], after=after)
+        self.app.push_screen(ConfirmScreen(_("Approve step {n}?").format(n=step + 1), body, _("Approve (y)")),
                              lambda yes: yes and self._intent(ev.StepApproved(self._now(), step)))
 
     def action_pause(self) -> None:
@@ -207,17 +211,19 @@ class MainScreen(Screen):
         elif phase in FORWARD:
             self._intent(ev.PauseRequested(self._now(), "operator"))
         else:
-            self.notify(f"cannot pause or resume while {phase}", severity="warning")
+            self.notify(_("cannot pause or resume while {phase}").format(phase=phase_words(phase)), severity="warning")
 
     def action_rollback(self) -> None:
         snap = self.snapshot
         if snap.finished or snap.phase == Phase.NEW:
-            self.notify(f"nothing to roll back: the rollout is {snap.phase}", severity="warning")
+            self.notify(_("nothing to roll back: the rollout is {phase}").format(phase=phase_words(snap.phase)), severity="warning")
             return
         # The safe action is the fastest one on the screen, in every world: r, then y (or Enter).
-        live = " This is LIVE: production traffic moves back to X now." if self.world == "live" else ""
-        body = f"Send 100% of traffic back to X {snap.x_version} (now {snap.desired[0]}/{snap.desired[1]}).{live}"
-        self.app.push_screen(ConfirmScreen("Roll back?", body, "Roll back (y)", danger=True),
+        body = _("Send 100% of traffic back to X {version} (now {x}/{y}).").format(version=snap.x_version, x=snap.desired[0],
+                                                                                   y=snap.desired[1])
+        if self.world == "live":
+            body += " " + _("This is LIVE: production traffic moves back to X now.")
+        self.app.push_screen(ConfirmScreen(_("Roll back?"), body, _("Roll back (y)"), danger=True),
                              lambda yes: yes and self._intent(ev.RollbackRequested(self._now(), "operator")))
 
     def action_clock_refused(self, what: str) -> None:
@@ -232,18 +238,18 @@ class MainScreen(Screen):
 
     def action_next(self) -> None:
         if self.controls is None:
-            self.notify("next works only in a rehearsal: the live clock is the wall clock", severity="warning")
+            self.notify(_("next works only in a rehearsal: the live clock is the wall clock"), severity="warning")
             return
         self.controls.advance_to_next()
         self.refresh_snapshot()
 
     def _set_speed(self, step: int) -> None:
         if self.controls is None:
-            self.notify("speed works only in a rehearsal", severity="warning")
+            self.notify(_("speed works only in a rehearsal"), severity="warning")
             return
         index = min(len(SPEEDS) - 1, max(0, SPEEDS.index(self.speed) + step if self.speed in SPEEDS else 0))
         self.speed = self.controls.speed = SPEEDS[index]
-        self.notify(f"rehearsal speed {speed_label(self.speed)}", timeout=1.5)
+        self.notify(_("rehearsal speed {speed}").format(speed=speed_label(self.speed)), timeout=1.5)
 
     def action_faster(self) -> None:
         self._set_speed(+1)
@@ -276,9 +282,8 @@ class MainScreen(Screen):
         if snap.finished:
             self.app.exit(0 if snap.phase == Phase.DONE else 1)
             return
-        body = self.conductor.quit_note or (
-            f"The rollout is left as it is, held at X {snap.desired[0]}% / Y {snap.desired[1]}%: "
-            "nothing moves until you come back. Resume it with `turnout run` on the same plan "
-            "(it picks up from its journal).")
-        self.app.push_screen(ConfirmScreen("Quit while the rollout is running?", body, "Quit (y)"),
+        body = _(self.conductor.quit_note) if self.conductor.quit_note else _(
+            "The rollout is left as it is, held at X {x}% / Y {y}%: nothing moves until you come back. Resume it with "
+            "`turnout run` on the same plan (it picks up from its journal).").format(x=snap.desired[0], y=snap.desired[1])
+        self.app.push_screen(ConfirmScreen(_("Quit while the rollout is running?"), body, _("Quit (y)")),
                              lambda yes: yes and self.app.leave())

@@ -14,9 +14,12 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
+from rollout.i18n import N_, _
 from rollout.snapshot import Snapshot
 
 from ..widgets.base import VERDICT_STYLE, clock
+from ..widgets.gates import verdict_words
+from .bindings import TranslatedBindings
 
 REFRESH_S = 0.5
 
@@ -24,35 +27,37 @@ REFRESH_S = 0.5
 def probe_lines(snap: Snapshot, node: str) -> Text:
     probe = next((p for p in snap.x_nodes + snap.y_nodes if p.node == node), None)
     if probe is None:
-        return Text(f"{node}: not in this plan", "bold red")
+        return Text(_("{node}: not in this plan").format(node=node), "bold red")
     pool = "X" if probe in snap.x_nodes else "Y"
-    state = Text("ready", "green") if probe.ready else Text("DOWN" if probe.reachable else "unreachable", "bold red")
-    text = Text.assemble((f"{node}", "bold"), f"  pool {pool}  version {probe.version or '?'}  ", state)
-    text.append(f"  config {probe.config_hash or '-'}")
+    state = Text(_("ready"), "green") if probe.ready else Text(_("DOWN") if probe.reachable else _("unreachable"), "bold red")
+    where = _("pool {pool}  version {version}").format(pool=pool, version=probe.version or "?")
+    text = Text.assemble((f"{node}", "bold"), f"  {where}  ", state)
+    text.append("  " + _("config {hash}").format(hash=probe.config_hash or "-"))
     if probe.sync_status:
-        text.append(f"  sync {probe.sync_status}")
+        text.append("  " + _("sync {status}").format(status=probe.sync_status))
     if probe.message:
-        text.append(f"\nlast probe: {probe.message}", "" if probe.ready else "red")
+        text.append("\n" + _("last probe: {message}").format(message=_(probe.message)), "" if probe.ready else "red")
     return text
 
 
 def window_table(snap: Snapshot, node: str, world: str) -> Table:
     """The node's share of every judged window the snapshot keeps, newest first."""
     table = Table(box=None, padding=(0, 2, 0, 0), header_style="bold", title_justify="left")
-    for name, justify in (("window end", "left"), ("req", "right"), ("5xx", "right"), ("5xx%", "right"),
-                          ("latency ms", "right"), ("window verdict", "left"), ("gates naming it", "left")):
-        table.add_column(name, justify=justify, no_wrap=name != "gates naming it")
+    columns = ((N_("window end"), "left"), (N_("req"), "right"), (N_("5xx"), "right"), ("5xx%", "right"),
+               (N_("latency ms"), "right"), (N_("window verdict"), "left"), (N_("gates naming it"), "left"))
+    for name, justify in columns:
+        table.add_column(_(name), justify=justify, no_wrap=name != "gates naming it")
     for verdict in reversed(snap.verdicts):
         window = next((n for pool in (verdict.x, verdict.y) for n in pool.nodes if n.node == node), None)
         if window is None:
             continue
         kind = "avg" if verdict.y.latency_kind == "average" else "p99"
         latency = window.stat("p99_ms")
-        blamed = ", ".join(r.label or r.gate for r in verdict.results if node in r.nodes and r.verdict == "fail")
+        blamed = ", ".join(_(r.label) if r.label else r.gate for r in verdict.results if node in r.nodes and r.verdict == "fail")
         rate = f"{100.0 * window.errors / window.requests:.2f}" if window.requests else "-"
         table.add_row(clock(verdict.end, world), str(window.requests), str(window.errors), rate,
                       "-" if latency is None else f"{kind} {latency:.0f}",
-                      Text(verdict.verdict, VERDICT_STYLE.get(verdict.verdict, "")), Text(blamed, "bold red"))
+                      Text(verdict_words(verdict.verdict), VERDICT_STYLE.get(verdict.verdict, "")), Text(blamed, "bold red"))
     return table
 
 
@@ -61,16 +66,16 @@ def error_lines(snap: Snapshot, node: str, world: str) -> Text:
     text = Text()
     for entry in snap.log:
         if entry.level in ("warn", "error") and node in entry.message:
-            text.append(f"{clock(entry.at, world)} {entry.message}\n", "bold red" if entry.level == "error" else "yellow")
-    return text or Text("no warnings or errors name this node", "dim")
+            text.append(f"{clock(entry.at, world)} {_(entry.message)}\n", "bold red" if entry.level == "error" else "yellow")
+    return text or Text(_("no warnings or errors name this node"), "dim")
 
 
-class NodeScreen(ModalScreen[None]):
+class NodeScreen(TranslatedBindings, ModalScreen[None]):
     DEFAULT_CSS = """
     NodeScreen { align: center middle; }
     NodeScreen > VerticalScroll { width: 100%; height: 100%; border: thick $primary; background: $panel; padding: 0 1; }
     """
-    BINDINGS = [Binding("escape,q", "close", "close")]
+    BINDINGS = [Binding("escape,q", "close", N_("close"))]
 
     def __init__(self, snapshot: Callable[[], Snapshot], node: str, world: str) -> None:
         super().__init__()
@@ -78,7 +83,7 @@ class NodeScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as scroll:
-            scroll.border_title = f"node {self.node}"
+            scroll.border_title = _("node {node}").format(node=self.node)
             yield Static(id="node-view")
         yield Footer(compact=True)
 
@@ -89,8 +94,8 @@ class NodeScreen(ModalScreen[None]):
     def show(self) -> None:
         snap = self.read()
         self.query_one("#node-view", Static).update(Group(
-            probe_lines(snap, self.node), Text("\nwindows", "bold"), window_table(snap, self.node, self.world),
-            Text("\nwarnings and errors", "bold"), error_lines(snap, self.node, self.world)))
+            probe_lines(snap, self.node), Text("\n" + _("windows"), "bold"), window_table(snap, self.node, self.world),
+            Text("\n" + _("warnings and errors"), "bold"), error_lines(snap, self.node, self.world)))
 
     def action_close(self) -> None:
         self.dismiss(None)

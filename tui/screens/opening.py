@@ -17,6 +17,8 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
+from rollout.i18n import _
+
 
 class OpeningScreen(Screen):
     DEFAULT_CSS = """
@@ -29,11 +31,13 @@ class OpeningScreen(Screen):
         self.world, self.title, self.open_conductor = world, title, open_conductor
 
     def compose(self) -> ComposeResult:
-        badge = (" LIVE ", "bold white on red") if self.world == "live" else (" REHEARSAL ", "bold black on bright_cyan")
-        yield Static(Text.assemble(badge, ("│ ", "dim"), (f"{self.title} ", "bold"), ("│ ", "dim"), ("OPENING", "bold")),
+        badge = ((" " + _("LIVE") + " ", "bold white on red") if self.world == "live"
+                 else (" " + _("REHEARSAL") + " ", "bold black on bright_cyan"))
+        yield Static(Text.assemble(badge, ("│ ", "dim"), (f"{self.title} ", "bold"), ("│ ", "dim"), (_("OPENING"), "bold")),
                      id="opening-banner")
-        what = "the simulated world" if self.world != "live" else "the run"
-        yield Static(f"preparing {what} and the gates' statistics…", id="opening-note")
+        note = (_("preparing the run and the gates' statistics…") if self.world == "live"
+                else _("preparing the simulated world and the gates' statistics…"))
+        yield Static(note, id="opening-note")
 
     def on_mount(self) -> None:
         # after the first paint, so the frame above reaches the terminal before the heavy imports start
@@ -46,4 +50,4 @@ class OpeningScreen(Screen):
         if event.state == WorkerState.SUCCESS:
             self.app.opened(event.worker.result)
         elif event.state == WorkerState.ERROR:
-            self.app.exit(2, message=f"turnout: could not open {self.title}: {event.worker.error}")
+            self.app.exit(2, message=_("turnout: could not open {title}: {error}").format(title=self.title, error=event.worker.error))

@@ -18,8 +18,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from rollout.conductor import StartGate
+from rollout.i18n import N_, _
 
 from ..plan_brief import brief, first_actions
+from .bindings import TranslatedBindings
 from .confirm import ConfirmScreen
 
 
@@ -29,11 +31,11 @@ def brief_table(gate: StartGate) -> Table:
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
     for label, text in brief(gate.plan):
-        table.add_row(label, text)
+        table.add_row(_(label) if label else label, text)
     return table
 
 
-class StartScreen(Screen):
+class StartScreen(TranslatedBindings, Screen):
     """Shown over the main screen while the run's ``StartGate`` waits."""
 
     DEFAULT_CSS = """
@@ -43,8 +45,8 @@ class StartScreen(Screen):
     StartScreen #start-wait { padding: 1 0 0 0; color: $warning; }
     """
     BINDINGS = [
-        Binding("s", "start", "start"),
-        Binding("q", "quit", "quit"),
+        Binding("s", "start", N_("start")),
+        Binding("q", "quit", N_("quit")),
     ]
 
     def __init__(self, gate: StartGate) -> None:
@@ -52,17 +54,17 @@ class StartScreen(Screen):
         self.gate = gate
 
     def compose(self) -> ComposeResult:
-        yield Static(f"LIVE  {self.gate.plan.name}: not started", id="start-banner")
+        yield Static(_("LIVE  {plan}: not started").format(plan=self.gate.plan.name), id="start-banner")
         with VerticalScroll():
             yield Static(brief_table(self.gate), id="start-brief")
-            yield Static(Text("Nothing has been changed yet. Press s to start (it asks first), q to leave."),
+            yield Static(Text(_("Nothing has been changed yet. Press s to start (it asks first), q to leave.")),
                          id="start-wait")
         yield Footer(compact=True)
 
     def action_start(self) -> None:
-        body = (f"This is LIVE. Turnout will run the {first_actions(self.gate.plan)}. "
-                "From then on, r then y rolls back to X.")
-        self.app.push_screen(ConfirmScreen("Start the rollout?", body, "Start (y)"), self._answer)
+        body = _("This is LIVE. Turnout will run the {actions}. From then on, r then y rolls back to X.").format(
+            actions=first_actions(self.gate.plan))
+        self.app.push_screen(ConfirmScreen(_("Start the rollout?"), body, _("Start (y)")), self._answer)
 
     def _answer(self, yes: bool | None) -> None:
         if yes and self.gate.waiting:

@@ -1,7 +1,8 @@
-"""What every view shares: a bound ``snapshot`` reactive and the clock/number formats.
+"""What every view shares: a bound ``snapshot`` reactive, the clock/number formats and the phases' words.
 
 Views never reach into the engine or the conductor; the screen binds its one Snapshot to
-theirs (``data_bind``) and they re-render when it changes.
+theirs (``data_bind``) and they re-render when it changes. Words are translated as they are
+drawn (rollout/i18n.py), so the snapshot itself stays language-free.
 """
 
 from __future__ import annotations
@@ -12,11 +13,26 @@ from rich.console import RenderableType
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from rollout.i18n import N_, _
 from rollout.snapshot import Snapshot
 
 MARKS = {"done": ("✓", "green"), "running": ("▶", "bold yellow"), "paused": ("‖", "bold yellow"), "waiting": ("·", "dim"),
          "failed": ("✗", "bold red"), "skipped": ("–", "dim")}
 VERDICT_STYLE = {"pass": "green", "fail": "bold red", "hold": "bold yellow", "inconclusive": "yellow", "no_data": "yellow"}
+
+
+# The phases in the operator's words (the glossary's terms in Japanese, docs/glossary.md).
+PHASE_WORDS = {"new": N_("new"), "preflight": N_("preflight"), "freeze": N_("freeze"), "backup": N_("backup"),
+               "deploy_y": N_("deploy y"), "smoke_y": N_("smoke y"), "shift": N_("shift"),
+               "decommission_x": N_("decommission x"), "unfreeze": N_("unfreeze"), "watch": N_("watch"),
+               "done": N_("done"), "paused": N_("paused"), "rolling_back": N_("rolling back"),
+               "rolled_back": N_("rolled back"), "halted": N_("halted")}
+
+
+def phase_words(phase: object) -> str:
+    """A phase in words (``rolling back``), in the current language."""
+    name = str(phase)
+    return _(PHASE_WORDS[name]) if name in PHASE_WORDS else name.replace("_", " ")
 
 
 def clock(at: float, world: str) -> str:
@@ -39,7 +55,7 @@ def duration(seconds: float) -> str:
 
 def age(seconds: float) -> str:
     """How old a number is, in words: ``12s ago``, ``2m05s ago``."""
-    return f"{duration(max(0.0, seconds))} ago"
+    return _("{duration} ago").format(duration=duration(max(0.0, seconds)))
 
 
 class SnapshotView(Widget):

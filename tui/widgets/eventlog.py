@@ -1,5 +1,8 @@
 """The event log: the engine's log entries (the journal's events in words), timestamped.
 
+The journal keeps the engine's English; a line that is one of the catalog's fixed sentences is
+shown translated, any other as written (docs/i18n.md).
+
 Append-only: each new snapshot carries the engine's recent entries; the ones after the
 last entry shown are written, so scrolling back is never disturbed by a refresh.
 """
@@ -10,6 +13,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import RichLog
 
+from rollout.i18n import _
 from rollout.snapshot import LogEntry, Snapshot
 
 from .base import clock
@@ -32,7 +36,7 @@ def entry_line(entry: LogEntry, world: str) -> Text:
     text = Text(no_wrap=False)
     text.append(clock(entry.at, world), "dim")
     text.append(" ")
-    text.append(entry.message, LEVEL_STYLE.get(entry.level, ""))
+    text.append(_(entry.message), LEVEL_STYLE.get(entry.level, ""))  # a fixed sentence translates; the rest shows as journaled
     return text
 
 

@@ -9,6 +9,7 @@ message and, wider still, its 5xx history over the recent windows.
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
 from textual.binding import Binding
@@ -16,6 +17,7 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
 
+from rollout.i18n import N_, _
 from rollout.observations import NodeProbe, NodeWindow
 from rollout.snapshot import Snapshot
 
@@ -25,7 +27,7 @@ from .split import observed_is_current
 HASH_CHARS = 6
 NAME_MAX, VERSION_MAX = 14, 8
 HISTORY_WINDOWS = 16  # windows in a node's history sparkline
-UNPROBED = "not probed yet"  # rollout.snapshot's placeholder for a node the engine has not seen
+UNPROBED = N_("not probed yet")  # rollout.snapshot's placeholder for a node the engine has not seen
 
 
 def node_rows(snap: Snapshot, pool: str) -> list[tuple[NodeProbe, NodeWindow | None, float]]:
@@ -125,25 +127,26 @@ class PoolTable(SnapshotView):
         table = Table(box=None, padding=(0, 1, 0, 0), header_style="bold", show_edge=False)
         names = [p.node for p in snap.x_nodes + snap.y_nodes]
         # every pool's name column is as wide as the longest name of both, so X's and Y's columns line up
-        table.add_column(Text(f"{self.pool.upper()} pool", f"bold {colour}"), no_wrap=True, overflow="ellipsis",
-                         min_width=min(NAME_MAX, max(len("X pool"), *(len(n) + 2 for n in names))), max_width=NAME_MAX + 2)
+        title = _("{pool} pool").format(pool=self.pool.upper())
+        table.add_column(Text(title, f"bold {colour}"), no_wrap=True, overflow="ellipsis",
+                         min_width=min(NAME_MAX, max(cell_len(title), *(cell_len(n) + 2 for n in names))), max_width=NAME_MAX + 2)
         versions = [p.version for p in snap.x_nodes + snap.y_nodes] + [snap.x_version, snap.y_version]
         table.add_column("ver", no_wrap=True, overflow="ellipsis", min_width=min(VERSION_MAX, max(map(len, versions))),
                          max_width=VERSION_MAX)
         # an average-only source (HAProxy rtime) is named for what it gives: avg, never p99
         average = snap.last_verdict is not None and snap.last_verdict.y.latency_kind == "average"
-        for header, width, justify in (("rdy", 4, "left"), ("hash", HASH_CHARS, "left"), ("req/s", 6, "right"),
+        for header, width, justify in ((_("rdy"), 4, "left"), (_("hash"), HASH_CHARS, "left"), ("req/s", 6, "right"),
                                        ("5xx%", 5, "right"), ("avgms" if average else "p99ms", 5, "right")):
             table.add_column(header, justify=justify, no_wrap=True, min_width=width)
         if self.spark:
-            table.add_column("5xx history", no_wrap=True, min_width=HISTORY_WINDOWS)
+            table.add_column(_("5xx history"), no_wrap=True, min_width=HISTORY_WINDOWS)
         if self.wide:
-            table.add_column("probe", no_wrap=True, overflow="ellipsis", max_width=24)
+            table.add_column(_("probe"), no_wrap=True, overflow="ellipsis", max_width=24)
         stale = not observed_is_current(snap)  # numbers from an earlier step's window are dimmed
         if stale and self.pool == "y" and snap.last_verdict is not None and not snap.finished:
             # dimmed numbers say how old they are (once, under both pools)
-            table.caption = Text(f"numbers: window ending {clock(snap.last_verdict.end, self.world)}, "
-                                 f"{age(snap.now - snap.last_verdict.end)}", "dim")
+            table.caption = Text(_("numbers: window ending {at}, {age}").format(
+                at=clock(snap.last_verdict.end, self.world), age=age(snap.now - snap.last_verdict.end)), "dim")
             table.caption_justify = "left"
         blamed = blamed_nodes(snap)
         for row, (probe, window, length) in enumerate(node_rows(snap, self.pool)):
@@ -153,7 +156,8 @@ class PoolTable(SnapshotView):
             if self.spark:
                 cells.append(node_history(snap, self.pool, probe.node))
             if self.wide:
-                cells.append(probe.message or ("sync " + probe.sync_status if probe.sync_status else ""))
+                cells.append(_(probe.message) if probe.message else (_("sync {status}").format(status=probe.sync_status)
+                                                                     if probe.sync_status else ""))
             failing = probe.node in blamed or not (probe.ready or probe.message == UNPROBED)
             table.add_row(*cells, style="red" if failing else None)
         return table
@@ -161,11 +165,11 @@ class PoolTable(SnapshotView):
     def _cells(self, probe: NodeProbe, window: NodeWindow | None, length: float, stale: bool, blamed: bool) -> list:
         colour = "cyan" if self.pool == "x" else "magenta"
         if probe.ready:
-            ready = Text("ok", "green")
+            ready = Text(_("ok"), "green")
         elif probe.message == UNPROBED:
             ready = Text("?", "dim")
         else:
-            ready = Text("DOWN", "bold white on red")
+            ready = Text(_("DOWN"), "bold white on red")
         name = Text(f"{probe.node} ✗", "bold white on red") if blamed else Text(probe.node, colour)
         numbers = [Text(n, "dim" if stale else "") for n in _numbers(window, length)]
         if blamed:

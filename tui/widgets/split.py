@@ -12,6 +12,7 @@ from __future__ import annotations
 from rich.console import Group
 from rich.text import Text
 
+from rollout.i18n import _
 from rollout.phases import Phase
 from rollout.snapshot import Snapshot
 
@@ -63,19 +64,21 @@ class SplitMeter(SnapshotView):
 
     def _detail(self, snap: Snapshot) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f"set {snap.desired[0]}/{snap.desired[1]}")
+        text.append(_("set {x}/{y}").format(x=snap.desired[0], y=snap.desired[1]))
         if snap.applied is None:
-            text.append("  LB not set yet", "dim")
+            text.append("  " + _("LB not set yet"), "dim")
         elif snap.applied != snap.desired:
-            text.append(f"  LB has {snap.applied[0]}/{snap.applied[1]}, moving", "yellow")
+            text.append("  " + _("LB has {x}/{y}, moving").format(x=snap.applied[0], y=snap.applied[1]), "yellow")
         if snap.observed_y is None:
-            text.append("  observed: no window yet", "dim")
+            text.append("  " + _("observed: no window yet"), "dim")
             return text
         gap = split_gap(snap)
+        observed = _("observed Y {share:.1f}%").format(share=snap.observed_y)
         if gap is None:
-            text.append(f"  observed Y {snap.observed_y:.1f}% (earlier window)", "dim")
+            text.append(f"  {observed} " + _("(earlier window)"), "dim")
         elif abs(gap) > WARN_POINTS:
-            text.append(f"  ⚠ observed Y {snap.observed_y:.1f}%: {abs(gap):.1f} pts off the weights ", "bold black on yellow")
+            off = _("{points:.1f} pts off the weights").format(points=abs(gap))
+            text.append(f"  ⚠ {observed}: {off} ", "bold black on yellow")
         else:
-            text.append(f"  observed Y {snap.observed_y:.1f}% ✓", "green")
+            text.append(f"  {observed} ✓", "green")
         return text

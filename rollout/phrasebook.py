@@ -1,0 +1,142 @@
+"""English sentences kept as facts, said again in the reader's language when they are shown.
+
+WHY: a plan problem, a lint finding or a preflight check's evidence is built once, in English,
+and then travels: into ``--json`` output that scripts parse, into the journal (which stores facts,
+not sentences), into a report rendered later in another language. Those copies must stay
+byte-for-byte English. So the code builds such a sentence from an extraction-marked template,
+``N_("the last step must send 100% to Y, not {y}").format(y=...)``, stores or prints the English
+result, and whatever shows it to an operator passes it through ``say()``.
+
+``say()`` reads the sentence back against the catalog: an exact msgid is looked up as gettext
+does; otherwise every msgid with ``{placeholders}`` is a pattern (its literal text matched
+exactly, each placeholder any text), the reading of the whole sentence whose templates cover the
+most of its words wins (``_read`` says how), and its translation is filled with the captured
+values, each of them said again (a reason inside a finding inside a check is translated at every
+level). A sentence no template matches is shown as it is, in English: never a key, never an
+empty string. docs/i18n.md tells how to write templates that read back.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import string
+from dataclasses import dataclass
+
+from .i18n import DOMAIN, _, catalog_path, current_language
+
+MIN_LITERAL = 1  # a template of bare placeholders ("{a}{b}") says nothing to read a sentence back by
+MAX_DEPTH = 16  # a value inside a value inside a sentence: a window line nests a clause per gate
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One msgid read as a pattern: its regex, its placeholders in group order, its translation."""
+
+    regex: re.Pattern
+    fields: tuple[str, ...]
+    translation: str
+    weight: int  # letters in its literal text: the more words a template says, the surer its match
+    literals: tuple[str, ...]  # its literal text, a cheap test before the regex
+    closed: bool  # ends in literal text, not in a placeholder
+    opened: bool  # starts with literal text
+
+
+def say(text: str) -> str:
+    """``text`` (English, built from a marked template or a marked constant) in the current language."""
+    lang = current_language()
+    if lang == "en" or not text:
+        return text
+    return _read(lang, text, 0)[1]
+
+
+@functools.lru_cache(maxsize=8192)
+def _read(lang: str, text: str, depth: int) -> tuple[int, str]:
+    """(how many of ``text``'s letters the catalog's literal text covers, its translation).
+
+    Of every template that matches, the reading that covers the most letters wins, counting
+    what its values' own readings cover: ``input should be less than or equal to 100 (got 150)``
+    is a pydantic message inside ``{message} (got {value})``, not a bound of ``100 (got 150)``.
+    On a tie the reading whose template ends in literal text wins (a trailing placeholder
+    swallows the rest of the sentence: ``Y has {ny} nodes, X has {nx}`` would take a whole
+    ``...; peak not checked`` clause as ``nx``), then the one that starts with literal text
+    (``rolling back: {reason}`` holds ``{how} ({gates}) at {y}% on Y: ...``, not the other way
+    round), then the one with more placeholders."""
+    exact = _(text)
+    if exact != text:
+        return _letters(text), exact
+    best: tuple[tuple[int, bool, bool, int], str] = ((0, False, False, 0), text)
+    if depth > MAX_DEPTH:
+        return 0, text
+    for pattern in _patterns(lang):
+        if not all(literal in text for literal in pattern.literals):
+            continue
+        found = pattern.regex.fullmatch(text)
+        if found:
+            values = [_read(lang, found.group(f"f{i}"), depth + 1) for i in range(len(pattern.fields))]
+            score = pattern.weight + sum(covered for covered, _said in values)
+            rank = (score, pattern.closed, pattern.opened, len(pattern.fields))
+            if rank > best[0]:
+                best = (rank, fill(pattern.translation, {name: value[1] for name, value in zip(pattern.fields, values)}))
+    return best[0][0], best[1]
+
+
+def say_phase(phase: str) -> str:
+    """A phase column: the catalog's words for the phase (``smoke y``, the cockpit's PHASE_WORDS),
+    else its name as the journal spells it (``smoke_y``), as the English logs always printed it."""
+    words = phase.replace("_", " ")
+    said = _(words)
+    return phase if said == words else said
+
+
+def _letters(text: str) -> int:
+    """Words count, punctuation does not: ``{node}: {why}`` says nothing, however a sentence is cut."""
+    return sum(c.isalpha() for c in text)
+
+
+def fill(template: str, values: dict[str, str]) -> str:
+    """A brace template with its placeholders replaced by text (format specs are for the English
+    numbers that were already written; the captured text is kept as it is)."""
+    out = []
+    for literal, field, _spec, _conversion in string.Formatter().parse(template):
+        out.append(literal)
+        if field is not None:
+            out.append(values.get(field, "{" + field + "}"))
+    return "".join(out)
+
+
+def compile_pattern(msgid: str, translation: str) -> Pattern | None:
+    """The regex that reads sentences built from ``msgid``; None when the template is too bare."""
+    parts, fields, weight, literals = [], [], 0, []
+    try:
+        parsed = list(string.Formatter().parse(msgid))
+    except ValueError:
+        return None
+    for literal, field, _spec, _conversion in parsed:
+        parts.append(re.escape(literal))
+        literals.append(literal)
+        weight += _letters(literal)
+        if field is not None:
+            parts.append(f"(?P<f{len(fields)}>.*?)")
+            fields.append(field)
+    if not fields or sum(map(len, literals)) < MIN_LITERAL:
+        return None
+    return Pattern(re.compile("".join(parts), re.DOTALL), tuple(fields), translation, weight, tuple(filter(None, literals)),
+                   closed=bool(parsed[-1][0]) and parsed[-1][1] is None, opened=bool(parsed[0][0]))
+
+
+@functools.cache
+def _patterns(lang: str) -> tuple[Pattern, ...]:
+    """Every translated msgid with placeholders (read once per process)."""
+    from babel.messages.pofile import read_po
+
+    with catalog_path(lang).open("rb") as po:
+        catalog = read_po(po, locale=lang, domain=DOMAIN)
+    found = []
+    for message in catalog:
+        if isinstance(message.id, str) and "{" in message.id and isinstance(message.string, str) and message.string \
+                and not message.fuzzy:
+            pattern = compile_pattern(message.id, message.string)
+            if pattern:
+                found.append(pattern)
+    return tuple(found)
