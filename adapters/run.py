@@ -30,6 +30,7 @@ from typing import Any, Callable
 
 from rollout import events as ev
 from rollout.engine import Engine
+from rollout.i18n import N_
 from rollout.errors import AdapterError, JournalError, JournalIOError, PlanError, TurnoutError
 from rollout.journal import Journal
 from rollout.phases import Phase
@@ -225,12 +226,12 @@ class LiveRun:
         """The load balancer's split as it stands, for the exit summary, and where it was read:
         from the load balancer itself, or (when it does not answer) the journal's last applied weights."""
         try:
-            return tuple(await asyncio.wait_for(self.world.lb.get_weights(), READBACK_S)), "read back from the load balancer"
+            return tuple(await asyncio.wait_for(self.world.lb.get_weights(), READBACK_S)), N_("read back from the load balancer")
         except (AdapterError, asyncio.TimeoutError) as exc:
             why = str(exc) or f"no answer within {READBACK_S:g}s"
             if self.engine.applied is None:
-                return None, f"the load balancer did not answer ({why}) and the journal records no change"
-            return self.engine.applied, f"the journal's last applied weights; the load balancer did not answer: {why}"
+                return None, N_("the load balancer did not answer ({why}) and the journal records no change").format(why=why)
+            return self.engine.applied, N_("the journal's last applied weights; the load balancer did not answer: {why}").format(why=why)
 
     async def rescue(self) -> Rescued:
         """``--rollback`` whose first events could not be journaled: roll back without the journal."""

@@ -116,3 +116,21 @@ async def test_after_a_rollback_the_cockpit_lists_the_next_steps_and_the_freeze(
     assert "· unfreeze config (writes still frozen)" in text
     assert "→ Y 3.9.1 still deployed on y1, y2, y3 (0% traffic)" in text
     assert "→ config writes still frozen: lift the freeze when ready" in text
+
+
+def test_on_a_narrow_terminal_prose_wraps_between_words_and_commands_stay_whole():
+    """At 60 columns the terminal would cut 'nothing real was touched' mid-word; the summary wraps
+    it under its label instead. A command is copied and pasted: it stays on one line, however long."""
+    from rich.cells import cell_len
+
+    snap = rolled_back().snapshot()
+    command = "turnout rehearse plans/demo.yml --scenario plans/scenarios/one-node-errors.yml --seed 9"
+    summary = ExitSummary(snap, Weights((100, 0), "the simulated load balancer; nothing real was touched"),
+                          commands=[("rehearse again", command)])
+    wide, narrow = summary.lines(), summary.lines(60)
+    assert f"  rehearse again: {command}" in narrow  # whole, past the 60 columns
+    prose = [line for line in narrow if command not in line]
+    assert all(cell_len(line) <= 60 for line in prose), prose
+    joined = " ".join(line.strip() for line in narrow)
+    assert "nothing real was touched" in joined and len(narrow) > len(wide)
+    assert [line.split()[0] for line in wide] == [line.split()[0] for line in summary.lines(None)]

@@ -16,7 +16,7 @@ import shlex
 import sys
 from typing import Callable
 
-from rollout.i18n import _
+from rollout.i18n import N_, _
 
 from .plan_input import load_or_report
 
@@ -46,16 +46,16 @@ def _summary(plan, args: argparse.Namespace, run_dir: str, snap) -> list[str]:
     """The exit summary of an attached cockpit: the weights are the conductor's last report."""
     from adapters.new_run import command
 
-    from .exit_summary import ExitSummary, Weights, live_commands
+    from .exit_summary import ExitSummary, Weights, live_commands, terminal_columns
 
     again = f"turnout attach {shlex.quote(args.plan)}" + (f" --run-dir {shlex.quote(args.run_dir)}" if args.run_dir else "")
     if snap.finished:
         commands = live_commands(snap, lambda flag: command(plan, args.plan, run_dir, flag).rstrip())
     else:
-        commands = [("come back", again), ("roll back", f"{again}, then r, y")]
-    weights = (Weights(snap.applied, "as the run's conductor last reported them") if snap.applied
-               else Weights(None, "the run has not changed them"))
-    return ExitSummary(snap, weights, os.path.join(run_dir, "journal.jsonl"), commands, going_on=True).lines()
+        commands = [(N_("come back"), again), (N_("roll back"), f"{again}, then r, y")]
+    weights = (Weights(snap.applied, N_("as the run's conductor last reported them")) if snap.applied
+               else Weights(None, N_("the run has not changed them")))
+    return ExitSummary(snap, weights, os.path.join(run_dir, "journal.jsonl"), commands, going_on=True).lines(terminal_columns(sys.stdout))
 
 
 async def _attach(run_dir: str, finished: Callable[[], str | None], summary: Callable) -> int:

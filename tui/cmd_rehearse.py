@@ -18,7 +18,7 @@ import os
 import sys
 import tempfile
 
-from rollout.i18n import _
+from rollout.i18n import N_, _
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -154,11 +154,11 @@ def _exit_summary(snap, args: argparse.Namespace) -> None:
     """What stays on the terminal once the cockpit closes (tui/exit_summary.py): nothing real moved."""
     import shlex
 
-    from .exit_summary import ExitSummary, Weights
+    from .exit_summary import ExitSummary, Weights, terminal_columns
 
-    weights = Weights(snap.applied or (100, 0), "the simulated load balancer; nothing real was touched")
+    weights = Weights(snap.applied or (100, 0), N_("the simulated load balancer; nothing real was touched"))
     again = shlex.join(["turnout", "rehearse", args.plan] + (["--scenario", args.scenario] if args.scenario else [])
                        + ["--seed", str(args.seed)])
-    summary = ExitSummary(snap, weights, commands=[("rehearse again", again)], unfinished="stopped and discarded")
-    for line in summary.lines():
+    summary = ExitSummary(snap, weights, commands=[(N_("rehearse again"), again)], unfinished=N_("stopped and discarded"))
+    for line in summary.lines(terminal_columns(sys.stdout)):
         print(line)

@@ -159,14 +159,14 @@ def _say_goodbye(live, conductor, operator: HeadlessOperator, weights) -> None:
     from adapters.new_run import command
     from rollout.phases import Phase
 
-    from .exit_summary import ExitSummary, Weights, live_commands
+    from .exit_summary import ExitSummary, Weights, live_commands, terminal_columns
 
     snap, started = live.engine.snapshot(conductor.now), live.engine.phase != Phase.NEW
 
     def go_on(flag: str) -> str:
         return command(live.plan, live.plan_path, live.rundir.path, flag).rstrip()
     summary = ExitSummary(snap, Weights(*weights), live.rundir.journal_path, live_commands(snap, go_on, started), started)
-    for line in summary.lines():
+    for line in summary.lines(terminal_columns(operator.stream)):
         operator.say(line)
     if started and (held := live.held()):
         operator.say(held)

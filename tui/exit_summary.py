@@ -39,8 +39,8 @@ class Weights:
 
     def line(self) -> str:
         if self.split is None:
-            return _("not known ({source})").format(source=_(self.source))
-        return f"X {self.split[0]}% / Y {self.split[1]}% ({_(self.source)})"
+            return _("not known ({source})").format(source=say(self.source))
+        return f"X {self.split[0]}% / Y {self.split[1]}% ({say(self.source)})"
 
 
 @dataclass(frozen=True)
@@ -53,14 +53,21 @@ class ExitSummary:
     going_on: bool = False  # True: an attached cockpit left, the run goes on in its conductor
     unfinished: str = N_("held")  # what a run left unfinished is: held (live, resumable), discarded (rehearsal)
 
-    def lines(self) -> list[str]:
-        rows = [(_("load balancer"), self.weights.line())]
+    def lines(self, columns: int | None = None) -> list[str]:
+        """The summary's lines; with ``columns`` (a terminal's width) prose wraps between words under
+        its label, where the terminal would cut mid-word. Paths and commands never wrap: they are
+        copied and pasted whole."""
+        rows = [(_("load balancer"), self.weights.line(), True)]
         if self.journal:
-            rows.append((_("journal"), self.journal))
-        rows += [(_(what), command) for what, command in self.commands]
-        rows += [(pgettext("exit summary: a to-do line", "next"), step) for step in next_steps(self.snapshot)]
-        width = max([LABEL_WIDTH] + [cell_len(label) + 1 for label, _text in rows])  # a longer (translated) label widens the column
-        return [f"turnout: {self.outcome()}"] + [f"  {pad(label + ':', width)} {text}" for label, text in rows]
+            rows.append((_("journal"), self.journal, False))
+        rows += [(_(what), command, False) for what, command in self.commands]
+        rows += [(pgettext("exit summary: a to-do line", "next"), step, True) for step in next_steps(self.snapshot)]
+        width = max([LABEL_WIDTH] + [cell_len(label) + 1 for label, _text, _prose in rows])  # a longer (translated) label widens the column
+        out = _wrapped(f"turnout: {self.outcome()}", columns, "  ")
+        for label, text, prose in rows:
+            body = _wrapped(text, columns and columns - width - 3, "") if prose else [text]
+            out += [f"  {pad(label + ':', width)} {body[0]}"] + [f"  {' ' * width} {more}" for more in body[1:]]
+        return out
 
     def outcome(self) -> str:
         snap = self.snapshot
@@ -82,6 +89,30 @@ class ExitSummary:
 def pad(text: str, width: int) -> str:
     """``text`` left-aligned in ``width`` terminal cells (str.ljust counts characters, not cells)."""
     return text + " " * max(0, width - cell_len(text))
+
+
+def terminal_columns(stream) -> int | None:
+    """The width to wrap the summary at: the terminal's, or None when the output is a file or a pipe
+    (a script reads whole lines)."""
+    import shutil
+
+    try:
+        return shutil.get_terminal_size().columns if stream.isatty() else None
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _wrapped(text: str, columns: int | None, indent: str) -> list[str]:
+    """``text`` in lines of at most ``columns`` cells, broken between words (Rich wraps Japanese, which
+    has no spaces, between characters); the lines after the first start with ``indent``."""
+    if not columns or columns < 20 or cell_len(text) <= columns:
+        return [text]
+    from rich.console import Console
+    from rich.text import Text
+
+    lines = Text(text).wrap(Console(width=columns), columns - len(indent))
+    first, *rest = [line.plain.rstrip() for line in lines]
+    return [first] + [indent + line for line in rest]
 
 
 def _where(snap: Snapshot) -> str:

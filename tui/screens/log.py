@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, RichLog, Static
 
 from rollout.i18n import N_, _, ngettext
+from rollout.phrasebook import say
 from rollout.snapshot import LogEntry, Snapshot
 
 from ..widgets.eventlog import entry_line, fresh_entries
@@ -28,7 +29,7 @@ REFRESH_S = 0.5
 def matching(entries: tuple[LogEntry, ...], query: str) -> list[LogEntry]:
     needle = query.strip().lower()
     # the line as shown (translated where the catalog has it) or as journaled: either matches
-    return [e for e in entries if needle in e.message.lower() or needle in _(e.message).lower()] if needle else list(entries)
+    return [e for e in entries if needle in e.message.lower() or needle in say(e.message).lower()] if needle else list(entries)
 
 
 class LogScreen(TranslatedBindings, Screen[None]):

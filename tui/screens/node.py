@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from rollout.i18n import N_, _
+from rollout.phrasebook import say
 from rollout.snapshot import Snapshot
 
 from ..widgets.base import VERDICT_STYLE, clock
@@ -66,7 +67,7 @@ def error_lines(snap: Snapshot, node: str, world: str) -> Text:
     text = Text()
     for entry in snap.log:
         if entry.level in ("warn", "error") and node in entry.message:
-            text.append(f"{clock(entry.at, world)} {_(entry.message)}\n", "bold red" if entry.level == "error" else "yellow")
+            text.append(f"{clock(entry.at, world)} {say(entry.message)}\n", "bold red" if entry.level == "error" else "yellow")
     return text or Text(_("no warnings or errors name this node"), "dim")
 
 

@@ -14,6 +14,7 @@ from textual.reactive import reactive
 from textual.widgets import RichLog
 
 from rollout.i18n import _
+from rollout.phrasebook import say
 from rollout.snapshot import LogEntry, Snapshot
 
 from .base import clock
@@ -36,7 +37,7 @@ def entry_line(entry: LogEntry, world: str) -> Text:
     text = Text(no_wrap=False)
     text.append(clock(entry.at, world), "dim")
     text.append(" ")
-    text.append(_(entry.message), LEVEL_STYLE.get(entry.level, ""))  # a fixed sentence translates; the rest shows as journaled
+    text.append(say(entry.message), LEVEL_STYLE.get(entry.level, ""))  # a fixed sentence translates; the rest shows as journaled
     return text
 
 
