@@ -81,8 +81,12 @@ class Latency:
 
     def limit(self, config: Any) -> str:
         ratio = config.max_ratio_vs_x
-        floor = f" and +{config.min_delta_ms:g}ms" if ratio is not None and config.min_delta_ms > 0 else ""
-        return f"max {config.max:.0f}ms" + (f", <= {ratio}x X{floor}" if ratio is not None else "")
+        if ratio is None:
+            return N_("max {max}ms").format(max=f"{config.max:.0f}")
+        if config.min_delta_ms > 0:
+            return N_("max {max}ms, <= {ratio}x X and +{floor}ms").format(max=f"{config.max:.0f}", ratio=ratio,
+                                                                       floor=f"{config.min_delta_ms:g}")
+        return N_("max {max}ms, <= {ratio}x X").format(max=f"{config.max:.0f}", ratio=ratio)
 
     def test(self, config: Any, kind: str) -> str:
         what = "averages (whole ms)" if kind == "average" else "quantiles"

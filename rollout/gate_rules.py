@@ -149,7 +149,9 @@ class ErrorRate:
 
     def limit(self, config: Any) -> str:
         delta = config.max_delta_vs_x
-        return f"max {pct(config.max)}" + (f", Y-X <= {pct(delta)}" if delta is not None else "")
+        if delta is None:
+            return N_("max {limit}").format(limit=pct(config.max))
+        return N_("max {limit}, Y-X <= {delta}").format(limit=pct(config.max), delta=pct(delta))
 
     def test(self, config: Any, ctx: Judging) -> str:
         words = f"binomial vs max, p < {ctx.budget.window:.2g} per window"
@@ -217,7 +219,7 @@ class NodeErrorRate:
 
     def limit(self, config: Any) -> str:
         delta = config.max_delta_vs_x or 0.0
-        return f"each Y node: node-X <= {pct(delta)}"
+        return N_("each Y node: node-X <= {delta}").format(delta=pct(delta))
 
     def test(self, ctx: Judging) -> str:
         planned = ctx.budget.planned(ctx.step) if ctx.history[0] == 0 or not ctx.compare else 0

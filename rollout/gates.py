@@ -114,7 +114,7 @@ def _volume(gates: Gates, x: PoolWindow, y: PoolWindow) -> GateResult:
     enough = y.requests >= gates.min_requests
     evidence = f"Y served {y.requests} {'>=' if enough else '<'} {gates.min_requests}"
     return GateResult("min_requests", "pass" if enough else "inconclusive", y.requests, x.requests,
-                      f">= {gates.min_requests} requests on Y", evidence, statistic="requests", label="req",
+                      N_(">= {count} requests on Y").format(count=gates.min_requests), evidence, statistic="requests", label="req",
                       x_shown=str(x.requests), y_shown=str(y.requests))
 
 

@@ -17,6 +17,7 @@ from textual.reactive import reactive
 
 from rollout.gates import GateResult, WindowVerdict
 from rollout.i18n import N_, _
+from rollout.phrasebook import say
 from rollout.snapshot import Snapshot
 
 from .base import VERDICT_STYLE, SnapshotView, age, clock, duration, phase_words
@@ -53,7 +54,7 @@ def gate_table(verdict: WindowVerdict) -> Table:
         failing = result.verdict == "fail"
         label = _(result.label) if result.label else result.gate
         table.add_row(Text(label, "reverse bold red" if failing else ""), result.x_shown, result.y_shown,
-                      _verdict(result), result.threshold, style="bold red" if failing else None)
+                      _verdict(result), say(result.threshold), style="bold red" if failing else None)
     return table
 
 
