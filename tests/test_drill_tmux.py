@@ -17,6 +17,8 @@ from sim.drill_file import library
 
 from .test_tui_tmux import ROOT, keys, tmux_session, wait_for  # noqa: F401 (tmux_session is a fixture)
 
+pytestmark = pytest.mark.tmux  # drives a terminal in a tmux server (tests/conftest.py groups these)
+
 
 def scrolled(session: str) -> str:
     """The pane with its scrollback (a card taller than 24 rows scrolls its top away)."""

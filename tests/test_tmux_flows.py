@@ -27,7 +27,7 @@ from tests.lab_drill import turnout_argv
 from .lab_support import busy_lab  # noqa: F401
 from .test_tui_tmux import keys, shown, tmux_session, wait_for  # noqa: F401
 
-pytestmark = [pytest.mark.lab, pytest.mark.timeout(150)]
+pytestmark = [pytest.mark.tmux, pytest.mark.lab, pytest.mark.timeout(150)]
 
 
 def open_cockpit(lab, session: str) -> tuple[str, str]:

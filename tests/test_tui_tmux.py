@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.tmux  # drives a terminal in a tmux server (tests/conftest.py groups these)
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

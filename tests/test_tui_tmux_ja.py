@@ -10,6 +10,8 @@ treat the pane as UTF-8 whatever the test's own locale is.
 
 from __future__ import annotations
 
+import pytest
+
 import shlex
 import subprocess
 import sys
@@ -19,6 +21,8 @@ from rich.cells import cell_len
 
 from .test_tui_tmux import ROOT
 from .test_tui_tmux_view import session, tmux, view_session  # noqa: F401  (the fixture: a private tmux server)
+
+pytestmark = pytest.mark.tmux  # drives a terminal in a tmux server (tests/conftest.py groups these)
 
 SIZE = (80, 24)
 

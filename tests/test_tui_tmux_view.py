@@ -22,6 +22,8 @@ import pytest
 
 from .test_tui_tmux import ROOT
 
+pytestmark = pytest.mark.tmux  # drives a terminal in a tmux server (tests/conftest.py groups these)
+
 LIMITS = (">= 200 requests on Y", "max 1.00%, Y-X <= 0.50%", "each Y node: node-X <= 0.50%",
           "max 1000ms, <= 1.3x X and +5ms")  # plans/demo.yml's gates, as the gates word them
 
