@@ -27,6 +27,8 @@ from rollout.ports import World
 from rollout.snapshot import Snapshot
 
 LB_COMMANDS = (cmd.SetWeights, cmd.StopNodes)
+LB_TASK = "lb:"  # the name prefix of a task changing the load balancer
+LB_FINISH_S = 30.0  # how long a stopping run waits for a load balancer change under way (adapters time out sooner)
 HOLD_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)  # SIGINT: Ctrl-C on a headless run
 
 
@@ -144,9 +146,20 @@ class LiveConductor:
                 event = ev.TimerFired(self.now)
             if not self.stopped:
                 self.feed(event)
+        await self._let_the_lb_finish()
         for task in list(self.tasks):
             task.cancel()
         return self.engine
+
+    async def _let_the_lb_finish(self) -> None:
+        """A load balancer change already under way is finished, not cancelled, when the run stops
+        (a hold, a signal, a journal that cannot be written): HAProxy takes one ``set weight`` per
+        server, and cancelling between two of them would leave a split no step planned (one Y
+        server at the new weight, the others at the old). Its answer is not journaled (the run has
+        stopped); the next ``--resume`` or ``--rollback`` reads the weights back from the LB."""
+        changing = [task for task in self.tasks if task.get_name().startswith(LB_TASK)]
+        if changing:
+            await asyncio.wait(changing, timeout=LB_FINISH_S)
 
     def interrupt(self, signal_name: str) -> None:
         """SIGTERM or SIGHUP: journal a note, leave the load balancer as it is, stop (resumable)."""
@@ -177,7 +190,8 @@ class LiveConductor:
         for command in commands:
             if isinstance(command, cmd.AskApproval | cmd.Notify):
                 continue
-            task = asyncio.create_task(self._execute(command))
+            name = LB_TASK + type(command).__name__ if isinstance(command, LB_COMMANDS) else None
+            task = asyncio.create_task(self._execute(command), name=name)
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
 

@@ -203,6 +203,35 @@ async def test_a_full_disk_mid_shift_holds_the_run_without_acting(tmp_path, disk
     assert rebuilt.snapshot() == engine.snapshot()
 
 
+class HalfwayLB(FakeLB):
+    """An LB whose change takes a while, and a hang-up (SIGHUP) that arrives as the change starts."""
+
+    def __init__(self):
+        super().__init__(delay=0.3)
+        self.conductor: LiveConductor | None = None
+
+    async def set_weights(self, x, y, healthy):
+        if (x, y) != (100, 0):
+            asyncio.get_running_loop().call_soon(self.conductor.interrupt, "SIGHUP")
+        return await super().set_weights(x, y, healthy)
+
+
+async def test_a_load_balancer_change_under_way_when_the_run_stops_is_finished_not_cut(tmp_path):
+    """HAProxy takes one ``set weight`` per server: a change cancelled halfway would leave a split
+    no step planned. Stopping (a signal, a hold, a journal that cannot be written) waits for it;
+    the resume reads the weights back."""
+    lb = HalfwayLB()
+    world = fast_world(tmp_path, lb)
+    journal = Journal(str(tmp_path / "j.jsonl"))
+    conductor = lb.conductor = LiveConductor(Engine(world.plan), world, journal,
+                                             first=[ev.RunStarted(world.runtime.now(), "fast plan")])
+    engine = await asyncio.wait_for(conductor.run(), 10)
+    journal.close()
+    assert conductor.stopped_by == "stopped by SIGHUP" and engine.phase == Phase.SHIFT
+    assert world.lb.weights == (90, 10) and world.lb.history == [(90, 10)]  # finished, though the run had stopped
+    assert engine.applied != (90, 10)  # the engine never heard: the resume reconciles from the LB
+
+
 def test_a_rehearsal_whose_journal_fails_ends_held(tmp_path, disk):
     from sim.session import Rehearsal
 
