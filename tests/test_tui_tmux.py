@@ -13,11 +13,12 @@ import shlex
 import shutil
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
 import pytest
+
+from .tmux_pane import wait_until_shown
 
 pytestmark = pytest.mark.tmux  # drives a terminal in a tmux server (tests/conftest.py groups these)
 
@@ -40,15 +41,7 @@ def screen(name: str) -> str:
 
 
 def wait_for(name: str, *needles: str, timeout: float = 20.0) -> str:
-    """Poll the pane until every needle shows (or fail with what the screen showed)."""
-    deadline = time.monotonic() + timeout
-    text = ""
-    while time.monotonic() < deadline:
-        text = screen(name)
-        if all(n in text for n in needles):
-            return text
-        time.sleep(0.2)
-    raise AssertionError(f"waited {timeout:.0f}s for {needles!r}; the screen showed:\n{text}")
+    return wait_until_shown(lambda: screen(name), needles, timeout)
 
 
 def shown(needle: str, text: str) -> bool:

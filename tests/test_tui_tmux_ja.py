@@ -15,12 +15,12 @@ import pytest
 import shlex
 import subprocess
 import sys
-import time
 
 from rich.cells import cell_len
 
 from .test_tui_tmux import ROOT
 from .test_tui_tmux_view import session, tmux, view_session  # noqa: F401  (the fixture: a private tmux server)
+from .tmux_pane import wait_until_shown
 
 pytestmark = pytest.mark.tmux  # drives a terminal in a tmux server (tests/conftest.py groups these)
 
@@ -38,14 +38,7 @@ def screen(name: str) -> str:
 
 
 def wait_for(name: str, *needles: str, timeout: float = 30.0) -> str:
-    deadline = time.monotonic() + timeout
-    text = ""
-    while time.monotonic() < deadline:
-        text = screen(name)
-        if all(n in text for n in needles):
-            return text
-        time.sleep(0.2)
-    raise AssertionError(f"waited {timeout:.0f}s for {needles!r}; the screen showed:\n{text}")
+    return wait_until_shown(lambda: screen(name), needles, timeout)
 
 
 def rehearse_in_japanese(name: str) -> None:

@@ -21,6 +21,7 @@ import uuid
 import pytest
 
 from .test_tui_tmux import ROOT
+from .tmux_pane import wait_until_shown
 
 pytestmark = pytest.mark.tmux  # drives a terminal in a tmux server (tests/conftest.py groups these)
 
@@ -60,15 +61,7 @@ def keys(name: str, *sequence: str) -> None:
 
 
 def wait_for(name: str, *needles: str, timeout: float = 20.0) -> str:
-    """Poll the pane until every needle shows (or fail with what the screen showed)."""
-    deadline = time.monotonic() + timeout
-    text = ""
-    while time.monotonic() < deadline:
-        text = screen(name)
-        if all(n in text for n in needles):
-            return text
-        time.sleep(0.2)
-    raise AssertionError(f"waited {timeout:.0f}s for {needles!r}; the screen showed:\n{text}")
+    return wait_until_shown(lambda: screen(name), needles, timeout)
 
 
 def rehearse(name: str, width: int, height: int) -> None:
