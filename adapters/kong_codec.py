@@ -196,16 +196,23 @@ def one_line(text: str, limit: int = MAX_DETAIL) -> str:
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
+def json_object(body_text: str) -> Mapping | None:
+    """An error body read as a JSON object, or None when it is not one (HTML from a proxy in front,
+    plain text, a bare list): the caller then shows the text itself, cut down."""
+    try:
+        body = json.loads(body_text) if body_text else None
+    except ValueError:
+        return None
+    return body if isinstance(body, Mapping) else None
+
+
 def error_detail(body_text: str) -> str:
     """A readable one-line detail from a 4xx/5xx body.
 
     Kong answers ``{"message": ...}``, declarative errors add ``name`` and ``flattened_errors``;
     anything else (HTML from a proxy in front, plain text) is shown cut down."""
-    try:
-        body = json.loads(body_text) if body_text else None
-    except ValueError:
-        return one_line(body_text)
-    if not isinstance(body, Mapping):
+    body = json_object(body_text)
+    if body is None:
         return one_line(body_text)
     message = str(body.get("message") or body.get("name") or "")
     flattened = body.get("flattened_errors")

@@ -21,7 +21,6 @@ The shapes are those of Konnect's public OpenAPI specs (Kong/developer.konghq.co
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any, Mapping
@@ -29,7 +28,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from rollout.observations import DataPlaneRow
 
-from .kong_codec import one_line
+from .kong_codec import json_object, one_line
 
 AFTER = "page[after]"
 
@@ -105,11 +104,8 @@ def control_plane_name(body: Any) -> str:
 
 def problem_detail(body_text: str) -> str:
     """A one-line detail from a problem+json error (``title: detail``), else the text cut down."""
-    try:
-        body = json.loads(body_text) if body_text else None
-    except ValueError:
-        return one_line(body_text)
-    if not isinstance(body, Mapping):
+    body = json_object(body_text)
+    if body is None:
         return one_line(body_text)
     parts = [str(body[k]) for k in ("title", "detail", "message") if isinstance(body.get(k), str) and body[k]]
     return one_line(": ".join(dict.fromkeys(parts)))
