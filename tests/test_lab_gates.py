@@ -3,14 +3,15 @@ whole-millisecond averages, 0-2 ms on loopback, so a bare ratio against X flappe
 healthy Y back. With the default ``min_delta_ms`` floor, a healthy Y and a Y 1 ms slower
 complete with no failed request, and a Y 150 ms slower is rolled back by the latency gate.
 
-The lab against its rehearsal: with a stated answer time (every node answers after p50 1 ms, p99
-3 ms) and the rehearsal of the lab's plan in the scenario the lab writes for it: the defaults
-complete in both, and the bare ratio rolls back a Y 1 ms slower in both. A healthy Y under the bare
-ratio is not one world yet: 12 of 12 lab runs rolled back on a loaded machine, 0 of 2 on a quiet
-one, while the rehearsal rolls back nearly every run (issue 10 stays open on it). Without a stated time the emulators answer in whatever fraction of a
-millisecond the machine gives them: HAProxy read 0 ms on both pools on a fast machine (a ratio
-against 0 never fails) and 1-3 ms here, so the bare ratio flapped on one machine and not on the
-other (bench/README.md, "Lab vs rehearsal: flapping").
+The lab against its rehearsal: with a stated answer time (every node answers after p50 0.8 ms,
+p99 2.4 ms, to the microsecond) and the rehearsal of the lab's plan in the scenario the lab writes
+for it, the bare ratio (no floor) rolls a healthy Y back in both, and the defaults complete in
+both. Why the lab flaps: a warm X server reads floor(m) or floor(m) + 1 whole ms, a new Y server
+its plain mean rounded up, so with a mean m of 1.1-1.5 ms Y reads 2 where X reads 1-1.7, and
+under load Y's few requests a window read 3-4 where X reads 2 (bench/README.md, "Lab vs
+rehearsal"). Without a stated time the emulators answer in whatever fraction of a millisecond
+the machine gives them: HAProxy read 0 ms on both pools on a fast machine (a ratio against 0
+never fails) and 1-3 ms here, so the bare ratio flapped on one machine and not on the other.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from lab.state import LabOptions
 from lab.up import down, up
 from rollout.plan import load_plan
 from sim.runner import monte_carlo
-from sim.scenario import LatencyFault, load_scenario
+from sim.scenario import load_scenario
 from tests.lab_drill import drill
 from tests.realparts import require
 
@@ -57,7 +58,7 @@ async def test_a_y_150ms_slower_is_rolled_back_by_the_latency_gate(lab):
     assert y_share(await haproxy_weights(lab), lab) == 0.0
 
 
-ANSWER_MS = {"p50": 1.0, "p99": 3.0}  # as plans/scenarios/lab-answer-1ms.yml states it
+ANSWER_MS = {"p50": 0.8, "p99": 2.4}  # as plans/scenarios/lab-answer-1ms.yml states it
 BARE_RATIO = {"min_delta_ms": 0}  # max 1000 and ratio 1.3 left at their defaults: the gate the lab flapped on
 
 
@@ -71,39 +72,43 @@ def plan_with(state, latency: dict) -> str:
     return path
 
 
-async def stated_drill(tmp_path, attempt: int, latency: dict, y_slower_ms: float = 0.0):
-    """One drill in a fresh lab whose nodes answer in ANSWER_MS (Y ``y_slower_ms`` later on top; a
-    completed run stops X, so every attempt gets its own lab); returns the drill and, for the first
-    attempt, the rolled-back count of the rehearsal of the same plan in the scenario the lab wrote
-    for it (``lab/scenarios/healthy.yml``; with Y slower, a latency factor of 2 on Y, about 1 ms at
-    the median; 100 runs, seed 0)."""
+async def stated_drill(tmp_path, attempt: int, latency: dict):
+    """One drill in a fresh lab whose nodes answer in ANSWER_MS (a completed run stops X, so every
+    attempt gets its own lab); returns the drill and, for the first attempt, the rolled-back count of the rehearsal of the same plan in the scenario the lab wrote
+    for it (``lab/scenarios/healthy.yml`` at the drill's RPS; 100 runs, seed 0)."""
     require("haproxy")
     options = LabOptions(dir=str(tmp_path / f"lab{attempt}"), traffic=0, answer_ms=ANSWER_MS)
     state = await asyncio.to_thread(up, options)
     try:
         plan_path = plan_with(state, latency)
-        result = await drill(state, RPS, plan=plan_path, y_fault={"latency_ms": y_slower_ms} if y_slower_ms else None)
+        result = await drill(state, RPS, plan=plan_path)
         plan = load_plan(plan_path)
         world = load_scenario(os.path.join(state.dir, "scenarios", "healthy.yml"), plan)
-        if y_slower_ms:
-            world = world.model_copy(update={"faults": [LatencyFault(kind="latency", pool="y", factor=2.0, **{"from": 0.0})]})
+        world = world.model_copy(update={"traffic": world.traffic.model_copy(update={"rps": RPS})})
         rehearsed = monte_carlo(plan, world, runs=100, seed=0) if attempt == 0 else None
     finally:
         await asyncio.to_thread(down, state.dir)
     return result, None if rehearsed is None else sum(r.outcome == "rolled_back" for r in rehearsed)
 
 
-@pytest.mark.timeout(180)
-async def test_with_a_stated_answer_time_the_rehearsal_predicts_the_bare_ratio_on_a_y_1ms_slower(tmp_path):
-    """A Y 1 ms slower: on whole-millisecond averages the bare ratio (no floor) rolls it back in the
-    lab and in its rehearsal alike, where the default floor completes it in both (the test above and
-    the one below). A healthy Y is not asserted here: with 1 ms answers whether the pools read the
-    same whole millisecond depends on the machine's load (bench/README.md, "Lab vs rehearsal")."""
-    result, rehearsed = await stated_drill(tmp_path, 0, BARE_RATIO, y_slower_ms=1.0)
-    assert rehearsed >= 90, f"the rehearsal rolled back {rehearsed} of 100"
-    assert result.report.failed == 0, result.describe()
-    assert result.summary.get("outcome") == "rolled_back", result.summary.get("reason")
-    assert "latency_p99_ms" in result.summary["detection"]["gate"], result.summary["detection"]
+@pytest.mark.timeout(240)
+async def test_with_a_stated_answer_time_the_rehearsal_predicts_the_bare_ratios_flapping(tmp_path):
+    """A healthy Y under the bare ratio: the rehearsal rolls back at least 90 of 100; the lab plays
+    up to three runs (stopping once two rolled back or two did not) and must roll back two, each
+    on the latency gate with no failed request."""
+    outcomes = []
+    for attempt in range(3):
+        result, rehearsed = await stated_drill(tmp_path, attempt, BARE_RATIO)
+        if rehearsed is not None:
+            assert rehearsed >= 90, f"the rehearsal rolled back {rehearsed} of 100"
+        assert result.report.failed == 0, result.describe()
+        rolled_back = result.summary.get("outcome") == "rolled_back"
+        if rolled_back:
+            assert "latency_p99_ms" in result.summary["detection"]["gate"], result.summary["detection"]
+        outcomes.append(rolled_back)
+        if outcomes.count(True) == 2 or outcomes.count(False) == 2:
+            break
+    assert outcomes.count(True) == 2, f"the lab rolled back {outcomes.count(True)} of {len(outcomes)} healthy runs"
 
 
 @pytest.mark.timeout(120)
