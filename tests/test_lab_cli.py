@@ -12,6 +12,7 @@ import os
 import subprocess
 
 import pytest
+import yaml
 
 from lab.procs import alive
 from lab.state import load_state
@@ -77,9 +78,15 @@ def test_a_second_up_is_refused_and_up_after_down_starts_clean(workdir):
     assert again.returncode == 1 and "already runs" in again.stderr
     (workdir / "lab" / "haproxy" / "server-state").write_text("stale\n")
     assert turnout(workdir, "lab", "down").returncode == 0
-    second = turnout(workdir, "lab", "up", "--traffic", "0", "--x", "2", "--y", "1")
+    bad = turnout(workdir, "lab", "up", "--answer-ms", "2.4,0.8")
+    assert bad.returncode == 2 and "--answer-ms: '2.4,0.8': needs 0 < P50 <= P99" in bad.stderr, bad.stderr
+    second = turnout(workdir, "lab", "up", "--traffic", "0", "--x", "2", "--y", "1", "--answer-ms", "0.8,2.4")
     assert second.returncode == 0, second.stderr
     assert "node x2" in second.stdout and "node x3" not in second.stdout
+    scenario = yaml.safe_load((workdir / "lab" / "scenarios" / "healthy.yml").read_text())
+    assert scenario["nodes"]["latency_ms"] == {"p50": 0.8, "p99": 2.4}  # the world the nodes now play
+    nodes = json.loads((workdir / "lab" / "nodes.json").read_text())["nodes"]
+    assert {n["name"]: n["answer_ms"] for n in nodes} == {n: {"p50": 0.8, "p99": 2.4} for n in ("x1", "x2", "y1")}
 
 
 def test_the_readme_flow_up_run_down(workdir):

@@ -27,6 +27,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     up.add_argument("--mode", choices=("dbless", "hybrid", "konnect"), default="dbless",
                     help="konnect: the DPs' control plane is an emulated Kong Konnect API (docs/konnect.md)")
     up.add_argument("--traffic", type=float, default=500.0, help="background rps through the frontend (0: none)")
+    up.add_argument("--answer-ms", type=answer_ms, metavar="P50,P99",
+                    help="every node answers a proxied request after a log-normal time through these (ms); "
+                         "the lab's scenarios say the same (default: as fast as the machine lets it)")
     for name, text in (("down", "stop everything the lab started"), ("status", "show what runs")):
         lab.add_parser(name, help=text)
     load = lab.add_parser("load", help="send real HTTP traffic through the frontend and report it")
@@ -64,6 +67,17 @@ def run(args: argparse.Namespace) -> int:
         return 1
 
 
+def answer_ms(text: str) -> dict[str, float]:
+    """``--answer-ms 0.8,2.4`` as the lab's ``answer_ms`` (``{p50, p99}``, 0 < p50 <= p99)."""
+    try:
+        p50, p99 = (float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("{text!r}: expected P50,P99 in ms, such as 0.8,2.4").format(text=text)) from None
+    if not 0 < p50 <= p99:
+        raise argparse.ArgumentTypeError(_("{text!r}: needs 0 < P50 <= P99").format(text=text))
+    return {"p50": p50, "p99": p99}
+
+
 def _emit(args: argparse.Namespace, data: dict, lines: list[str]) -> None:
     print(json.dumps(data, indent=2) if args.json else "\n".join(lines), flush=True)
 
@@ -72,7 +86,7 @@ def _up(args: argparse.Namespace) -> int:
     from lab.state import LabOptions
     from lab.up import up
 
-    options = LabOptions(args.dir, args.x, args.y, args.x_version, args.y_version, args.mode, args.traffic)
+    options = LabOptions(args.dir, args.x, args.y, args.x_version, args.y_version, args.mode, args.traffic, args.answer_ms)
     state = up(options)
     plan = os.path.relpath(state.plan)
     nodes = {n: {k: v for k, v in info.items() if k in ("admin", "status", "proxy", "version", "role", "pool")}
