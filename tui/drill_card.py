@@ -5,7 +5,8 @@ evidence, the expert's way) and a ``--fault`` drill's (sim/drill_score.py), whos
 decision is read as one call. Rich's grid wraps the right column by words at the terminal's
 width, so a long reason never breaks inside a word (tests render it at 60 columns). Worded in the
 current language as it is drawn; the card's JSON (what scripts read) keeps its English keys and values,
-and the drill's own texts (the fault's description, the expert's way, the why of a call) show as written.
+and the drill's own texts (the fault's description, the expert's way, the why of a call) are translated
+as drawn when the catalog has them (a shipped drill's, sim/drill_texts.py), else shown as written.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from rich.text import Text
 from rollout.durations import format_duration
 from rollout.i18n import N_, _
 from sim.drill_score import VERDICTS
+from sim.drill_texts import drill_text
 
 from .widgets.base import phase_words
 
@@ -75,7 +77,7 @@ def _call_rows(grid: Table, card: dict) -> None:
             deadline = (_(" for at least {time}") if call["call"] == "hold" else _(" within {time} of the evidence")).format(
                 time=_at(call["deadline_s"]))
         right = _("right call: {call}{deadline}. {why}").format(call=_word(CALL_WORDS, call["call"]), deadline=deadline,
-                                                                 why=call["why"])
+                                                                 why=drill_text(call["why"]))
         grid.add_row(phase_words(call["phase"]), Text(right))
         verdict = _word(VERDICT_WORDS, call["decision"])
         after = _(call.get("after", EVIDENCE))  # a library drill's own words show as written
@@ -95,7 +97,7 @@ def card_renderable(card: dict, title: str, replay: str, review: str | None = No
     head = Text(_("{drill} on {title}: {points}/100").format(drill=name, title=title, points=points["total"]), style="bold")
     grid = _grid()
     onset = _(", from {time}").format(time=_at(fault["onset_s"])) if fault["onset_s"] is not None else ""
-    grid.add_row(_("hidden fault"), Text(f"{fault['description']} ({fault['kind']}){onset}"))
+    grid.add_row(_("hidden fault"), Text(f"{drill_text(fault['description'])} ({fault['kind']}){onset}"))
     grid.add_row(_("first evidence"), Text(_evidence(card)))
     pulled = (_("; you rolled back at {time}").format(time=_at(card["rollback_at_s"])) if card["rollback_at_s"] is not None
               else _("; you never rolled back"))
@@ -105,7 +107,7 @@ def card_renderable(card: dict, title: str, replay: str, review: str | None = No
         failed=card["bad_requests"], slow=card.get("slow_requests", 0), slo=slo)))
     _call_rows(grid, card)
     if card.get("expert"):
-        grid.add_row(_("an expert"), Text(card["expert"]))
+        grid.add_row(_("an expert"), Text(drill_text(card["expert"])))
     grid.add_row(_("replay"), Text(replay))
     if review:
         grid.add_row(_("review"), Text(review))

@@ -4,7 +4,8 @@ Shown over the cockpit as a modal, so the main screen's clock (which only runs w
 screen is active) stands still until the trainee dismisses it with Enter. It says the
 situation (the drill file's briefing), that automatic rollback is off and failing gates only
 warn, what to watch and decide, and the keys. It never names the fault. The fixed texts are
-translated as shown; the situation is the drill file's own text and shows as written.
+translated as shown; so is the situation, when it is a shipped drill's (sim/drill_texts.py):
+an operator's own drill file shows as written.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from rollout.i18n import N_, _
+from sim.drill_texts import drill_text
 
 from .bindings import TranslatedBindings
 
@@ -50,7 +52,7 @@ class BriefingScreen(TranslatedBindings, ModalScreen[None]):
         with Vertical():
             with VerticalScroll():
                 yield Static(_("DRILL BRIEFING: {title}").format(title=self.title_text), classes="title", markup=False)
-                yield Static(self.situation.strip(), classes="situation", markup=False)
+                yield Static(drill_text(self.situation).strip(), classes="situation", markup=False)
                 yield Static(_(RULES), classes="rules", markup=False)
                 yield Static(_(WATCH), classes="watch", markup=False)
                 yield Static(_(KEYS), classes="keys", markup=False)
@@ -61,4 +63,4 @@ class BriefingScreen(TranslatedBindings, ModalScreen[None]):
 
     def text(self) -> str:
         """Everything the briefing says, as plain text (tests and the tmux check read it)."""
-        return "\n".join((self.title_text, self.situation, _(RULES), _(WATCH), _(KEYS)))
+        return "\n".join((self.title_text, drill_text(self.situation), _(RULES), _(WATCH), _(KEYS)))
