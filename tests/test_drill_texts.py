@@ -192,3 +192,28 @@ def test_the_card_in_japanese_translates_the_drills_texts_and_keeps_its_json():
     assert all(cell_len(line) <= 80 for line in lines), [cell_len(line) for line in lines]
     assert json.dumps(japanese_card, sort_keys=True) == json.dumps(english, sort_keys=True)
     assert japanese_card["fault"]["description"] == spec.reveal and japanese_card["expert"] == spec.expert
+
+
+def test_the_history_says_the_call_again_in_japanese_and_lines_up_by_cells(japanese):
+    """The record keeps English words (a fact); the listing says them in the reader's language."""
+    from tui.drill_history import entry, history_text
+
+    card = {"points": {"total": 100}, "decision": "correct", "seed": 1, "rollback_at_s": 185.0, "outcome": "rolled_back"}
+    held = card | {"points": {"total": 10}, "decision": "undecided", "rollback_at_s": None, "outcome": "halted"}
+    lines = [entry(card, "shift-y-errors"), entry(held, "shift-y-slower")]
+    assert [line["call"] for line in lines] == ["rolled back at 3m05s", "left it halted"]
+    rows = history_text(lines).splitlines()
+    assert rows[0].split() == ["日時", "訓練", "得点", "判断"]
+    assert rows[1].endswith("3m05sにロールバック (correct)") and rows[2].endswith("中断のまま (undecided)"), rows
+    starts = {cell_len(row[:row.index(word)]) for row, word in zip(rows, ("判断", "3m05s", "中断"))}
+    assert len(starts) == 1, rows  # the call column starts in one cell column under a Japanese header
+
+
+def test_the_review_reveals_the_fault_in_the_drills_japanese_words(japanese):
+    from tui.drill_review import review_lines
+
+    path = DRILLS["shift-y-errors"]
+    card = careful(opened(path))
+    lines = review_lines([], card)
+    reveal = drill_text(load_drill(str(path)).reveal)
+    assert any(line.endswith("  !! 障害発生 (訓練者には非表示): " + reveal) for line in lines), lines
