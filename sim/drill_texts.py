@@ -65,10 +65,10 @@ def extract_drill(fileobj, keywords, comment_tags, options) -> Iterator[tuple[in
     as the code's translator comments do. A file that does not parse yields nothing: the drill
     reader (``turnout drill``, the library's tests) is where a broken drill is reported.
     """
+    import yaml
+
     from rollout.located import line_index
     from rollout.yaml_input import InputRefused, parse
-
-    import yaml
 
     encoding = options.get("encoding", "utf-8")
     try:
