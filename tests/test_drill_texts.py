@@ -217,3 +217,19 @@ def test_the_review_reveals_the_fault_in_the_drills_japanese_words(japanese):
     lines = review_lines([], card)
     reveal = drill_text(load_drill(str(path)).reveal)
     assert any(line.endswith("  !! 障害発生 (訓練者には非表示): " + reveal) for line in lines), lines
+
+
+def test_a_plan_drills_situation_and_its_fault_in_japanese(japanese):
+    """``turnout drill PLAN``: the situation and the ``--fault`` descriptions are the code's own (``N_``)."""
+    from sim.drill import DRILL_FAULTS, Drill
+    from tui.cmd_drill import PLAN_BRIEFING
+    from tui.screens.briefing import BriefingScreen
+
+    assert "模擬の世界" in BriefingScreen("demo", PLAN_BRIEFING).text()
+    drill = Drill(load_plan(str(ROOT / "plans" / "demo.yml")), seed=3, kind="y_errors")
+    drill.advance(600.0)
+    card = drill.scorecard()
+    assert card["fault"]["description"] == DRILL_FAULTS["y_errors"][0] == "Y answered 3% of requests with 5xx"
+    console = Console(file=io.StringIO(), width=80, color_system=None)
+    print_card(card, "demo", "turnout drill plans/demo.yml --seed 3 --fault y_errors", console=console)
+    assert "隠れた障害  Yがリクエストの3%に5xxを返した (y_errors)" in console.file.getvalue()
