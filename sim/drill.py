@@ -26,13 +26,14 @@ from .scenario import ErrorRateFault, LatencyFault, MemoryLeakFault, Scenario, d
 from .session import Rehearsal
 
 FaultMaker = Callable[[float], list]
+# kind -> (the fault in words, English in the card's JSON and translated where the card is drawn; its scenario faults)
 DRILL_FAULTS: dict[str, tuple[str, FaultMaker]] = {
-    "none": ("none: Y was healthy all along", lambda at: []),
-    "y_errors": ("Y answered 3% of requests with 5xx",
+    "none": (N_("none: Y was healthy all along"), lambda at: []),
+    "y_errors": (N_("Y answered 3% of requests with 5xx"),
                  lambda at: [ErrorRateFault(kind="error_rate", pool="y", rate=0.03, **{"from": at})]),
-    "y_latency": ("Y became three times slower",
+    "y_latency": (N_("Y became three times slower"),
                   lambda at: [LatencyFault(kind="latency", pool="y", factor=3.0, **{"from": at})]),
-    "y_leak": ("Y leaked memory: slower as it filled, then OOM-killed after 10 minutes",
+    "y_leak": (N_("Y leaked memory: slower as it filled, then OOM-killed after 10 minutes"),
                lambda at: [MemoryLeakFault(kind="memory_leak", pool="y", per_min=0.1, **{"from": at})]),
 }
 

@@ -108,3 +108,20 @@ def test_the_exit_summary_in_japanese_lines_up_by_cells(japanese):
     values = [(row, row.index(": ") + 1) for row in rows]
     starts = {cell_len(row[:colon]) + len(row[colon:]) - len(row[colon:].lstrip()) for row, colon in values}
     assert len(starts) == 1 and starts.pop() >= 2 + LABEL_WIDTH + 1, rows  # every value starts in one column (cells)
+
+
+def drill_briefing(name: str = "shift-y-errors"):
+    """A library drill's cockpit on its briefing, the clock stopped (autoplay off) so the screen is fixed."""
+    from rollout.plan import load_plan
+    from sim.drill_file import library, load_drill, plan_path
+    from sim.drill_run import LibraryDrill
+    from tui.drill_app import DrillApp
+
+    path = str(library()[name])
+    spec = load_drill(path)
+    return DrillApp(LibraryDrill(spec, load_plan(plan_path(path, spec)), 1), name, spec.briefing, autoplay=False)
+
+
+def test_drill_briefing_ja_80x24(snap_compare, japanese):
+    """The drill file's situation in Japanese (the catalog's, sim/drill_texts.py), wrapped by cells inside the box."""
+    assert snap_compare(drill_briefing(), terminal_size=(80, 24))

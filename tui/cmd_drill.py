@@ -17,12 +17,13 @@ import argparse
 import json
 import sys
 
-from rollout.i18n import _
+from rollout.i18n import N_, _
 
 from .plan_input import load_or_report
 
-PLAN_BRIEFING = ("You conduct the rollout of this plan in the simulated world. Something may go wrong during "
-                 "the shift, or nothing at all: the seed decided, and the screen will not say which.")
+# A plan drill's situation, translated as the briefing shows it (tui/screens/briefing.py).
+PLAN_BRIEFING = N_("You conduct the rollout of this plan in the simulated world. Something may go wrong during "
+                    "the shift, or nothing at all: the seed decided, and the screen will not say which.")
 
 
 class DrillFaultNames:
@@ -61,6 +62,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def list_drills() -> int:
     from sim.drill_file import library, load_drill
+    from sim.drill_texts import drill_text
 
     from rollout.errors import PlanError
 
@@ -70,7 +72,7 @@ def list_drills() -> int:
         except PlanError as exc:
             print(exc.problems[0], file=sys.stderr)
             return 2
-        print(f"{name:30s} {drill.trains:15s} {drill.summary}")
+        print(f"{name:30s} {drill.trains:15s} {drill_text(drill.summary)}")
     return 0
 
 

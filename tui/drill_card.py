@@ -3,9 +3,11 @@
 One layout for both kinds of card: a library drill's (sim/drill_run.py: per-call scores, the
 evidence, the expert's way) and a ``--fault`` drill's (sim/drill_score.py), whose single
 decision is read as one call. Rich's grid wraps the right column by words at the terminal's
-width, so a long reason never breaks inside a word (tests render it at 60 columns). Worded in the
+width, so a long reason never breaks inside a word (tests render it at 60 columns); a Japanese value
+breaks where Unicode allows (tui/line_breaks.py). Worded in the
 current language as it is drawn; the card's JSON (what scripts read) keeps its English keys and values,
-and the drill's own texts (the fault's description, the expert's way, the why of a call) show as written.
+and the drill's own texts (the fault's description, the expert's way, the why of a call) are translated
+as drawn when the catalog has them (a shipped drill's, sim/drill_texts.py), else shown as written.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from rich.text import Text
 from rollout.durations import format_duration
 from rollout.i18n import N_, _
 from sim.drill_score import VERDICTS
+from sim.drill_texts import drill_text
 
+from .line_breaks import breakable
 from .widgets.base import phase_words
 
 EVIDENCE_CHARS = 200
@@ -75,18 +79,18 @@ def _call_rows(grid: Table, card: dict) -> None:
             deadline = (_(" for at least {time}") if call["call"] == "hold" else _(" within {time} of the evidence")).format(
                 time=_at(call["deadline_s"]))
         right = _("right call: {call}{deadline}. {why}").format(call=_word(CALL_WORDS, call["call"]), deadline=deadline,
-                                                                 why=call["why"])
-        grid.add_row(phase_words(call["phase"]), Text(right))
+                                                                 why=drill_text(call["why"]))
+        grid.add_row(phase_words(call["phase"]), breakable(right))
         verdict = _word(VERDICT_WORDS, call["decision"])
         after = _(call.get("after", EVIDENCE))  # a library drill's own words show as written
         reaction = (_("; reaction {time} after {after}").format(time=_at(call["reaction_s"]), after=after)
                     if call.get("reaction_s") is not None else "")
-        grid.add_row("", Text(_("your call: {verdict}{reaction}. Points {total}/{max} (call {call}, reaction {reaction_points}, "
+        grid.add_row("", breakable(_("your call: {verdict}{reaction}. Points {total}/{max} (call {call}, reaction {reaction_points}, "
                                 "discipline {discipline})").format(verdict=verdict, reaction=reaction, total=p["total"], max=p["max"],
                                                                    call=p["decision"], reaction_points=p["reaction"],
                                                                    discipline=p["discipline"])))
         for reason in call["reasons"]:
-            grid.add_row("", Text(f"- {reason}"))
+            grid.add_row("", breakable(f"- {reason}"))
 
 
 def card_renderable(card: dict, title: str, replay: str, review: str | None = None) -> Group:
@@ -95,17 +99,17 @@ def card_renderable(card: dict, title: str, replay: str, review: str | None = No
     head = Text(_("{drill} on {title}: {points}/100").format(drill=name, title=title, points=points["total"]), style="bold")
     grid = _grid()
     onset = _(", from {time}").format(time=_at(fault["onset_s"])) if fault["onset_s"] is not None else ""
-    grid.add_row(_("hidden fault"), Text(f"{fault['description']} ({fault['kind']}){onset}"))
-    grid.add_row(_("first evidence"), Text(_evidence(card)))
+    grid.add_row(_("hidden fault"), breakable(f"{drill_text(fault['description'])} ({fault['kind']}){onset}"))
+    grid.add_row(_("first evidence"), breakable(_evidence(card)))
     pulled = (_("; you rolled back at {time}").format(time=_at(card["rollback_at_s"])) if card["rollback_at_s"] is not None
               else _("; you never rolled back"))
-    grid.add_row(_("outcome"), Text(f"{phase_words(card['outcome'])}{pulled}"))
+    grid.add_row(_("outcome"), breakable(f"{phase_words(card['outcome'])}{pulled}"))
     slo = " " + _("(over {ms:g} ms)").format(ms=card["slo_ms"]) if card.get("slo_ms") else ""
-    grid.add_row(_("requests"), Text(_("failed {failed} because of the fault; slow {slow}{slo}").format(
+    grid.add_row(_("requests"), breakable(_("failed {failed} because of the fault; slow {slow}{slo}").format(
         failed=card["bad_requests"], slow=card.get("slow_requests", 0), slo=slo)))
     _call_rows(grid, card)
     if card.get("expert"):
-        grid.add_row(_("an expert"), Text(card["expert"]))
+        grid.add_row(_("an expert"), breakable(drill_text(card["expert"])))
     grid.add_row(_("replay"), Text(replay))
     if review:
         grid.add_row(_("review"), Text(review))

@@ -5,7 +5,9 @@ them, so a team sees which drills were taken, by date, with what score and call.
 ``$XDG_STATE_HOME/turnout/drills.jsonl`` (default ``~/.local/state/turnout/drills.jsonl``, the
 XDG Base Directory place for state that outlives a run), created 0600 in a 0700 directory:
 it holds no secret, but it is a person's training record. A line never names the hidden fault,
-so the record can be shared without spoiling the drill for the next trainee.
+so the record can be shared without spoiling the drill for the next trainee. The record keeps the
+call in English words (a fact, like the journal's); ``history_text`` says it again in the reader's
+language (rollout.phrasebook) and lines the columns up by cells.
 """
 
 from __future__ import annotations
@@ -15,7 +17,11 @@ import json
 import os
 from pathlib import Path
 
+from rich.cells import cell_len
+
 from rollout.durations import format_duration
+from rollout.i18n import N_, _, pgettext
+from rollout.phrasebook import say
 
 
 def history_path() -> Path:
@@ -26,8 +32,8 @@ def history_path() -> Path:
 def the_call(card: dict) -> str:
     """The trainee's call in a few words (the card's own wording is longer)."""
     if card["rollback_at_s"] is not None:
-        return f"rolled back at {format_duration(card['rollback_at_s'])}"
-    return {"completed": "let it finish"}.get(card["outcome"], f"left it {card['outcome']}")
+        return N_("rolled back at {time}").format(time=format_duration(card["rollback_at_s"]))
+    return N_("let it finish") if card["outcome"] == "completed" else N_("left it {outcome}").format(outcome=card["outcome"])
 
 
 def entry(card: dict, name: str, now: dt.datetime | None = None) -> dict:
@@ -64,10 +70,18 @@ def read(path: Path | None = None) -> list[dict]:
     return [line for line in lines if isinstance(line, dict)]
 
 
+def _pad(text: str, cells: int, right: bool = False) -> str:
+    """``text`` padded to ``cells`` terminal cells (a Japanese header takes two a character)."""
+    space = " " * max(0, cells - cell_len(text))
+    return space + text if right else text + space
+
+
 def history_text(lines: list[dict]) -> str:
     if not lines:
-        return f"no drills taken on this machine yet ({history_path()})"
-    rows = [f"{'date':25s} {'drill':30s} {'score':>5s}  call"]
-    rows += [f"{str(line.get('date', '?')):25s} {str(line.get('drill', '?')):30s} {line.get('score', '?'):>5}  "
-             f"{line.get('call', '?')} ({line.get('decision', '?')})" for line in lines]
+        return _("no drills taken on this machine yet ({path})").format(path=history_path())
+    head = (_pad(pgettext("drill history: a column", "date"), 25), _pad(_("drill"), 30),
+            _pad(pgettext("drill history: a column", "score"), 5, right=True) + " ", pgettext("drill history: a column", "call"))
+    rows = [" ".join(head)]
+    rows += [f"{_pad(str(line.get('date', '?')), 25)} {_pad(str(line.get('drill', '?')), 30)} {_pad(str(line.get('score', '?')), 5, True)}  "
+             f"{say(str(line.get('call', '?')))} ({line.get('decision', '?')})" for line in lines]
     return "\n".join(rows)

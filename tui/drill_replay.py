@@ -18,6 +18,7 @@ from rollout.engine import Engine
 from rollout.i18n import N_, _
 from rollout.plan import Plan
 from rollout.snapshot import Snapshot
+from sim.drill_texts import drill_text
 
 from .drill_review import TRAINEE
 
@@ -27,7 +28,7 @@ def marks(events: list, card: dict) -> list[ev.Noted]:
     out = []
     if card["fault"]["onset_s"] is not None:
         out.append(ev.Noted(card["fault"]["onset_s"], "error", _("!! FAULT BEGINS (hidden from the trainee): {fault}").format(
-            fault=card["fault"]["description"])))
+            fault=drill_text(card["fault"]["description"]))))
     evidence = card.get("evidence")
     if evidence:
         out.append(ev.Noted(evidence["at_s"], "error", _("!! FIRST EVIDENCE in the {panel} panel: {what}").format(

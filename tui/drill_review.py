@@ -6,7 +6,9 @@ it (``card.json``, 0600). ``turnout drill --review RUN_DIR`` reads both back and
 as a timeline: the moments the fault began and its evidence first showed are inserted where
 they fell, and each of the trainee's acts (approve, pause, resume, roll back, halt) is marked,
 so an instructor sees what the trainee saw and did, and when. The text is for a script or a
-chat; on a terminal the run is also replayed in the cockpit (tui/drill_replay.py).
+chat; on a terminal the run is also replayed in the cockpit (tui/drill_replay.py). The two revealing
+lines are worded as the replay words them, in the current language, the fault in the drill's own words
+(translated when the catalog has them, sim/drill_texts.py); the events and the log stay as journaled.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from pathlib import Path
 from rollout import events as ev
 from rollout.describe import describe
 from rollout.durations import format_duration
+from rollout.i18n import _
+from sim.drill_texts import drill_text
 
 TRAINEE = (ev.StepApproved, ev.PauseRequested, ev.ResumeRequested, ev.RollbackRequested, ev.HaltRequested)
 QUIET = (ev.TimerFired, ev.NodesProbed)
@@ -61,16 +65,18 @@ def engine_notes(plan, events: list) -> list[tuple[float, str]]:
 def _marks(card: dict) -> list[tuple[float, str]]:
     marks = []
     if card["fault"]["onset_s"] is not None:
-        marks.append((card["fault"]["onset_s"], f"FAULT BEGINS (hidden from the trainee): {card['fault']['description']}"))
+        marks.append((card["fault"]["onset_s"], _("!! FAULT BEGINS (hidden from the trainee): {fault}").format(
+            fault=drill_text(card["fault"]["description"]))))
     evidence = card.get("evidence")
     if evidence:
-        marks.append((evidence["at_s"], f"FIRST EVIDENCE in the {evidence['panel']} panel: {evidence['what']}"))
+        marks.append((evidence["at_s"], _("!! FIRST EVIDENCE in the {panel} panel: {what}").format(
+            panel=evidence["panel"], what=evidence["what"])))
     return marks
 
 
 def review_lines(events: list, card: dict, notes: list[tuple[float, str]] = ()) -> list[str]:
     """The timeline: every telling event and log warning, the fault and its evidence inserted, the trainee's acts marked."""
-    rows: list[tuple[float, int, str]] = [(at, 0, f"!! {text}") for at, text in _marks(card)]
+    rows: list[tuple[float, int, str]] = [(at, 0, text) for at, text in _marks(card)]
     rows += [(at, 2, text) for at, text in notes]
     for event in events:
         if isinstance(event, QUIET):
