@@ -25,6 +25,7 @@ import uuid
 import pytest
 
 from lab.control import haproxy_weights, y_share
+from lab.procs import is_zombie
 from rollout import events as ev
 from rollout.journal import Journal
 from tests.lab_drill import Observed, finish_run, start_run, turnout_argv
@@ -244,7 +245,7 @@ async def test_detach_over_a_stale_socket_serves_and_sigterm_takes_the_socket_aw
         os.kill(pid, signal.SIGTERM)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 15
-        while os.path.exists(sock) and loop.time() < deadline:
+        while not is_zombie(pid) and loop.time() < deadline:  # the conductor's own exit, its last line written
             await asyncio.sleep(0.1)
     finally:
         try:
