@@ -27,6 +27,25 @@ from .i18n import DOMAIN, _, catalog_path, current_language
 
 MIN_LITERAL = 1  # a template of bare placeholders ("{a}{b}") says nothing to read a sentence back by
 MAX_DEPTH = 16  # a value inside a value inside a sentence: a window line nests a clause per gate
+PARENS_DEEP = 8  # a value's parentheses nest at most this deep (a rollback's reason holds a window's gates' tests)
+
+
+def _balanced(depth: int) -> str:
+    """A regex for text whose parentheses pair up, nested at most ``depth`` deep (lazy).
+
+    WHY: a sentence's values are built from templates whose parentheses pair up, and the same
+    separator serves at several levels (``; `` joins a window's gates and a gate's tests): a
+    placeholder that may take any text cuts ``error_rate fail (A; B); error_rate_node fail (C)``
+    in the middle of a gate's parentheses and reads the halves with the wrong templates. Each
+    alternative starts with a different character, so the match of a group is unique and this
+    costs no more backtracking than ``.*?``."""
+    group = r"\([^()]*\)"
+    for _level in range(depth - 1):
+        group = r"\((?:[^()]|" + group + r")*\)"
+    return r"(?:[^()]|" + group + r")*?"
+
+
+VALUE = _balanced(PARENS_DEEP)
 
 
 @dataclass(frozen=True)
@@ -117,7 +136,7 @@ def compile_pattern(msgid: str, translation: str) -> Pattern | None:
         literals.append(literal)
         weight += _letters(literal)
         if field is not None:
-            parts.append(f"(?P<f{len(fields)}>.*?)")
+            parts.append(f"(?P<f{len(fields)}>{VALUE})")
             fields.append(field)
     if not fields or sum(map(len, literals)) < MIN_LITERAL:
         return None
