@@ -45,6 +45,7 @@ def test_the_headless_log_says_each_gates_evidence_in_japanese(rollback):
 
 
 def test_the_markdown_report_says_why_the_run_stopped_in_japanese(rollback):
+    assert rollback["md"].splitlines()[2].startswith("**y2 error rate from 4m でのリハーサルは"), "a name is not capitalised"
     stopped = next(line for line in rollback["md"].splitlines() if line.startswith("| 終了 | ロールバック済み |"))
     assert "(二項検定 p=4e-244)" in stopped and "ノード y2 のステップ累計" in stopped and "対数尤度比" in stopped
     assert not ENGLISH_EVIDENCE.search(stopped), stopped
