@@ -123,6 +123,8 @@ def japanese():
     ("X breaks it too: Y 3.00% > max 1.00% (binomial p=1e-09), X 2.90%",
      "クラスターXも超えています: Y 3.00% > 最大 1.00% (二項検定 p=1e-09)、X 2.90%"),
     ("dry run: max 1.00%, Y-X <= 0.50%", "ドライラン: 最大 1.00%、Y-X <= 0.50%"),
+    ("failed on the step's evidence (error_rate, error_rate_node) at 50% on Y",  # the procedure panel's headline
+     "クラスターYへ 50% の時点でこのステップの証拠で不合格 (error_rate, error_rate_node)"),
     ("binomial vs max, p < 0.0017 per window; SPRT vs X over the step (errors' split, k 2-256): ln LR >= 7.4 and Y-X > 0.25%",
      "最大に対する二項検定、ウィンドウごとに p < 0.0017。ステップ全体でクラスターXと比べる逐次確率比検定 (SPRT、エラーの分かれ方、"
      "k 2-256): 対数尤度比 (ln LR) >= 7.4、かつ Y-X > 0.25%"),
