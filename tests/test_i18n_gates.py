@@ -142,3 +142,9 @@ def test_a_value_is_read_whole_within_its_parentheses(japanese):
                            "対数尤度比 9.0 >= 7.4。クラスターXの履歴 (率 <= 0.120%) と比較: 対数尤度比 9.5 >= 8.8)。"
                            "error_rate_node 不合格 (ノード y2 のステップ累計 5.00% vs X 0.10% (300 件)、対数尤度比 9.9 >= 7.4)。"
                            "latency_p99_ms 合格 (Y 平均 20ms vs X 20ms)")
+
+
+def test_a_free_text_with_a_stray_parenthesis_is_still_read(japanese):
+    """A value no template built (an error body cut short) may leave a parenthesis open: the
+    sentence around it is still read, only not in preference to a reading that keeps values whole."""
+    assert say("rolling back: Kong said (truncated") == "ロールバック中: Kong said (truncated"
