@@ -147,8 +147,8 @@ def compile_pattern(msgid: str, translation: str) -> Pattern | None:
             fields.append(field)
     if not fields or sum(map(len, literals)) < MIN_LITERAL:
         return None
-    return Pattern(re.compile("".join(parts), re.DOTALL), re.compile("".join(loose), re.DOTALL), tuple(fields), translation, weight, tuple(filter(None, literals)),
-                   closed=bool(parsed[-1][0]) and parsed[-1][1] is None, opened=bool(parsed[0][0]))
+    return Pattern(re.compile("".join(parts), re.DOTALL), re.compile("".join(loose), re.DOTALL), tuple(fields), translation,
+                   weight, tuple(filter(None, literals)), closed=bool(parsed[-1][0]) and parsed[-1][1] is None, opened=bool(parsed[0][0]))
 
 
 @functools.cache
