@@ -53,16 +53,20 @@ class Latency:
         problems, held, notes = [], [], []
         worse = xv is not None and self.worse(config, yv, xv, floor)
         if worse and config.max_ratio_vs_x is not None:
-            problems.append(f"Y {label} {yv:.0f}ms > {config.max_ratio_vs_x}x X {xv:.0f}ms" + (f" and +{yv - xv:.0f}ms > {floor:g}ms" if floor else ""))
+            slower = N_("Y {label} {y}ms > {ratio}x X {x}ms").format(label=label, y=f"{yv:.0f}", ratio=config.max_ratio_vs_x,
+                                                                      x=f"{xv:.0f}")
+            problems.append(N_("{slower} and +{delta}ms > {floor}ms").format(slower=slower, delta=f"{yv - xv:.0f}", floor=f"{floor:g}")
+                            if floor else slower)
         if yv > config.max:
-            said = f"Y {label} {yv:.0f}ms > max {config.max:.0f}ms"
+            said = N_("Y {label} {y}ms > max {max}ms").format(label=label, y=f"{yv:.0f}", max=f"{config.max:.0f}")
             if xv is None or worse:
                 problems.insert(0, said)
             elif xv > config.max:
                 held.append(N_("X breaks it too: {said}, X {x}").format(said=said, x=f"{xv:.0f}ms"))
             else:
                 notes.append(N_("{said} but not worse than X {x}: not charged to Y").format(said=said, x=f"{xv:.0f}ms"))
-        said = f"Y {label} {yv:.0f}ms" + (f" vs X {xv:.0f}ms" if xv is not None else "")
+        said = N_("Y {label} {y}ms").format(label=label, y=f"{yv:.0f}") if xv is None else \
+            N_("Y {label} {y}ms vs X {x}ms").format(label=label, y=f"{yv:.0f}", x=f"{xv:.0f}")
         return GateResult(self.name, outcome(problems, held, notes), yv, xv, self.limit(config),
                           "; ".join(problems or held or notes) or said, **common), {}
 
@@ -89,8 +93,10 @@ class Latency:
         return N_("max {max}ms, <= {ratio}x X").format(max=f"{config.max:.0f}", ratio=ratio)
 
     def test(self, config: Any, kind: str) -> str:
-        what = "averages (whole ms)" if kind == "average" else "quantiles"
-        return f"{what} compared, ratio counted above +{self.floor(config, kind):g}ms; ceiling charged to Y only when worse than X"
+        template = N_("averages (whole ms) compared, ratio counted above +{floor}ms; ceiling charged to Y only when worse than X") \
+            if kind == "average" else \
+            N_("quantiles compared, ratio counted above +{floor}ms; ceiling charged to Y only when worse than X")
+        return template.format(floor=f"{self.floor(config, kind):g}")
 
     def _shown(self, window: PoolWindow) -> str:
         value = window.stat(self.statistic)

@@ -97,7 +97,7 @@ def absolute(limit: float, y: PoolWindow | NodeWindow, x: PoolWindow | None, alp
     over, p = over_limit(y.errors, y.requests, limit, alpha)
     if not over:
         return [], [], []
-    said = f"Y {pct(y.error_rate)} > max {pct(limit)} (binomial p={p:.1g})"
+    said = N_("Y {rate} > max {limit} (binomial p={p})").format(rate=pct(y.error_rate), limit=pct(limit), p=f"{p:.1g}")
     if x is None:
         return [said], [], []
     worse, pw = worse_than_x(y.errors, y.requests, x.errors, x.requests, alpha)
@@ -108,17 +108,36 @@ def absolute(limit: float, y: PoolWindow | NodeWindow, x: PoolWindow | None, alp
     return [], [], [N_("{said} but not worse than X {x}: not charged to Y").format(said=said, x=pct(x.error_rate))]
 
 
-def sequential(evidence: Evidence, alpha: float, delta: float, who: str, against: str = "X") -> tuple[bool, str]:
-    """The step's SPRT against X (or the node's peers): has it crossed, and its evidence in words."""
+def sequential(evidence: Evidence, alpha: float, delta: float, who: str, peers: bool = False) -> tuple[bool, str]:
+    """The step's SPRT against X (or, ``peers``, the node's Y peers): has it crossed, and its evidence in words.
+
+    The words are built from marked templates, one per comparison and direction, so that the
+    phrasebook reads them back (a placeholder beside ``its Y peers`` could not be told apart)."""
     crossed = evidence.regression(alpha, delta)
     split, history = evidence.thresholds(alpha)
-    words = (f"{who} step {pct(evidence.y_rate)} vs {against} {pct(evidence.x_rate)} over {evidence.y_requests} req, "
-             f"ln LR {evidence.mixture:.1f} {'>=' if evidence.mixture >= split else '<'} {split:.1f}")
+    template = STEP_WORDS[(not peers, evidence.mixture >= split)]
+    words = template.format(who=who, y=pct(evidence.y_rate), x=pct(evidence.x_rate), requests=evidence.y_requests,
+                            lr=f"{evidence.mixture:.1f}", threshold=f"{split:.1f}")
     if evidence.p0 > 0:
-        drift = ", X drifted: not used" if evidence.h_mixture >= history and evidence.drifted() else ""
-        words += (f"; vs X's history (rate <= {evidence.p0:.3%}): ln LR {evidence.h_mixture:.1f} "
-                  f"{'>=' if evidence.h_mixture >= history else '<'} {history:.1f}{drift}")
+        over = evidence.h_mixture >= history
+        words = HISTORY_WORDS[over].format(split=words, bound=f"{evidence.p0:.3%}", lr=f"{evidence.h_mixture:.1f}",
+                                           threshold=f"{history:.1f}")
+        if over and evidence.drifted():
+            words = N_("{history}, X drifted: not used").format(history=words)
     return crossed, words
+
+
+# (against X, crossed): the step's SPRT in words; against its Y peers when X is not compared
+STEP_WORDS = {
+    (True, True): N_("{who} step {y} vs X {x} over {requests} req, ln LR {lr} >= {threshold}"),
+    (True, False): N_("{who} step {y} vs X {x} over {requests} req, ln LR {lr} < {threshold}"),
+    (False, True): N_("{who} step {y} vs its Y peers {x} over {requests} req, ln LR {lr} >= {threshold}"),
+    (False, False): N_("{who} step {y} vs its Y peers {x} over {requests} req, ln LR {lr} < {threshold}"),
+}
+HISTORY_WORDS = {  # crossed: Y alone against X's history
+    True: N_("{split}; vs X's history (rate <= {bound}): ln LR {lr} >= {threshold}"),
+    False: N_("{split}; vs X's history (rate <= {bound}): ln LR {lr} < {threshold}"),
+}
 
 
 @dataclass(frozen=True)
@@ -154,10 +173,11 @@ class ErrorRate:
         return N_("max {limit}, Y-X <= {delta}").format(limit=pct(config.max), delta=pct(delta))
 
     def test(self, config: Any, ctx: Judging) -> str:
-        words = f"binomial vs max, p < {ctx.budget.window:.2g} per window"
-        if config.max_delta_vs_x is not None:
-            words += f"; {sprt_words(ctx)} and Y-X > {pct(config.max_delta_vs_x / 2)}"
-        return words
+        words = N_("binomial vs max, p < {level} per window").format(level=f"{ctx.budget.window:.2g}")
+        if config.max_delta_vs_x is None:
+            return words
+        return N_("{binomial}; {sprt} and Y-X > {delta}").format(binomial=words, sprt=sprt_words(ctx),
+                                                               delta=pct(config.max_delta_vs_x / 2))
 
 
 @dataclass(frozen=True)
@@ -174,15 +194,15 @@ class NodeErrorRate:
 
     def judge(self, config: Any, x: PoolWindow, y: PoolWindow, ctx: Judging) -> tuple[GateResult, dict[str, Evidence]]:
         if not y.nodes:
-            return GateResult(self.name, "no_data", None, None, self.limit(config), "the metrics source gives no per-node rows",
+            return GateResult(self.name, "no_data", None, None, self.limit(config), N_("the metrics source gives no per-node rows"),
                               self.statistic, self.label, test=self.test(ctx)), {}
         updates: dict[str, Evidence] = {}
         failed, said, at_fault = [], [], []
         for node in y.nodes:
             key, reference = self._reference(node, x, y, ctx.compare)
             updates[key] = ctx.so_far(key, ctx.compare).add(node.requests, node.errors, reference.requests, reference.errors)
-            crossed, words = self._tests(updates[key], ctx, config.max_delta_vs_x or 0.0, f"node {node.node}",
-                                         "X" if ctx.compare else "its Y peers")
+            crossed, words = self._tests(updates[key], ctx, config.max_delta_vs_x or 0.0,
+                                         N_("node {node}").format(node=node.node), peers=not ctx.compare)
             (failed if crossed else said).append(words)
             if crossed:
                 at_fault.append(node.node)
@@ -196,18 +216,20 @@ class NodeErrorRate:
         return result, updates
 
     @staticmethod
-    def _tests(evidence: Evidence, ctx: Judging, delta: float, who: str, against: str) -> tuple[bool, str]:
+    def _tests(evidence: Evidence, ctx: Judging, delta: float, who: str, peers: bool) -> tuple[bool, str]:
         """The node's SPRT, and where X has no history to bound its rate (the first step, or a node
         against its peers) Fisher's exact test at each of the step's planned windows, which takes
         ``PLANNED_SHARE`` of the node's level (rollout.evidence.planned_looks says why)."""
         planned = ctx.budget.planned(ctx.step) if evidence.p0 == 0 else 0
         if not planned:
-            return sequential(evidence, ctx.level, delta, who, against)
-        crossed, words = sequential(evidence, ctx.level * (1 - PLANNED_SHARE), delta, who, against)
+            return sequential(evidence, ctx.level, delta, who, peers)
+        crossed, words = sequential(evidence, ctx.level * (1 - PLANNED_SHARE), delta, who, peers)
         hit, p, level = planned_looks(evidence, ctx.level * PLANNED_SHARE, planned)
         hit = hit and evidence.y_rate - evidence.x_rate > delta / 2
         if level:
-            words += f"; Fisher p={p:.2g} {'<' if hit else '>='} {level:.2g} (window {evidence.looks} of {planned})"
+            fisher = N_("{sprt}; Fisher p={p} < {level} (window {look} of {planned})") if hit else \
+                N_("{sprt}; Fisher p={p} >= {level} (window {look} of {planned})")
+            words = fisher.format(sprt=words, p=f"{p:.2g}", level=f"{level:.2g}", look=evidence.looks, planned=planned)
         return crossed or hit, words
 
     @staticmethod
@@ -224,16 +246,17 @@ class NodeErrorRate:
     def test(self, ctx: Judging) -> str:
         planned = ctx.budget.planned(ctx.step) if ctx.history[0] == 0 or not ctx.compare else 0
         if not planned:
-            return "per node: " + sprt_words(ctx)
+            return N_("per node: {sprt}").format(sprt=sprt_words(ctx))
         fisher = ctx.level * PLANNED_SHARE / planned
-        return (f"per node: {sprt_words(ctx, ctx.level * (1 - PLANNED_SHARE))}; Fisher's exact test on the step's counts, "
-                f"p < {fisher:.2g} at each of its {planned} planned windows")
+        return N_("per node: {sprt}; Fisher's exact test on the step's counts, p < {level} at each of its {planned} planned "
+                  "windows").format(sprt=sprt_words(ctx, ctx.level * (1 - PLANNED_SHARE)), level=f"{fisher:.2g}", planned=planned)
 
 
 def sprt_words(ctx: Judging, level: float | None = None) -> str:
     """The sequential tests and their thresholds, as the step's level (or ``level``) and X's history make them."""
     split, history = thresholds(ctx.level if level is None else level, ctx.history[0] > 0)
-    words = f"SPRT vs X over the step (errors' split, k 2-256): ln LR >= {split:.1f}"
-    if history < math.inf:
-        words += f"; SPRT vs X's history (Y alone against its bound, k 2-256): ln LR >= {history:.1f}, unless X drifted"
-    return words
+    words = N_("SPRT vs X over the step (errors' split, k 2-256): ln LR >= {threshold}").format(threshold=f"{split:.1f}")
+    if history == math.inf:
+        return words
+    return N_("{split}; SPRT vs X's history (Y alone against its bound, k 2-256): ln LR >= {threshold}, unless X drifted").format(
+        split=words, threshold=f"{history:.1f}")

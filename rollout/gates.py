@@ -92,7 +92,7 @@ def judge(gates: Gates, start: float, end: float, x: PoolWindow, y: PoolWindow,
     ctx = Judging(x.requests >= gates.min_requests, budget or Budget.of_gates(gates), before, history, step)
     volume = _volume(gates, x, y)
     judged = [(rule.judge(config, x, y, ctx), config) for rule, config in active(gates)]
-    results = [dataclasses.replace(r, dry_run=True, threshold="dry run: " + r.threshold) if config.dry_run else r
+    results = [dataclasses.replace(r, dry_run=True, threshold=N_("dry run: {limit}").format(limit=r.threshold)) if config.dry_run else r
                for (r, _), config in judged]
     if volume.verdict != "pass":
         unjudged = [_unjudged(r) for r in results]
@@ -112,7 +112,8 @@ def active(gates: Gates) -> list[tuple[Rule, object]]:
 def _volume(gates: Gates, x: PoolWindow, y: PoolWindow) -> GateResult:
     """Enough requests on Y for a window to say anything: below it, nothing is judged."""
     enough = y.requests >= gates.min_requests
-    evidence = f"Y served {y.requests} {'>=' if enough else '<'} {gates.min_requests}"
+    served = N_("Y served {requests} >= {least}") if enough else N_("Y served {requests} < {least}")
+    evidence = served.format(requests=y.requests, least=gates.min_requests)
     return GateResult("min_requests", "pass" if enough else "inconclusive", y.requests, x.requests,
                       N_(">= {count} requests on Y").format(count=gates.min_requests), evidence, statistic="requests", label="req",
                       x_shown=str(x.requests), y_shown=str(y.requests))
@@ -120,7 +121,7 @@ def _volume(gates: Gates, x: PoolWindow, y: PoolWindow) -> GateResult:
 
 def _unjudged(result: GateResult) -> GateResult:
     """A rule's row on a window too small to judge: its numbers, no verdict."""
-    return dataclasses.replace(result, verdict="inconclusive", detail="not judged: too few requests on Y", decisive=False)
+    return dataclasses.replace(result, verdict="inconclusive", detail=N_("not judged: too few requests on Y"), decisive=False)
 
 
 __all__ = ["GateResult", "RULES", "WindowVerdict", "active", "judge"]

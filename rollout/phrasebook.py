@@ -27,13 +27,33 @@ from .i18n import DOMAIN, _, catalog_path, current_language
 
 MIN_LITERAL = 1  # a template of bare placeholders ("{a}{b}") says nothing to read a sentence back by
 MAX_DEPTH = 16  # a value inside a value inside a sentence: a window line nests a clause per gate
+PARENS_DEEP = 8  # a value's parentheses nest at most this deep (a rollback's reason holds a window's gates' tests)
+
+
+def _balanced(depth: int) -> str:
+    """A regex for text whose parentheses pair up, nested at most ``depth`` deep (lazy).
+
+    WHY: a sentence's values are built from templates whose parentheses pair up, and the same
+    separator serves at several levels (``; `` joins a window's gates and a gate's tests): a
+    placeholder that may take any text cuts ``error_rate fail (A; B); error_rate_node fail (C)``
+    in the middle of a gate's parentheses and reads the halves with the wrong templates. Each
+    alternative starts with a different character, so the match of a group is unique and this
+    costs no more backtracking than ``.*?``."""
+    group = r"\([^()]*\)"
+    for _level in range(depth - 1):
+        group = r"\((?:[^()]|" + group + r")*\)"
+    return r"(?:[^()]|" + group + r")*?"
+
+
+VALUE = _balanced(PARENS_DEEP)
 
 
 @dataclass(frozen=True)
 class Pattern:
     """One msgid read as a pattern: its regex, its placeholders in group order, its translation."""
 
-    regex: re.Pattern
+    regex: re.Pattern  # each value whole within its parentheses
+    loose: re.Pattern  # any text for a value: a free text (an error body) may leave a parenthesis open
     fields: tuple[str, ...]
     translation: str
     weight: int  # letters in its literal text: the more words a template says, the surer its match
@@ -61,24 +81,28 @@ def _read(lang: str, text: str, depth: int) -> tuple[int, str]:
     swallows the rest of the sentence: ``Y has {ny} nodes, X has {nx}`` would take a whole
     ``...; peak not checked`` clause as ``nx``), then the one that starts with literal text
     (``rolling back: {reason}`` holds ``{how} ({gates}) at {y}% on Y: ...``, not the other way
-    round), then the one with more placeholders."""
+    round), then the one with more placeholders. Before all of these, a reading whose values
+    are whole within their parentheses beats one that cuts a value inside them (``VALUE``); the
+    loose reading is only for a sentence no template reads whole (a free text's stray parenthesis)."""
     exact = _(text)
     if exact != text:
         return _letters(text), exact
-    best: tuple[tuple[int, bool, bool, int], str] = ((0, False, False, 0), text)
+    best: tuple[tuple[bool, int, bool, bool, int], str] = ((False, 0, False, False, 0), text)
     if depth > MAX_DEPTH:
         return 0, text
     for pattern in _patterns(lang):
         if not all(literal in text for literal in pattern.literals):
             continue
         found = pattern.regex.fullmatch(text)
+        whole = found is not None
+        found = found or pattern.loose.fullmatch(text)
         if found:
             values = [_read(lang, found.group(f"f{i}"), depth + 1) for i in range(len(pattern.fields))]
             score = pattern.weight + sum(covered for covered, _said in values)
-            rank = (score, pattern.closed, pattern.opened, len(pattern.fields))
+            rank = (whole, score, pattern.closed, pattern.opened, len(pattern.fields))
             if rank > best[0]:
                 best = (rank, fill(pattern.translation, {name: value[1] for name, value in zip(pattern.fields, values)}))
-    return best[0][0], best[1]
+    return best[0][1], best[1]
 
 
 def say_phase(phase: str) -> str:
@@ -107,22 +131,24 @@ def fill(template: str, values: dict[str, str]) -> str:
 
 def compile_pattern(msgid: str, translation: str) -> Pattern | None:
     """The regex that reads sentences built from ``msgid``; None when the template is too bare."""
-    parts, fields, weight, literals = [], [], 0, []
+    parts, loose, fields, weight, literals = [], [], [], 0, []
     try:
         parsed = list(string.Formatter().parse(msgid))
     except ValueError:
         return None
     for literal, field, _spec, _conversion in parsed:
         parts.append(re.escape(literal))
+        loose.append(re.escape(literal))
         literals.append(literal)
         weight += _letters(literal)
         if field is not None:
-            parts.append(f"(?P<f{len(fields)}>.*?)")
+            parts.append(f"(?P<f{len(fields)}>{VALUE})")
+            loose.append(f"(?P<f{len(fields)}>.*?)")
             fields.append(field)
     if not fields or sum(map(len, literals)) < MIN_LITERAL:
         return None
-    return Pattern(re.compile("".join(parts), re.DOTALL), tuple(fields), translation, weight, tuple(filter(None, literals)),
-                   closed=bool(parsed[-1][0]) and parsed[-1][1] is None, opened=bool(parsed[0][0]))
+    return Pattern(re.compile("".join(parts), re.DOTALL), re.compile("".join(loose), re.DOTALL), tuple(fields), translation,
+                   weight, tuple(filter(None, literals)), closed=bool(parsed[-1][0]) and parsed[-1][1] is None, opened=bool(parsed[0][0]))
 
 
 @functools.cache

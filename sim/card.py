@@ -19,6 +19,8 @@ import platform
 import numpy as np
 from scipy.stats import binomtest
 
+from rollout.i18n import _
+
 CONFIDENCE = 0.95
 STOPPED = ("rolled_back", "halted")  # what a healthy Y should never meet: a rollback or a hold
 
@@ -85,4 +87,4 @@ def provenance(plan_name: str, plan_path: str | None, scenario_name: str, scenar
 
 
 def percent_ci(ci: list[float] | None) -> str:
-    return "" if ci is None else f" (95% CI {ci[0]:.1%}-{ci[1]:.1%})"
+    return "" if ci is None else _(" (95% CI {low}-{high})").format(low=f"{ci[0]:.1%}", high=f"{ci[1]:.1%}")

@@ -199,7 +199,7 @@ def _detection_lines(card: dict) -> list[str]:
     if false is not None:
         return [_("  false rollbacks (a healthy Y rolled back or held): {count} of {runs}, {rate:.1%}{ci}").format(
             count=false["count"], runs=card["runs"], rate=false["rate"], ci=evidence.percent_ci(false["ci"]))]
-    lines = [f"  p_detect: {card['p_detect']:.1%}{evidence.percent_ci(card.get('p_detect_ci'))}"]
+    lines = [_("  p_detect: {rate}{ci}").format(rate=f"{card['p_detect']:.1%}", ci=evidence.percent_ci(card.get("p_detect_ci")))]
     ttd = card["time_to_detect_s"]
     lines.append(_("  time to detect: p50 {p50}, p95 {p95}").format(
         p50=format_duration(ttd["p50"]), p95=format_duration(ttd["p95"]))

@@ -129,13 +129,16 @@ class Rehearsal(SimConductor):
 
     def _note_headless_end(self) -> None:
         if self.driver.journal_failure is not None:
-            text = f"held: {self.driver.journal_failure}; the event was not journaled, so it was not acted upon"
+            text = N_("held: {failure}; the event was not journaled, so it was not acted upon").format(
+                failure=self.driver.journal_failure)
         elif self.engine.phase == Phase.PAUSED:
-            text = f"held ({self.engine.reason}); nobody can resume a headless rehearsal: it ends here, halted"
+            text = N_("held ({reason}); nobody can resume a headless rehearsal: it ends here, halted").format(reason=self.engine.reason)
         elif self.engine.pending_approval is not None:
-            text = f"step {self.engine.pending_approval + 1} waits for approval; a headless rehearsal ends here, halted"
+            text = N_("step {step} waits for approval; a headless rehearsal ends here, halted").format(
+                step=self.engine.pending_approval + 1)
         else:
-            text = f"stopped after {self.env.now:.0f}s of simulated time: the plan did not finish (inconclusive windows?)"
+            text = N_("stopped after {seconds}s of simulated time: the plan did not finish (inconclusive windows?)").format(
+                seconds=f"{self.env.now:.0f}")
         self._add(text, "error")
 
     # ------------------------------------------------------------------ results

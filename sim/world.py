@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import simpy
 
+from rollout.i18n import N_
 from rollout.plan import Plan
 from rollout.ports import World
 
@@ -138,8 +139,11 @@ class SimWorld:
         if oom is not None:
             self.env.process(self._oom(node, node.ready_since, oom))
 
-    def crash(self, node: SimNode, restart: bool, why: str) -> None:
-        self.notes.append((self.env.now, f"{node.name} {why}" + ("; its supervisor restarts it" if restart else "")))
+    def crash(self, node: SimNode, restart: bool, why: str, said: str) -> None:
+        """``why`` goes into the node's own message (as Kong's would read); ``said`` is the timeline's
+        marked template for it (``{node} crashed``), so the rehearsal's log says it in the reader's language."""
+        note = said.format(node=node.name)
+        self.notes.append((self.env.now, N_("{note}; its supervisor restarts it").format(note=note) if restart else note))
         self.set_state(node.index, "down", f"connection refused ({why})")
         if restart:
             self.start(node.index)
@@ -147,12 +151,12 @@ class SimWorld:
     def _crash_later(self, node: SimNode, delay: float, restart: bool):
         yield self.env.timeout(delay)
         if node.state == "ready":
-            self.crash(node, restart, "crashed")
+            self.crash(node, restart, "crashed", N_("{node} crashed"))
 
     def _oom(self, node: SimNode, since: float, at: float):
         yield self.env.timeout(max(0.0, at - self.env.now))
         if node.state == "ready" and node.ready_since == since:
-            self.crash(node, True, "was OOM-killed (memory leak)")
+            self.crash(node, True, "was OOM-killed (memory leak)", N_("{node} was OOM-killed (memory leak)"))
 
     # ------------------------------------------------------------------ faults
     def _schedule_faults(self) -> None:
@@ -206,7 +210,7 @@ class SimWorld:
         yield self.env.timeout(max(0.0, fault.at - self.env.now))  # ``at`` is absolute (a drill injects it later)
         for node in self.table.targets(fault, "y"):
             if node.state == "ready":
-                self.crash(node, fault.restart, "crashed")
+                self.crash(node, fault.restart, "crashed", N_("{node} crashed"))
             else:
                 self.crash_armed[node.index] = fault.restart
 
@@ -224,7 +228,9 @@ class SimWorld:
             if node.state in ("ready", "starting", "installed") and node.config_hash != "0" * 32:
                 node.config_hash = config_hash(self._config_source(node), self.plan.name, node.generation)
                 written.append(node.name)
-        self.notes.append((self.env.now, "someone wrote config (POST /config) to " + (", ".join(written) or "no running node")))
+        said = N_("someone wrote config (POST /config) to {nodes}").format(nodes=", ".join(written)) if written else \
+            N_("someone wrote config (POST /config) to no running node")
+        self.notes.append((self.env.now, said))
 
     def _sync_refusal(self, node: SimNode) -> CpSyncFault | None:
         for fault in self.scenario.faults:

@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         from sim.report import monte_carlo_text  # here, not above: the TUI's first frame does not wait for SciPy
 
         card, records = _monte_carlo(plan, scenario, args)
-        print(json.dumps(card, indent=2) if args.json else monte_carlo_text(card, f"{plan.name} in {scenario.name}"))
+        print(json.dumps(card, indent=2) if args.json else monte_carlo_text(card, _title(plan, scenario)))
         if args.report:
             from tui.reports.write import write_monte_carlo
 
@@ -79,8 +79,13 @@ def _one_run(plan, scenario, args, journal: str | None) -> int:
             return code
     from sim.report import run_json, run_text
     record = _headless_run(plan, scenario, args, journal)
-    print(json.dumps(run_json(record), indent=2) if args.json else run_text(record, f"{plan.name} in {scenario.name}"))
+    print(json.dumps(run_json(record), indent=2) if args.json else run_text(record, _title(plan, scenario)))
     return 0 if record.outcome == "completed" else 1
+
+
+def _title(plan, scenario) -> str:
+    """What a rehearsal's log and card are of: the plan in the scenario's world."""
+    return _("{plan} in {scenario}").format(plan=plan.name, scenario=scenario.name)
 
 
 def _headless_run(plan, scenario, args: argparse.Namespace, journal: str | None):

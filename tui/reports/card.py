@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from rollout.i18n import _
 from rollout.plan import Plan
 
 
@@ -34,5 +35,5 @@ def monte_carlo_of(card: dict, records: list, plan: Plan, scenario) -> MonteCarl
         counts = Counter(str(r.detection.y_percent) for r in caught)
         steps = {**{str(s.y): 0 for s in plan.steps}, **counts}
     steps = dict(sorted({**{str(s.y): 0 for s in plan.steps}, **steps}.items(), key=lambda kv: float(kv[0])))
-    return MonteCarlo(card, f"{plan.name} in {scenario.name}", scenario.name, bool(scenario.faults),
+    return MonteCarlo(card, _("{plan} in {scenario}").format(plan=plan.name, scenario=scenario.name), scenario.name, bool(scenario.faults),
                       tuple(r.bad for r in records), tuple(r.time_to_detect_s for r in caught), steps)

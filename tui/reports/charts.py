@@ -3,15 +3,20 @@
 matplotlib is a well-kept plotting library and an optional extra (``pip install
 'turnout[report]'``): the object-oriented ``Figure`` API is used (no pyplot, no global state, no
 display), with text kept as text (``svg.fonttype: none``: smaller, selectable, prints sharp) and
-a fixed hash salt and no date, so the same report renders the same bytes.
+a fixed hash salt and no date, so the same report renders the same bytes. Because the text stays
+text, the browser draws Japanese labels with its own fonts: matplotlib's warning that its
+default font has no such glyph (it only sizes the layout with it) is not the operator's concern.
 """
 
 from __future__ import annotations
 
 import io
+import warnings
 from contextlib import contextmanager
 
-INSTALL = "the charts need matplotlib: pip install 'turnout[report]' (or pip install matplotlib)"
+from rollout.i18n import N_, _, pgettext
+
+INSTALL = N_("the charts need matplotlib: pip install 'turnout[report]' (or pip install matplotlib)")
 X_COLOUR, Y_COLOUR, LIMIT_COLOUR, MARK_COLOUR = "#4c72b0", "#dd8452", "#c44e52", "#55a868"
 
 
@@ -34,9 +39,10 @@ def figure(title: str, xlabel: str, ylabel: str):
         import matplotlib
         from matplotlib.figure import Figure
     except ImportError:
-        raise ChartsUnavailable(INSTALL) from None
+        raise ChartsUnavailable(_(INSTALL)) from None
     out: list[str] = []
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "turnout", "font.size": 9}):
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "turnout", "font.size": 9}), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)
         fig = Figure(figsize=(6.4, 2.8), layout="constrained")
         ax = fig.add_subplot()
         ax.set_title(title, loc="left", fontsize=10)
@@ -56,17 +62,17 @@ def minutes(seconds) -> list[float]:
 
 def _marks(ax, detection_s: float | None, rollback_s: float | None) -> None:
     if detection_s is not None:
-        ax.axvline(detection_s / 60.0, color=LIMIT_COLOUR, linestyle="--", label="detected")
+        ax.axvline(detection_s / 60.0, color=LIMIT_COLOUR, linestyle="--", label=_("detected"))
     if rollback_s is not None:
-        ax.axvline(rollback_s / 60.0, color=MARK_COLOUR, linestyle=":", label="rollback")
+        ax.axvline(rollback_s / 60.0, color=MARK_COLOUR, linestyle=":", label=_("rollback"))
 
 
 def split_chart(splits, end_s: float, detection_s: float | None, rollback_s: float | None) -> str:
     """Y's share of traffic over time, as the load balancer applied it."""
     times = [t for t, _ in splits] + [end_s]
     shares = [y for _, y in splits] + ([splits[-1][1]] if splits else [0])
-    with figure("Traffic split over time", "minutes from start", "% on Y") as (ax, out):
-        ax.step(minutes(times), shares, where="post", color=Y_COLOUR, label="Y %")
+    with figure(_("Traffic split over time"), _("minutes from start"), _("% on Y")) as (ax, out):
+        ax.step(minutes(times), shares, where="post", color=Y_COLOUR, label=_("Y %"))
         ax.set_ylim(-2, 105)
         _marks(ax, detection_s, rollback_s)
         ax.legend(loc="upper left", fontsize=8)
@@ -77,28 +83,28 @@ def window_chart(windows, title: str, ylabel: str, value, limit: float | None,
                  detection_s: float | None, rollback_s: float | None) -> str:
     """One statistic per judged window on X and Y (at each window's end), against the gate's limit."""
     ends = minutes([w.end for w in windows])
-    with figure(title, "minutes from start", ylabel) as (ax, out):
+    with figure(title, _("minutes from start"), ylabel) as (ax, out):
         ax.plot(ends, [value(w.x) for w in windows], marker=".", color=X_COLOUR, label="X")
         ax.plot(ends, [value(w.y) for w in windows], marker="o", color=Y_COLOUR, label="Y")
         if limit is not None:
-            ax.axhline(limit, color=LIMIT_COLOUR, label="gate limit")
+            ax.axhline(limit, color=LIMIT_COLOUR, label=_("gate limit"))
         _marks(ax, detection_s, rollback_s)
         ax.legend(loc="upper left", fontsize=8)
     return out[0]
 
 
 def histogram(values, title: str, xlabel: str, bins: int = 30) -> str:
-    with figure(title, xlabel, "runs") as (ax, out):
+    with figure(title, xlabel, pgettext("report card: rehearsals counted", "runs")) as (ax, out):
         if values:
             ax.hist(values, bins=min(bins, max(1, len(set(values)))), color=Y_COLOUR, edgecolor="white")
         else:
-            ax.text(0.5, 0.5, "no run to show", transform=ax.transAxes, ha="center")
+            ax.text(0.5, 0.5, _("no run to show"), transform=ax.transAxes, ha="center")
     return out[0]
 
 
 def bars(labels: list[str], counts: list[int], title: str, xlabel: str) -> str:
-    with figure(title, xlabel, "runs") as (ax, out):
+    with figure(title, xlabel, pgettext("report card: rehearsals counted", "runs")) as (ax, out):
         ax.bar(labels, counts, color=Y_COLOUR)
         if not labels:
-            ax.text(0.5, 0.5, "no run was caught", transform=ax.transAxes, ha="center")
+            ax.text(0.5, 0.5, _("no run was caught"), transform=ax.transAxes, ha="center")
     return out[0]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from rollout.durations import format_duration
-from rollout.i18n import N_, _
+from rollout.i18n import N_, _, pgettext
 from rollout.phrasebook import say, say_phase
 from rollout.plan import Plan
 
@@ -109,39 +109,52 @@ def run_tables(story: RunStory) -> list[Table]:
 
 def monte_carlo_tables(mc: MonteCarlo) -> list[Table]:
     card = mc.card
-    o, ttd, dur = card["outcomes"], card["time_to_detect_s"], card["duration_s"]
-    rows = [("runs", str(card["runs"])), ("completed / rolled back / halted", f"{o['completed']} / {o['rolled_back']} / {o['halted']}"),
-            ("p_detect", f"{card['p_detect']:.1%}")]
-    if card.get("p_detect_ci"):
-        rows.append(("p_detect 95% CI", "{:.1%} - {:.1%}".format(*card["p_detect_ci"])))
-    if card.get("false_rollback"):
-        fr = card["false_rollback"]
-        ci = " (95% CI {:.1%} - {:.1%})".format(*fr["ci"]) if fr.get("ci") else ""
-        rows.append(("false rollbacks", f"{fr['count']} = {fr['rate']:.1%}{ci}"))
-    rows += [("time to detect p50 / p95", _pair(ttd)), ("duration p50 / p95", _pair(dur)),
-             ("bad requests mean / p95", f"{card['bad_requests']['mean']} / {card['bad_requests']['p95']}")]
-    for key in ("seed",):
-        if key in card:
-            rows.append((key, str(card[key])))
-    for key in ("plan", "scenario"):
-        if isinstance(card.get(key), dict):
-            rows.append((key, f"{card[key].get('name')} (sha256 {str(card[key].get('sha256'))[:16]})"))
-    if isinstance(card.get("versions"), dict):
-        rows.append(("versions", ", ".join(f"{k} {v}" for k, v in card["versions"].items())))
-    tables = [Table("Report card", ("what", "value"), tuple(rows))]
+    tables = [Table(_("Report card"), (_("what"), _("value")), tuple(_card_rows(card)))]
     if isinstance(card.get("blast_radius"), dict):
-        tables.append(Table("Blast radius per run", ("requests", "mean", "p50", "p95", "max"), tuple(
-            (kind, *(str(v.get(k)) for k in ("mean", "p50", "p95", "max"))) for kind, v in card["blast_radius"].items())))
-    tables.append(Table("Caught at each step", ("Y %", "runs"), tuple((y, str(n)) for y, n in mc.detection_step.items())))
+        tables.append(Table(_("Blast radius per run"), (_("requests"), _("mean"), "p50", "p95", _("max")), tuple(
+            (_blast_row(kind), *(str(v.get(k)) for k in ("mean", "p50", "p95", "max"))) for kind, v in card["blast_radius"].items())))
+    tables.append(Table(_("Caught at each step"), (_("Y %"), pgettext("report card: rehearsals counted", "runs")),
+                        tuple((y, str(n)) for y, n in mc.detection_step.items())))
     if card.get("drawn"):
         drawn = card["drawn"]
         runs = list(drawn.items() if isinstance(drawn, dict) else enumerate(drawn))[:DRAWN_SHOWN]
-        tables.append(Table(f"Fault values drawn (first {DRAWN_SHOWN} runs)", ("run", "drawn"), tuple(
-            (str(i), json.dumps(d, sort_keys=True)) for i, d in runs)))
+        tables.append(Table(_("Fault values drawn (first {runs} runs)").format(runs=DRAWN_SHOWN),
+                            (pgettext("report card: rehearsals counted", "run"), _("drawn")),
+                            tuple((str(i), json.dumps(d, sort_keys=True)) for i, d in runs)))
     return tables
+
+
+def _blast_row(kind: str) -> str:
+    """The card's blast_radius key as a row label: failed (beyond the base rate) or slow (over the SLO)."""
+    words = {"failed": pgettext("report card: blast radius", "failed"), "slow": pgettext("report card: blast radius", "slow")}
+    return words.get(kind, kind)
+
+
+def _card_rows(card: dict) -> list[tuple[str, str]]:
+    """The card's numbers, labelled in the reader's language (the values are the JSON's)."""
+    o, ttd, dur = card["outcomes"], card["time_to_detect_s"], card["duration_s"]
+    rows = [(pgettext("report card: rehearsals counted", "runs"), str(card["runs"])),
+            (_("completed / rolled back / halted"), f"{o['completed']} / {o['rolled_back']} / {o['halted']}"),
+            (_("p_detect"), f"{card['p_detect']:.1%}")]
+    if card.get("p_detect_ci"):
+        rows.append((_("p_detect 95% CI"), "{:.1%} - {:.1%}".format(*card["p_detect_ci"])))
+    if card.get("false_rollback"):
+        fr = card["false_rollback"]
+        ci = _(" (95% CI {low} - {high})").format(low=f"{fr['ci'][0]:.1%}", high=f"{fr['ci'][1]:.1%}") if fr.get("ci") else ""
+        rows.append((_("false rollbacks"), f"{fr['count']} = {fr['rate']:.1%}{ci}"))
+    rows += [(_("time to detect p50 / p95"), _pair(ttd)), (_("duration p50 / p95"), _pair(dur)),
+             (_("bad requests mean / p95"), f"{card['bad_requests']['mean']} / {card['bad_requests']['p95']}")]
+    if "seed" in card:
+        rows.append((_("seed"), str(card["seed"])))
+    for key, label in (("plan", N_("plan")), ("scenario", N_("scenario"))):
+        if isinstance(card.get(key), dict):
+            rows.append((_(label), f"{card[key].get('name')} (sha256 {str(card[key].get('sha256'))[:16]})"))
+    if isinstance(card.get("versions"), dict):
+        rows.append((_("versions"), ", ".join(f"{k} {v}" for k, v in card["versions"].items())))
+    return rows
 
 
 def _pair(p: dict) -> str:
     if p.get("p50") is None:
-        return "never"
+        return _("never")
     return f"{format_duration(p['p50'])} / {format_duration(p['p95'])}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rollout.durations import format_duration
-from rollout.i18n import _
+from rollout.i18n import _, current_language
 from rollout.phrasebook import say, say_phase
 
 from .card import MonteCarlo
@@ -44,9 +44,15 @@ def monte_carlo_verdict(mc: MonteCarlo) -> str:
         **caught, median=format_duration(p50))
 
 
+def sentence_start(words: str) -> str:
+    """``words`` opening a sentence: an English one starts with a capital (the rest kept as written:
+    a scenario's name is a name); Japanese has no capitals, and its sentence may open with a name."""
+    return words[:1].upper() + words[1:] if current_language() == "en" else words
+
+
 def run_verdict(story: RunStory, what: str) -> str:
     """One run: how it ended and what stopped it. ``what`` names it ("the rehearsal in ...", "the live run")."""
-    what = what.capitalize()
+    what = sentence_start(what)
     if story.outcome == "completed":
         return _("{what} completed in {duration}: every step passed its gates.").format(
             what=what, duration=format_duration(story.duration_s))

@@ -14,6 +14,7 @@ from textual.reactive import reactive
 
 from rollout.i18n import N_, _
 from rollout.phases import Phase
+from rollout.phrasebook import say
 from rollout.snapshot import ProcedureItem, Snapshot, StepView
 
 from ..next_steps import freeze_state, next_steps
@@ -23,6 +24,12 @@ from .base import MARKS, SnapshotView, duration, phase_words
 LABELS = {"preflight": N_("preflight checks"), "freeze": N_("freeze config writes"), "backup": N_("back up config"),
           "deploy_y": N_("deploy Y"), "smoke_y": N_("smoke-test Y"), "shift": N_("shift"),
           "decommission_x": N_("decommission X"), "unfreeze": N_("unfreeze config"), "watch": N_("watch")}
+
+
+# The headlines of rollout.engine's gate reasons (the reason up to its first ": "), so the phrasebook
+# reads the headline the panel shows as it reads the whole reason in the event log.
+HEADLINES = (N_("{how} ({join}) at {y}% on Y"), N_("{failures} windows over a limit that X breaks too ({gates}) at {y}% on Y; "
+                                                   "the operator decides"))
 
 
 def label(phase: str) -> str:
@@ -60,7 +67,7 @@ def next_line(snap: Snapshot) -> Text:
         return Text(f" ⚑ {words}  [a] ", "bold black on yellow")
     if snap.finished or snap.phase in (Phase.ROLLING_BACK, Phase.PAUSED):
         words = phase_words(snap.phase)
-        cause = _(snap.reason.split(": ", 1)[0])  # the headline (a fixed sentence translates); the full reason is in the event log
+        cause = say(snap.reason.split(": ", 1)[0])  # the headline, said (HEADLINES); the full reason is in the event log
         return Text(f"{words}: {cause}" if cause else words, "bold red" if snap.phase != Phase.DONE else "bold green")
     text = Text()
     if snap.bake_remaining is not None:
