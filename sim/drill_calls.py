@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rollout.i18n import N_
+
 from .drill_score import PUSHING_MOVES, Move
 
 DECISION_SHARE, REACTION_SHARE, DISCIPLINE_SHARE = 0.6, 0.3, 0.1
@@ -51,27 +53,28 @@ def _pulled(call, onset, evidence, moves, outcome) -> tuple[str, float | None, f
     pull = _pull(moves)
     if pull is None:
         if outcome == "completed":
-            return "missed", None, 0.0, ["you never rolled back: the faulty Y reached 100%"]
-        return "undecided", None, 0.0, [f"you never rolled back (the drill ended {outcome})"]
+            return "missed", None, 0.0, [N_("you never rolled back: the faulty Y reached 100%")]
+        return "undecided", None, 0.0, [N_("you never rolled back (the drill ended {outcome})").format(outcome=outcome)]
     if onset is None or pull.at_s < onset:
-        return "false_alarm", None, 0.0, ["you rolled back before anything was wrong"]
+        return "false_alarm", None, 0.0, [N_("you rolled back before anything was wrong")]
     if evidence is None or pull.at_s <= evidence.at_s:
         return "correct", 0.0, 1.0, []
     reaction = pull.at_s - evidence.at_s
     share = _reaction_share(reaction, call.within)
-    late = [] if share == 1.0 else [f"you took {_mmss(reaction)} after the evidence; the deadline was {_mmss(call.within)}"]
+    late = [] if share == 1.0 else [N_("you took {reaction} after the evidence; the deadline was {deadline}").format(
+        reaction=_mmss(reaction), deadline=_mmss(call.within))]
     return "correct", reaction, share, late
 
 
 def _held(call, evidence, moves) -> tuple[str, list[str]]:
     if _pull(moves) is not None:
-        return "false_alarm", ["you rolled back, but Y was not the trouble: rolling back would not help"]
+        return "false_alarm", [N_("you rolled back, but Y was not the trouble: rolling back would not help")]
     if evidence is None:
         return "correct", []
     early = [m for m in moves if m.what in PUSHING_MOVES and evidence.at_s <= m.at_s < evidence.at_s + call.at_least]
     if early:
-        return "pushed", [f"you pushed on ({early[0].what}) {_mmss(early[0].at_s - evidence.at_s)} after the evidence; "
-                          f"hold at least {_mmss(call.at_least)}"]
+        return "pushed", [N_("you pushed on ({move}) {time} after the evidence; hold at least {hold}").format(
+            move=early[0].what, time=_mmss(early[0].at_s - evidence.at_s), hold=_mmss(call.at_least))]
     return "correct", []
 
 
@@ -98,9 +101,10 @@ def score_call(call, onset: float | None, evidence: Evidence | None, moves: list
     else:
         pulled = _pull(moves) is not None
         decision = "false_alarm" if pulled else "correct" if outcome == "completed" else "undecided"
-        reasons = ["you rolled back a healthy Y"] if pulled else [] if decision == "correct" else [f"the drill ended {outcome}"]
+        reasons = [N_("you rolled back a healthy Y")] if pulled else [] if decision == "correct" else [
+            N_("the drill ended {outcome}").format(outcome=outcome)]
     wrong = _wrong_moves(call, evidence, moves)
-    reasons += [f"{m.what} at {_mmss(m.at_s)} while the trouble showed" for m in wrong]
+    reasons += [N_("{move} at {time} while the trouble showed").format(move=m.what, time=_mmss(m.at_s)) for m in wrong]
     right = decision == "correct"
     points = {"decision": round(call.points * DECISION_SHARE) if right else 0,
               "reaction": round(call.points * REACTION_SHARE * share) if right else 0,

@@ -23,6 +23,7 @@ from rollout import i18n
 from rollout.plan import load_plan
 from sim.drill_file import library, load_drill, plan_path
 from sim.drill_run import LibraryDrill
+from sim.drill_calls import score_call
 from sim.drill_texts import drill_text, extract_drill
 from tui.drill_card import print_card
 
@@ -192,6 +193,24 @@ def test_the_card_in_japanese_translates_the_drills_texts_and_keeps_its_json():
     assert all(cell_len(line) <= 80 for line in lines), [cell_len(line) for line in lines]
     assert json.dumps(japanese_card, sort_keys=True) == json.dumps(english, sort_keys=True)
     assert japanese_card["fault"]["description"] == spec.reveal and japanese_card["expert"] == spec.expert
+
+
+def test_the_scorers_reasons_stay_english_on_the_card_and_read_in_japanese_on_screen():
+    """A missed roll back: the card (JSON) keeps the scorer's English reason, the screen says it in Japanese."""
+    path = DRILLS["healthy-slow-upstream"]
+    card = careful(opened(path))
+    call = next(c for c in load_drill(str(DRILLS["shift-y-errors"])).calls if c.call == "roll_back")
+    scored = score_call(call, onset=60.0, evidence=None, moves=[], outcome="completed")
+    assert scored["reasons"] == ["you never rolled back: the faulty Y reached 100%"]
+    card["calls"][0]["reasons"] = scored["reasons"]
+    try:
+        i18n.set_language("ja")
+        console = Console(file=io.StringIO(), width=80, color_system=None)
+        print_card(card, "demo", "turnout drill healthy-slow-upstream --seed 1", console=console)
+    finally:
+        i18n.set_language(None)
+    shown = "".join(console.file.getvalue().split())
+    assert "ロールバックしなかった:障害のあるYが100%に達した" in shown and "youneverrolledback" not in shown
 
 
 def test_the_history_says_the_call_again_in_japanese_and_lines_up_by_cells(japanese):

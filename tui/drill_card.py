@@ -20,6 +20,7 @@ from rich.text import Text
 
 from rollout.durations import format_duration
 from rollout.i18n import N_, _
+from rollout.phrasebook import say
 from sim.drill_score import VERDICTS
 from sim.drill_texts import drill_text
 
@@ -90,7 +91,7 @@ def _call_rows(grid: Table, card: dict) -> None:
                                                                    call=p["decision"], reaction_points=p["reaction"],
                                                                    discipline=p["discipline"])))
         for reason in call["reasons"]:
-            grid.add_row("", breakable(f"- {reason}"))
+            grid.add_row("", breakable("- " + say(reason)))  # the card keeps English; the screen says it
 
 
 def card_renderable(card: dict, title: str, replay: str, review: str | None = None) -> Group:
