@@ -19,6 +19,7 @@ from babel.messages.extract import extract_from_file
 from rich.cells import cell_len
 from rich.console import Console
 
+from rollout import events as ev
 from rollout import i18n
 from rollout.plan import load_plan
 from sim.drill_file import library, load_drill, plan_path
@@ -223,7 +224,7 @@ def test_the_history_says_the_call_again_in_japanese_and_lines_up_by_cells(japan
     assert [line["call"] for line in lines] == ["rolled back at 3m05s", "left it halted"]
     rows = history_text(lines).splitlines()
     assert rows[0].split() == ["日時", "訓練", "得点", "判断"]
-    assert rows[1].endswith("3m05sにロールバック (correct)") and rows[2].endswith("中断のまま (undecided)"), rows
+    assert rows[1].endswith("3m05sにロールバック (正しい判断)") and rows[2].endswith("中断のまま (判断なし)"), rows
     starts = {cell_len(row[:row.index(word)]) for row, word in zip(rows, ("判断", "3m05s", "中断"))}
     assert len(starts) == 1, rows  # the call column starts in one cell column under a Japanese header
 
@@ -236,6 +237,8 @@ def test_the_review_reveals_the_fault_in_the_drills_japanese_words(japanese):
     lines = review_lines([], card)
     reveal = drill_text(load_drill(str(path)).reveal)
     assert any(line.endswith("  !! 障害発生 (訓練者には非表示): " + reveal) for line in lines), lines
+    started = ev.RunStarted(at=0.0, plan_name="demo", plan_sha256="0" * 64, world="sim")
+    assert any(line.endswith("demo' の実行を開始しました (sim)") for line in review_lines([started], card)), lines
 
 
 def test_a_plan_drills_situation_and_its_fault_in_japanese(japanese):

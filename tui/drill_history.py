@@ -83,5 +83,16 @@ def history_text(lines: list[dict]) -> str:
             _pad(pgettext("drill history: a column", "score"), 5, right=True) + " ", pgettext("drill history: a column", "call"))
     rows = [" ".join(head)]
     rows += [f"{_pad(str(line.get('date', '?')), 25)} {_pad(str(line.get('drill', '?')), 30)} {_pad(str(line.get('score', '?')), 5, True)}  "
-             f"{say(str(line.get('call', '?')))} ({line.get('decision', '?')})" for line in lines]
+             f"{say(str(line.get('call', '?')))} ({_decision(str(line.get('decision', '?')))})" for line in lines]
     return "\n".join(rows)
+
+
+def _decision(key: str) -> str:
+    """The card's decision key (stored English, docs/drills.md) in the reader's words."""
+    words = {"correct": pgettext("drill history: a decision", "correct"),
+             "missed": pgettext("drill history: a decision", "missed"),
+             "late": pgettext("drill history: a decision", "late"),
+             "false_alarm": pgettext("drill history: a decision", "false_alarm"),
+             "undecided": pgettext("drill history: a decision", "undecided"),
+             "pushed": pgettext("drill history: a decision", "pushed")}
+    return words.get(key, key)

@@ -22,6 +22,7 @@ from rollout import events as ev
 from rollout.describe import describe
 from rollout.durations import format_duration
 from rollout.i18n import _
+from rollout.phrasebook import say
 from sim.drill_texts import drill_text
 
 TRAINEE = (ev.StepApproved, ev.PauseRequested, ev.ResumeRequested, ev.RollbackRequested, ev.HaltRequested)
@@ -57,7 +58,7 @@ def engine_notes(plan, events: list) -> list[tuple[float, str]]:
 
     engine, notes = Engine(plan), []
     for event in events:
-        notes += [(float(event.at), f"   log {c.level}: {c.message}") for c in engine.handle(event)
+        notes += [(float(event.at), f"   log {c.level}: {say(c.message)}") for c in engine.handle(event)
                   if isinstance(c, cmd.Notify) and c.level in ("warn", "error")]
     return notes
 
@@ -82,7 +83,7 @@ def review_lines(events: list, card: dict, notes: list[tuple[float, str]] = ()) 
         if isinstance(event, QUIET):
             continue
         who = ">> TRAINEE" if isinstance(event, TRAINEE) else "  "
-        rows.append((float(event.at), 1, f"{who} {describe(event)}"))
+        rows.append((float(event.at), 1, f"{who} {say(describe(event))}"))
     rows.sort(key=lambda r: (r[0], r[1]))
     head = [f"review of drill {card.get('drill') or ''} (seed {card['seed']}): {card['points']['total']}/100, "
             f"{card['decision']}, outcome {card['outcome']}".replace("drill  (", "drill ("), ""]
