@@ -62,6 +62,8 @@ def _read(lang: str, text: str, depth: int) -> tuple[int, str]:
     ``...; peak not checked`` clause as ``nx``), then the one that starts with literal text
     (``rolling back: {reason}`` holds ``{how} ({gates}) at {y}% on Y: ...``, not the other way
     round), then the one with more placeholders."""
+    if not text:  # an empty value ("{a}: {b}" read with nothing in b); gettext would give the catalog's header
+        return 0, text
     exact = _(text)
     if exact != text:
         return _letters(text), exact

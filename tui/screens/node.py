@@ -14,7 +14,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
-from rollout.i18n import N_, _
+from rollout.i18n import N_, _, pgettext
 from rollout.phrasebook import say
 from rollout.snapshot import Snapshot
 
@@ -44,7 +44,8 @@ def probe_lines(snap: Snapshot, node: str) -> Text:
 def window_table(snap: Snapshot, node: str, world: str) -> Table:
     """The node's share of every judged window the snapshot keeps, newest first."""
     table = Table(box=None, padding=(0, 2, 0, 0), header_style="bold", title_justify="left")
-    columns = ((N_("window end"), "left"), (N_("req"), "right"), (N_("5xx"), "right"), ("5xx%", "right"),
+    columns = ((N_("window end"), "left"), (N_("req"), "right"), (N_("5xx"), "right"),
+               (pgettext("unit column header", "5xx%"), "right"),
                (N_("latency ms"), "right"), (N_("window verdict"), "left"), (N_("gates naming it"), "left"))
     for name, justify in columns:
         table.add_column(_(name), justify=justify, no_wrap=name != "gates naming it")

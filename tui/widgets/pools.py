@@ -17,7 +17,7 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
 
-from rollout.i18n import N_, _
+from rollout.i18n import N_, _, pgettext
 from rollout.observations import NodeProbe, NodeWindow
 from rollout.snapshot import Snapshot
 
@@ -135,8 +135,12 @@ class PoolTable(SnapshotView):
                          max_width=VERSION_MAX)
         # an average-only source (HAProxy rtime) is named for what it gives: avg, never p99
         average = snap.last_verdict is not None and snap.last_verdict.y.latency_kind == "average"
-        for header, width, justify in ((_("rdy"), 4, "left"), (_("hash"), HASH_CHARS, "left"), ("req/s", 6, "right"),
-                                       ("5xx%", 5, "right"), ("avgms" if average else "p99ms", 5, "right")):
+        # units as column headers: pgettext, for the same English elsewhere may be a word, and a
+        # unit's translation must fit its few cells
+        latency = pgettext("unit column header", "avgms") if average else pgettext("unit column header", "p99ms")
+        for header, width, justify in ((_("rdy"), 4, "left"), (_("hash"), HASH_CHARS, "left"),
+                                       (pgettext("unit column header", "req/s"), 6, "right"),
+                                       (pgettext("unit column header", "5xx%"), 5, "right"), (latency, 5, "right")):
             table.add_column(header, justify=justify, no_wrap=True, min_width=width)
         if self.spark:
             table.add_column(_("5xx history"), no_wrap=True, min_width=HISTORY_WINDOWS)
