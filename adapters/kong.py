@@ -116,7 +116,7 @@ class KongAdmin:
         except AdapterError as exc:
             return NodeInfo(node.name, reachable=False, error=str(exc))
         except ValueError as exc:
-            return NodeInfo(node.name, reachable=False, error=N_("{node}: GET /: {why}").format(node=node.name, why=exc))
+            return NodeInfo(node.name, reachable=False, error=f"{node.name}: GET /: {exc}")
         fields: dict[str, Any] = {}
         if root is not None:
             fields = dict(version=root.version, database=root.database, role=root.role, status_listen=root.status_listen,

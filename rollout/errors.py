@@ -118,5 +118,5 @@ class Rejected(AdapterError):
         self.status = status
         self.body = body
         if status is not None:
-            detail = f"HTTP {status}" + (f" {detail}" if detail else "")
+            detail = N_("HTTP {status} {detail}").format(status=status, detail=detail) if detail else f"HTTP {status}"
         super().__init__(target, call, detail)
