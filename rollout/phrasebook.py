@@ -27,6 +27,8 @@ from .i18n import DOMAIN, _, catalog_path, current_language
 
 MIN_LITERAL = 1  # a template of bare placeholders ("{a}{b}") says nothing to read a sentence back by
 MAX_DEPTH = 16  # a value inside a value inside a sentence: a window line nests a clause per gate
+COMMAND = "turnout "  # a value that is a command line is shown as the operator types it, never read as words
+COMMAND_HEAD = re.compile(r"\bturnout [a-z]+")  # "turnout run": no template may cut a command line there
 
 
 @dataclass(frozen=True)
@@ -62,25 +64,33 @@ def _read(lang: str, text: str, depth: int) -> tuple[int, str]:
     ``...; peak not checked`` clause as ``nx``), then the one that starts with literal text
     (``rolling back: {reason}`` holds ``{how} ({gates}) at {y}% on Y: ...``, not the other way
     round), then the one with more placeholders."""
-    if not text:  # an empty value ("{a}: {b}" read with nothing in b); gettext would give the catalog's header
-        return 0, text
+    if not text or (depth and text.startswith(COMMAND)):  # nothing to read (gettext would give the catalog's
+        return 0, text  # header for ""); a command line ("turnout run p.yml --new-run") is typed, not read
     exact = _(text)
     if exact != text:
         return _letters(text), exact
     best: tuple[tuple[int, bool, bool, int], str] = ((0, False, False, 0), text)
     if depth > MAX_DEPTH:
         return 0, text
+    heads = [(m.start(), m.end()) for m in COMMAND_HEAD.finditer(text)]
     for pattern in _patterns(lang):
         if not all(literal in text for literal in pattern.literals):
             continue
         found = pattern.regex.fullmatch(text)
-        if found:
+        if found and not _cuts_a_command(found, heads):
             values = [_read(lang, found.group(f"f{i}"), depth + 1) for i in range(len(pattern.fields))]
             score = pattern.weight + sum(covered for covered, _said in values)
             rank = (score, pattern.closed, pattern.opened, len(pattern.fields))
             if rank > best[0]:
                 best = (rank, fill(pattern.translation, {name: value[1] for name, value in zip(pattern.fields, values)}))
     return best[0][0], best[1]
+
+
+def _cuts_a_command(found: re.Match, heads: list[tuple[int, int]]) -> bool:
+    """A reading that puts a template's words inside ``turnout run`` (``{nodes} run {planned}`` read
+    over ``... with: turnout run p.yml --rollback``) takes a command for a sentence: refused."""
+    cuts = [i for n in range(1, (found.re.groups or 0) + 1) for i in found.span(n)]
+    return any(start < cut < end for cut in cuts for start, end in heads)
 
 
 def say_phase(phase: str) -> str:

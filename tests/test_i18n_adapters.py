@@ -144,3 +144,14 @@ def test_lab_status_speaks_japanese_with_its_columns_straight_by_cell_width(japa
     texts = {"フロントエンド": "http://127.0.0.1:9000/echo", "haproxy": "重みを読めません: ", "トラフィック": "50 rps を送信中"}
     starts = {cell_len(line[:line.index(texts[label])]) for line in lines for label in texts if line.startswith(label)}
     assert starts == {16}, "every labelled line's text starts in one column, counted in cells"
+
+
+def test_a_command_line_inside_a_sentence_is_shown_as_typed(japanese):
+    """``{nodes} run {planned}`` (a preflight check's evidence) must not read ``turnout run p.yml``."""
+    refused = ("turnout: .turnout/p/journal.jsonl: cannot read (Permission denied); "
+               "traffic goes back to X without it: turnout run plan.yml --rollback")
+    assert say(refused) == ("turnout: .turnout/p/journal.jsonl: 読めません (Permission denied)。"
+                            "それがなくてもトラフィックは X に戻せます: turnout run plan.yml --rollback")
+    held = "held: step 2 waits for approval. Go on with: turnout run p.yml --resume (or --rollback)"
+    assert say(held) == "中断中: ステップ 2 が承認待ちです。続けるには: turnout run p.yml --resume (または --rollback)"
+    assert say("x1, x2 run 3.4.2") == "x1, x2 が 3.4.2 で稼働", "the template still reads its own sentences"
