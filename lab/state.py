@@ -84,7 +84,7 @@ def load_state(directory: str) -> LabState:
         return LabState.from_json(read_json(path))
     except FileNotFoundError:
         raise LabError(N_("no lab in {dir} ({state} not found): start one with `turnout lab up --dir {dir}`").format(
-            dir=directory, state=STATE)) from None
+            dir=os.path.abspath(directory), state=STATE)) from None
     except (OSError, ValueError, TypeError, KeyError) as exc:
         raise LabError(N_("{path}: unreadable lab state: {why}").format(path=path, why=exc)) from None
 

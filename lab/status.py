@@ -17,7 +17,7 @@ from rich.cells import cell_len, set_cell_size
 
 from rollout.errors import AdapterError
 from rollout.faults import active
-from rollout.i18n import N_, _
+from rollout.i18n import N_, _, pgettext
 from rollout.phrasebook import say
 
 from .control import counters, haproxy_weights, y_share
@@ -59,15 +59,22 @@ def _traffic(state: LabState) -> dict[str, Any] | None:
     return {k: data.get(k) for k in keys}
 
 
-LABELS = (N_("frontend"), N_("haproxy"), N_("nodes"), N_("traffic"), N_("failures"), N_("latency"), N_("split"),
-          N_("node"), N_("konnect"), N_("plan"), N_("next"), N_("stop"))  # the labels of the labelled lines
+def label_words() -> dict[str, str]:
+    """The labels of ``lab up``'s, ``lab status``' and ``lab load``'s labelled lines, in the reader's
+    language (a context of their own: the footer's "next" key is another word than this "next")."""
+    return {"frontend": pgettext("lab: a line's label", "frontend"), "haproxy": pgettext("lab: a line's label", "haproxy"),
+            "nodes": pgettext("lab: a line's label", "nodes"), "traffic": pgettext("lab: a line's label", "traffic"),
+            "failures": pgettext("lab: a line's label", "failures"), "latency": pgettext("lab: a line's label", "latency"),
+            "split": pgettext("lab: a line's label", "split"), "node": pgettext("lab: a line's label", "node"),
+            "konnect": pgettext("lab: a line's label", "konnect"), "plan": pgettext("lab: a line's label", "plan"),
+            "next": pgettext("lab: a line's label", "next"), "stop": pgettext("lab: a line's label", "stop")}
 
 
 def labelled(label: str, text: str) -> str:
     """``frontend  http://...``: the label in the reader's language, padded by display width (a
     Japanese character takes two cells) so the texts of every labelled line start in one column."""
-    width = max(cell_len(_(word)) for word in LABELS) + 2
-    return set_cell_size(_(label), width) + text
+    words = label_words()
+    return set_cell_size(words[label], max(map(cell_len, words.values())) + 2) + text
 
 
 def table(header: tuple[str, ...], rows: list[tuple[Any, ...]], indent: str = "  ") -> list[str]:
@@ -94,13 +101,14 @@ def describe(state: LabState, report: dict[str, Any]) -> list[str]:
     lines = [_("lab {lab} in {dir}/: {running}").format(lab=state.lab_id, dir=os.path.relpath(state.dir), running=running)]
     lines += table((N_("process"), N_("pid"), N_("state")),
                    [(role, p["pid"], _("alive") if p["alive"] else _("GONE")) for role, p in report["processes"].items()])
-    lines.append(labelled(N_("frontend"), _("{frontend}/echo    plan {plan}").format(
+    lines.append(labelled("frontend", _("{frontend}/echo    plan {plan}").format(
         frontend=state.frontend, plan=os.path.relpath(state.plan))))
     weights = report.get("weights")
     if weights is not None:
-        lines.append(labelled(N_("haproxy"), _("{share}% of requests to Y").format(share=f"{report['y_share']:.1f}")))
+        lines.append(labelled("haproxy", _("{share}% of requests to Y").format(share=f"{report['y_share']:.1f}")))
     else:
-        lines.append(labelled(N_("haproxy"), _("cannot read the weights: {why}").format(why=say(str(report.get("weights_error"))))))
+        why = say(str(report.get("weights_error")))
+        lines.append(labelled("haproxy", _("cannot read the weights: {why}").format(why=why)))
     nodes = report.get("nodes", {})
     if nodes or weights is not None:
         names = list(nodes) or list(state.x + state.y)
@@ -110,7 +118,7 @@ def describe(state: LabState, report: dict[str, Any]) -> list[str]:
                 for n in names]
         lines += table((N_("node"), N_("pool"), N_("weight"), N_("requests"), "5xx", N_("faults")), rows)
     if "nodes_error" in report:
-        lines.append(labelled(N_("nodes"), say(str(report["nodes_error"]))))
+        lines.append(labelled("nodes", say(str(report["nodes_error"]))))
     t = report.get("traffic")
     if t:
         offered = _("{rps} rps offered: sent {sent}, failed {failed}").format(rps=f"{t['rps']:g}", sent=t.get("sent", 0),
@@ -118,7 +126,7 @@ def describe(state: LabState, report: dict[str, Any]) -> list[str]:
         if t.get("failed"):
             offered = _("{offered} (http {http}, socket {socket})").format(
                 offered=offered, http=_counts(t["http_errors"]), socket=_counts(t["socket_errors"]))
-        lines.append(labelled(N_("traffic"), offered))
+        lines.append(labelled("traffic", offered))
     return lines
 
 
@@ -145,11 +153,11 @@ async def run_load(state: LabState, rps: float, duration: float,
     data["split"] = {"x": round(100 - y_pct, 2) if counted else 0.0, "y": round(y_pct, 2), "counted": counted,
                      "errors_x": x_errors, "errors_y": y_errors, "source": "the nodes' own counters"}
     lines = [_load_line(report, rps),
-             labelled(N_("failures"), _("http {http}  socket {socket}").format(
+             labelled("failures", _("http {http}  socket {socket}").format(
                  http=_counts(report.http_errors), socket=_counts(report.socket_errors))),
-             labelled(N_("latency"), _("p50 {p50} ms, p99 {p99} ms (client side)").format(
+             labelled("latency", _("p50 {p50} ms, p99 {p99} ms (client side)").format(
                  p50=f"{report.percentile(0.5):.1f}", p99=f"{report.percentile(0.99):.1f}")),
-             labelled(N_("split"), (_("X {x}% / Y {y}% of {counted} requests, as the nodes counted them (background traffic "
+             labelled("split", (_("X {x}% / Y {y}% of {counted} requests, as the nodes counted them (background traffic "
                                       "included)") if state.traffic else
                                     _("X {x}% / Y {y}% of {counted} requests, as the nodes counted them")).format(
                  x=f"{100 - y_pct:.1f}", y=f"{y_pct:.1f}", counted=counted))]

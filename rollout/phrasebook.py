@@ -28,7 +28,9 @@ from .i18n import DOMAIN, _, catalog_path, current_language
 MIN_LITERAL = 1  # a template of bare placeholders ("{a}{b}") says nothing to read a sentence back by
 MAX_DEPTH = 16  # a value inside a value inside a sentence: a window line nests a clause per gate
 COMMAND = "turnout "  # a value that is a command line is shown as the operator types it, never read as words
-COMMAND_HEAD = re.compile(r"\bturnout [a-z]+")  # "turnout run": no template may cut a command line there
+# a command line inside a sentence ("... with: turnout lab up --dir lab`"): no template may cut its
+# head ("turnout run"), and a value inside it ("lab") is typed, not a word to translate
+COMMAND_LINE = re.compile(r"\bturnout( [a-z]+)[^`;,()\n]*")
 
 
 @dataclass(frozen=True)
@@ -72,13 +74,14 @@ def _read(lang: str, text: str, depth: int) -> tuple[int, str]:
     best: tuple[tuple[int, bool, bool, int], str] = ((0, False, False, 0), text)
     if depth > MAX_DEPTH:
         return 0, text
-    heads = [(m.start(), m.end()) for m in COMMAND_HEAD.finditer(text)]
+    commands = [(m.start(), m.end(1), m.end()) for m in COMMAND_LINE.finditer(text)]
     for pattern in _patterns(lang):
         if not all(literal in text for literal in pattern.literals):
             continue
         found = pattern.regex.fullmatch(text)
-        if found and not _cuts_a_command(found, heads):
-            values = [_read(lang, found.group(f"f{i}"), depth + 1) for i in range(len(pattern.fields))]
+        if found and not _cuts_a_command(found, commands):
+            values = [(0, found.group(f"f{i}")) if _typed(found.span(f"f{i}"), commands) else
+                      _read(lang, found.group(f"f{i}"), depth + 1) for i in range(len(pattern.fields))]
             score = pattern.weight + sum(covered for covered, _said in values)
             rank = (score, pattern.closed, pattern.opened, len(pattern.fields))
             if rank > best[0]:
@@ -86,11 +89,16 @@ def _read(lang: str, text: str, depth: int) -> tuple[int, str]:
     return best[0][0], best[1]
 
 
-def _cuts_a_command(found: re.Match, heads: list[tuple[int, int]]) -> bool:
+def _cuts_a_command(found: re.Match, commands: list[tuple[int, int, int]]) -> bool:
     """A reading that puts a template's words inside ``turnout run`` (``{nodes} run {planned}`` read
     over ``... with: turnout run p.yml --rollback``) takes a command for a sentence: refused."""
     cuts = [i for n in range(1, (found.re.groups or 0) + 1) for i in found.span(n)]
-    return any(start < cut < end for cut in cuts for start, end in heads)
+    return any(start < cut < head for cut in cuts for start, head, _end in commands)
+
+
+def _typed(span: tuple[int, int], commands: list[tuple[int, int, int]]) -> bool:
+    """The value is an argument of a command line (``--dir {dir}``): shown as typed."""
+    return any(head <= span[0] and span[1] <= end for _start, head, end in commands)
 
 
 def say_phase(phase: str) -> str:

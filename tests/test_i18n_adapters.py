@@ -155,3 +155,6 @@ def test_a_command_line_inside_a_sentence_is_shown_as_typed(japanese):
     held = "held: step 2 waits for approval. Go on with: turnout run p.yml --resume (or --rollback)"
     assert say(held) == "中断中: ステップ 2 が承認待ちです。続けるには: turnout run p.yml --resume (または --rollback)"
     assert say("x1, x2 run 3.4.2") == "x1, x2 が 3.4.2 で稼働", "the template still reads its own sentences"
+    typed = "a lab already runs in lab (haproxy pid 7): `turnout lab down --dir lab` first"
+    assert say(typed) == "lab ではすでにラボが動いています (haproxy pid 7)。先に `turnout lab down --dir lab` を実行してください", \
+        "a command's argument is typed, even where it is a word the catalog knows"

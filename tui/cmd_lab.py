@@ -101,8 +101,8 @@ def _up_lines(args: argparse.Namespace, state, plan: str) -> list[str]:
                  frontend=state.frontend, env=env)),
              labelled("haproxy", _("runtime API {socket}, stats {stats}").format(socket=state.haproxy["socket"],
                                                                                  stats=state.haproxy["stats"]))]
-    lines += [labelled("node", f"{n:<4} {info.get('pool', '')}  {info['version']:<7} proxy {info.get('proxy', '-')}  admin {info['admin']}")
-              for n, info in state.nodes.items()]
+    lines += [labelled("node", f"{n:<4} {info.get('pool', '')}  {info['version']:<7} proxy {info.get('proxy', '-')}  "
+                               f"admin {info['admin']}") for n, info in state.nodes.items()]
     if state.konnect:
         lines.append(labelled("konnect", _("{konnect}/v2/control-planes (emulated; the token is in {env})").format(
             konnect=state.konnect, env=env)))
