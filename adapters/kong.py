@@ -195,18 +195,20 @@ class KongAdmin:
     async def smoke(self, node: Node, check: SmokeCheck) -> SmokeResult:
         """Send the check's request to the node's proxy URL (not through the LB); judge status and body."""
         expect = check.expect
-        expected = f"HTTP {expect.status}" + (f" with a body containing {expect.body_contains!r}" if expect.body_contains else "")
+        expected = (N_("HTTP {status} with a body containing {text}").format(status=expect.status, text=repr(expect.body_contains))
+                    if expect.body_contains else f"HTTP {expect.status}")
 
         def result(ok: bool, got: str) -> SmokeResult:
             return SmokeResult(check.name, node.name, ok, expected, got)
 
         if not node.proxy:
-            return result(False, "no proxy URL for this node in the plan")
+            return result(False, N_("no proxy URL for this node in the plan"))
         req = check.request
         try:
             path, headers, body, secrets = _substitute(req.path, req.headers, req.body, self.http.env)
         except MissingEnv as exc:
-            return result(False, f"{exc} (named by ${{env:{exc.name}}} in smoke {check.name!r})")
+            return result(False, N_("{why} (named by ${{env:{name}}} in smoke {check})").format(
+                why=exc, name=exc.name, check=repr(check.name)))
         try:
             response = await self.http.request(node.name, req.method, node.proxy, path, admin=False, accept=None,
                                                retries=0, headers=headers, content=body)
@@ -237,7 +239,7 @@ def _judge_smoke(response: httpx.Response, status: int, contains: str | None, se
         got += f" {codec.error_detail(text[:2000])}"
     if contains is not None and contains not in text:
         ok = False
-        got += f", body without {contains!r}"
+        got = N_("{got}, body without {text}").format(got=got, text=repr(contains))
     return ok, codec.redact(codec.one_line(got), secrets)
 
 

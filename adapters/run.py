@@ -165,7 +165,7 @@ class LiveRun:
             x, y = await self.world.lb.get_weights()
             first: list = [ev.Resumed(now, x, y)]
         except AdapterError as exc:
-            self.warnings.append(f"turnout: cannot read the load balancer's weights: {exc}")
+            self.warnings.append(N_("turnout: cannot read the load balancer's weights: {why}").format(why=exc))
             first = [ev.Resumed(now)]
         if intent.rollback:
             first.append(ev.RollbackRequested(now, "operator (--rollback)"))
