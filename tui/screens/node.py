@@ -37,7 +37,7 @@ def probe_lines(snap: Snapshot, node: str) -> Text:
     if probe.sync_status:
         text.append("  " + _("sync {status}").format(status=probe.sync_status))
     if probe.message:
-        text.append("\n" + _("last probe: {message}").format(message=_(probe.message)), "" if probe.ready else "red")
+        text.append("\n" + _("last probe: {message}").format(message=say(probe.message)), "" if probe.ready else "red")
     return text
 
 

@@ -19,6 +19,7 @@ from textual.reactive import reactive
 
 from rollout.i18n import N_, _, pgettext
 from rollout.observations import NodeProbe, NodeWindow
+from rollout.phrasebook import say  # a probe's message is an adapter's English line
 from rollout.snapshot import Snapshot
 
 from .base import SnapshotView, age, clock
@@ -160,7 +161,7 @@ class PoolTable(SnapshotView):
             if self.spark:
                 cells.append(node_history(snap, self.pool, probe.node))
             if self.wide:
-                cells.append(_(probe.message) if probe.message else (_("sync {status}").format(status=probe.sync_status)
+                cells.append(say(probe.message) if probe.message else (_("sync {status}").format(status=probe.sync_status)
                                                                      if probe.sync_status else ""))
             failing = probe.node in blamed or not (probe.ready or probe.message == UNPROBED)
             table.add_row(*cells, style="red" if failing else None)
