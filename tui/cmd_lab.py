@@ -160,7 +160,7 @@ def _fault(args: argparse.Namespace) -> int:
         value = getattr(args, key)
         problem = SWITCHES[key].problem(value) if value is not None else None
         if problem:
-            print(_("turnout lab fault: {flag}: {problem}").format(flag=flag, problem=problem), file=sys.stderr)
+            print(_("turnout lab fault: {flag}: {problem}").format(flag=flag, problem=say(problem)), file=sys.stderr)
             return 2
     if args.route_prefix is not None and not args.route_prefix.startswith("/"):
         print(_("turnout lab fault: --route-prefix: a path prefix starts with /, not {prefix}").format(prefix=repr(args.route_prefix)),
