@@ -37,7 +37,7 @@ from rollout.i18n import N_
 
 from .rundir import plan_sha256
 
-REASON = "operator (--rollback, without a usable journal)"
+REASON = N_("operator (--rollback, without a usable journal)")
 
 
 def corrupt_aside(journal_path: str) -> str:

@@ -72,7 +72,7 @@ async def _read(plan, seconds: float, by_range: bool):
 def _source(plan) -> str:
     from adapters.capture import describe_source
 
-    return f"metrics.source {plan.metrics.source} ({describe_source(plan)})"
+    return f"metrics.source {plan.metrics.source} ({say(describe_source(plan))})"
 
 
 def _one_line(exc: Exception) -> str:
