@@ -91,7 +91,7 @@ def _up(args: argparse.Namespace) -> int:
 
 def _up_lines(args: argparse.Namespace, state, plan: str) -> list[str]:
     """What ``lab up`` says on a terminal, labelled lines in the reader's language (never the key itself)."""
-    from lab.status import labelled
+    from lab.status import label_words, labelled
 
     env = os.path.relpath(state.env)
     lines = [_("lab {lab} is up in {dir}/ ({mode}: {x} x Kong {x_version} -> {y} x Kong {y_version}, emulated, behind HAProxy)").format(
@@ -101,8 +101,8 @@ def _up_lines(args: argparse.Namespace, state, plan: str) -> list[str]:
                  frontend=state.frontend, env=env)),
              labelled("haproxy", _("runtime API {socket}, stats {stats}").format(socket=state.haproxy["socket"],
                                                                                  stats=state.haproxy["stats"]))]
-    lines += [labelled("node", f"{n:<4} {info.get('pool', '')}  {info['version']:<7} proxy {info.get('proxy', '-')}  "
-                               f"admin {info['admin']}") for n, info in state.nodes.items()]
+    lines += [f"{label_words()['node']} {n:<4} {info.get('pool', '')}  {info['version']:<7} proxy {info.get('proxy', '-')}  "
+              f"admin {info['admin']}" for n, info in state.nodes.items()]  # one row per node, not a labelled line
     if state.konnect:
         lines.append(labelled("konnect", _("{konnect}/v2/control-planes (emulated; the token is in {env})").format(
             konnect=state.konnect, env=env)))
