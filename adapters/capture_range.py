@@ -64,7 +64,8 @@ def fit_daily(points: list[tuple[float, float]]) -> Shape | None:
 async def capture_range(plan: Plan, seconds: float, client: httpx.AsyncClient | None = None, clock=time.time) -> Capture:
     """Pool X over the last ``seconds`` of Prometheus's history (source prometheus only)."""
     if plan.metrics.source != "prometheus":
-        raise plan_problem("metrics.source", N_("--range reads Prometheus's history; this plan's source is {source}").format(source=plan.metrics.source))
+        raise plan_problem("metrics.source", N_("--range reads Prometheus's history; this plan's source is {source}").format(
+            source=plan.metrics.source))
     query = PrometheusQuery(plan, client)
     end = clock()
     x = await query.pool("x", end - seconds, end)

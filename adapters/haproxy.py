@@ -147,7 +147,8 @@ class HAProxyBalancer(ReportsStatRows, NotifiesChange, Advises):
         states = await self.server_states()
         missing = [s for s in names if s not in states or not states[s].admin_state & codec.ADMIN_MAINT]
         if missing:
-            raise Rejected(self.target, "set server state", N_("not in maintenance after the change: {servers}").format(servers=", ".join(missing)))
+            raise Rejected(self.target, "set server state", N_("not in maintenance after the change: {servers}").format(
+                servers=", ".join(missing)))
         await self.save_state()
 
     # ---- helpers ----------------------------------------------------------------------------

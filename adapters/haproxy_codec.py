@@ -77,7 +77,8 @@ def split_replies(raw: str, count: int) -> list[str]:
     replies, rest = [], raw
     for _ in range(count):
         if not rest:
-            raise ReplyError(N_("expected {count} replies, got {got}: {reply}").format(count=count, got=len(replies), reply=repr(raw.strip())))
+            raise ReplyError(N_("expected {count} replies, got {got}: {reply}").format(
+                count=count, got=len(replies), reply=repr(raw.strip())))
         if rest.startswith("\n"):
             replies.append("")
             rest = rest[1:]

@@ -155,8 +155,9 @@ class KongAdmin:
         text, source = await self._config_text(node)
         after, _ = await self._status(node)
         if before.config_hash != after.config_hash:
-            raise Rejected(node.name, "backup", N_("configuration_hash changed during the backup ({before} -> {after}): someone is writing config; "
-                              "freeze writes and try again").format(before=before.config_hash[:8], after=after.config_hash[:8]))
+            raise Rejected(node.name, "backup", N_("configuration_hash changed during the backup ({before} -> {after}): "
+                                                   "someone is writing config; freeze writes and try again").format(
+                before=before.config_hash[:8], after=after.config_hash[:8]))
         counts = _verify_yaml(node.name, text, source)
         data = text.encode()
         path = _write_backup(directory, node.name, before.config_hash, data)
@@ -248,7 +249,8 @@ def _verify_yaml(node: str, text: str, source: str) -> dict[str, int]:
     try:
         _, doc = parse(text, KONG_YML)  # a node's answer may be hostile: aliases are counted expanded
     except InputRefused as exc:
-        raise Rejected(node, "backup", N_("{source} refused at line {line}: {why}").format(source=source, line=exc.line, why=exc.message)) from None
+        raise Rejected(node, "backup", N_("{source} refused at line {line}: {why}").format(
+            source=source, line=exc.line, why=exc.message)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         why = (N_("{source} is not valid YAML at line {line}").format(source=source, line=mark.line + 1) if mark

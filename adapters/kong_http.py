@@ -52,7 +52,8 @@ class KongHttp:
         try:
             return ssl.create_default_context(cafile=tls.ca_file)
         except (OSError, ssl.SSLError) as exc:
-            raise BadTlsFile(N_("tls.ca_file {path}: {why}").format(path=tls.ca_file, why=one_line(getattr(exc, 'strerror', None) or str(exc)))) from None
+            why = one_line(getattr(exc, "strerror", None) or str(exc))
+            raise BadTlsFile(N_("tls.ca_file {path}: {why}").format(path=tls.ca_file, why=why)) from None
 
     @property
     def client(self) -> httpx.AsyncClient:

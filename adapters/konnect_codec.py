@@ -89,7 +89,8 @@ def control_plane_id(body: Any, name: str) -> str:
     if not ids:
         raise ValueError(N_("no control plane named {name} is visible to this token").format(name=repr(name)))
     if len(ids) > 1:
-        raise ValueError(N_("{count} control planes are named {name}; set control_plane_id instead").format(count=len(ids), name=repr(name)))
+        raise ValueError(N_("{count} control planes are named {name}; set control_plane_id instead").format(
+            count=len(ids), name=repr(name)))
     if not isinstance(ids[0], str) or not ids[0]:
         raise ValueError(N_("the control plane named {name} has no id").format(name=repr(name)))
     return ids[0]

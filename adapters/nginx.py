@@ -46,7 +46,8 @@ def node_address(node: Node) -> str:
 def build_nginx(spec: NginxLB, pools: Pools, timeout: float):
     if spec.mode == "lua":
         if not spec.admin:
-            raise plan_problem("load_balancer.admin", N_("mode lua needs admin: the snippet's admin URL, e.g. http://127.0.0.1:8083/weights"))
+            raise plan_problem("load_balancer.admin",
+                               N_("mode lua needs admin: the snippet's admin URL, e.g. http://127.0.0.1:8083/weights"))
         return NginxLua(spec, pools, timeout)
     if not spec.upstream_file:
         raise plan_problem("load_balancer.upstream_file", N_("mode reload needs upstream_file: the file Turnout writes"))

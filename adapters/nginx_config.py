@@ -111,4 +111,5 @@ def parse_lua_state(body: str) -> LuaState:
                         {k: int(v) for k, v in doc["errors"].items()},
                         {k: float(v) for k, v in doc["rt_ms"].items()})
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ValueError(N_("unexpected admin answer ({error}): {body}").format(error=type(exc).__name__, body=repr(body.strip()[:120]))) from None
+        raise ValueError(N_("unexpected admin answer ({error}): {body}").format(
+            error=type(exc).__name__, body=repr(body.strip()[:120]))) from None

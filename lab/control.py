@@ -57,7 +57,8 @@ async def _get_json(session: aiohttp.ClientSession, url: str) -> Any:
         async with session.get(url) as resp:
             return await resp.json(content_type=None)
     except (aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError) as exc:
-        raise LabError(N_("GET {url}: {error}: is the lab running? (turnout lab status)").format(url=url, error=type(exc).__name__)) from None
+        raise LabError(N_("GET {url}: {error}: is the lab running? (turnout lab status)").format(
+            url=url, error=type(exc).__name__)) from None
 
 
 def targets(state: LabState, target: str) -> list[str]:

@@ -56,7 +56,8 @@ def detach(args: argparse.Namespace, run_dir: str) -> int:
         if code is not None:
             tail = open(log_path, errors="replace").read().splitlines()[-5:]
             print("\n".join(tail), file=sys.stderr)
-            print(_("turnout: the conductor stopped at once (exit {code}); its log is {log}").format(code=code, log=log_path), file=sys.stderr)
+            print(_("turnout: the conductor stopped at once (exit {code}); its log is {log}").format(code=code, log=log_path),
+                  file=sys.stderr)
             return code
         if _serving(run_dir, child.pid):
             print(_("conductor pid {pid} is running {plan} in the background (log {log})").format(
