@@ -17,14 +17,15 @@ from dataclasses import dataclass, field
 
 from rollout.observations import PoolWindow
 from rollout.plan import Plan
+from rollout.i18n import N_
 
 from .lb import build_load_balancer
 from .metrics import build_metrics
 
 SOURCES = {
-    "lb": "the load balancer's own counters",
-    "kong": "each node's Kong /metrics (Prometheus plugin)",
-    "prometheus": "the plan's PromQL on Prometheus",
+    "lb": N_("the load balancer's own counters"),
+    "kong": N_("each node's Kong /metrics (Prometheus plugin)"),
+    "prometheus": N_("the plan's PromQL on Prometheus"),
 }
 
 
@@ -65,9 +66,9 @@ def describe_source(plan: Plan) -> str:
     """The source in words, naming where it reads (for the file's comments and one-line errors)."""
     source = plan.metrics.source
     if source == "prometheus":
-        return f"{SOURCES[source]} at {plan.metrics.url}"
+        return N_("{source} at {url}").format(source=SOURCES[source], url=plan.metrics.url)
     if source == "lb":
-        return f"{SOURCES[source]} (load_balancer.type {plan.load_balancer.type})"
+        return N_("{source} (load_balancer.type {type})").format(source=SOURCES[source], type=plan.load_balancer.type)
     return SOURCES[source]
 
 

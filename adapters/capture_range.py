@@ -18,6 +18,7 @@ import httpx
 import numpy as np
 
 from rollout.errors import Rejected, Timeout, Unreachable
+from rollout.i18n import N_
 from rollout.observations import PoolWindow
 from rollout.plan import Plan
 
@@ -35,7 +36,7 @@ def range_values(answer: dict) -> list[tuple[float, float]]:
         raise ValueError(f"{answer.get('errorType', 'error')}: {answer.get('error', answer)}")
     data = answer.get("data", {})
     if data.get("resultType") != "matrix":
-        raise ValueError(f"expected a matrix result, got {data.get('resultType')!r}")
+        raise ValueError(N_("expected a matrix result, got {kind}").format(kind=repr(data.get("resultType"))))
     totals: dict[float, float] = {}
     for series in data.get("result", []):
         for at, value in series["values"]:
@@ -63,7 +64,8 @@ def fit_daily(points: list[tuple[float, float]]) -> Shape | None:
 async def capture_range(plan: Plan, seconds: float, client: httpx.AsyncClient | None = None, clock=time.time) -> Capture:
     """Pool X over the last ``seconds`` of Prometheus's history (source prometheus only)."""
     if plan.metrics.source != "prometheus":
-        raise plan_problem("metrics.source", f"--range reads Prometheus's history; this plan's source is {plan.metrics.source}")
+        raise plan_problem("metrics.source", N_("--range reads Prometheus's history; this plan's source is {source}").format(
+            source=plan.metrics.source))
     query = PrometheusQuery(plan, client)
     end = clock()
     x = await query.pool("x", end - seconds, end)
@@ -81,7 +83,7 @@ async def _range(query: PrometheusQuery, promql: str, start: float, end: float, 
     try:
         resp = await query.client.get(url, params=params)
     except httpx.TimeoutException:
-        raise Timeout("prometheus", f"query_range {promql}", "no answer in time") from None
+        raise Timeout("prometheus", f"query_range {promql}", N_("no answer in time")) from None
     except httpx.HTTPError as exc:
         raise Unreachable("prometheus", f"GET {url}", type(exc).__name__) from None
     try:

@@ -19,6 +19,7 @@ import string
 from typing import Sequence
 
 from rollout.errors import Rejected, Timeout, Unreachable
+from rollout.i18n import N_
 from rollout.plan import CommandLB, Node, Pools
 from rollout.ports import Advises
 
@@ -44,7 +45,7 @@ def parse_split(text: str) -> tuple[int, int]:
     """``get_weights`` output: the first line, two integers ``X Y``."""
     words = text.strip().splitlines()[0].replace(",", " ").split() if text.strip() else []
     if len(words) != 2 or not all(w.isdigit() for w in words):
-        raise ValueError(f"expected 'X Y' (two integers), got {text.strip()[:80]!r}")
+        raise ValueError(N_("expected 'X Y' (two integers), got {text}").format(text=repr(text.strip()[:80])))
     return int(words[0]), int(words[1])
 
 
@@ -62,10 +63,11 @@ async def run_shell(command: str, timeout: float, target: str, call: str) -> str
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         await proc.wait()
-        raise Timeout(target, call, f"still running after {timeout:g}s (killed)") from None
+        raise Timeout(target, call, N_("still running after {seconds}s (killed)").format(seconds=f"{timeout:g}")) from None
     if proc.returncode:
         lines = err.decode(errors="replace").strip().splitlines()
-        raise Rejected(target, call, f"exit {proc.returncode}" + (f": {lines[-1].strip()}" if lines else ""))
+        raise Rejected(target, call, N_("exit {code}: {why}").format(code=proc.returncode, why=lines[-1].strip()) if lines
+                       else N_("exit {code}").format(code=proc.returncode))
     return out.decode(errors="replace")
 
 
@@ -83,7 +85,7 @@ class CommandBalancer(Advises):
             key, _, message = problems[0].partition(": ")
             raise plan_problem(key, message)
         if not spec.get_weights:
-            self.warnings.append("command LB: no get_weights template: the applied split cannot be read back")
+            self.warnings.append(N_("command LB: no get_weights template: the applied split cannot be read back"))
         self._last: tuple[int, int] | None = None
 
     def render(self, x: int, y: int, healthy: frozenset[str]) -> str:
@@ -91,7 +93,8 @@ class CommandBalancer(Advises):
         hy = [n.lb_name for n in self.pools.y.nodes if n.name in healthy]
         for pool, share, up in (("X", x, hx), ("Y", y, hy)):
             if share > 0 and not up:
-                raise Rejected(self.target, "set_weights", f"pool {pool} has no healthy node for its {share}% share")
+                raise Rejected(self.target, "set_weights", N_("pool {pool} has no healthy node for its {share} share").format(
+                    pool=pool, share=f"{share}%"))
         return self.spec.set_weights.format(
             x=x, y=y, x_weight=x // max(len(hx), 1), y_weight=y // max(len(hy), 1),
             x_nodes=" ".join(shlex.quote(n) for n in hx), y_nodes=" ".join(shlex.quote(n) for n in hy),
@@ -107,7 +110,7 @@ class CommandBalancer(Advises):
     async def get_weights(self) -> tuple[int, int]:
         if not self.spec.get_weights:
             if self._last is None:
-                raise Rejected(self.target, "get_weights", "no get_weights template and no weights set yet")
+                raise Rejected(self.target, "get_weights", N_("no get_weights template and no weights set yet"))
             return self._last
         out = await run_shell(self.spec.get_weights.format(), self.spec.timeout, self.target, "get_weights")
         try:

@@ -145,8 +145,8 @@ class RemoteConductor:
         try:
             self.reader, self.writer = await asyncio.open_unix_connection(self.path, limit=LINE_LIMIT)
         except OSError as exc:
-            raise AttachError(f"{self.path}: no conductor answers ({exc.strerror or exc}); "
-                              "start one with `turnout run PLAN --detach`") from None
+            raise AttachError(N_("{path}: no conductor answers ({why}); start one with `turnout run PLAN --detach`").format(
+                path=self.path, why=exc.strerror or exc)) from None
         await self._refresh()
 
     @property
@@ -192,7 +192,8 @@ class RemoteConductor:
         try:
             self.latest = build(Snapshot, answer.get("snapshot"))
         except DecodeError as exc:  # another Turnout version, or a bug: say which field, once
-            raise AttachError(f"{self.path}: the conductor sent a snapshot this cockpit cannot read: {exc}") from None
+            raise AttachError(N_("{path}: the conductor sent a snapshot this cockpit cannot read: {why}").format(
+                path=self.path, why=exc)) from None
 
     async def _ask(self, request: dict) -> dict:
         assert self.reader is not None and self.writer is not None
@@ -203,6 +204,6 @@ class RemoteConductor:
         except ConnectionError:
             line = b""
         if not line:
-            raise AttachError("the conductor closed the connection (its process stopped); "
-                              "the screen shows the last state it sent")
+            raise AttachError(N_("the conductor closed the connection (its process stopped); "
+                                 "the screen shows the last state it sent"))
         return json.loads(line)

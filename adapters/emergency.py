@@ -33,10 +33,11 @@ from rollout.errors import AdapterError, JournalCorrupt, JournalError
 from rollout.journal import Journal
 from rollout.observations import NodeProbe
 from rollout.ports import World
+from rollout.i18n import N_
 
 from .rundir import plan_sha256
 
-REASON = "operator (--rollback, without a usable journal)"
+REASON = N_("operator (--rollback, without a usable journal)")
 
 
 def corrupt_aside(journal_path: str) -> str:
@@ -58,7 +59,7 @@ class Recorder:
         try:
             self.journal.append(event)
         except JournalError as exc:
-            self.say(f"turnout: cannot journal the rollback ({exc}); going on without it")
+            self.say(N_("turnout: cannot journal the rollback ({why}); going on without it").format(why=exc))
             self.close()
 
     def close(self) -> None:
@@ -74,14 +75,14 @@ def open_recorder(journal_path: str, problem: JournalError, secrets: list[str], 
         if isinstance(problem, JournalCorrupt):
             aside = corrupt_aside(journal_path)
             os.replace(journal_path, aside)
-            say(f"turnout: moved the journal aside to {aside}; a fresh journal records this rollback")
+            say(N_("turnout: moved the journal aside to {path}; a fresh journal records this rollback").format(path=aside))
         journal = Journal(journal_path, secrets=secrets)
     except (OSError, JournalError) as exc:
-        say(f"turnout: cannot journal the rollback ({exc}); going on without it")
+        say(N_("turnout: cannot journal the rollback ({why}); going on without it").format(why=exc))
         return Recorder(say)
     if fresh and journal.lines:  # someone wrote one meanwhile: never mix two runs in one file
         journal.close()
-        say(f"turnout: {journal_path} appeared meanwhile; not journaling the rollback")
+        say(N_("turnout: {path} appeared meanwhile; not journaling the rollback").format(path=journal_path))
         return Recorder(say)
     return Recorder(say, journal)
 
@@ -89,10 +90,10 @@ def open_recorder(journal_path: str, problem: JournalError, secrets: list[str], 
 async def rollback_without_journal(world: World, plan_path: str, journal_path: str, problem: JournalError,
                                    secrets: list[str], say: Callable[[str], None]) -> bool:
     """Send 100% to X, judged by the LB and Kong alone. True when the LB reads back Y at 0."""
-    say(f"turnout: {problem}; rolling back without the journal, from what the load balancer has")
+    say(N_("turnout: {problem}; rolling back without the journal, from what the load balancer has").format(problem=problem))
     weights = await _read_weights(world, say)
     if weights == (100, 0):
-        say("turnout: nothing to move: the load balancer already sends 100% to X")
+        say(N_("turnout: nothing to move: the load balancer already sends 100% to X"))
         if not os.path.exists(journal_path):
             return True  # no journal and no traffic on Y: nothing happened here to record
     recorder = open_recorder(journal_path, problem, secrets, say)
@@ -109,9 +110,9 @@ async def _read_weights(world: World, say: Callable[[str], None]) -> tuple[int, 
     try:
         weights = await world.lb.get_weights()
     except AdapterError as exc:
-        say(f"turnout: cannot read the load balancer's weights ({exc}); sending 100% to X anyway")
+        say(N_("turnout: cannot read the load balancer's weights ({why}); sending 100% to X anyway").format(why=exc))
         return None
-    say(f"turnout: the load balancer has {_split(weights)}")
+    say(N_("turnout: the load balancer has {split}").format(split=_split(weights)))
     return weights
 
 
@@ -126,25 +127,26 @@ async def _send_to_x(world: World, weights: tuple[int, int] | None, recorder: Re
     recorder.record(ev.NodesProbed(now(), tuple(probes)))
     recorder.record(ev.RollbackRequested(now(), REASON))
     ready = [p.node for p in probes if p.ready]
-    left = f"Y left at {weights[1]}%" if weights is not None else "the load balancer left as it is"
+    left = N_("Y left at {y}%").format(y=weights[1]) if weights is not None else N_("the load balancer left as it is")
     if not ready:
-        why = "; ".join(p.message or f"{p.node}: not ready" for p in probes)
-        say(f"turnout: not rolled back: no healthy X node to send traffic to ({why}); {left}")
+        why = "; ".join(p.message or N_("{node}: not ready").format(node=p.node) for p in probes)
+        say(N_("turnout: not rolled back: no healthy X node to send traffic to ({why}); {left}").format(why=why, left=left))
         return False
-    say(f"turnout: X ready: {', '.join(ready)}" + (f" (left out: {', '.join(p.node for p in probes if not p.ready)})"
-                                                  if len(ready) < len(probes) else ""))
+    left_out = [p.node for p in probes if not p.ready]
+    say(N_("turnout: X ready: {nodes} (left out: {left_out})").format(nodes=", ".join(ready), left_out=", ".join(left_out))
+        if left_out else N_("turnout: X ready: {nodes}").format(nodes=", ".join(ready)))
     healthy = frozenset(ready) | frozenset(world.plan.pools.y.names)
     try:
         applied = await world.lb.set_weights(100, 0, healthy)
     except AdapterError as exc:
         recorder.record(ev.CommandFailed(now(), "SetWeights", str(exc)))
-        say(f"turnout: not rolled back: {exc}; {left}")
+        say(N_("turnout: not rolled back: {why}; {left}").format(why=exc, left=left))
         return False
     recorder.record(ev.WeightsApplied(now(), *applied))
     if applied[1] != 0:
-        say(f"turnout: not rolled back: the load balancer reads back {_split(applied)}")
+        say(N_("turnout: not rolled back: the load balancer reads back {split}").format(split=_split(applied)))
         return False
-    say(f"turnout: rolled back: the load balancer reads back {_split(applied)}")
+    say(N_("turnout: rolled back: the load balancer reads back {split}").format(split=_split(applied)))
     return True
 
 

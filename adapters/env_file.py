@@ -22,6 +22,7 @@ from typing import MutableMapping
 from dotenv import dotenv_values
 
 from rollout.errors import TurnoutError
+from rollout.i18n import N_
 
 
 class EnvFileError(TurnoutError):
@@ -42,14 +43,15 @@ def read_env_file(path: str) -> dict[str, str]:
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError as exc:
-        raise EnvFileError(f"{path}: cannot read the env file: {exc.strerror}") from None
+        raise EnvFileError(N_("{path}: cannot read the env file: {why}").format(path=path, why=exc.strerror)) from None
     with os.fdopen(fd, encoding="utf-8") as f:
         info = os.fstat(f.fileno())  # the file we read, not whatever the path names a moment later
         if info.st_uid != os.getuid():
-            raise EnvFileError(f"{path}: env file owned by uid {info.st_uid}, not by you (uid {os.getuid()}); refused")
+            raise EnvFileError(N_("{path}: env file owned by uid {uid}, not by you (uid {you}); refused").format(
+                path=path, uid=info.st_uid, you=os.getuid()))
         if info.st_mode & 0o077:
-            raise EnvFileError(f"{path}: env file is mode {stat.S_IMODE(info.st_mode):04o}, open to group or others; "
-                               "make it 0600 (chmod 600)")
+            raise EnvFileError(N_("{path}: env file is mode {mode}, open to group or others; make it 0600 (chmod 600)").format(
+                path=path, mode=f"{stat.S_IMODE(info.st_mode):04o}"))
         text = f.read()
     return {name: value for name, value in dotenv_values(stream=io.StringIO(text), interpolate=False).items()
             if value is not None}

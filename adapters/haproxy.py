@@ -22,6 +22,7 @@ import time
 from typing import Awaitable, Callable, Sequence
 
 from rollout.errors import AdapterError, Rejected, Timeout, Unreachable
+from rollout.i18n import N_
 from rollout.plan import HAProxyLB as HAProxySpec
 from rollout.plan import Node, Pools
 from rollout.ports import Advises, NotifiesChange, ReportsStatRows
@@ -50,7 +51,7 @@ class RuntimeAPI:
         try:
             raw = await asyncio.wait_for(self._exchange(codec.join(commands)), self.timeout)
         except asyncio.TimeoutError:
-            raise Timeout(self.target, call, f"no reply within {self.timeout:g}s") from None
+            raise Timeout(self.target, call, N_("no reply within {seconds}s").format(seconds=f"{self.timeout:g}")) from None
         except (OSError, ValueError) as exc:
             detail = os.strerror(exc.errno) if isinstance(exc, OSError) and exc.errno else str(exc)
             raise Unreachable(self.target, call, detail) from None
@@ -89,20 +90,21 @@ class HAProxyBalancer(ReportsStatRows, NotifiesChange, Advises):
     def _state_file_from_config(self) -> str | None:
         if not self.spec.config:
             self.warnings.append(
-                "haproxy: neither load_balancer.state_file nor load_balancer.config is set: "
-                "runtime weights will be lost if HAProxy reloads during the rollout"
+                N_("haproxy: neither load_balancer.state_file nor load_balancer.config is set: "
+                   "runtime weights will be lost if HAProxy reloads during the rollout")
             )
             return None
         try:
             with open(self.spec.config, encoding="utf-8") as f:
                 found = codec.state_file_from_config(f.read())
         except OSError as exc:
-            self.warnings.append(f"haproxy: cannot read {self.spec.config}: {exc.strerror}; weights may be lost on reload")
+            self.warnings.append(N_("haproxy: cannot read {path}: {why}; weights may be lost on reload").format(
+                path=self.spec.config, why=exc.strerror))
             return None
         if not found:
             self.warnings.append(
-                f"haproxy: {self.spec.config} has no server-state-file: runtime weights will be lost "
-                "if HAProxy reloads during the rollout"
+                N_("haproxy: {path} has no server-state-file: runtime weights will be lost "
+                   "if HAProxy reloads during the rollout").format(path=self.spec.config)
             )
         return found
 
@@ -119,9 +121,9 @@ class HAProxyBalancer(ReportsStatRows, NotifiesChange, Advises):
         if failures:
             raise Rejected(self.target, "set weight", "; ".join(failures))
         got = self._parse_weights(list(wanted), replies[len(sets):])
-        wrong = [f"{s} {got[s]} (wanted {w})" for s, w in wanted.items() if got[s] != w]
+        wrong = [N_("{server} {got} (wanted {wanted})").format(server=s, got=got[s], wanted=w) for s, w in wanted.items() if got[s] != w]
         if wrong:
-            raise Rejected(self.target, "get weight", "read back differs: " + ", ".join(wrong))
+            raise Rejected(self.target, "get weight", N_("read back differs: {servers}").format(servers=", ".join(wrong)))
         await self.save_state()
         await self._changed()
         return self._split(got)
@@ -145,7 +147,8 @@ class HAProxyBalancer(ReportsStatRows, NotifiesChange, Advises):
         states = await self.server_states()
         missing = [s for s in names if s not in states or not states[s].admin_state & codec.ADMIN_MAINT]
         if missing:
-            raise Rejected(self.target, "set server state", "not in maintenance after the change: " + ", ".join(missing))
+            raise Rejected(self.target, "set server state", N_("not in maintenance after the change: {servers}").format(
+                servers=", ".join(missing)))
         await self.save_state()
 
     # ---- helpers ----------------------------------------------------------------------------
@@ -156,7 +159,8 @@ class HAProxyBalancer(ReportsStatRows, NotifiesChange, Advises):
         hy = [n for n in self.y_nodes if n.name in healthy]
         for pool, share, up in (("X", x, hx), ("Y", y, hy)):
             if share > 0 and not up:
-                raise Rejected(self.target, "set weight", f"pool {pool} has no healthy server for its {share}% share")
+                raise Rejected(self.target, "set weight", N_("pool {pool} has no healthy server for its {share} share").format(
+                    pool=pool, share=f"{share}%"))
         wx, wy = codec.pool_weights(x, y, len(hx), len(hy), self.spec.max_weight)
         weights = {n.lb_name: 0 for n in self.x_nodes + self.y_nodes}
         weights.update({n.lb_name: w for n, w in zip(hx + hy, wx + wy)})

@@ -23,6 +23,7 @@ import io
 import re
 from dataclasses import dataclass
 from typing import Mapping, Sequence
+from rollout.i18n import N_
 
 GET_WEIGHT = re.compile(r"^(\d+) \(initial (\d+)\)$")
 STATE_FIELDS = ("srv_name", "srv_op_state", "srv_admin_state", "srv_uweight", "srv_iweight")
@@ -76,7 +77,8 @@ def split_replies(raw: str, count: int) -> list[str]:
     replies, rest = [], raw
     for _ in range(count):
         if not rest:
-            raise ReplyError(f"expected {count} replies, got {len(replies)}: {raw.strip()!r}")
+            raise ReplyError(N_("expected {count} replies, got {got}: {reply}").format(
+                count=count, got=len(replies), reply=repr(raw.strip())))
         if rest.startswith("\n"):
             replies.append("")
             rest = rest[1:]
@@ -97,7 +99,7 @@ def parse_get_weight(reply: str) -> tuple[int, int]:
     """``10 (initial 0)`` -> (10, 0): the current and the config weight."""
     m = GET_WEIGHT.match(reply.strip())
     if not m:
-        raise ReplyError(f"unexpected get weight reply: {reply.strip()!r}")
+        raise ReplyError(N_("unexpected get weight reply: {reply}").format(reply=repr(reply.strip())))
     return int(m.group(1)), int(m.group(2))
 
 
@@ -105,7 +107,7 @@ def parse_show_stat(text: str) -> list[dict[str, str]]:
     """CSV rows as dicts keyed by the header's names (``# pxname,svname,...``)."""
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if not lines or not lines[0].startswith("# "):
-        raise ReplyError(f"show stat: no CSV header in reply: {text.strip()[:120]!r}")
+        raise ReplyError(N_("show stat: no CSV header in reply: {reply}").format(reply=repr(text.strip()[:120])))
     reader = csv.DictReader(io.StringIO("\n".join([lines[0][2:]] + lines[1:])))
     return [{k: (v or "") for k, v in row.items() if k} for row in reader]
 
@@ -130,14 +132,14 @@ def parse_servers_state(text: str) -> dict[str, ServerState]:
     """``show servers state [be]``: version line ``1``, a ``# be_id ...`` header, one row per server."""
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if not lines or lines[0].strip() != "1" or len(lines) < 2 or not lines[1].startswith("# "):
-        raise ReplyError(f"show servers state: unexpected reply: {text.strip()[:120]!r}")
+        raise ReplyError(N_("show servers state: unexpected reply: {reply}").format(reply=repr(text.strip()[:120])))
     header = lines[1][2:].split()
     out: dict[str, ServerState] = {}
     for line in lines[2:]:
         row = dict(zip(header, line.split()))
         vals = [row.get(f, "") for f in STATE_FIELDS]
         if not all(v.isdigit() for v in vals[1:]):
-            raise ReplyError(f"show servers state: bad row {line!r}")
+            raise ReplyError(N_("show servers state: bad row {row}").format(row=repr(line)))
         out[vals[0]] = ServerState(vals[0], *(int(v) for v in vals[1:]))
     return out
 
@@ -164,7 +166,7 @@ def parse_show_info(reply: str) -> dict[str, str]:
     """``show info``: one ``Name: value`` per line."""
     fields = dict(line.split(": ", 1) for line in reply.splitlines() if ": " in line)
     if "Pid" not in fields:
-        raise ReplyError(f"show info: unexpected reply: {reply.strip()[:120]!r}")
+        raise ReplyError(N_("show info: unexpected reply: {reply}").format(reply=repr(reply.strip()[:120])))
     return fields
 
 
@@ -174,7 +176,7 @@ def cli_listeners(reply: str) -> list[str]:
     changes on every reload."""
     lines = [ln for ln in reply.splitlines() if ln.strip()]
     if not lines or not lines[0].startswith("# socket"):
-        raise ReplyError(f"show cli sockets: unexpected reply: {reply.strip()[:120]!r}")
+        raise ReplyError(N_("show cli sockets: unexpected reply: {reply}").format(reply=repr(reply.strip()[:120])))
     return sorted({ln.split()[0] for ln in lines[1:] if not ln.startswith("sockpair@")})
 
 
@@ -187,7 +189,7 @@ def runtime_identity(info_reply: str, sockets_reply: str) -> str:
     node = parse_show_info(info_reply).get("node", "")
     listeners = cli_listeners(sockets_reply)
     if not listeners:
-        raise ReplyError("show cli sockets: no listener listed")
+        raise ReplyError(N_("show cli sockets: no listener listed"))
     return f"haproxy node {node or '?'} runtime API {' '.join(listeners)}"
 
 

@@ -28,6 +28,7 @@ import yaml
 
 from rollout.env_refs import MissingEnv, substitute_env
 from rollout.errors import AdapterError, Rejected, Timeout, Unreachable
+from rollout.i18n import N_
 from rollout.observations import BackupRecord, DataPlaneRow, NodeInfo, NodeProbe, SmokeResult
 from rollout.plan import Node, Plan, SmokeCheck
 from rollout.yaml_input import KONG_YML, InputRefused, parse, read_text
@@ -68,7 +69,7 @@ class KongAdmin:
         try:
             return response.status_code, response.json(), response
         except ValueError:
-            raise Rejected(node.name, f"GET {path}", "the answer is not JSON (is this a Kong port?)",
+            raise Rejected(node.name, f"GET {path}", N_("the answer is not JSON (is this a Kong port?)"),
                            status=response.status_code) from None
 
     async def _status(self, node: Node, via_admin: bool = False) -> tuple[codec.StatusInfo, str]:
@@ -76,7 +77,7 @@ class KongAdmin:
         returns the status and the version the ``Server`` header reports (or the planned one)."""
         base, admin = (node.status, False) if node.status and not via_admin else (node.admin, True)
         if not base:
-            raise Rejected(node.name, "GET /status", "the plan gives this node neither a status nor an admin URL")
+            raise Rejected(node.name, "GET /status", N_("the plan gives this node neither a status nor an admin URL"))
         _, body, response = await self._json(node, base, "/status", admin=admin)
         try:
             status = codec.parse_status(body)
@@ -92,7 +93,7 @@ class KongAdmin:
             return codec.parse_ready(code, body)
         ready, message = codec.ready_from_status(status)
         if codec.has_ready_endpoint(version):
-            message += "; no status URL in the plan, so /status/ready (Status API only) was not asked"
+            message = N_("{message}; no status URL in the plan, so /status/ready (Status API only) was not asked").format(message=message)
         return ready, message
 
     async def probe(self, node: Node) -> NodeProbe:
@@ -104,7 +105,7 @@ class KongAdmin:
         except Rejected as exc:
             return NodeProbe(node.name, reachable=True, ready=False, message=str(exc))
         return NodeProbe(node.name, reachable=True, ready=ready, version=version, config_hash=status.config_hash,
-                         message="" if ready else f"{node.name}: not ready: {message}")
+                         message="" if ready else N_("{node}: not ready: {why}").format(node=node.name, why=message))
 
     async def info(self, node: Node) -> NodeInfo:
         root: codec.RootInfo | None = None
@@ -154,15 +155,16 @@ class KongAdmin:
         text, source = await self._config_text(node)
         after, _ = await self._status(node)
         if before.config_hash != after.config_hash:
-            raise Rejected(node.name, "backup", f"configuration_hash changed during the backup ({before.config_hash[:8]} -> "
-                           f"{after.config_hash[:8]}): someone is writing config; freeze writes and try again")
+            raise Rejected(node.name, "backup", N_("configuration_hash changed during the backup ({before} -> {after}): "
+                                                   "someone is writing config; freeze writes and try again").format(
+                before=before.config_hash[:8], after=after.config_hash[:8]))
         counts = _verify_yaml(node.name, text, source)
         data = text.encode()
         path = _write_backup(directory, node.name, before.config_hash, data)
         digest = hashlib.sha256(data).hexdigest()
         with open(path, "rb") as fh:
             if hashlib.sha256(fh.read()).hexdigest() != digest:
-                raise Rejected(node.name, "backup", f"{path}: the file read back differs from what was written")
+                raise Rejected(node.name, "backup", N_("{path}: the file read back differs from what was written").format(path=path))
         return BackupRecord(node.name, path, digest, before.config_hash, sum(counts.values()))
 
     async def config(self, node: Node) -> str:
@@ -172,7 +174,7 @@ class KongAdmin:
 
     async def _config_text(self, node: Node) -> tuple[str, str]:
         """GET /config where the node serves it; else the plan's ``backup.kong_yml``."""
-        why = "the plan gives no admin URL"
+        why = N_("the plan gives no admin URL")
         if node.admin:
             code, body, response = await self._json(node, node.admin, "/config", admin=True, accept=(200, 400, 404, 405))
             if code == 200:
@@ -182,10 +184,10 @@ class KongAdmin:
                     raise Rejected(node.name, "GET /config", str(exc)) from None
             if code == 400 and NO_DB_MESSAGE not in str(body):
                 raise self.http.rejected(node.name, "GET /config", response)
-            why = f"GET /config answered HTTP {code}"
+            why = N_("GET /config answered HTTP {code}").format(code=code)
         kong_yml = self.plan.backup.kong_yml
         if not kong_yml:
-            raise Rejected(node.name, "backup", f"{why} and the plan has no backup.kong_yml to copy instead")
+            raise Rejected(node.name, "backup", N_("{why} and the plan has no backup.kong_yml to copy instead").format(why=why))
         try:  # the hardened reader: a FIFO, a device, a huge or non-UTF-8 file is one line, not a hang
             return read_text(kong_yml, KONG_YML), kong_yml
         except InputRefused as exc:
@@ -194,18 +196,20 @@ class KongAdmin:
     async def smoke(self, node: Node, check: SmokeCheck) -> SmokeResult:
         """Send the check's request to the node's proxy URL (not through the LB); judge status and body."""
         expect = check.expect
-        expected = f"HTTP {expect.status}" + (f" with a body containing {expect.body_contains!r}" if expect.body_contains else "")
+        expected = (N_("HTTP {status} with a body containing {text}").format(status=expect.status, text=repr(expect.body_contains))
+                    if expect.body_contains else f"HTTP {expect.status}")
 
         def result(ok: bool, got: str) -> SmokeResult:
             return SmokeResult(check.name, node.name, ok, expected, got)
 
         if not node.proxy:
-            return result(False, "no proxy URL for this node in the plan")
+            return result(False, N_("no proxy URL for this node in the plan"))
         req = check.request
         try:
             path, headers, body, secrets = _substitute(req.path, req.headers, req.body, self.http.env)
         except MissingEnv as exc:
-            return result(False, f"{exc} (named by ${{env:{exc.name}}} in smoke {check.name!r})")
+            return result(False, N_("{why} (named by ${{env:{name}}} in smoke {check})").format(
+                why=exc, name=exc.name, check=repr(check.name)))
         try:
             response = await self.http.request(node.name, req.method, node.proxy, path, admin=False, accept=None,
                                                retries=0, headers=headers, content=body)
@@ -236,7 +240,7 @@ def _judge_smoke(response: httpx.Response, status: int, contains: str | None, se
         got += f" {codec.error_detail(text[:2000])}"
     if contains is not None and contains not in text:
         ok = False
-        got += f", body without {contains!r}"
+        got = N_("{got}, body without {text}").format(got=got, text=repr(contains))
     return ok, codec.redact(codec.one_line(got), secrets)
 
 
@@ -245,13 +249,15 @@ def _verify_yaml(node: str, text: str, source: str) -> dict[str, int]:
     try:
         _, doc = parse(text, KONG_YML)  # a node's answer may be hostile: aliases are counted expanded
     except InputRefused as exc:
-        raise Rejected(node, "backup", f"{source} refused at line {exc.line}: {exc.message}") from None
+        raise Rejected(node, "backup", N_("{source} refused at line {line}: {why}").format(
+            source=source, line=exc.line, why=exc.message)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise Rejected(node, "backup", f"{source} is not valid YAML{where}") from None
+        why = (N_("{source} is not valid YAML at line {line}").format(source=source, line=mark.line + 1) if mark
+               else N_("{source} is not valid YAML").format(source=source))
+        raise Rejected(node, "backup", why) from None
     if not isinstance(doc, dict):
-        raise Rejected(node, "backup", f"{source} is not a declarative config (not a YAML mapping)")
+        raise Rejected(node, "backup", N_("{source} is not a declarative config (not a YAML mapping)").format(source=source))
     return codec.entity_counts(doc)
 
 
@@ -269,7 +275,7 @@ def _write_backup(directory: str, node: str, config_hash: str, data: bytes) -> s
         except OSError as exc:
             raise Rejected(node, f"write backup {path}", exc.strerror or str(exc)) from None
         return path
-    raise Rejected(node, "write backup", f"{stem}.yml and 99 siblings exist already")
+    raise Rejected(node, "write backup", N_("{stem}.yml and 99 siblings exist already").format(stem=stem))
 
 
 def _next_path(nxt: str) -> str:
@@ -293,7 +299,7 @@ class KongControlPlane:
 
     async def data_planes(self) -> list[DataPlaneRow]:
         if self.plan.control_plane is None:
-            raise Rejected(self.target, "GET /clustering/data-planes", "the plan has no control_plane.admin")
+            raise Rejected(self.target, "GET /clustering/data-planes", N_("the plan has no control_plane.admin"))
         base, path = self.plan.control_plane.admin, "/clustering/data-planes"
         rows: list[DataPlaneRow] = []
         for _ in range(MAX_PAGES):
@@ -306,4 +312,4 @@ class KongControlPlane:
             if not nxt:
                 return rows
             path = _next_path(nxt)
-        raise Rejected(self.target, "GET /clustering/data-planes", f"more than {MAX_PAGES} pages; stopped")
+        raise Rejected(self.target, "GET /clustering/data-planes", N_("more than {pages} pages; stopped").format(pages=MAX_PAGES))

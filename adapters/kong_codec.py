@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from rollout.i18n import N_
 from rollout.kong.version import READY_SINCE, KongVersion, VersionError
 from rollout.observations import DataPlaneRow
 
@@ -74,7 +75,7 @@ def plugin_names(available: Any) -> tuple[str, ...]:
 def parse_root(body: Any) -> RootInfo:
     """Admin API ``GET /``; raises ValueError when the body is not Kong's root object."""
     if not isinstance(body, Mapping) or "version" not in body:
-        raise ValueError("not a Kong Admin API root (no 'version' key)")
+        raise ValueError(N_("not a Kong Admin API root (no 'version' key)"))
     conf = body.get("configuration") or {}
     plugins = body.get("plugins") or {}
     listen = conf.get("status_listen", "")
@@ -110,7 +111,7 @@ class StatusInfo:
 
 def parse_status(body: Any) -> StatusInfo:
     if not isinstance(body, Mapping) or "server" not in body:
-        raise ValueError("not a Kong /status body (no 'server' key)")
+        raise ValueError(N_("not a Kong /status body (no 'server' key)"))
     server = body.get("server") or {}
     database = body.get("database")
     return StatusInfo(
@@ -134,10 +135,10 @@ def ready_from_status(status: StatusInfo) -> tuple[bool, str]:
 
     A node with no ``configuration_hash`` key is traditional; it answered, so it is up."""
     if not status.config_hash:
-        return True, "ready (/status answered; no configuration_hash on this node)"
+        return True, N_("ready (/status answered; no configuration_hash on this node)")
     if status.has_config:
-        return True, "ready (/status answered with a configuration loaded)"
-    return False, "no configuration loaded (configuration_hash is all zeros)"
+        return True, N_("ready (/status answered with a configuration loaded)")
+    return False, N_("no configuration loaded (configuration_hash is all zeros)")
 
 
 def parse_data_plane_row(row: Mapping[str, Any]) -> DataPlaneRow:
@@ -156,7 +157,7 @@ def parse_data_plane_row(row: Mapping[str, Any]) -> DataPlaneRow:
 def parse_data_planes(body: Any) -> tuple[list[DataPlaneRow], str | None]:
     """One page of ``GET /clustering/data-planes``: the rows and the ``next`` path (None at the end)."""
     if not isinstance(body, Mapping) or not isinstance(body.get("data"), list):
-        raise ValueError("not a /clustering/data-planes page (no 'data' list)")
+        raise ValueError(N_("not a /clustering/data-planes page (no 'data' list)"))
     rows = [parse_data_plane_row(r) for r in body["data"] if isinstance(r, Mapping)]
     nxt = body.get("next")
     return rows, (str(nxt) if nxt else None)
@@ -165,7 +166,7 @@ def parse_data_planes(body: Any) -> tuple[list[DataPlaneRow], str | None]:
 def parse_config_envelope(body: Any) -> str:
     """``GET /config`` -> the YAML text inside ``{"config": "..."}``."""
     if not isinstance(body, Mapping) or not isinstance(body.get("config"), str):
-        raise ValueError("not a GET /config envelope (no 'config' string)")
+        raise ValueError(N_("not a GET /config envelope (no 'config' string)"))
     return body["config"]
 
 

@@ -21,6 +21,7 @@ from typing import Any, Mapping
 import httpx
 
 from rollout.errors import Rejected, Timeout, Unreachable
+from rollout.i18n import N_
 from rollout.plan import Plan
 
 from .kong_codec import error_detail, one_line, redact
@@ -51,7 +52,8 @@ class KongHttp:
         try:
             return ssl.create_default_context(cafile=tls.ca_file)
         except (OSError, ssl.SSLError) as exc:
-            raise BadTlsFile(f"tls.ca_file {tls.ca_file}: {one_line(getattr(exc, 'strerror', None) or str(exc))}") from None
+            why = one_line(getattr(exc, "strerror", None) or str(exc))
+            raise BadTlsFile(N_("tls.ca_file {path}: {why}").format(path=tls.ca_file, why=why)) from None
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -82,7 +84,7 @@ class KongHttp:
             return {}
         token = self.env.get(auth.token_env)
         if not token:
-            raise Rejected(target, call, f"admin_auth.token_env: environment variable {auth.token_env} is not set")
+            raise Rejected(target, call, N_("admin_auth.token_env: environment variable {env} is not set").format(env=auth.token_env))
         return {auth.header: token}
 
     async def request(self, target: str, method: str, base: str, path: str, *, admin: bool,
@@ -108,18 +110,19 @@ class KongHttp:
         try:
             return await self.client.request(method, url, headers=headers, **kwargs)
         except httpx.TimeoutException:
-            raise Timeout(target, call, f"no answer within {self.plan.timeouts.request:g}s ({tries} attempts)") from None
+            raise Timeout(target, call, N_("no answer within {seconds}s ({tries} attempts)").format(
+                seconds=f"{self.plan.timeouts.request:g}", tries=tries)) from None
         except httpx.TransportError as exc:
             raise Unreachable(target, call, self._transport_detail(exc, url)) from None
         except BadTlsFile as exc:
             raise Rejected(target, call, str(exc)) from None
         except httpx.InvalidURL as exc:
-            raise Unreachable(target, call, f"invalid URL {url!r}: {one_line(str(exc))}") from None
+            raise Unreachable(target, call, N_("invalid URL {url}: {why}").format(url=repr(url), why=one_line(str(exc)))) from None
 
     def _transport_detail(self, exc: httpx.TransportError, url: str) -> str:
         text = str(exc) or type(exc).__name__
         if "CERTIFICATE_VERIFY_FAILED" in text or isinstance(exc.__cause__, ssl.SSLError):
-            text = f"TLS verification failed ({one_line(text, 120)}); set tls.ca_file to the CA that signed it"
+            text = N_("TLS verification failed ({why}); set tls.ca_file to the CA that signed it").format(why=one_line(text, 120))
         host = httpx.URL(url).netloc.decode() if url.startswith(("http://", "https://")) else url
         return redact(one_line(f"{host}: {text}"), self.secrets())
 
@@ -129,7 +132,8 @@ class KongHttp:
         detail = error_detail(body)
         auth = self.plan.admin_auth
         if response.status_code in (401, 403) and admin and auth is not None:
-            detail += f" (the Admin API refused the token from ${auth.token_env}, sent as {auth.header})"
+            detail = N_("{detail} (the Admin API refused the token from ${env}, sent as {header})").format(
+                detail=detail, env=auth.token_env, header=auth.header)
         elif response.status_code in (401, 403) and admin:
-            detail += " (the Admin API wants a token: set admin_auth in the plan)"
+            detail = N_("{detail} (the Admin API wants a token: set admin_auth in the plan)").format(detail=detail)
         return Rejected(target, call, detail, status=response.status_code, body=body)

@@ -25,6 +25,7 @@ from urllib.parse import quote
 import httpx
 
 from rollout.errors import Rejected
+from rollout.i18n import N_
 from rollout.observations import DataPlaneRow
 from rollout.plan import Plan
 
@@ -60,7 +61,7 @@ class KonnectControlPlane:
     def token(self, call: str) -> str:
         value = self.http.env.get(self.spec.token_env)
         if not value:
-            raise Rejected(TARGET, call, f"konnect.token_env: environment variable {self.spec.token_env} is not set")
+            raise Rejected(TARGET, call, N_("konnect.token_env: environment variable {env} is not set").format(env=self.spec.token_env))
         return value
 
     async def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
@@ -78,15 +79,15 @@ class KonnectControlPlane:
         try:
             return response.json()
         except ValueError:
-            raise Rejected(TARGET, call, "the answer is not JSON (is konnect.base_url Konnect's API?)",
+            raise Rejected(TARGET, call, N_("the answer is not JSON (is konnect.base_url Konnect's API?)"),
                            status=200) from None
 
     async def _wait_out(self, response: httpx.Response, call: str) -> None:
         wait = codec.retry_after(response.headers.get("retry-after"), time.time())
         wait = DEFAULT_WAIT_S if wait is None else wait
         if wait > self.spec.retry_after_max:
-            raise Rejected(TARGET, call, f"rate limited: Retry-After {wait:g}s is more than konnect.retry_after_max "
-                           f"({self.spec.retry_after_max:g}s)", status=429)
+            raise Rejected(TARGET, call, N_("rate limited: Retry-After {wait}s is more than konnect.retry_after_max ({most}s)").format(
+                wait=f"{wait:g}", most=f"{self.spec.retry_after_max:g}"), status=429)
         await self.sleep(wait)
 
     def rejected(self, call: str, response: httpx.Response) -> Rejected:
@@ -94,12 +95,12 @@ class KonnectControlPlane:
         body = redact(response.text[:2000], [token])
         detail = codec.problem_detail(body)
         why = {
-            401: f"Konnect refused the token from ${self.spec.token_env} (expired, revoked, or for another region?)",
-            403: f"the token from ${self.spec.token_env} may not read this control plane (give its account the "
-                 "Control Plane Viewer role: docs/konnect.md)",
-            404: f"no such control plane at {self.spec.api} (check konnect.control_plane_id and the region)",
-            429: f"still rate limited after {RATE_LIMIT_TRIES} waits",
-        }.get(response.status_code)
+            401: N_("Konnect refused the token from ${env} (expired, revoked, or for another region?)"),
+            403: N_("the token from ${env} may not read this control plane (give its account the "
+                    "Control Plane Viewer role: docs/konnect.md)"),
+            404: N_("no such control plane at {api} (check konnect.control_plane_id and the region)"),
+            429: N_("still rate limited after {waits} waits"),
+        }.get(response.status_code, "").format(env=self.spec.token_env, api=self.spec.api, waits=RATE_LIMIT_TRIES)
         detail = redact(": ".join(p for p in (detail, why) if p), [token])
         return Rejected(TARGET, call, detail, status=response.status_code, body=body)
 
@@ -140,4 +141,4 @@ class KonnectControlPlane:
             if not page.after or not page.rows:
                 return rows
             after = page.after
-        raise Rejected(TARGET, f"GET {path}", f"more than {MAX_PAGES} pages; stopped")
+        raise Rejected(TARGET, f"GET {path}", N_("more than {pages} pages; stopped").format(pages=MAX_PAGES))

@@ -24,6 +24,7 @@ import tempfile
 from typing import Callable
 
 from rollout.errors import AdapterError, Rejected, TurnoutError
+from rollout.i18n import N_
 from rollout.kong.preflight_konnect import x_hash
 from rollout.observations import BackupRecord
 from rollout.plan import Plan
@@ -53,8 +54,8 @@ def confirm_by_hand(plan: Plan, flag: bool, ask: Callable[[str], str] | None) ->
         return f"confirmed with {FLAG}"
     if ask is not None and ask(QUESTION).strip().lower() == "yes":
         return "confirmed by the operator at the prompt"
-    raise NotConfirmed(f"konnect.backup.command is not set: take a backup of the control plane's config by hand "
-                       f"(deck gateway dump) and confirm it with {FLAG}, or set the command (docs/konnect.md)")
+    raise NotConfirmed(N_("konnect.backup.command is not set: take a backup of the control plane's config by hand "
+                          "(deck gateway dump) and confirm it with {flag}, or set the command (docs/konnect.md)").format(flag=FLAG))
 
 
 class KonnectConfigBackup:
@@ -75,22 +76,23 @@ class KonnectConfigBackup:
         text = await self._dump()
         after = await self._hash()
         if before != after:
-            raise Rejected(TARGET, "backup", f"Konnect's config hash of X's DPs changed during the dump ({before[:8]} -> "
-                           f"{after[:8]}): someone is writing config; freeze writes and try again")
-        counts = _verify_yaml(TARGET, text, "the dump")
+            raise Rejected(TARGET, "backup", N_("Konnect's config hash of X's DPs changed during the dump ({before} -> {after}): "
+                                                "someone is writing config; freeze writes and try again").format(
+                before=before[:8], after=after[:8]))
+        counts = _verify_yaml(TARGET, text, N_("the dump"))
         data = text.encode()
         path = _write_backup(directory, TARGET, before, data)
         digest = hashlib.sha256(data).hexdigest()
         with open(path, "rb") as fh:
             if hashlib.sha256(fh.read()).hexdigest() != digest:
-                raise Rejected(TARGET, "backup", f"{path}: the file read back differs from what was written")
+                raise Rejected(TARGET, "backup", N_("{path}: the file read back differs from what was written").format(path=path))
         return BackupRecord(TARGET, path, digest, before, sum(counts.values()))
 
     async def _by_hand(self) -> BackupRecord:
         if not self.confirmed:
-            raise Rejected(TARGET, "backup", "konnect.backup.command is not set and nobody confirmed a backup taken by "
-                           "hand: set the command (decK's dump), or take the backup by hand and confirm it with "
-                           "`turnout run --konnect-backup-taken`")
+            raise Rejected(TARGET, "backup", N_("konnect.backup.command is not set and nobody confirmed a backup taken by "
+                                                "hand: set the command (decK's dump), or take the backup by hand and confirm it "
+                                                "with `turnout run --konnect-backup-taken`"))
         return BackupRecord(TARGET, f"{BY_HAND} ({self.confirmed})", "", await self._hash(), 0)
 
     async def _dump(self) -> str:
@@ -113,6 +115,7 @@ class KonnectConfigBackup:
                 with open(dump, encoding="utf-8") as fh:
                     return fh.read()
             except (OSError, UnicodeDecodeError) as exc:
-                raise Rejected(TARGET, call, f"the command exited 0 but wrote no readable {{file}} ({getattr(exc, 'strerror', None) or exc})") from None
+                raise Rejected(TARGET, call, N_("the command exited 0 but wrote no readable {{file}} ({why})").format(
+                    why=getattr(exc, "strerror", None) or exc)) from None
         finally:
             shutil.rmtree(scratch, ignore_errors=True)

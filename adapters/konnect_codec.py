@@ -27,6 +27,7 @@ from typing import Any, Mapping
 from urllib.parse import parse_qs, urlsplit
 
 from rollout.observations import DataPlaneRow
+from rollout.i18n import N_
 
 from .kong_codec import json_object, one_line
 
@@ -54,7 +55,7 @@ def parse_node(item: Any) -> DataPlaneRow:
     """One node record. Konnect has no ``sync_status``: the row carries ``compatibility_status.state``
     there (e.g. ``COMPATIBILITY_STATE_FULLY_COMPATIBLE``), and ``last_seen`` is ``last_ping``."""
     if not isinstance(item, Mapping):
-        raise ValueError("a node record is not an object")
+        raise ValueError(N_("a node record is not an object"))
     compat = item.get("compatibility_status")
     state = _text(compat, "state") if isinstance(compat, Mapping) else ""
     return DataPlaneRow(id=_text(item, "id"), hostname=_text(item, "hostname"), ip="", version=_text(item, "version"),
@@ -63,7 +64,7 @@ def parse_node(item: Any) -> DataPlaneRow:
 
 def parse_nodes_page(body: Any) -> NodesPage:
     if not isinstance(body, Mapping) or not isinstance(body.get("items"), list):
-        raise ValueError("the answer has no items list (is base_url Konnect's API?)")
+        raise ValueError(N_("the answer has no items list (is base_url Konnect's API?)"))
     page = body.get("page") if isinstance(body.get("page"), Mapping) else {}
     total = page.get("total") if isinstance(page.get("total"), int) else None
     return NodesPage([parse_node(item) for item in body["items"]], next_cursor(page.get("next")), total)
@@ -83,14 +84,15 @@ def control_plane_id(body: Any, name: str) -> str:
     """The id of the one control plane called ``name`` in a ``list-control-planes`` answer."""
     data = body.get("data") if isinstance(body, Mapping) else None
     if not isinstance(data, list):
-        raise ValueError("the answer has no data list (is base_url Konnect's API?)")
+        raise ValueError(N_("the answer has no data list (is base_url Konnect's API?)"))
     ids = [cp.get("id") for cp in data if isinstance(cp, Mapping) and cp.get("name") == name]
     if not ids:
-        raise ValueError(f"no control plane named {name!r} is visible to this token")
+        raise ValueError(N_("no control plane named {name} is visible to this token").format(name=repr(name)))
     if len(ids) > 1:
-        raise ValueError(f"{len(ids)} control planes are named {name!r}; set control_plane_id instead")
+        raise ValueError(N_("{count} control planes are named {name}; set control_plane_id instead").format(
+            count=len(ids), name=repr(name)))
     if not isinstance(ids[0], str) or not ids[0]:
-        raise ValueError(f"the control plane named {name!r} has no id")
+        raise ValueError(N_("the control plane named {name} has no id").format(name=repr(name)))
     return ids[0]
 
 
@@ -98,7 +100,7 @@ def control_plane_name(body: Any) -> str:
     """The name in a ``get-control-plane`` answer (decK's dump names the control plane by it)."""
     name = body.get("name") if isinstance(body, Mapping) else None
     if not isinstance(name, str) or not name:
-        raise ValueError("the control plane has no name")
+        raise ValueError(N_("the control plane has no name"))
     return name
 
 

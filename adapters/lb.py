@@ -21,6 +21,7 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Protocol
 
+from rollout.i18n import N_
 from rollout.plan import Plan
 from rollout.ports import Advises, LoadBalancer, Metrics
 
@@ -174,7 +175,7 @@ def _command(plan: Plan) -> LiveBalancer:
 
 
 def _rehearsal_only(plan: Plan) -> LiveBalancer:
-    raise plan_problem("load_balancer.type", "sim plans run only in rehearsal (turnout rehearse), not live")
+    raise plan_problem("load_balancer.type", N_("sim plans run only in rehearsal (turnout rehearse), not live"))
 
 
 def _command_lock(spec: Any) -> LockTarget:
@@ -201,7 +202,7 @@ def live_lb(spec: Any) -> LiveLB:
     """The live entry for a plan's ``load_balancer`` (its flavour's, for nginx)."""
     entry = LIVE_LBS.get(spec.type)
     if entry is None:
-        raise plan_problem("load_balancer.type", f"unknown load balancer type {spec.type!r}")
+        raise plan_problem("load_balancer.type", N_("unknown load balancer type {type}").format(type=repr(spec.type)))
     return entry.of(spec)
 
 

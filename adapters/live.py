@@ -25,6 +25,7 @@ from rollout.journal import Journal
 from rollout.plan import Plan
 from rollout.ports import World
 from rollout.snapshot import Snapshot
+from rollout.i18n import N_
 
 LB_COMMANDS = (cmd.SetWeights, cmd.StopNodes)
 LB_TASK = "lb:"  # the name prefix of a task changing the load balancer
@@ -165,7 +166,7 @@ class LiveConductor:
         """SIGTERM or SIGHUP: journal a note, leave the load balancer as it is, stop (resumable)."""
         if self.stopped:
             return
-        self.stopped_by = f"stopped by {signal_name}"
+        self.stopped_by = N_("stopped by {signal}").format(signal=signal_name)
         if self.fed >= len(self.first):  # a note before the opening events would start the journal wrong
             self.feed(ev.Noted(self.now, "warn", self.stopped_by))
         self._stop_by_itself()

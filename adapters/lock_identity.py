@@ -29,6 +29,7 @@ import socket
 from urllib.parse import urlsplit
 
 from rollout.errors import Rejected, Timeout, Unreachable
+from rollout.i18n import N_
 from rollout.plan import HAProxyLB, NginxLB
 
 from . import haproxy_codec as codec
@@ -65,7 +66,7 @@ async def admin_identity(spec: NginxLB, timeout: float) -> str:
         found = await asyncio.wait_for(
             asyncio.get_running_loop().getaddrinfo(url.hostname or "", port, type=socket.SOCK_STREAM), timeout)
     except asyncio.TimeoutError:
-        raise Timeout(target, f"resolve {url.hostname}", f"no answer within {timeout:g}s") from None
+        raise Timeout(target, f"resolve {url.hostname}", N_("no answer within {seconds}s").format(seconds=f"{timeout:g}")) from None
     except (OSError, UnicodeError) as exc:
         raise Unreachable(target, f"resolve {url.hostname}", str(exc)) from None
     addresses = sorted({info[4][0] for info in found})

@@ -18,6 +18,7 @@ import time
 import httpx
 
 from rollout.errors import Rejected, Timeout, Unreachable
+from rollout.i18n import N_
 from rollout.observations import PoolWindow
 from rollout.plan import Node, Plan
 from rollout.ports import Advises, LoadBalancer
@@ -34,7 +35,7 @@ def metrics_url(node: Node) -> str:
         return node.metrics
     base = node.status or node.admin
     if not base:
-        raise plan_problem(f"node {node.name}", "metrics.source kong needs the node's metrics, status or admin URL")
+        raise plan_problem(f"node {node.name}", N_("metrics.source kong needs the node's metrics, status or admin URL"))
     return base.rstrip("/") + "/metrics"
 
 
@@ -68,7 +69,7 @@ class KongScrape(Advises):
         try:
             resp = await self.client.get(url, headers=self._headers(node))
         except httpx.TimeoutException:
-            raise Timeout(node.name, f"GET {url}", "no answer in time") from None
+            raise Timeout(node.name, f"GET {url}", N_("no answer in time")) from None
         except httpx.HTTPError as exc:
             raise Unreachable(node.name, f"GET {url}", type(exc).__name__) from None
         if resp.status_code != 200:
@@ -76,7 +77,7 @@ class KongScrape(Advises):
         try:
             return mc.kong_counters(resp.text)
         except ValueError as exc:
-            raise Rejected(node.name, f"GET {url}", f"not the Prometheus text format: {exc}") from None
+            raise Rejected(node.name, f"GET {url}", N_("not the Prometheus text format: {why}").format(why=exc)) from None
 
     async def window(self, start: float, end: float) -> tuple[PoolWindow, PoolWindow]:
         before = self.history.baseline(start)
@@ -95,7 +96,7 @@ class PrometheusQuery(Advises):
         self.warnings: list[str] = []
         spec = plan.metrics
         if not spec.url or not spec.queries:
-            raise plan_problem("metrics", "source prometheus needs metrics.url and metrics.queries (requests, errors)")
+            raise plan_problem("metrics", N_("source prometheus needs metrics.url and metrics.queries (requests, errors)"))
         self.url = spec.url.rstrip("/") + "/api/v1/query"
         self.queries = spec.queries
         self.client = client or httpx.AsyncClient(timeout=plan.timeouts.request)
@@ -104,7 +105,7 @@ class PrometheusQuery(Advises):
         try:
             resp = await self.client.get(self.url, params={"query": promql, "time": f"{end:.3f}"})
         except httpx.TimeoutException:
-            raise Timeout("prometheus", f"query {promql}", "no answer in time") from None
+            raise Timeout("prometheus", f"query {promql}", N_("no answer in time")) from None
         except httpx.HTTPError as exc:
             raise Unreachable("prometheus", f"GET {self.url}", type(exc).__name__) from None
         try:
@@ -140,7 +141,7 @@ def build_metrics(plan: Plan, lb: LoadBalancer) -> LiveMetrics:
     if counters is None:
         raise plan_problem(
             "metrics.source",
-            f"source lb reads HAProxy stats (or the nginx Lua balancer's counters); with load_balancer.type "
-            f"{plan.load_balancer.type} use source kong or prometheus",
+            N_("source lb reads HAProxy stats (or the nginx Lua balancer's counters); with load_balancer.type "
+               "{type} use source kong or prometheus").format(type=plan.load_balancer.type),
         )
     return counters(plan, lb)

@@ -20,6 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from rollout.histograms import histogram_quantile
 from rollout.observations import LatencyKind, NodeWindow, PoolWindow
+from rollout.i18n import N_
 
 from .haproxy_codec import stat_int
 
@@ -93,7 +94,7 @@ def prometheus_value(answer: Mapping) -> float:
     elif kind == "scalar":
         values = [float(result[1])]
     else:
-        raise ValueError(f"expected a vector or scalar result, got {kind!r}")
+        raise ValueError(N_("expected a vector or scalar result, got {kind}").format(kind=repr(kind)))
     return sum(v for v in values if not math.isnan(v))
 
 

@@ -24,6 +24,7 @@ import time
 from rollout import events as ev
 from rollout.engine import Engine
 from rollout.errors import AdapterError, TurnoutError
+from rollout.i18n import N_
 from rollout.journal import Journal
 from rollout.phases import Phase
 from rollout.plan import Plan
@@ -32,7 +33,8 @@ from rollout.replay import replay
 
 from .rundir import RunDir, plan_sha256, slug
 
-OUTCOMES = {Phase.DONE: "completed", Phase.ROLLED_BACK: "rolled back", Phase.HALTED: "halted"}
+OUTCOMES = {Phase.DONE: N_("completed at {stamp}"), Phase.ROLLED_BACK: N_("rolled back at {stamp}"),
+            Phase.HALTED: N_("halted at {stamp}")}
 
 
 def command(plan: Plan, plan_path: str, run_dir: str, flag: str) -> str:
@@ -53,23 +55,24 @@ def what_happened(engine: Engine) -> str:
     """``rolled back at 2026-11-29 07:12:03 UTC (gate error_rate ...)``: outcome, time, and why it stopped."""
     stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(finished_at(engine)))
     reason = " ".join(engine.reason.split())
-    why = f" ({reason})" if reason and engine.phase != Phase.DONE else ""
-    return f"{OUTCOMES[engine.phase]} at {stamp}{why}"
+    said = OUTCOMES[engine.phase].format(stamp=stamp)
+    return f"{said} ({reason})" if reason and engine.phase != Phase.DONE else said
 
 
 def finished_refusal(engine: Engine, plan_path: str, rundir: RunDir) -> str:
     """The one line ``turnout run`` answers when the run in its directory has finished."""
-    return (f"turnout: the run in {rundir.path} {what_happened(engine)}; its journal stays at {rundir.journal_path}. "
-            f"Start a new run with: {command(engine.plan, plan_path, rundir.path, '--new-run')} "
-            "(the journal is then archived)")
+    return N_("turnout: the run in {run_dir} {what}; its journal stays at {journal}. "
+              "Start a new run with: {command} (the journal is then archived)").format(
+        run_dir=rundir.path, what=what_happened(engine), journal=rundir.journal_path,
+        command=command(engine.plan, plan_path, rundir.path, "--new-run"))
 
 
 def unfinished_refusal(engine: Engine, plan_path: str, rundir: RunDir) -> str:
     """``--new-run`` over a run that has not finished: a new run would abandon it (Y's share, a config
     freeze, a decommissioned X), so the operator finishes or rolls it back first."""
-    return (f"turnout: the run in {rundir.path} has not finished (at {engine.phase}); --new-run starts a new run "
-            f"only after one finished. Resume it with: {command(engine.plan, plan_path, rundir.path, '--resume')}, "
-            "or roll it back with --rollback")
+    return N_("turnout: the run in {run_dir} has not finished (at {phase}); --new-run starts a new run "
+              "only after one finished. Resume it with: {command}, or roll it back with --rollback").format(
+        run_dir=rundir.path, phase=engine.phase, command=command(engine.plan, plan_path, rundir.path, "--resume"))
 
 
 def finished_run(plan: Plan, plan_path: str, run_dir: str) -> str | None:
@@ -87,8 +90,8 @@ def finished_run(plan: Plan, plan_path: str, run_dir: str) -> str | None:
         return None
     if not engine.finished:
         return None
-    return (f"the run in {run_dir} {what_happened(engine)}; its journal is {journal_path}. "
-            f"Start a new run with: {command(plan, plan_path, run_dir, '--new-run')}")
+    return N_("the run in {run_dir} {what}; its journal is {journal}. Start a new run with: {command}").format(
+        run_dir=run_dir, what=what_happened(engine), journal=journal_path, command=command(plan, plan_path, run_dir, "--new-run"))
 
 
 def changed_plan(first: object, sha: str) -> bool:
@@ -107,6 +110,6 @@ async def lb_not_at_x(world: World, plan_path: str, run_dir: str) -> str | None:
         return None
     if y <= 0:
         return None
-    return (f"turnout: the load balancer has X {x}% / Y {y}%, not 100% on X: a run may have been in progress "
-            f"and its journal lost; nothing was changed. Bring traffic back to X with: "
-            f"{command(world.plan, plan_path, run_dir, '--rollback')}")
+    return N_("turnout: the load balancer has X {x}% / Y {y}%, not 100% on X: a run may have been in progress "
+              "and its journal lost; nothing was changed. Bring traffic back to X with: {command}").format(
+        x=x, y=y, command=command(world.plan, plan_path, run_dir, "--rollback"))

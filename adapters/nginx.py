@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from rollout.errors import Rejected, Timeout, Unreachable
+from rollout.i18n import N_
 from rollout.plan import NginxLB, Node, Pools
 from rollout.ports import Advises, ReportsPoolCounters
 
@@ -39,23 +40,25 @@ def node_address(node: Node) -> str:
         parts = urlsplit(node.proxy)
         if parts.hostname:
             return f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
-    raise plan_problem(f"node {node.name}", "nginx needs the node's address: set server: HOST:PORT or proxy: URL")
+    raise plan_problem(f"node {node.name}", N_("nginx needs the node's address: set server: HOST:PORT or proxy: URL"))
 
 
 def build_nginx(spec: NginxLB, pools: Pools, timeout: float):
     if spec.mode == "lua":
         if not spec.admin:
-            raise plan_problem("load_balancer.admin", "mode lua needs admin: the snippet's admin URL, e.g. http://127.0.0.1:8083/weights")
+            raise plan_problem("load_balancer.admin",
+                               N_("mode lua needs admin: the snippet's admin URL, e.g. http://127.0.0.1:8083/weights"))
         return NginxLua(spec, pools, timeout)
     if not spec.upstream_file:
-        raise plan_problem("load_balancer.upstream_file", "mode reload needs upstream_file: the file Turnout writes")
+        raise plan_problem("load_balancer.upstream_file", N_("mode reload needs upstream_file: the file Turnout writes"))
     return NginxReload(spec, pools, timeout)
 
 
 def _refuse_empty_pools(target: str, x: int, y: int, pools: Pools, healthy: frozenset[str]) -> None:
     for pool, share, nodes in (("X", x, pools.x.nodes), ("Y", y, pools.y.nodes)):
         if share > 0 and not any(n.name in healthy for n in nodes):
-            raise Rejected(target, "set weights", f"pool {pool} has no healthy node for its {share}% share")
+            raise Rejected(target, "set weights", N_("pool {pool} has no healthy node for its {share} share").format(
+                pool=pool, share=f"{share}%"))
 
 
 class NginxReload(Advises):
@@ -69,8 +72,8 @@ class NginxReload(Advises):
         self.timeout = max(timeout, 10.0)
         self.x_nodes = [(n.name, node_address(n)) for n in pools.x.nodes]
         self.y_nodes = [(n.name, node_address(n)) for n in pools.y.nodes]
-        self.warnings = ["nginx reload mode: each step reloads nginx, which drops a few keep-alive requests "
-                         "under heavy load; mode lua changes weights without a reload"]
+        self.warnings = [N_("nginx reload mode: each step reloads nginx, which drops a few keep-alive requests "
+                            "under heavy load; mode lua changes weights without a reload")]
 
     def _nginx(self, *args: str) -> str:
         conf = ["-c", self.spec.conf] if self.spec.conf else []
@@ -97,15 +100,16 @@ class NginxReload(Advises):
         except asyncio.TimeoutError:
             proc.kill()
             await proc.wait()
-            raise Timeout(self.target, call, f"still running after {self.timeout:g}s; previous file restored") from None
+            raise Timeout(self.target, call, N_("still running after {seconds}s; previous file restored").format(
+                seconds=f"{self.timeout:g}")) from None
         if proc.returncode:
             line = nc.first_error_line(err.decode(errors="replace"))
-            raise Rejected(self.target, call, f"exit {proc.returncode}: {line}; previous file restored")
+            raise Rejected(self.target, call, N_("exit {code}: {why}; previous file restored").format(code=proc.returncode, why=line))
 
     async def get_weights(self) -> tuple[int, int]:
         text = self._read()
         if text is None:
-            raise Unreachable(self.target, "read upstream file", "no such file")
+            raise Unreachable(self.target, "read upstream file", N_("no such file"))
         try:
             return nc.split_of_servers(nc.read_upstream(text))
         except ValueError as exc:
@@ -159,7 +163,7 @@ class NginxLua(ReportsPoolCounters, Advises):
         try:
             resp = await self.client.request(method, self.url, params=params)
         except httpx.TimeoutException:
-            raise Timeout(self.target, call, "no answer in time") from None
+            raise Timeout(self.target, call, N_("no answer in time")) from None
         except httpx.HTTPError as exc:
             raise Unreachable(self.target, call, type(exc).__name__) from None
         if resp.status_code != 200:
@@ -175,7 +179,8 @@ class NginxLua(ReportsPoolCounters, Advises):
         _refuse_empty_pools(self.target, x, y, self.pools, healthy)
         state = await self._call("POST", {"x": x, "y": y})
         if (state.x, state.y) != (x, y):
-            raise Rejected(self.target, "POST weights", f"read back {state.x}/{state.y}, wanted {x}/{y}")
+            raise Rejected(self.target, "POST weights", N_("read back {x_got}/{y_got}, wanted {x}/{y}").format(
+                x_got=state.x, y_got=state.y, x=x, y=y))
         return state.x, state.y
 
     async def get_weights(self) -> tuple[int, int]:

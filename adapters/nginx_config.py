@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Mapping, Sequence
 
+from rollout.i18n import N_
 from .haproxy_codec import pool_weights, split_of
 
 NGINX_MAX_WEIGHT = 100
@@ -65,7 +66,7 @@ def read_upstream(text: str) -> list[UpstreamServer]:
         weight = 0 if "down" in params else next((int(p[7:]) for p in params if p.startswith("weight=")), 1)
         out.append(UpstreamServer(m.group(3), m.group(4), m.group(1), weight))
     if not out:
-        raise ValueError("no server line written by turnout in the upstream file")
+        raise ValueError(N_("no server line written by turnout in the upstream file"))
     return out
 
 
@@ -87,7 +88,7 @@ def lua_snippet(admin_listen: str | None = None) -> str:
     text = resources.files("adapters").joinpath("snippets", SNIPPET).read_text(encoding="utf-8")
     if admin_listen:
         if SNIPPET_LISTEN not in text:
-            raise ValueError(f"{SNIPPET}: admin listen line not found")
+            raise ValueError(N_("{snippet}: admin listen line not found").format(snippet=SNIPPET))
         text = text.replace(SNIPPET_LISTEN, f"listen {admin_listen};")
     return text
 
@@ -110,4 +111,5 @@ def parse_lua_state(body: str) -> LuaState:
                         {k: int(v) for k, v in doc["errors"].items()},
                         {k: float(v) for k, v in doc["rt_ms"].items()})
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ValueError(f"unexpected admin answer ({type(exc).__name__}): {body.strip()[:120]!r}") from None
+        raise ValueError(N_("unexpected admin answer ({error}): {body}").format(
+            error=type(exc).__name__, body=repr(body.strip()[:120]))) from None

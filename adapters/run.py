@@ -87,7 +87,7 @@ def default_run_dir(plan: Plan) -> str:
 def check_live(plan: Plan, plan_path: str) -> None:
     """A plan for the simulated world cannot touch a real one."""
     if plan.load_balancer.rehearsal_only:
-        raise Refused(f"{plan_path}: load_balancer.type: sim plans run only in rehearsal (turnout rehearse)")
+        raise Refused(N_("{plan}: load_balancer.type: sim plans run only in rehearsal (turnout rehearse)").format(plan=plan_path))
 
 
 @dataclass
@@ -117,13 +117,14 @@ class LiveRun:
             target.acquire()
         except Locked as exc:
             rundir.unlock()
-            raise Refused(f"turnout: {exc}") from None
+            raise Refused(N_("turnout: {why}").format(why=exc)) from None
         try:
             try:
                 return await cls._open_locked(plan, plan_path, rundir, target, intent)
             except JournalUnusable as exc:
                 if not intent.rollback:  # the way out does not need the journal: say so on the same line
-                    raise Refused(f"{exc}; traffic goes back to X without it: turnout run {shlex.quote(plan_path)} --rollback") from None
+                    raise Refused(N_("{why}; traffic goes back to X without it: {command}").format(
+                        why=exc, command=f"turnout run {shlex.quote(plan_path)} --rollback")) from None
                 from .world import build_world
                 raise await _rescue(build_world(plan, rundir.path), plan_path, rundir, exc.error) from None
         except BaseException:
@@ -141,7 +142,7 @@ class LiveRun:
         except PlanError as exc:  # wiring found what validation did not: one located line per problem
             raise Refused("\n".join(str(dataclasses.replace(p, file=plan_path)) for p in exc.problems)) from None
         if intent.rollback and not os.path.exists(rundir.journal_path):  # the emergency path's (adapters/emergency.py)
-            raise JournalUnusable(JournalIOError(rundir.journal_path, "no journal (nothing says where this run was)"))
+            raise JournalUnusable(JournalIOError(rundir.journal_path, N_("no journal (nothing says where this run was)")))
         engine, first, note = await _resume_or_start(plan, plan_path, rundir, world, intent)
         run = cls(plan, plan_path, rundir, target, world, engine, first, note)
         run.first += await run._reconcile(intent)
@@ -164,7 +165,7 @@ class LiveRun:
             x, y = await self.world.lb.get_weights()
             first: list = [ev.Resumed(now, x, y)]
         except AdapterError as exc:
-            self.warnings.append(f"turnout: cannot read the load balancer's weights: {exc}")
+            self.warnings.append(N_("turnout: cannot read the load balancer's weights: {why}").format(why=exc))
             first = [ev.Resumed(now)]
         if intent.rollback:
             first.append(ev.RollbackRequested(now, "operator (--rollback)"))
@@ -189,7 +190,7 @@ class LiveRun:
 
         server = ControlServer(conductor, socket_path(self.rundir.path))
         await server.start()
-        say(f"serving {server.path}: attach with `turnout attach` on the same plan")
+        say(N_("serving {path}: attach with `turnout attach` on the same plan").format(path=server.path))
         try:
             await conductor.run()
         finally:
@@ -206,8 +207,10 @@ class LiveRun:
         engine = self.engine
         if engine.phase != Phase.PAUSED and engine.pending_approval is None:
             return None
-        why = engine.reason if engine.phase == Phase.PAUSED else f"step {engine.pending_approval + 1} waits for approval"
-        return f"held: {why}. Go on with: turnout run {self.plan_path} --resume (or --rollback)"
+        why = engine.reason if engine.phase == Phase.PAUSED else N_("step {step} waits for approval").format(
+            step=engine.pending_approval + 1)
+        return N_("held: {why}. Go on with: {command} --resume (or --rollback)").format(
+            why=why, command=f"turnout run {self.plan_path}")
 
     def _stopped_by_itself(self) -> str | None:
         """The conductor stopped the run unfinished: an event it could not journal, or a signal."""
@@ -215,11 +218,13 @@ class LiveRun:
         if driver is None or self.engine.finished:
             return None
         if driver.journal_failure is not None:
-            return (f"held: {driver.journal_failure}: the event was not journaled, so it was not acted upon; "
-                    f"the load balancer is left as it is. Once the journal can be written: {go_on}; "
-                    f"`turnout run {self.plan_path} --rollback` works even if it cannot")
+            return N_("held: {why}: the event was not journaled, so it was not acted upon; "
+                      "the load balancer is left as it is. Once the journal can be written: {go_on}; "
+                      "`{command} --rollback` works even if it cannot").format(
+                why=driver.journal_failure, go_on=go_on, command=f"turnout run {self.plan_path}")
         if driver.stopped_by:
-            return f"held: {driver.stopped_by}; the load balancer is left as it is. Go on with: {go_on}"
+            return N_("held: {why}; the load balancer is left as it is. Go on with: {go_on}").format(
+                why=driver.stopped_by, go_on=go_on)
         return None
 
     async def lb_weights(self) -> tuple[tuple[int, int] | None, str]:
@@ -228,7 +233,7 @@ class LiveRun:
         try:
             return tuple(await asyncio.wait_for(self.world.lb.get_weights(), READBACK_S)), N_("read back from the load balancer")
         except (AdapterError, asyncio.TimeoutError) as exc:
-            why = str(exc) or f"no answer within {READBACK_S:g}s"
+            why = str(exc) or N_("no answer within {seconds}s").format(seconds=f"{READBACK_S:g}")
             if self.engine.applied is None:
                 return None, N_("the load balancer did not answer ({why}) and the journal records no change").format(why=why)
             return self.engine.applied, N_("the journal's last applied weights; the load balancer did not answer: {why}").format(why=why)
@@ -257,13 +262,14 @@ async def _resume_or_start(plan: Plan, plan_path: str, rundir: RunDir, world: Wo
         raise JournalUnusable(exc) from None
     if events:
         if changed_plan(events[0], sha):
-            raise Refused(f"{plan_path}: the plan changed since the run in {rundir.path} started; "
-                          "finish or roll back that run first (or use another --run-dir)")
+            raise Refused(N_("{plan}: the plan changed since the run in {run_dir} started; "
+                             "finish or roll back that run first (or use another --run-dir)").format(plan=plan_path, run_dir=rundir.path))
         engine = replay(plan, events)
         if not engine.finished:
             if intent.new_run:
                 raise Refused(unfinished_refusal(engine, plan_path, rundir))
-            return engine, [], f"resuming the run in {rundir.path} at {engine.phase} ({len(events)} events replayed)"
+            return engine, [], N_("resuming the run in {run_dir} at {phase} ({events} events replayed)").format(
+                run_dir=rundir.path, phase=engine.phase, events=len(events))
         if not intent.new_run:
             raise Refused(finished_refusal(engine, plan_path, rundir))
     if (intent.new_run or not intent.rollback) and (line := await lb_not_at_x(world, plan_path, rundir.path)):
@@ -271,7 +277,7 @@ async def _resume_or_start(plan: Plan, plan_path: str, rundir: RunDir, world: Wo
     now = world.runtime.now()
     first: list = [ev.RunStarted(now, plan.name, sha, "live")]
     if events:
-        first.append(ev.Noted(now, "info", f"a new run: the finished run's journal is archived as {rundir.archive()}"))
+        first.append(ev.Noted(now, "info", N_("a new run: the finished run's journal is archived as {path}").format(path=rundir.archive())))
     return Engine(plan), first, ""
 
 

@@ -16,6 +16,7 @@ import time
 
 from rollout.errors import TurnoutError
 from rollout.journal import Journal
+from rollout.i18n import N_
 
 
 class Locked(TurnoutError):
@@ -67,12 +68,13 @@ class RunDir:
             except FileNotFoundError:
                 continue
             if st.st_uid != os.geteuid():
-                raise Unsafe(f"{path}: owned by another user (uid {st.st_uid}); "
-                             "a run directory must be yours alone (use another --run-dir)")
+                raise Unsafe(N_("{path}: owned by another user (uid {uid}); "
+                                "a run directory must be yours alone (use another --run-dir)").format(path=path, uid=st.st_uid))
             if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-                who = "everyone" if st.st_mode & stat.S_IWOTH else "its group"
-                raise Unsafe(f"{path}: writable by {who} (mode {stat.S_IMODE(st.st_mode):o}); its journal decides "
-                             f"what traffic does, so it must be yours alone: chmod go-w {path}")
+                who = N_("everyone") if st.st_mode & stat.S_IWOTH else N_("its group")
+                raise Unsafe(N_("{path}: writable by {who} (mode {mode}); its journal decides what traffic does, "
+                                "so it must be yours alone: chmod go-w {path}").format(
+                    path=path, who=who, mode=f"{stat.S_IMODE(st.st_mode):o}"))
 
     def lock(self) -> None:
         """Take the run's lock or raise Locked naming the holder's pid (Unsafe: the directory is not private)."""
@@ -80,7 +82,8 @@ class RunDir:
         fd = os.open(os.path.join(self.path, "lock"), os.O_RDWR | os.O_CREAT, 0o600)
         holder = try_flock(fd, str(os.getpid()))
         if holder is not None:
-            raise Locked(f"{self.path}: another turnout (pid {holder or '?'}) is conducting this run; attach to it or wait")
+            raise Locked(N_("{path}: another turnout (pid {pid}) is conducting this run; attach to it or wait").format(
+                path=self.path, pid=holder or "?"))
         self._lock_fd = fd
 
     def unlock(self) -> None:

@@ -32,6 +32,7 @@ import stat
 
 from rollout.errors import AdapterError
 from rollout.plan import Plan
+from rollout.i18n import N_
 
 from .lb import LockTarget, NoHostLock, live_lb
 from .rundir import Locked, try_flock
@@ -131,11 +132,12 @@ class TargetLock:
             identity = await self._identify(self._spec, self._timeout)
         except AdapterError as exc:
             if not rollback:
-                raise TargetUnknown(f"{self.target}: cannot tell which load balancer this is, so it cannot be "
-                                    f"locked ({exc}); is it running? (--rollback goes on without it)") from None
-            self.warnings.append(f"turnout: {self.target}: cannot tell which load balancer this is ({exc}); "
-                                 "the target lock for this --rollback is keyed by the plan's words, so a run that "
-                                 "reaches it another way is not excluded")
+                raise TargetUnknown(N_("{target}: cannot tell which load balancer this is, so it cannot be "
+                                       "locked ({why}); is it running? (--rollback goes on without it)").format(
+                    target=self.target, why=exc)) from None
+            self.warnings.append(N_("turnout: {target}: cannot tell which load balancer this is ({why}); "
+                                    "the target lock for this --rollback is keyed by the plan's words, so a run that "
+                                    "reaches it another way is not excluded").format(target=self.target, why=exc))
         else:
             self.guards = dataclasses.replace(self.guards, identity=identity)
         self._identify = None
@@ -150,12 +152,13 @@ class TargetLock:
             directory, warning = lock_directory(SHARED_DIRS, FALLBACK_DIR)
             fd, writable = _open(os.path.join(directory, name))
         except OSError as exc:
-            raise Locked(f"{self.target}: cannot take the target lock in {exc.filename}: {exc.strerror}; "
-                         "point TURNOUT_LOCK_DIR at a directory every operator can write") from None
+            raise Locked(N_("{target}: cannot take the target lock in {directory}: {why}; "
+                            "point TURNOUT_LOCK_DIR at a directory every operator can write").format(
+                target=self.target, directory=exc.filename, why=exc.strerror)) from None
         holder = try_flock(fd, f"pid {os.getpid()}, plan {self.plan_path}" if writable else None)
         if holder is not None:
-            raise Locked(f"{self.target}: another turnout ({holder or 'pid ?'}) is steering this load balancer; "
-                         "one operator per target")
+            raise Locked(N_("{target}: another turnout ({holder}) is steering this load balancer; "
+                            "one operator per target").format(target=self.target, holder=holder or "pid ?"))
         self.warnings += [warning] if warning else []
         self._fd = fd
 

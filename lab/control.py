@@ -14,6 +14,7 @@ import aiohttp
 
 from adapters import haproxy_codec as codec
 from adapters.haproxy import RuntimeAPI
+from rollout.i18n import N_
 
 from .layout import BACKEND
 from .procs import LabError
@@ -56,7 +57,8 @@ async def _get_json(session: aiohttp.ClientSession, url: str) -> Any:
         async with session.get(url) as resp:
             return await resp.json(content_type=None)
     except (aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError) as exc:
-        raise LabError(f"GET {url}: {type(exc).__name__}: is the lab running? (turnout lab status)") from None
+        raise LabError(N_("GET {url}: {error}: is the lab running? (turnout lab status)").format(
+            url=url, error=type(exc).__name__)) from None
 
 
 def targets(state: LabState, target: str) -> list[str]:
@@ -67,7 +69,8 @@ def targets(state: LabState, target: str) -> list[str]:
         return state.x + state.y
     if target in state.nodes:
         return [target]
-    raise LabError(f"no node or pool {target!r} in the lab (pools x, y; nodes {', '.join(state.nodes)})")
+    raise LabError(N_("no node or pool {target} in the lab (pools x, y; nodes {nodes})").format(
+        target=repr(target), nodes=", ".join(state.nodes)))
 
 
 async def set_faults(state: LabState, target: str, changes: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -84,9 +87,9 @@ async def _post_fault(session: aiohttp.ClientSession, url: str, changes: dict[st
         async with session.post(url, json=changes) as resp:
             body = await resp.json(content_type=None)
     except (aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError) as exc:
-        raise LabError(f"POST {url}: {type(exc).__name__}: is the lab running?") from None
+        raise LabError(N_("POST {url}: {error}: is the lab running?").format(url=url, error=type(exc).__name__)) from None
     if resp.status != 200:
-        raise LabError(f"{who}: fault refused: {body.get('message', resp.status)}")
+        raise LabError(N_("{node}: fault refused: {why}").format(node=who, why=body.get("message", resp.status)))
     return body
 
 
@@ -106,6 +109,6 @@ async def set_konnect_faults(state: LabState, changes: dict[str, Any]) -> dict[s
     """Switch the emulated Konnect API's faults (``throttle``, ``retry_after``, ``hide``, ``versions``:
     lab/emulator/konnect.py); returns them all."""
     if not state.konnect:
-        raise LabError("this lab has no emulated Konnect: start it with `turnout lab up --mode konnect`")
+        raise LabError(N_("this lab has no emulated Konnect: start it with `turnout lab up --mode konnect`"))
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as session:
         return await _post_fault(session, f"{state.konnect}/__turnout/konnect/fault", changes, "Konnect")

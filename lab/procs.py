@@ -18,6 +18,8 @@ import subprocess
 import time
 from dataclasses import dataclass
 
+from rollout.i18n import N_
+
 
 class LabError(Exception):
     """A lab operation failed; the message is one line for the operator."""
@@ -79,15 +81,15 @@ def alive(proc: Proc) -> bool:
 def stop(proc: Proc, grace: float = 5.0) -> str:
     """SIGTERM, wait up to ``grace`` seconds, then SIGKILL; returns what happened, in words."""
     if not alive(proc):
-        return f"{proc.role} (pid {proc.pid}) was not running"
+        return N_("{role} (pid {pid}) was not running").format(role=proc.role, pid=proc.pid)
     with contextlib.suppress(ProcessLookupError):
         os.kill(proc.pid, signal.SIGTERM)
     if _wait_gone(proc, grace):
-        return f"{proc.role} (pid {proc.pid}) stopped"
+        return N_("{role} (pid {pid}) stopped").format(role=proc.role, pid=proc.pid)
     with contextlib.suppress(ProcessLookupError):
         os.kill(proc.pid, signal.SIGKILL)
     _wait_gone(proc, 2.0)
-    return f"{proc.role} (pid {proc.pid}) killed after {grace:g}s"
+    return N_("{role} (pid {pid}) killed after {seconds}s").format(role=proc.role, pid=proc.pid, seconds=f"{grace:g}")
 
 
 def _wait_gone(proc: Proc, timeout: float) -> bool:
@@ -123,7 +125,8 @@ def wait_for_file(path: str, proc: Proc, log_path: str, timeout: float = 10.0) -
                 return text
         _check_alive(proc, log_path)
         time.sleep(0.02)
-    raise LabError(f"{proc.role} (pid {proc.pid}) not ready after {timeout:g}s: {last_line(log_path)}")
+    raise LabError(N_("{role} (pid {pid}) not ready after {seconds}s: {log}").format(
+        role=proc.role, pid=proc.pid, seconds=f"{timeout:g}", log=last_line(log_path)))
 
 
 def wait_port(port: int, proc: Proc | None = None, log_path: str | None = None, timeout: float = 10.0,
@@ -135,8 +138,9 @@ def wait_port(port: int, proc: Proc | None = None, log_path: str | None = None, 
             return
         _check_alive(proc, log_path)
         time.sleep(0.02)
-    who = f"{proc.role} (pid {proc.pid}): " if proc else ""
-    raise LabError(f"{who}nothing listens on {host}:{port} after {timeout:g}s" + (f": {last_line(log_path)}" if log_path else ""))
+    said = N_("nothing listens on {address} after {seconds}s").format(address=f"{host}:{port}", seconds=f"{timeout:g}")
+    said = f"{said}: {last_line(log_path)}" if log_path else said
+    raise LabError(N_("{role} (pid {pid}): {said}").format(role=proc.role, pid=proc.pid, said=said) if proc else said)
 
 
 def wait_path(path: str, proc: Proc | None = None, log_path: str | None = None, timeout: float = 10.0) -> None:
@@ -144,14 +148,15 @@ def wait_path(path: str, proc: Proc | None = None, log_path: str | None = None, 
     deadline = time.monotonic() + timeout
     while not os.path.exists(path):
         if time.monotonic() > deadline:
-            raise LabError(f"{path} did not appear after {timeout:g}s" + (f": {last_line(log_path)}" if log_path else ""))
+            said = N_("{path} did not appear after {seconds}s").format(path=path, seconds=f"{timeout:g}")
+            raise LabError(f"{said}: {last_line(log_path)}" if log_path else said)
         _check_alive(proc, log_path)
         time.sleep(0.02)
 
 
 def _check_alive(proc: Proc | None, log_path: str | None) -> None:
     if proc is not None and exited(proc):
-        raise LabError(f"{proc.role} exited at start: {last_line(log_path) if log_path else '(no log)'}")
+        raise LabError(N_("{role} exited at start: {log}").format(role=proc.role, log=last_line(log_path) if log_path else N_("(no log)")))
 
 
 def last_line(path: str) -> str:
@@ -160,7 +165,7 @@ def last_line(path: str) -> str:
             lines = [line.strip() for line in f if line.strip()]
     except OSError:
         return "(no log)"
-    return lines[-1][:300] if lines else "(empty log)"
+    return lines[-1][:300] if lines else N_("(empty log)")
 
 
 def read_json(path: str) -> dict:

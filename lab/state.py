@@ -12,6 +12,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from rollout.i18n import N_
+
 from .layout import parse_env
 from .procs import LabError, Proc, alive, read_json
 
@@ -81,9 +83,10 @@ def load_state(directory: str) -> LabState:
     try:
         return LabState.from_json(read_json(path))
     except FileNotFoundError:
-        raise LabError(f"no lab in {directory} ({STATE} not found): start one with `turnout lab up --dir {directory}`") from None
+        raise LabError(N_("no lab in {dir} ({state} not found): start one with `turnout lab up --dir {dir}`").format(
+            dir=os.path.abspath(directory), state=STATE)) from None
     except (OSError, ValueError, TypeError, KeyError) as exc:
-        raise LabError(f"{path}: unreadable lab state: {exc}") from None
+        raise LabError(N_("{path}: unreadable lab state: {why}").format(path=path, why=exc)) from None
 
 
 def running(state: LabState) -> list[Proc]:

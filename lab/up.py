@@ -34,6 +34,7 @@ from typing import Any
 import aiohttp
 
 from adapters.private_file import write_private
+from rollout.i18n import N_
 
 from . import layout as lp
 from .haproxy import HAProxyFiles, launch, write_config
@@ -52,7 +53,7 @@ def up(options: LabOptions) -> LabState:
     """Start the emulator and HAProxy, write the plan, env and state; stop what started on failure."""
     haproxy = shutil.which("haproxy")
     if not haproxy:
-        raise LabError(f"HAProxy is not installed (the lab runs the real one): {INSTALL_HAPROXY}")
+        raise LabError(N_("HAProxy is not installed (the lab runs the real one): {install}").format(install=INSTALL_HAPROXY))
     _check_options(options)
     directory = os.path.abspath(options.dir)
     _refuse_running(directory, options.dir)
@@ -72,9 +73,9 @@ def _check_options(options: LabOptions) -> None:
     from rollout.kong.version import KongVersion
 
     if options.mode not in ("dbless", "hybrid", "konnect"):
-        raise LabError(f"--mode must be dbless, hybrid or konnect, not {options.mode!r}")
+        raise LabError(N_("--mode must be dbless, hybrid or konnect, not {mode}").format(mode=repr(options.mode)))
     if not (1 <= options.x <= 20 and 1 <= options.y <= 20):
-        raise LabError(f"--x and --y must be between 1 and 20 nodes (got {options.x} and {options.y})")
+        raise LabError(N_("--x and --y must be between 1 and 20 nodes (got {x} and {y})").format(x=options.x, y=options.y))
     for flag, version in (("--x-version", options.x_version), ("--y-version", options.y_version)):
         try:
             KongVersion.lenient(version)
@@ -99,7 +100,7 @@ def _refuse_running(directory: str, shown: str) -> None:
         live = []
     if live:
         pids = ", ".join(f"{p.role} pid {p.pid}" for p in live)
-        raise LabError(f"a lab already runs in {shown} ({pids}): `turnout lab down --dir {shown}` first")
+        raise LabError(N_("a lab already runs in {dir} ({pids}): `turnout lab down --dir {dir}` first").format(dir=shown, pids=pids))
 
 
 def _start(options: LabOptions, directory: str, haproxy: str, started: list[Proc]) -> LabState:
@@ -199,7 +200,8 @@ async def _wait_serving(state: LabState, timeout: float = 10.0) -> None:
             except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
                 last = type(exc).__name__
             await asyncio.sleep(0.1)
-    raise LabError(f"the frontend {state.frontend}/echo does not answer 200 after {timeout:g}s ({last})")
+    raise LabError(N_("the frontend {frontend}/echo does not answer 200 after {seconds}s ({last})").format(
+        frontend=state.frontend, seconds=f"{timeout:g}", last=last))
 
 
 # ---- down -----------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from typing import Mapping
 
+from .i18n import N_
+
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 ENV_REF = re.compile(rf"^\$\{{env:({_NAME})\}}$")  # a value that is exactly one reference
 _ANY_REF = re.compile(rf"\$\{{env:({_NAME})\}}")
@@ -24,7 +26,7 @@ class MissingEnv(KeyError):
         self.name = name
 
     def __str__(self) -> str:
-        return f"environment variable {self.name} is not set"
+        return N_("environment variable {name} is not set").format(name=self.name)
 
 
 def env_ref(name: str) -> str:

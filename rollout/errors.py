@@ -20,6 +20,8 @@ events; the engine never sees an exception from the world.
 
 from dataclasses import dataclass
 
+from .i18n import N_
+
 
 class TurnoutError(Exception):
     """Base of everything Turnout raises on purpose."""
@@ -79,33 +81,42 @@ class JournalIOError(JournalError, OSError):
 
 
 class AdapterError(TurnoutError):
-    """A call to the outside world failed. The message is one line naming the target and the call."""
+    """A call to the outside world failed. The message is one line naming the target and the call.
+
+    The line is English (journals, ``--json`` and scripts read it); each kind's two templates are
+    marked whole, so ``phrasebook.say()`` reads the line back with the target, the call and the
+    detail (itself read again) in the reader's language wherever it is shown."""
 
     kind = "failed"
+    SENTENCES = (N_("{target}: {call}: failed"), N_("{target}: {call}: failed: {detail}"))
 
     def __init__(self, target: str, call: str, detail: str = ""):
         self.target = target
         self.call = call
         self.detail = detail
-        super().__init__(f"{target}: {call}: {self.kind}" + (f": {detail}" if detail else ""))
+        bare, detailed = self.SENTENCES
+        super().__init__((detailed if detail else bare).format(target=target, call=call, detail=detail))
 
 
 class Unreachable(AdapterError):
     kind = "unreachable"
+    SENTENCES = (N_("{target}: {call}: unreachable"), N_("{target}: {call}: unreachable: {detail}"))
 
 
 class Timeout(AdapterError):
     kind = "timed out"
+    SENTENCES = (N_("{target}: {call}: timed out"), N_("{target}: {call}: timed out: {detail}"))
 
 
 class Rejected(AdapterError):
     """The other side answered, but not as expected. ``status`` is the HTTP status when there is one."""
 
     kind = "rejected"
+    SENTENCES = (N_("{target}: {call}: rejected"), N_("{target}: {call}: rejected: {detail}"))
 
     def __init__(self, target: str, call: str, detail: str = "", status: int | None = None, body: str = ""):
         self.status = status
         self.body = body
         if status is not None:
-            detail = f"HTTP {status}" + (f" {detail}" if detail else "")
+            detail = N_("HTTP {status} {detail}").format(status=status, detail=detail) if detail else f"HTTP {status}"
         super().__init__(target, call, detail)

@@ -20,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .i18n import N_
+
 REHEARSAL, LAB = "rehearsal", "lab"
 
 
@@ -39,9 +41,10 @@ class Param:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return None
         if self.low is not None and (value < self.low or (self.low_open and value == self.low)):
-            return f"{self.name} must be {'above' if self.low_open else 'at least'} {self.low:g}, not {value:g}"
+            said = N_("{name} must be above {low}, not {value}") if self.low_open else N_("{name} must be at least {low}, not {value}")
+            return said.format(name=self.name, low=f"{self.low:g}", value=f"{value:g}")
         if self.high is not None and value > self.high:
-            return f"{self.name} must be at most {self.high:g}, not {value:g}"
+            return N_("{name} must be at most {high}, not {value}").format(name=self.name, high=f"{self.high:g}", value=f"{value:g}")
         return None
 
 

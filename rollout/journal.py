@@ -32,11 +32,12 @@ from typing import Any, Iterable
 
 from .codec import event_from_data, event_to_data
 from .errors import DecodeError, JournalCorrupt, JournalError, JournalIOError, JournalRefused
+from .i18n import N_
 
 FORMAT = 1
 GENESIS = hashlib.sha256(b"turnout journal format 1").hexdigest()
 SEAL = re.compile(rb',"sha256":"([0-9a-f]{64})"\}\Z')
-CHANGED = "checksum does not match (the line was changed, or a line before it was removed, added or reordered)"
+CHANGED = N_("checksum does not match (the line was changed, or a line before it was removed, added or reordered)")
 
 # Older names, kept for callers of the former API.
 to_dict, from_dict = event_to_data, event_from_data
@@ -132,7 +133,7 @@ def parse(data: bytes, path: str) -> Contents:
     for number, line in enumerate(whole, start=1):
         sealed = SEAL.search(line)
         if sealed is None and legacy < len(events):
-            raise JournalCorrupt(path, "no checksum (every line after a checksummed one carries one)", number)
+            raise JournalCorrupt(path, N_("no checksum (every line after a checksummed one carries one)"), number)
         record = line[: sealed.start()] + b"}" if sealed else line
         digest = chain(head, record)
         if sealed and sealed.group(1).decode() != digest:
@@ -151,7 +152,7 @@ def load(path: str) -> Contents:
         with open(path, "rb") as f:
             data = f.read()
     except OSError as exc:
-        raise JournalIOError(path, f"cannot read ({exc.strerror or exc})") from None
+        raise JournalIOError(path, N_("cannot read ({why})").format(why=exc.strerror or exc)) from None
     return parse(data, path)
 
 
@@ -170,7 +171,7 @@ class Journal:
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
             self._fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         except OSError as exc:
-            raise JournalIOError(path, f"cannot open for writing ({exc.strerror or exc})") from None
+            raise JournalIOError(path, N_("cannot open for writing ({why})").format(why=exc.strerror or exc)) from None
         try:
             found = self._open_chain()
         except JournalError:
@@ -178,8 +179,8 @@ class Journal:
             raise
         self._head, self._size = found.head, found.size
         self.lines = found.lines  # whole lines in the file, for the caller's messages
-        self.recovered = (f"{path}:{found.lines + 1}: cut a torn last line ({found.torn} bytes, "
-                          "a write the crash cut short)") if found.torn else ""
+        self.recovered = N_("{path}:{line}: cut a torn last line ({size} bytes, a write the crash cut short)").format(
+            path=path, line=found.lines + 1, size=found.torn) if found.torn else ""
 
     def _open_chain(self) -> Contents:
         try:
@@ -191,7 +192,7 @@ class Journal:
             elif not data:
                 _fsync_dir(self.path)  # a new file: its directory entry must survive a crash too
         except OSError as exc:
-            raise JournalIOError(self.path, f"cannot open ({exc.strerror or exc})") from None
+            raise JournalIOError(self.path, N_("cannot open ({why})").format(why=exc.strerror or exc)) from None
         return found
 
     def append(self, event: Any) -> None:
@@ -210,7 +211,7 @@ class Journal:
             os.fsync(self._fd)
         except OSError as exc:
             self._take_back()
-            raise JournalIOError(self.path, f"cannot append ({exc.strerror or exc})") from None
+            raise JournalIOError(self.path, N_("cannot append ({why})").format(why=exc.strerror or exc)) from None
         self._head, self._size = digest, self._size + len(line)
         self.lines += 1
 

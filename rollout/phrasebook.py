@@ -46,6 +46,10 @@ def _balanced(depth: int) -> str:
 
 
 VALUE = _balanced(PARENS_DEEP)
+COMMAND = "turnout "  # a value that is a command line is shown as the operator types it, never read as words
+# a command line inside a sentence ("... with: turnout lab up --dir lab`"): no template may cut its
+# head ("turnout run"), and a value inside it ("lab") is typed, not a word to translate
+COMMAND_LINE = re.compile(r"\bturnout( [a-z]+)[^`;,()\n]*")
 
 
 @dataclass(frozen=True)
@@ -84,25 +88,41 @@ def _read(lang: str, text: str, depth: int) -> tuple[int, str]:
     round), then the one with more placeholders. Before all of these, a reading whose values
     are whole within their parentheses beats one that cuts a value inside them (``VALUE``); the
     loose reading is only for a sentence no template reads whole (a free text's stray parenthesis)."""
+    if not text or (depth and text.startswith(COMMAND)):  # nothing to read (gettext would give the catalog's
+        return 0, text  # header for ""); a command line ("turnout run p.yml --new-run") is typed, not read
     exact = _(text)
     if exact != text:
         return _letters(text), exact
     best: tuple[tuple[bool, int, bool, bool, int], str] = ((False, 0, False, False, 0), text)
     if depth > MAX_DEPTH:
         return 0, text
+    commands = [(m.start(), m.end(1), m.end()) for m in COMMAND_LINE.finditer(text)]
     for pattern in _patterns(lang):
         if not all(literal in text for literal in pattern.literals):
             continue
         found = pattern.regex.fullmatch(text)
         whole = found is not None
         found = found or pattern.loose.fullmatch(text)
-        if found:
-            values = [_read(lang, found.group(f"f{i}"), depth + 1) for i in range(len(pattern.fields))]
+        if found and not _cuts_a_command(found, commands):
+            values = [(0, found.group(f"f{i}")) if _typed(found.span(f"f{i}"), commands) else
+                      _read(lang, found.group(f"f{i}"), depth + 1) for i in range(len(pattern.fields))]
             score = pattern.weight + sum(covered for covered, _said in values)
             rank = (whole, score, pattern.closed, pattern.opened, len(pattern.fields))
             if rank > best[0]:
                 best = (rank, fill(pattern.translation, {name: value[1] for name, value in zip(pattern.fields, values)}))
     return best[0][1], best[1]
+
+
+def _cuts_a_command(found: re.Match, commands: list[tuple[int, int, int]]) -> bool:
+    """A reading that puts a template's words inside ``turnout run`` (``{nodes} run {planned}`` read
+    over ``... with: turnout run p.yml --rollback``) takes a command for a sentence: refused."""
+    cuts = [i for n in range(1, (found.re.groups or 0) + 1) for i in found.span(n)]
+    return any(start < cut < head for cut in cuts for start, head, _end in commands)
+
+
+def _typed(span: tuple[int, int], commands: list[tuple[int, int, int]]) -> bool:
+    """The value is an argument of a command line (``--dir {dir}``): shown as typed."""
+    return any(head <= span[0] and span[1] <= end for _start, head, end in commands)
 
 
 def say_phase(phase: str) -> str:

@@ -224,7 +224,7 @@ def test_the_history_says_the_call_again_in_japanese_and_lines_up_by_cells(japan
     assert [line["call"] for line in lines] == ["rolled back at 3m05s", "left it halted"]
     rows = history_text(lines).splitlines()
     assert rows[0].split() == ["日時", "訓練", "得点", "判断"]
-    assert rows[1].endswith("3m05sにロールバック (正しい判断)") and rows[2].endswith("中断のまま (判断なし)"), rows
+    assert rows[1].endswith("3m05s にロールバックしました (正しい判断)") and rows[2].endswith("中断のまま (判断なし)"), rows
     starts = {cell_len(row[:row.index(word)]) for row, word in zip(rows, ("判断", "3m05s", "中断"))}
     assert len(starts) == 1, rows  # the call column starts in one cell column under a Japanese header
 

@@ -51,6 +51,10 @@ def test_up_json_status_fault_load_down(workdir):
     assert status.returncode == 0 and "running" in status.stdout, status.stdout
     assert re.search(r"^\s+y3\s+y\s", status.stdout, re.MULTILINE), status.stdout  # a row of the nodes table
     assert info["api_key"] not in status.stdout
+    japanese = turnout(workdir, "lab", "status", "--lang", "ja")  # issue 14: the lab's words in Japanese, the numbers alike
+    assert japanese.returncode == 0 and japanese.stdout.splitlines()[0].endswith(": 稼働中"), japanese.stdout
+    assert "  ノード  プール  重み  リクエスト  5xx  障害" in japanese.stdout and "障害なし" in japanese.stdout
+    assert re.search(r"^\s+y3\s+y\s", japanese.stdout, re.MULTILINE) and info["api_key"] not in japanese.stdout
 
     fault = turnout(workdir, "lab", "fault", "x1", "--error-share", "1")
     assert fault.returncode == 0 and "x1: error_share=1.0" in fault.stdout, fault.stdout + fault.stderr
@@ -68,6 +72,8 @@ def test_up_json_status_fault_load_down(workdir):
     assert not any(alive(p) for p in procs)
     gone = turnout(workdir, "lab", "status")
     assert gone.returncode == 1 and "no lab" in gone.stderr
+    gone = turnout(workdir, "lab", "status", "--lang", "ja")
+    assert gone.returncode == 1 and "にラボがありません" in gone.stderr, gone.stderr
 
 
 def test_a_second_up_is_refused_and_up_after_down_starts_clean(workdir):

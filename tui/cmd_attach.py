@@ -17,6 +17,7 @@ import sys
 from typing import Callable
 
 from rollout.i18n import N_, _
+from rollout.phrasebook import say
 
 from .plan_input import load_or_report
 
@@ -66,7 +67,7 @@ async def _attach(run_dir: str, finished: Callable[[], str | None], summary: Cal
     try:
         await conductor.connect()
     except AttachError as exc:
-        print(_("turnout attach: {value}").format(value=finished() or exc), file=sys.stderr)
+        print(_("turnout attach: {value}").format(value=say(finished() or str(exc))), file=sys.stderr)
         return 2
     from .app import run_live_async
 

@@ -11,6 +11,7 @@ import argparse
 import json
 
 from rollout.i18n import _
+from rollout.phrasebook import say
 
 from .plan_input import add_env_file_flag, fill_env_or_report, load_or_report
 
@@ -34,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     answer = asyncio.run(_backup(plan))
     if isinstance(answer, ev.CommandFailed):
         print(json.dumps({"ok": False, "error": answer.error}) if args.json else _("backup failed: {error}").format(
-            error=answer.error))
+            error=say(answer.error)))
         return 1
     records = [{"node": b.node, "path": b.path, "sha256": b.sha256, "config_hash": b.config_hash, "entities": b.entities}
                for b in answer.backups]

@@ -14,6 +14,8 @@ import sys
 
 from rollout.faults import SWITCHES, active, all_off
 from rollout.i18n import _
+from rollout.phrasebook import say
+from rollout.i18n import N_
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -63,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         return handler(args)
     except LabError as exc:
-        print(_("turnout lab {lab_command}: {exc}").format(lab_command=args.lab_command, exc=exc), file=sys.stderr)
+        print(_("turnout lab {lab_command}: {exc}").format(lab_command=args.lab_command, exc=say(str(exc))), file=sys.stderr)
         return 1
 
 
@@ -95,28 +97,40 @@ def _up(args: argparse.Namespace) -> int:
             "api_key": state.api_key, "env": state.env, "haproxy": {k: state.haproxy[k] for k in ("socket", "tcp", "config", "stats")},
             "control": state.control, "nodes": nodes, "traffic_rps": state.traffic,
             "pids": {p.role: p.pid for p in state.procs}}
-    lines = [f"lab {state.lab_id} is up in {os.path.relpath(state.dir)}/ ({state.mode}: {len(state.x)} x Kong {state.x_version}"
-             f" -> {len(state.y)} x Kong {state.y_version}, emulated, behind HAProxy)",
-             f"frontend  {state.frontend}/echo   (key-auth: header apikey, the key is in {os.path.relpath(state.env)})",
-             f"haproxy   runtime API {state.haproxy['socket']}, stats {state.haproxy['stats']}"]
-    lines += [f"node {n:<4} {info.get('pool', '')}  {info['version']:<7} proxy {info.get('proxy', '-')}  admin {info['admin']}"
-              for n, info in state.nodes.items()]
     if state.konnect:
         data["konnect"] = state.konnect
-        lines.append(f"konnect   {state.konnect}/v2/control-planes (emulated; the token is in {os.path.relpath(state.env)})")
-    lines.append(f"traffic   {state.traffic:g} rps in the background" if state.traffic else "traffic   none (--traffic 0): "
-                 "use `turnout lab load` while a rollout runs")
-    lines += [f"plan      {plan}", f"next      turnout run {plan} --headless --auto-approve",
-              f"stop      turnout lab down{'' if args.dir == 'lab' else ' --dir ' + args.dir}"]
-    _emit(args, data, lines)
+    _emit(args, data, _up_lines(args, state, plan))
     return 0
+
+
+def _up_lines(args: argparse.Namespace, state, plan: str) -> list[str]:
+    """What ``lab up`` says on a terminal, labelled lines in the reader's language (never the key itself)."""
+    from lab.status import label_words, labelled
+
+    env = os.path.relpath(state.env)
+    lines = [_("lab {lab} is up in {dir}/ ({mode}: {x} x Kong {x_version} -> {y} x Kong {y_version}, emulated, behind HAProxy)").format(
+                 lab=state.lab_id, dir=os.path.relpath(state.dir), mode=state.mode, x=len(state.x), x_version=state.x_version,
+                 y=len(state.y), y_version=state.y_version),
+             labelled("frontend", _("{frontend}/echo   (key-auth: header apikey, the key is in {env})").format(
+                 frontend=state.frontend, env=env)),
+             labelled("haproxy", _("runtime API {socket}, stats {stats}").format(socket=state.haproxy["socket"],
+                                                                                 stats=state.haproxy["stats"]))]
+    lines += [f"{label_words()['node']} {n:<4} {info.get('pool', '')}  {info['version']:<7} proxy {info.get('proxy', '-')}  "
+              f"admin {info['admin']}" for n, info in state.nodes.items()]  # one row per node, not a labelled line
+    if state.konnect:
+        lines.append(labelled("konnect", _("{konnect}/v2/control-planes (emulated; the token is in {env})").format(
+            konnect=state.konnect, env=env)))
+    lines.append(labelled("traffic", _("{rps} rps in the background").format(rps=f"{state.traffic:g}") if state.traffic
+                          else _("none (--traffic 0): use `turnout lab load` while a rollout runs")))
+    return lines + [labelled("plan", plan), labelled("next", f"turnout run {plan} --headless --auto-approve"),
+                    labelled("stop", f"turnout lab down{'' if args.dir == 'lab' else ' --dir ' + args.dir}")]
 
 
 def _down(args: argparse.Namespace) -> int:
     from lab.up import down
 
     lines = down(args.dir)
-    _emit(args, {"stopped": lines}, lines + [f"lab in {args.dir} is down"])
+    _emit(args, {"stopped": lines}, [say(line) for line in lines] + [_("lab in {dir} is down").format(dir=args.dir)])
     return 0
 
 
@@ -160,10 +174,11 @@ def _fault(args: argparse.Namespace) -> int:
         value = getattr(args, key)
         problem = SWITCHES[key].problem(value) if value is not None else None
         if problem:
-            print(_("turnout lab fault: {flag}: {problem}").format(flag=flag, problem=problem), file=sys.stderr)
+            print(_("turnout lab fault: {flag}: {problem}").format(flag=flag, problem=say(problem)), file=sys.stderr)
             return 2
     if args.route_prefix is not None and not args.route_prefix.startswith("/"):
-        print(f"turnout lab fault: --route-prefix: a path prefix starts with /, not {args.route_prefix!r}", file=sys.stderr)
+        print(_("turnout lab fault: --route-prefix: a path prefix starts with /, not {prefix}").format(prefix=repr(args.route_prefix)),
+              file=sys.stderr)
         return 2
     state = load_state(args.dir)
     changes = _fault_changes(args)
@@ -175,8 +190,8 @@ def _fault(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     result = asyncio.run(set_faults(state, args.target, changes)) if changes else {}
-    lines = [f"{n}: " + (", ".join(f"{k}={v}" for k, v in active(f).items()) or "no fault")
-             for n, f in result.items()] or [f"{args.target}: restarted"]
+    lines = [f"{n}: " + (", ".join(f"{k}={v}" for k, v in active(f).items()) or _("no fault"))
+             for n, f in result.items()] or [_("{target}: restarted").format(target=args.target)]
     _emit(args, {"faults": result, "restarted": bool(args.restart)}, lines)
     return 0
 

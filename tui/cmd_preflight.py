@@ -39,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
 
     from rollout.errors import AdapterError
     from rollout.i18n import _
+    from rollout.phrasebook import say
 
     plan = load_or_report(args.plan)
     if plan is None or not fill_env_or_report(plan, args.plan, args.env_file):
@@ -51,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         world = build_live_world(plan, ".")
     except (ImportError, AdapterError, ValueError) as exc:
-        print(_("turnout: cannot build the live world for {plan}: {reason}").format(plan=args.plan, reason=exc), file=sys.stderr)
+        print(_("turnout: cannot build the live world for {plan}: {reason}").format(plan=args.plan, reason=say(str(exc))),
+              file=sys.stderr)
         return 2
     results = asyncio.run(gather_and_check(plan, world, capacity=capacity))
     report(args.plan, results, as_json=args.json)

@@ -30,9 +30,9 @@ def run(args: argparse.Namespace) -> int:
     from tui.reports.write import render, write_text
 
     try:
-        story = live_story(args.run_dir, args.plan, lambda line: print(line, file=sys.stderr))
+        story = live_story(args.run_dir, args.plan, lambda line: print(say(line), file=sys.stderr))
     except (JournalError, ReportRefused) as exc:
-        print(exc, file=sys.stderr)
+        print(say(str(exc)), file=sys.stderr)
         return 2
     except PlanError as exc:
         for problem in exc.problems:

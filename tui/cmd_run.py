@@ -29,6 +29,8 @@ import threading
 from typing import TYPE_CHECKING
 
 from rollout.i18n import _
+from rollout.phrasebook import say
+from rollout.i18n import N_
 
 from .plan_input import add_env_file_flag, fill_env_or_report, load_or_report
 
@@ -78,12 +80,12 @@ def run(args: argparse.Namespace) -> int:
         run_dir = RunDir(args.run_dir or default_run_dir(plan))
         run_dir.check_private()
     except (Refused, Unsafe) as exc:
-        print(exc, file=sys.stderr)
+        _print_said(str(exc))
         return 2
     try:
         args.backup_taken = _backup_taken(args, plan)
     except NotConfirmed as exc:
-        print(_("turnout: {plan}: {exc}").format(plan=args.plan, exc=exc), file=sys.stderr)
+        print(_("turnout: {plan}: {exc}").format(plan=args.plan, exc=say(str(exc))), file=sys.stderr)
         return 2
     if args.detach:
         from .detach import detach
@@ -92,11 +94,17 @@ def run(args: argparse.Namespace) -> int:
     try:
         return asyncio.run(_conduct(args, plan, run_dir.path))
     except Rescued as rescued:  # --rollback without a usable journal: each line says what happened
-        print(rescued, file=sys.stderr)
+        _print_said(str(rescued))
         return 0 if rescued.rolled_back else 1
     except Refused as exc:
-        print(exc, file=sys.stderr)
+        _print_said(str(exc))
         return 2
+
+
+def _print_said(text: str) -> None:
+    """An adapter's English lines (a refusal, a rescue's story) on stderr, each said in the reader's language."""
+    for line in text.splitlines():
+        print(say(line), file=sys.stderr)
 
 
 def _backup_taken(args: argparse.Namespace, plan) -> str:
@@ -123,7 +131,7 @@ async def _conduct(args: argparse.Namespace, plan, run_dir: str) -> int:
             early=early[0], plan=args.plan), file=sys.stderr)
         return 130 if early[0] == "SIGINT" else 1
     for line in live.warnings:
-        print(line, file=sys.stderr)
+        print(say(line), file=sys.stderr)
     headless = args.headless or args.json or args.serve or not sys.stdout.isatty()
     # Headless, the stand-in operates the run (prints, auto-approves, stops on a hold); in the
     # TUI the operator is there, and the stand-in only auto-approves when asked to.
@@ -133,14 +141,14 @@ async def _conduct(args: argparse.Namespace, plan, run_dir: str) -> int:
                                wait_for_start=not headless and not args.auto_approve)
     operator.operate(conductor)
     if live.note and headless:
-        operator.say(live.note)
+        operator.say(say(live.note))
     try:
         with signals_hold(conductor):  # SIGTERM/SIGHUP/SIGINT: journaled, held, and everything below still runs
             await _drive(args, live, conductor, operator, headless)
         if args.rollback and conductor.journal_failure is not None:
             with signals_deferred():  # finish the rollback whatever arrives
                 rescued = await live.rescue()
-            print(rescued, file=sys.stderr)
+            _print_said(str(rescued))
             return 0 if rescued.rolled_back else 1
         weights = await live.lb_weights()
     finally:
@@ -169,13 +177,13 @@ def _say_goodbye(live, conductor, operator: HeadlessOperator, weights) -> None:
     for line in summary.lines(terminal_columns(operator.stream)):
         operator.say(line)
     if started and (held := live.held()):
-        operator.say(held)
+        operator.say(say(held))
 
 
 async def _drive(args: argparse.Namespace, live, conductor, operator: HeadlessOperator, headless: bool) -> None:
     """Conduct served, headless, or in the cockpit (which leaves when the conductor stops by itself)."""
     if args.serve:
-        await live.serve(conductor, operator.say)
+        await live.serve(conductor, lambda line: operator.say(say(line)))
     elif headless:
         await conductor.run()
     else:

@@ -14,7 +14,10 @@ import os
 import sys
 import time
 
-from rollout.i18n import _
+from rollout.i18n import N_, _
+from rollout.phrasebook import say, say_phase
+
+COLUMNS = (N_("run"), N_("journal"), N_("started (UTC)"), N_("duration"))
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -38,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
             try:
                 records.append(read_run(journal))
             except (JournalError, PlanError) as exc:
-                print(_("turnout runs: {exc}").format(exc=exc), file=sys.stderr)
+                print(_("turnout runs: {exc}").format(exc=say(str(exc))), file=sys.stderr)
                 records.append(RunRecord(journal, phase="unreadable"))
                 bad += 1
     _print(records, args.json)
@@ -55,12 +58,20 @@ def _print(records: list, as_json: bool) -> None:
         print(json.dumps([status_json(r) for r in records], indent=2))
         return
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("run", "journal", "started (UTC)", "duration"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("outcome", overflow="fold")
+    for column in COLUMNS:
+        table.add_column(_(column), no_wrap=True)
+    table.add_column(_("outcome"), overflow="fold")
     for r in records:
-        outcome = r.outcome or (f"unfinished ({r.phase.replace('_', ' ')})" if r.phase not in ("not started", "unreadable") else r.phase)
-        started = "-" if r.started_at is None else time.strftime("%Y-%m-%d %H:%M", time.gmtime(r.started_at))
-        which = "current" if os.path.basename(r.journal) == "journal.jsonl" else "archived"
-        table.add_row(os.path.basename(r.run_dir), which, started, span(r.duration), outcome)
-    Console(soft_wrap=False).print(table if records else "no runs")
+        table.add_row(os.path.basename(r.run_dir), _("current") if os.path.basename(r.journal) == "journal.jsonl" else _("archived"),
+                      "-" if r.started_at is None else time.strftime("%Y-%m-%d %H:%M", time.gmtime(r.started_at)),
+                      span(r.duration), _outcome(r))
+    Console(soft_wrap=False).print(table if records else _("no runs"))
+
+
+def _outcome(r) -> str:
+    """How the run ended, in the reader's words (the record keeps the English for --json)."""
+    if r.outcome:
+        return _(r.outcome)
+    if r.phase in ("not started", "unreadable", "unknown"):
+        return _(r.phase)
+    return _("unfinished ({phase})").format(phase=say_phase(r.phase))

@@ -13,6 +13,7 @@ import argparse
 import sys
 
 from rollout.i18n import _
+from rollout.phrasebook import say
 
 from .plan_input import add_env_file_flag
 
@@ -44,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         seconds = parse_duration(args.for_ or args.range)
     except ValueError as exc:
-        print(f"{'--for' if args.for_ else '--range'}: {exc}", file=sys.stderr)
+        print(f"{'--for' if args.for_ else '--range'}: {say(str(exc))}", file=sys.stderr)
         return 2
     try:
         capture = asyncio.run(_read(plan, seconds, by_range=args.range is not None))
@@ -71,11 +72,12 @@ async def _read(plan, seconds: float, by_range: bool):
 def _source(plan) -> str:
     from adapters.capture import describe_source
 
-    return f"metrics.source {plan.metrics.source} ({describe_source(plan)})"
+    return f"metrics.source {plan.metrics.source} ({say(describe_source(plan))})"
 
 
 def _one_line(exc: Exception) -> str:
-    return " ".join(str(exc).split())[:300]
+    """The error in one line, said in the reader's language (its English is a marked template's)."""
+    return say(" ".join(str(exc).split())[:300])
 
 
 def _write(args: argparse.Namespace, plan, capture) -> int:

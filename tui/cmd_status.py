@@ -14,7 +14,8 @@ import json
 import os
 import sys
 
-from rollout.i18n import _
+from rollout.i18n import N_, _
+from rollout.phrasebook import say
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -37,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
         targets = _targets(args)
         records = [read_run(journal, plan) for journal, plan in targets]
     except (JournalError, LookupError) as exc:
-        print(_("turnout status: {exc}").format(exc=exc), file=sys.stderr)
+        print(_("turnout status: {exc}").format(exc=say(str(exc))), file=sys.stderr)
         return 2
     except PlanError as exc:
         print(_("turnout status: {problems}").format(problems=exc.problems[0]), file=sys.stderr)
@@ -59,17 +60,18 @@ def _targets(args: argparse.Namespace) -> list[tuple[str, str | None]]:
     if args.target is None:
         dirs = run_dirs(".turnout")
         if not dirs:
-            raise LookupError(".turnout: no run directory with a journal here")
+            raise LookupError(N_(".turnout: no run directory with a journal here"))
         return [(os.path.join(d, "journal.jsonl"), None) for d in dirs]
     if os.path.isdir(args.target):
         return [(os.path.join(args.target, "journal.jsonl"), None)]
     if not os.path.isfile(args.target):
-        raise LookupError(f"{args.target}: no such plan file or run directory")
+        raise LookupError(N_("{target}: no such plan file or run directory").format(target=args.target))
     from adapters.rundir import slug
     from rollout.plan import load_plan
 
     plan = load_plan(args.target)
     run_dir = args.run_dir or os.path.join(".turnout", slug(plan.name))
     if not os.path.isdir(run_dir):
-        raise LookupError(f"{run_dir}: no such run directory (no run of {args.target} here; --run-dir names another)")
+        raise LookupError(N_("{run_dir}: no such run directory (no run of {plan} here; --run-dir names another)").format(
+            run_dir=run_dir, plan=args.target))
     return [(os.path.join(run_dir, "journal.jsonl"), args.target)]

@@ -17,6 +17,7 @@ import sys
 import time
 
 from adapters.control import socket_path
+from rollout.i18n import _
 
 READY_TIMEOUT_S = 30.0
 
@@ -55,13 +56,16 @@ def detach(args: argparse.Namespace, run_dir: str) -> int:
         if code is not None:
             tail = open(log_path, errors="replace").read().splitlines()[-5:]
             print("\n".join(tail), file=sys.stderr)
-            print(f"turnout: the conductor stopped at once (exit {code}); its log is {log_path}", file=sys.stderr)
+            print(_("turnout: the conductor stopped at once (exit {code}); its log is {log}").format(code=code, log=log_path),
+                  file=sys.stderr)
             return code
         if _serving(run_dir, child.pid):
-            print(f"conductor pid {child.pid} is running {args.plan} in the background (log {log_path})")
-            print(f"attach with: turnout attach {args.plan}" + (f" --run-dir {run_dir}" if args.run_dir else ""))
+            print(_("conductor pid {pid} is running {plan} in the background (log {log})").format(
+                pid=child.pid, plan=args.plan, log=log_path))
+            print(_("attach with: {command}").format(
+                command=f"turnout attach {args.plan}" + (f" --run-dir {run_dir}" if args.run_dir else "")))
             return 0
         time.sleep(0.1)
-    print(f"turnout: the conductor (pid {child.pid}) did not serve {sock} within {READY_TIMEOUT_S:g}s; "
-          f"see {log_path}", file=sys.stderr)
+    print(_("turnout: the conductor (pid {pid}) did not serve {socket} within {seconds}s; see {log}").format(
+        pid=child.pid, socket=sock, seconds=f"{READY_TIMEOUT_S:g}", log=log_path), file=sys.stderr)
     return 1

@@ -28,6 +28,8 @@ from .next_steps import next_steps
 from .widgets.base import phase_words
 
 LABEL_WIDTH = 14
+# the first clauses of the engine's reasons (rollout/engine.py), as _headline cuts them: words of their own
+HEADLINES = (N_("preflight failed"), N_("smoke test failed"))
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from rollout.i18n import _
+from rollout.phrasebook import say
 
 if TYPE_CHECKING:
     from rollout.plan import Plan
@@ -41,6 +42,6 @@ def fill_env_or_report(plan: Plan, plan_path: str, flag: str | None) -> bool:
     try:
         fill_environ(env_file_paths(plan_path, plan.env_file, flag))
     except EnvFileError as exc:
-        print(_("turnout: {exc}").format(exc=exc), file=sys.stderr)
+        print(_("turnout: {exc}").format(exc=say(str(exc))), file=sys.stderr)
         return False
     return True

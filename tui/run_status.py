@@ -19,14 +19,17 @@ from dataclasses import dataclass
 from rollout import events as ev
 from rollout.engine import Engine
 from rollout.errors import TurnoutError
+from rollout.i18n import N_, _, pgettext
 from rollout.journal import load
 from rollout.phases import Phase
+from rollout.phrasebook import say, say_phase
 from rollout.plan import Plan, load_plan
 from rollout.replay import replay
 
 from .reports.live import file_sha256, find_plan
 
-OUTCOMES = {Phase.DONE: "completed", Phase.ROLLED_BACK: "rolled back", Phase.HALTED: "halted"}
+OUTCOMES = {Phase.DONE: N_("completed"), Phase.ROLLED_BACK: N_("rolled back"), Phase.HALTED: N_("halted")}
+PHASES_WITHOUT_ENGINE = (N_("not started"), N_("unknown"), N_("unreadable"))  # RunRecord.phase when nothing replayed
 
 
 @dataclass(frozen=True)
@@ -66,11 +69,12 @@ def read_run(journal: str, plan_path: str | None = None) -> RunRecord:
     name = first.plan_name if isinstance(first, ev.RunStarted) else ""
     plan = _plan_for(journal, first, plan_path)
     if plan is None:
-        return _from_events(journal, name, events, "no plan file with the sha256 the run started from was found")
+        return _from_events(journal, name, events, N_("no plan file with the sha256 the run started from was found"))
     try:
         engine = replay(plan, events)
     except (TurnoutError, ValueError, AssertionError) as exc:  # another plan's journal: say so, do not guess
-        return _from_events(journal, name, events, f"the journal does not replay with {plan.name!r}: {exc}")
+        return _from_events(journal, name, events, N_("the journal does not replay with {plan}: {why}").format(
+            plan=repr(plan.name), why=exc))
     return _from_engine(journal, engine, events)
 
 
@@ -134,14 +138,18 @@ def span(seconds: float | None) -> str:
 
 
 def status_line(record: RunRecord, now: float) -> str:
-    """One line for scripts and chat: the run, its phase, the weights, the last verdict, since when."""
-    where = record.phase.replace("_", " ") + (f" step {record.step}" if record.step else "")
-    weights = f"X {record.weights[0]}% / Y {record.weights[1]}%" if record.weights else "weights unchanged (100% X)"
-    verdict = f"last window {record.last_verdict} at {clock(record.last_verdict_at)}" if record.last_verdict else "no window judged"
-    since = f"since {clock(record.since)} ({span(now - record.since)} ago)" if record.since is not None else ""
-    note = f" ({record.note})" if record.note else ""
-    parts = [f"{record.plan_name or os.path.basename(record.run_dir)}: {where}{note}", weights, verdict, since]
-    return ", ".join(p for p in parts if p)
+    """One line for chat and the terminal: the run, its phase, the weights, the last verdict, since when.
+    Said in the reader's language (``--json`` keeps the record's English words)."""
+    where = say_phase(record.phase)
+    where = _("{phase} step {step}").format(phase=where, step=record.step) if record.step else where
+    weights = f"X {record.weights[0]}% / Y {record.weights[1]}%" if record.weights else _("weights unchanged (100% X)")
+    verdict = _("last window {verdict} at {clock}").format(verdict=say(record.last_verdict), clock=clock(record.last_verdict_at)) \
+        if record.last_verdict else _("no window judged")
+    since = _("since {clock} ({span} ago)").format(clock=clock(record.since), span=span(now - record.since)) \
+        if record.since is not None else ""
+    where = f"{where} ({say(record.note)})" if record.note else where
+    parts = [f"{record.plan_name or os.path.basename(record.run_dir)}: {where}", weights, verdict, since]
+    return pgettext("status line: between its parts", ", ").join(p for p in parts if p)
 
 
 def status_json(record: RunRecord) -> dict:

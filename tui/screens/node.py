@@ -14,7 +14,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
-from rollout.i18n import N_, _
+from rollout.i18n import N_, _, pgettext
 from rollout.phrasebook import say
 from rollout.snapshot import Snapshot
 
@@ -37,14 +37,15 @@ def probe_lines(snap: Snapshot, node: str) -> Text:
     if probe.sync_status:
         text.append("  " + _("sync {status}").format(status=probe.sync_status))
     if probe.message:
-        text.append("\n" + _("last probe: {message}").format(message=_(probe.message)), "" if probe.ready else "red")
+        text.append("\n" + _("last probe: {message}").format(message=say(probe.message)), "" if probe.ready else "red")
     return text
 
 
 def window_table(snap: Snapshot, node: str, world: str) -> Table:
     """The node's share of every judged window the snapshot keeps, newest first."""
     table = Table(box=None, padding=(0, 2, 0, 0), header_style="bold", title_justify="left")
-    columns = ((N_("window end"), "left"), (N_("req"), "right"), (N_("5xx"), "right"), ("5xx%", "right"),
+    columns = ((N_("window end"), "left"), (N_("req"), "right"), (N_("5xx"), "right"),
+               (pgettext("unit column header", "5xx%"), "right"),
                (N_("latency ms"), "right"), (N_("window verdict"), "left"), (N_("gates naming it"), "left"))
     for name, justify in columns:
         table.add_column(_(name), justify=justify, no_wrap=name != "gates naming it")

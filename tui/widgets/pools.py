@@ -17,8 +17,9 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
 
-from rollout.i18n import N_, _
+from rollout.i18n import N_, _, pgettext
 from rollout.observations import NodeProbe, NodeWindow
+from rollout.phrasebook import say  # a probe's message is an adapter's English line
 from rollout.snapshot import Snapshot
 
 from .base import SnapshotView, age, clock
@@ -135,8 +136,12 @@ class PoolTable(SnapshotView):
                          max_width=VERSION_MAX)
         # an average-only source (HAProxy rtime) is named for what it gives: avg, never p99
         average = snap.last_verdict is not None and snap.last_verdict.y.latency_kind == "average"
-        for header, width, justify in ((_("rdy"), 4, "left"), (_("hash"), HASH_CHARS, "left"), ("req/s", 6, "right"),
-                                       ("5xx%", 5, "right"), ("avgms" if average else "p99ms", 5, "right")):
+        # units as column headers: pgettext, for the same English elsewhere may be a word, and a
+        # unit's translation must fit its few cells
+        latency = pgettext("unit column header", "avgms") if average else pgettext("unit column header", "p99ms")
+        for header, width, justify in ((_("rdy"), 4, "left"), (_("hash"), HASH_CHARS, "left"),
+                                       (pgettext("unit column header", "req/s"), 6, "right"),
+                                       (pgettext("unit column header", "5xx%"), 5, "right"), (latency, 5, "right")):
             table.add_column(header, justify=justify, no_wrap=True, min_width=width)
         if self.spark:
             table.add_column(_("5xx history"), no_wrap=True, min_width=HISTORY_WINDOWS)
@@ -156,7 +161,7 @@ class PoolTable(SnapshotView):
             if self.spark:
                 cells.append(node_history(snap, self.pool, probe.node))
             if self.wide:
-                cells.append(_(probe.message) if probe.message else (_("sync {status}").format(status=probe.sync_status)
+                cells.append(say(probe.message) if probe.message else (_("sync {status}").format(status=probe.sync_status)
                                                                      if probe.sync_status else ""))
             failing = probe.node in blamed or not (probe.ready or probe.message == UNPROBED)
             table.add_row(*cells, style="red" if failing else None)
