@@ -34,6 +34,8 @@ from typing import Callable
 
 import numpy as np
 
+from rollout.i18n import N_
+
 from . import card
 from .report import RunRecord
 from .tune_runs import Runs, Task
@@ -87,7 +89,11 @@ class Progress:
     candidates: int  # still in the search
     runs_done: int
     runs_total: int
-    best: str  # the best feasible candidate so far, described (or "")
+    best_failed: float | None = None  # the best feasible candidate so far: its mean failed requests
+    best_plan: str = ""  # ... and its steps and gates, described (plan keys and values, never translated)
+
+
+BEST_SO_FAR = N_("{failed} failed: {candidate}")  # the bar's best so far, said where it is shown (tui/progress.py)
 
 
 @dataclass
@@ -191,15 +197,15 @@ class _Tracker:
 
     def __init__(self, total: int, on_progress: Callable[[Progress], None] | None, budgets: Budgets):
         self.total, self.on_progress, self.budgets = total, on_progress, budgets
-        self.done, self.alive, self.best = 0, 0, ""
+        self.done, self.alive, self.best = 0, 0, (None, "")
 
     def rung(self, alive: int, measured: list[Measured]) -> None:
         self.alive = alive
         feasible = sorted((m for m in measured if m.fault and not m.hopeless(self.budgets)), key=_rank)
         if feasible:
-            self.best = f"{feasible[0].mean_failed():.0f} failed: {feasible[0].candidate.describe()}"
+            self.best = (feasible[0].mean_failed(), feasible[0].candidate.describe())
 
     def tick(self) -> None:
         self.done += 1
         if self.on_progress is not None:
-            self.on_progress(Progress(self.alive, self.done, max(self.total, self.done), self.best))
+            self.on_progress(Progress(self.alive, self.done, max(self.total, self.done), *self.best))

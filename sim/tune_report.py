@@ -12,8 +12,10 @@ measured candidates; sim/tune.py measures them.
 from __future__ import annotations
 
 import numpy as np
+from rich.cells import cell_len
 
 from rollout.durations import format_duration
+from rollout.i18n import _, ngettext, pgettext
 from rollout.plan import Plan
 
 from . import card
@@ -54,26 +56,47 @@ def tune_json(result: TuneResult, tuned: Plan | None, budgets: Budgets, seed: in
 
 
 def tune_text(result: TuneResult, budgets: Budgets) -> str:
-    """Two columns, one row per measure; then the recommended steps and gates, or why none."""
+    """Two columns, one row per measure; then the recommended steps and gates, or why none.
+
+    Said in the reader's language when it is printed (the JSON above is the record), padded by
+    display width: a Japanese character takes two cells. A candidate's steps and gates are plan
+    keys and values, the same in every language."""
     base = summary(result.baseline)
     rec = summary(result.recommended) if result.recommended is not None else None
-    rows = [("failed requests on a bad Y (mean)", lambda s: f"{s['blast_radius']['failed']['mean']:.0f}"),
-            ("failed requests on a bad Y (p95)", lambda s: f"{s['blast_radius']['failed']['p95']:.0f}"),
-            ("p_detect", lambda s: f"{s['p_detect']['rate']:.1%}{card.percent_ci(s['p_detect']['ci'])}"),
-            ("false rollbacks", lambda s: f"{s['false_rollback']['count']}/{s['false_rollback']['runs']}"
-                                          f"{card.percent_ci(s['false_rollback']['ci'])}"),
-            ("duration (p50)", lambda s: format_duration(s["duration_s"]["p50"]))]
-    width = max(len(r[0]) for r in rows)
-    lines = [f"{'':{width}}  {'baseline':<28}  recommended"]
+    rows = [(_("failed requests on a bad Y (mean)"), lambda s: f"{s['blast_radius']['failed']['mean']:.0f}"),
+            (_("failed requests on a bad Y (p95)"), lambda s: f"{s['blast_radius']['failed']['p95']:.0f}"),
+            (_("p_detect"), lambda s: f"{s['p_detect']['rate']:.1%}{card.percent_ci(s['p_detect']['ci'])}"),
+            (_("false rollbacks"), lambda s: f"{s['false_rollback']['count']}/{s['false_rollback']['runs']}"
+                                             f"{card.percent_ci(s['false_rollback']['ci'])}"),
+            (pgettext("tune table: a row", "duration (p50)"), lambda s: format_duration(s["duration_s"]["p50"]))]
+    head = (pgettext("tune table: a column", "baseline"), pgettext("tune table: a column", "recommended"))
+    width = max(cell_len(label) for label, _cell in rows)
+    column = max([28, cell_len(head[0])] + [cell_len(cell(base)) for _label, cell in rows])
+    lines = [f"{_pad('', width)}  {_pad(head[0], column)}  {head[1]}"]
     for label, cell in rows:
-        lines.append(f"{label:{width}}  {cell(base):<28}  {cell(rec) if rec else '-'}")
-    lines.append("")
-    lines.append(f"baseline:    {result.baseline.candidate.describe()}")
+        lines.append(f"{_pad(label, width)}  {_pad(cell(base), column)}  {cell(rec) if rec else '-'}")
+    return "\n".join(lines + [""] + _outcome(result, budgets))
+
+
+def _outcome(result: TuneResult, budgets: Budgets) -> list[str]:
+    """The baseline's and the recommendation's steps and gates (or why none), and the rungs run."""
+    labels = (pgettext("tune report: a line's label", "baseline:"),
+              pgettext("tune report: a line's label", "recommended:"))
+    width = max(cell_len(label) for label in labels)
+    lines = [f"{_pad(labels[0], width)} {result.baseline.candidate.describe()}"]
     if result.recommended is None:
-        lines.append(f"recommended: none: no candidate kept false rollbacks under {budgets.max_false_rollback:.1%} "
-                     f"(upper 95% bound) and the p50 duration under {format_duration(budgets.max_duration_s)}")
+        lines.append(f"{_pad(labels[1], width)} " + _(
+            "none: no candidate kept false rollbacks under {rate} (upper 95% bound) and the p50 duration under "
+            "{duration}").format(rate=f"{budgets.max_false_rollback:.1%}", duration=format_duration(budgets.max_duration_s)))
     else:
-        lines.append(f"recommended: {result.recommended.candidate.describe()}")
-    lines.append(f"{result.runs} rehearsals over {len(result.rungs)} rungs "
-                 + ", ".join(f"{r['candidates']} x {r['fault_runs']}+{r['healthy_runs']}" for r in result.rungs))
-    return "\n".join(lines)
+        lines.append(f"{_pad(labels[1], width)} {result.recommended.candidate.describe()}")
+    schedule = ", ".join(f"{r['candidates']} x {r['fault_runs']}+{r['healthy_runs']}" for r in result.rungs)
+    lines.append(ngettext("{runs} rehearsals over {count} rung: {schedule}",
+                          "{runs} rehearsals over {count} rungs: {schedule}", len(result.rungs)).format(
+        runs=result.runs, count=len(result.rungs), schedule=schedule))
+    return lines
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` followed by spaces up to ``width`` cells."""
+    return text + " " * max(0, width - cell_len(text))

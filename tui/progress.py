@@ -66,9 +66,19 @@ def tune_progress(label: str, show: bool) -> Iterator[Callable | None]:
         task = bar.add_task(label, total=None, alive="", best="-")
 
         def on_progress(p) -> None:
-            bar.update(task, completed=p.runs_done, total=p.runs_total, alive=p.candidates, best=p.best or "-")
+            bar.update(task, completed=p.runs_done, total=p.runs_total, alive=p.candidates, best=best_so_far(p))
 
         yield on_progress
+
+
+def best_so_far(p) -> str:
+    """The tune's best feasible candidate so far in the reader's words (``-`` before the first rung):
+    its mean failed requests, then its steps and gates as plan keys and values, never translated."""
+    from sim.tune import BEST_SO_FAR
+
+    if p.best_failed is None:
+        return "-"
+    return _(BEST_SO_FAR).format(failed=f"{p.best_failed:.0f}", candidate=p.best_plan)
 
 
 @contextmanager
