@@ -85,9 +85,10 @@ def _outcome(result: TuneResult, budgets: Budgets) -> list[str]:
     width = max(cell_len(label) for label in labels)
     lines = [f"{_pad(labels[0], width)} {result.baseline.candidate.describe()}"]
     if result.recommended is None:
-        lines.append(f"{_pad(labels[1], width)} " + _(
-            "none: no candidate kept false rollbacks under {rate} (upper 95% bound) and the p50 duration under "
-            "{duration}").format(rate=f"{budgets.max_false_rollback:.1%}", duration=format_duration(budgets.max_duration_s)))
+        why = _("none: no candidate kept false rollbacks under {rate} (upper 95% bound) and the p50 duration under "
+                "{duration}").format(rate=f"{budgets.max_false_rollback:.1%}",
+                                     duration=format_duration(budgets.max_duration_s))
+        lines.append(f"{_pad(labels[1], width)} {why}")
     else:
         lines.append(f"{_pad(labels[1], width)} {result.recommended.candidate.describe()}")
     schedule = ", ".join(f"{r['candidates']} x {r['fault_runs']}+{r['healthy_runs']}" for r in result.rungs)
