@@ -100,3 +100,9 @@ Command = (
     RunPreflight | FreezeConfig | BackupConfig | StartNodes | RunSmoke | SetWeights | ProbeNodes
     | JudgeWindow | AskApproval | StopNodes | UnfreezeConfig | Notify
 )
+
+# The commands that touch the world: each is answered by its event or by ``CommandFailed`` naming
+# it (rollout/execute.py carries out exactly these). Declared, so what words a failure's headline
+# (tui/exit_summary.py) can hold one fixed sentence per name and a test keeps the two in step.
+ANSWERED = (RunPreflight, FreezeConfig, BackupConfig, StartNodes, RunSmoke, SetWeights, ProbeNodes,
+            JudgeWindow, StopNodes, UnfreezeConfig)

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Generic, TypeVar, Union
 import numpy as np
 from pydantic import BaseModel, Discriminator, Field, Tag, model_validator
 
+from rollout.i18n import N_
 from rollout.plan_values import STRICT
 
 T = TypeVar("T")
@@ -34,7 +35,7 @@ class Between(BaseModel, Generic[T]):
     def _ordered(self) -> "Between":
         low, high = self.between
         if low > high:
-            raise ValueError(f"the low bound ({low:g}) is above the high bound ({high:g})")
+            raise ValueError(N_("the low bound ({low:g}) is above the high bound ({high:g})").format(low=low, high=high))
         return self
 
 

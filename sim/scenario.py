@@ -18,6 +18,7 @@ from annotated_types import Gt, Le
 from pydantic import BaseModel, Field, model_validator
 
 from rollout import faults as vocab
+from rollout.i18n import N_
 from rollout.located import load_model
 from rollout.plan import Plan
 from rollout.plan_values import STRICT, Duration, Label, duration
@@ -54,7 +55,7 @@ class LatencyMs(Strict):
     @model_validator(mode="after")
     def _ordered(self) -> "LatencyMs":
         if self.p99 < self.p50:
-            raise ValueError(f"p99 ({self.p99}) must not be below p50 ({self.p50})")
+            raise ValueError(N_("p99 ({p99}) must not be below p50 ({p50})").format(p99=self.p99, p50=self.p50))
         return self
 
 
@@ -115,7 +116,7 @@ def _ordered_window(fault):
     """A fault that ends must end after it begins (checked once both are plain numbers, not ranges)."""
     plain = all(isinstance(v, (int, float)) for v in (fault.from_, fault.until))
     if fault.until is not None and plain and fault.until <= fault.from_:
-        raise ValueError(f"until ({fault.until:g}s) must be after from ({fault.from_:g}s)")
+        raise ValueError(N_("until ({until:g}s) must be after from ({start:g}s)").format(until=fault.until, start=fault.from_))
     return fault
 
 
@@ -279,18 +280,20 @@ def cross_check(scenario: Scenario, plan: Plan | None) -> list[tuple[str, str]]:
         node = getattr(fault, "node", None)
         for name in node.one_of if isinstance(node, OneOf) else [node] if node is not None else []:
             if name not in names:
-                problems.append((f"faults.{i}.node", f"no node {name!r} in the plan (nodes: {', '.join(sorted(names))})"))
+                problems.append((f"faults.{i}.node", N_("no node {name} in the plan (nodes: {nodes})").format(
+                    name=repr(name), nodes=", ".join(sorted(names)))))
         if getattr(fault, "pool", None) and node:
-            problems.append((f"faults.{i}.pool", "give a pool or a node, not both"))
+            problems.append((f"faults.{i}.pool", N_("give a pool or a node, not both")))
         if fault.kind == "smoke_fail":
             if not checks:
-                problems.append((f"faults.{i}.check", "the plan has no smoke checks to fail"))
+                problems.append((f"faults.{i}.check", N_("the plan has no smoke checks to fail")))
             elif fault.check is not None and fault.check not in checks:
-                problems.append((f"faults.{i}.check", f"no smoke check {fault.check!r} in the plan (checks: {'; '.join(checks)})"))
+                problems.append((f"faults.{i}.check", N_("no smoke check {check} in the plan (checks: {checks})").format(
+                    check=repr(fault.check), checks=", ".join(map(repr, checks)))))  # quoted: names, not clauses to read
         if fault.kind == "cp_sync" and not plan.data_planes:
-            problems.append((f"faults.{i}.kind", "cp_sync needs a hybrid plan (or a konnect one; this plan is mode: dbless)"))
+            problems.append((f"faults.{i}.kind", N_("cp_sync needs a hybrid plan (or a konnect one; this plan is mode: dbless)")))
         if fault.kind == "crash" and node is None and getattr(fault, "pool", None) is None:
-            problems.append((f"faults.{i}", "a crash needs a node or a pool"))
+            problems.append((f"faults.{i}", N_("a crash needs a node or a pool")))
     return problems
 
 

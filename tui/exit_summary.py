@@ -30,6 +30,15 @@ from .widgets.base import phase_words
 LABEL_WIDTH = 14
 # the first clauses of the engine's reasons (rollout/engine.py), as _headline cuts them: words of their own
 HEADLINES = (N_("preflight failed"), N_("smoke test failed"))
+# a CommandFailed reason's first clause (``SetWeights failed``), one fixed sentence per command that
+# can fail (rollout.commands.ANSWERED): no "{command} failed" template, which the phrasebook would
+# also read over free text ending in "failed" (``All connection attempts failed``)
+FAILED_HEADLINES = {
+    "RunPreflight": N_("RunPreflight failed"), "FreezeConfig": N_("FreezeConfig failed"),
+    "BackupConfig": N_("BackupConfig failed"), "StartNodes": N_("StartNodes failed"), "RunSmoke": N_("RunSmoke failed"),
+    "SetWeights": N_("SetWeights failed"), "ProbeNodes": N_("ProbeNodes failed"), "JudgeWindow": N_("JudgeWindow failed"),
+    "StopNodes": N_("StopNodes failed"), "UnfreezeConfig": N_("UnfreezeConfig failed"),
+}
 
 
 @dataclass(frozen=True)
