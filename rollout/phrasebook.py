@@ -21,12 +21,21 @@ from __future__ import annotations
 import functools
 import re
 import string
+import time
 from dataclasses import dataclass
 
 from .i18n import DOMAIN, _, catalog_path, current_language
 
 MIN_LITERAL = 1  # a template of bare placeholders ("{a}{b}") says nothing to read a sentence back by
-MAX_DEPTH = 16  # a value inside a value inside a sentence: a window line nests a clause per gate
+# placeholders that hold a name or a call as written (a node called `backup`, HAProxy's
+# `set weight`): never read as words
+NAMES = frozenset({"target", "call", "node", "plan_name", "path", "file", "host", "url"})
+MAX_TEXT = 4000  # longer text is shown as written: reading it back costs more than a screen may wait
+# A sentence not read back within this much CPU time is shown in English: the log line of a
+# rollback is drawn on the loop that sends the rollback, so no translation may hold it for long (a
+# window line of a dozen failing nodes took minutes; a usual one 0.1 s). CPU time, not the clock,
+# so a busy machine does not turn a usual line English; what was read in time is kept (cached).
+BUDGET_S = 0.5
 PARENS_DEEP = 8  # a value's parentheses nest at most this deep (a rollback's reason holds a window's gates' tests)
 
 
@@ -71,11 +80,26 @@ def say(text: str) -> str:
     lang = current_language()
     if lang == "en" or not text:
         return text
-    return _read(lang, text, 0)[1]
+    if len(text) > MAX_TEXT:
+        return text
+    global _deadline
+    _patterns(lang)  # read and compiled once per process, outside the sentence's budget
+    _deadline = time.process_time() + BUDGET_S
+    try:
+        return _read(lang, text, False)[1]
+    except (RecursionError, _OutOfTime):  # hundreds of clauses, or no reading in time: shown as written
+        return text
 
 
-@functools.lru_cache(maxsize=8192)
-def _read(lang: str, text: str, depth: int) -> tuple[int, str]:
+class _OutOfTime(Exception):
+    """The sentence could not be read back within BUDGET_S."""
+
+
+_deadline = 0.0
+
+
+@functools.lru_cache(maxsize=65536)
+def _read(lang: str, text: str, nested: bool) -> tuple[int, str]:
     """(how many of ``text``'s letters the catalog's literal text covers, its translation).
 
     Of every template that matches, the reading that covers the most letters wins, counting
@@ -88,14 +112,14 @@ def _read(lang: str, text: str, depth: int) -> tuple[int, str]:
     round), then the one with more placeholders. Before all of these, a reading whose values
     are whole within their parentheses beats one that cuts a value inside them (``VALUE``); the
     loose reading is only for a sentence no template reads whole (a free text's stray parenthesis)."""
-    if not text or (depth and text.startswith(COMMAND)):  # nothing to read (gettext would give the catalog's
+    if not text or (nested and text.startswith(COMMAND)):  # nothing to read (gettext would give the catalog's
         return 0, text  # header for ""); a command line ("turnout run p.yml --new-run") is typed, not read
     exact = _(text)
     if exact != text:
         return _letters(text), exact
+    if time.process_time() > _deadline:
+        raise _OutOfTime
     best: tuple[tuple[bool, int, bool, bool, int], str] = ((False, 0, False, False, 0), text)
-    if depth > MAX_DEPTH:
-        return 0, text
     commands = [(m.start(), m.end(1), m.end()) for m in COMMAND_LINE.finditer(text)]
     for pattern in _patterns(lang):
         if not all(literal in text for literal in pattern.literals):
@@ -104,8 +128,8 @@ def _read(lang: str, text: str, depth: int) -> tuple[int, str]:
         whole = found is not None
         found = found or pattern.loose.fullmatch(text)
         if found and not _cuts_a_command(found, commands):
-            values = [(0, found.group(f"f{i}")) if _typed(found.span(f"f{i}"), commands) else
-                      _read(lang, found.group(f"f{i}"), depth + 1) for i in range(len(pattern.fields))]
+            values = [(0, found.group(f"f{i}")) if field in NAMES or _typed(found.span(f"f{i}"), commands) else
+                      _read(lang, found.group(f"f{i}"), True) for i, field in enumerate(pattern.fields)]
             score = pattern.weight + sum(covered for covered, _said in values)
             rank = (whole, score, pattern.closed, pattern.opened, len(pattern.fields))
             if rank > best[0]:

@@ -230,3 +230,44 @@ def test_no_message_is_marked_inside_an_f_string():
                 if token.type == tokenize.STRING and "f" in prefix.split('"')[0].split("'")[0] and marked.search(token.string):
                     found.append(f"{path.relative_to(ROOT)}:{token.start[0]}")
     assert not found, found
+
+
+WINDOW_LINE = ("window 60s-120s: window fail: Y 942 req, X 17300 req; error_rate fail (Y step 0.72% vs X 0.06% over "
+               "1811 req, ln LR 16.0 >= 7.4); latency_p99_ms pass (Y avg 22ms vs X 21ms)")
+
+
+@pytest.fixture
+def phrasebook_ja():
+    from rollout import phrasebook
+
+    i18n.set_language("ja")
+    phrasebook._read.cache_clear()
+    yield phrasebook
+    phrasebook._read.cache_clear()
+    i18n.set_language(None)
+
+
+def test_a_sentence_not_read_within_the_budget_is_shown_as_written(phrasebook_ja, monkeypatch):
+    """A rollback's log line is drawn on the loop that sends the rollback: the phrasebook gives up
+    (English) rather than hold it; what it read is kept, so the next call finishes the job."""
+    said = phrasebook_ja.say(WINDOW_LINE)
+    assert "対数尤度比 16.0 >= 7.4" in said  # within the budget: read
+    phrasebook_ja._read.cache_clear()
+    monkeypatch.setattr(phrasebook_ja, "BUDGET_S", 0.0)
+    assert phrasebook_ja.say(WINDOW_LINE) == WINDOW_LINE
+    assert phrasebook_ja.say("rollback") == i18n._("rollback") != "rollback"  # an exact entry costs no reading
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("hostile", ["(a; b: c) " * 390, "; ".join(["a"] * 1300), "x" * 5000])
+def test_hostile_text_comes_back_without_hanging(phrasebook_ja, hostile):
+    said = phrasebook_ja.say(hostile)
+    assert isinstance(said, str) and said.count("a") <= hostile.count("a")
+
+
+@pytest.mark.parametrize("node", ["backup", "current", "next", "lab", "run"])
+def test_a_node_named_like_a_word_keeps_its_name(phrasebook_ja, node):
+    from rollout.errors import Unreachable
+
+    said = phrasebook_ja.say(str(Unreachable(node, "GET /status", "connection refused")))
+    assert said == f"{node}: GET /status: 到達できません: connection refused"
