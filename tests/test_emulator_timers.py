@@ -63,3 +63,13 @@ def test_timers_and_sockets_run_on_the_fine_loop():
         assert loop.run_until_complete(exchange()) == b"ok"
     finally:
         loop.close()
+
+
+def test_an_epoll_descriptor_past_selects_limit_waits_as_epoll_does(monkeypatch):
+    """select() cannot take a descriptor of 1024 or more: such a loop keeps epoll's whole-ms wait."""
+    waits = []
+    monkeypatch.setattr(select, "select", lambda *args: waits.append(args) or ([], [], []))
+    with FineTimerSelector() as selector:
+        monkeypatch.setattr(selector, "fileno", lambda: 2000)
+        assert selector.select(0.0005) == []
+    assert waits == []

@@ -52,3 +52,9 @@ def test_english_stays_rich_text_and_japanese_wraps_inside_a_table_cell():
     assert lines[0].startswith("熟練者なら  ")
     value = lines[0].removeprefix("熟練者なら  ") + "".join(line[12:] for line in lines[1:])
     assert value.replace(" ", "") == EXPERT.replace(" ", "")
+
+
+@pytest.mark.timeout(20)
+@pytest.mark.parametrize("width", [-1, 0, 1])
+def test_a_width_below_one_character_still_ends(width):
+    assert "".join(wrap("日本語のテキスト", width)) == "日本語のテキスト"

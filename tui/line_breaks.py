@@ -31,7 +31,7 @@ def wrap(text: str, width: int) -> list[str]:
     """``text``'s lines at most ``width`` cells wide, broken only where UAX #14 allows (and at its newlines)."""
     from uniseg.linebreak import line_break_units  # only a Japanese screen pays for its tables
 
-    width = max(1, width)
+    width = max(2, width)  # a two-cell character fits no narrower line: folding at 1 would never end
     lines: list[str] = []
     for paragraph in text.split("\n"):
         line = ""

@@ -90,6 +90,9 @@ def fine_timer_loop() -> asyncio.AbstractEventLoop:
     return asyncio.SelectorEventLoop(FineTimerSelector())
 
 
+SELECT_LIMIT = 1024  # select() takes descriptors below FD_SETSIZE; a later epoll waits in whole ms
+
+
 class FineTimerSelector(selectors.EpollSelector):
     """epoll, waited on with microseconds instead of milliseconds.
 
@@ -102,7 +105,7 @@ class FineTimerSelector(selectors.EpollSelector):
     what is ready without waiting."""
 
     def select(self, timeout: float | None = None):
-        if timeout is not None and timeout > 0:
+        if timeout is not None and timeout > 0 and self.fileno() < SELECT_LIMIT:
             select.select([self.fileno()], [], [], timeout)
             timeout = 0
         return super().select(timeout)
