@@ -35,6 +35,16 @@ def start(session: str, state_dir, *args: str) -> None:
                     "-e", f"XDG_STATE_HOME={state_dir}", "-e", f"PYTHONPATH={ROOT}", shell], check=True, timeout=10)
 
 
+def leave_for_the_card(session: str) -> None:
+    """From the briefing: start the drill, quit at once (confirming if asked), wait for the card."""
+    keys(session, "Enter")
+    wait_for(session, "REHEARSAL", "DRILL", timeout=15)
+    keys(session, "q")
+    if "Quit while" in wait_for(session, "Quit", timeout=10):
+        keys(session, "y")
+    wait_for(session, "EXIT=", timeout=20)
+
+
 def test_a_drill_from_briefing_to_score_card_in_tmux(tmux_session, tmp_path):  # noqa: F811
     start(tmux_session, tmp_path, "shift-y-errors", "--seed", "1")
     briefing = wait_for(tmux_session, "DRILL BRIEFING", "Automatic rollback is OFF", "Enter", timeout=30)
@@ -67,12 +77,7 @@ def test_a_drill_from_briefing_to_score_card_in_tmux(tmux_session, tmp_path):  #
 def test_every_drill_opens_on_its_briefing_and_ends_on_its_card(tmux_session, tmp_path, name):  # noqa: F811
     start(tmux_session, tmp_path, name, "--seed", "2")
     wait_for(tmux_session, "DRILL BRIEFING", name, "Automatic rollback is OFF", timeout=30)
-    keys(tmux_session, "Enter")
-    wait_for(tmux_session, "REHEARSAL", "DRILL", timeout=15)
-    keys(tmux_session, "q")
-    if "Quit while" in wait_for(tmux_session, "Quit", timeout=10):
-        keys(tmux_session, "y")
-    wait_for(tmux_session, "EXIT=", timeout=20)
+    leave_for_the_card(tmux_session)
     card = scrolled(tmux_session)
     assert "/100" in card and "hidden fault" in card and "replay" in card, card
 
@@ -82,10 +87,5 @@ def test_a_plan_drill_opens_on_a_briefing_that_says_automatic_rollback_is_off(tm
     start(tmux_session, tmp_path, "plans/demo.yml", "--seed", "3")
     briefing = wait_for(tmux_session, "DRILL BRIEFING", "demo 3.4 to 3.9", "Automatic rollback is OFF", timeout=30)
     assert not any(kind in briefing for kind in ("y_errors", "y_latency", "y_leak"))
-    keys(tmux_session, "Enter")
-    wait_for(tmux_session, "REHEARSAL", "DRILL", timeout=15)
-    keys(tmux_session, "q")
-    if "Quit while" in wait_for(tmux_session, "Quit", timeout=10):
-        keys(tmux_session, "y")
-    wait_for(tmux_session, "EXIT=", timeout=20)
+    leave_for_the_card(tmux_session)
     assert "hidden fault" in scrolled(tmux_session)
