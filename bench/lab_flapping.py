@@ -21,7 +21,6 @@ import os
 import sys
 import tempfile
 
-import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -30,20 +29,9 @@ from lab.up import down, up  # noqa: E402
 from rollout.plan import load_plan  # noqa: E402
 from sim.runner import monte_carlo  # noqa: E402
 from sim.scenario import load_scenario  # noqa: E402
-from tests.lab_drill import drill  # noqa: E402
+from tests.lab_drill import STATED_ANSWER_MS, drill, plan_with_latency_gate  # noqa: E402
 
-ANSWER_MS = {"p50": 0.8, "p99": 2.4}  # as plans/scenarios/lab-answer-1ms.yml states it
 GATES = {"bare ratio": {"min_delta_ms": 0}, "defaults": {}}
-
-
-def gated_plan(lab_plan: str, latency: dict) -> str:
-    """A copy of the lab's plan beside it with ``gates.latency_p99_ms`` replaced."""
-    doc = yaml.safe_load(open(lab_plan, encoding="utf-8"))
-    doc["gates"]["latency_p99_ms"] = latency
-    path = os.path.join(os.path.dirname(lab_plan), "plan-gate.yml")
-    with open(path, "w", encoding="utf-8") as out:
-        yaml.safe_dump(doc, out, sort_keys=False)
-    return path
 
 
 def first_step_reads(journal_dir: str) -> list[tuple[float, float]]:
@@ -61,9 +49,9 @@ def first_step_reads(journal_dir: str) -> list[tuple[float, float]]:
 
 def lab_run(latency: dict, rps: float, rehearsals: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="turnout-flap-") as tmp:
-        state = up(LabOptions(dir=os.path.join(tmp, "lab"), traffic=0, answer_ms=ANSWER_MS))
+        state = up(LabOptions(dir=os.path.join(tmp, "lab"), traffic=0, answer_ms=STATED_ANSWER_MS))
         try:
-            plan_path = gated_plan(state.plan, latency)
+            plan_path = plan_with_latency_gate(state, latency)
             load = os.getloadavg()[0]
             result = asyncio.run(drill(state, rps, plan=plan_path))
             figures = {"outcome": result.summary.get("outcome"), "load": round(load, 1), "failed": result.report.failed,

@@ -18,12 +18,26 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import yaml
+
 from lab.control import set_faults, y_share
 from lab.loadgen import LoadGenerator, LoadReport
 from lab.observe import StepSample, StepSampler
 from lab.state import LabState
 
 RUN_TIMEOUT_S = 60.0
+STATED_ANSWER_MS = {"p50": 0.8, "p99": 2.4}  # the lab's stated answer time, as plans/scenarios/lab-answer-1ms.yml says
+
+
+def plan_with_latency_gate(state: LabState, latency: dict) -> str:
+    """A copy of the lab's plan beside it (same ``env_file``) with ``gates.latency_p99_ms`` replaced."""
+    with open(state.plan, encoding="utf-8") as source:
+        doc = yaml.safe_load(source)
+    doc["gates"]["latency_p99_ms"] = latency
+    path = os.path.join(os.path.dirname(state.plan), "plan-gate.yml")
+    with open(path, "w", encoding="utf-8") as out:
+        yaml.safe_dump(doc, out, sort_keys=False)
+    return path
 
 
 @dataclass

@@ -20,7 +20,6 @@ import asyncio
 import os
 
 import pytest
-import yaml
 
 from lab.control import haproxy_weights, y_share
 from lab.state import LabOptions
@@ -28,7 +27,7 @@ from lab.up import down, up
 from rollout.plan import load_plan
 from sim.runner import monte_carlo
 from sim.scenario import load_scenario
-from tests.lab_drill import drill
+from tests.lab_drill import STATED_ANSWER_MS, drill, plan_with_latency_gate
 from tests.realparts import require
 
 from .lab_support import lab  # noqa: F401
@@ -58,29 +57,19 @@ async def test_a_y_150ms_slower_is_rolled_back_by_the_latency_gate(lab):
     assert y_share(await haproxy_weights(lab), lab) == 0.0
 
 
-ANSWER_MS = {"p50": 0.8, "p99": 2.4}  # as plans/scenarios/lab-answer-1ms.yml states it
 BARE_RATIO = {"min_delta_ms": 0}  # max 1000 and ratio 1.3 left at their defaults: the gate the lab flapped on
 
 
-def plan_with(state, latency: dict) -> str:
-    """A copy of the lab's plan beside it (same ``env_file``) with ``gates.latency_p99_ms`` replaced."""
-    doc = yaml.safe_load(open(state.plan, encoding="utf-8"))
-    doc["gates"]["latency_p99_ms"] = latency
-    path = os.path.join(os.path.dirname(state.plan), "plan-gate.yml")
-    with open(path, "w", encoding="utf-8") as out:
-        yaml.safe_dump(doc, out, sort_keys=False)
-    return path
-
-
 async def stated_drill(tmp_path, attempt: int, latency: dict):
-    """One drill in a fresh lab whose nodes answer in ANSWER_MS (a completed run stops X, so every
-    attempt gets its own lab); returns the drill and, for the first attempt, the rolled-back count of the rehearsal of the same plan in the scenario the lab wrote
-    for it (``lab/scenarios/healthy.yml`` at the drill's RPS; 100 runs, seed 0)."""
+    """One drill in a fresh lab whose nodes answer in STATED_ANSWER_MS (a completed run stops X, so
+    every attempt gets its own lab); returns the drill and, for the first attempt, the rolled-back
+    count of the rehearsal of the same plan in the scenario the lab wrote for it
+    (``lab/scenarios/healthy.yml`` at the drill's RPS; 100 runs, seed 0)."""
     require("haproxy")
-    options = LabOptions(dir=str(tmp_path / f"lab{attempt}"), traffic=0, answer_ms=ANSWER_MS)
+    options = LabOptions(dir=str(tmp_path / f"lab{attempt}"), traffic=0, answer_ms=STATED_ANSWER_MS)
     state = await asyncio.to_thread(up, options)
     try:
-        plan_path = plan_with(state, latency)
+        plan_path = plan_with_latency_gate(state, latency)
         result = await drill(state, RPS, plan=plan_path)
         plan = load_plan(plan_path)
         world = load_scenario(os.path.join(state.dir, "scenarios", "healthy.yml"), plan)

@@ -23,6 +23,7 @@ from lab.layout import LabLayout, node_names, plan_document, scenario_text
 from rollout.plan import LatencyGate, load_plan
 from sim.runner import monte_carlo
 from sim.scenario import load_scenario
+from tests.lab_drill import STATED_ANSWER_MS
 
 RUNS, SEED = 100, 0
 FLOOR = "min_delta_ms" in LatencyGate.model_fields  # issue 10 item 1 (branch gates): an absolute floor under the ratio
@@ -99,13 +100,12 @@ def test_an_absolute_floor_stops_the_flapping(tmp_path):
 # The lab with a stated answer time (tests/test_lab_gates.py, lab.emulator.node.AnswerTime): every
 # emulated node answers after p50 0.8 ms, p99 2.4 ms (to the microsecond), so X never reads 0.
 STATED = "plans/scenarios/lab-answer-1ms.yml"
-ANSWER_MS = {"p50": 0.8, "p99": 2.4}
 
 
 def test_the_stated_scenario_is_the_world_the_lab_writes():
     """plans/scenarios/lab-answer-1ms.yml says what ``turnout lab up`` with that answer time writes
     to lab/scenarios/healthy.yml (same load and nodes): one world, not two copies that drift."""
-    written, kept = yaml.safe_load(scenario_text(600, 0.0, ANSWER_MS)), yaml.safe_load(open(STATED, encoding="utf-8"))
+    written, kept = yaml.safe_load(scenario_text(600, 0.0, STATED_ANSWER_MS)), yaml.safe_load(open(STATED, encoding="utf-8"))
     assert (written["traffic"], written["nodes"]) == (kept["traffic"], kept["nodes"])
 
 
